@@ -1,0 +1,33 @@
+// One postgres.js pool per function instance, over SUPABASE_DB_URL (set by Supabase for every
+// function). `prepare: false` keeps it compatible with the transaction pooler used in production.
+import postgres from "postgres";
+import { requireEnv } from "./env.ts";
+
+export type Sql = postgres.Sql;
+
+let pool: Sql | null = null;
+
+export function db(): Sql {
+  pool ??= postgres(requireEnv("SUPABASE_DB_URL"), {
+    prepare: false,
+    max: 10,
+    idle_timeout: 20,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
+  return pool;
+}
+
+/**
+ * Runs `fn` the way PostgREST runs a request: in a transaction as role `authenticated` with the
+ * caller's JWT claims, so the same row-level security answers supabase-js and our functions.
+ */
+export function asUser<T>(
+  claims: Record<string, unknown>,
+  fn: (sql: postgres.TransactionSql) => Promise<T>,
+): Promise<T> {
+  return db().begin(async (sql) => {
+    await sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true), set_config('role', 'authenticated', true)`;
+    return fn(sql);
+  }) as Promise<T>;
+}

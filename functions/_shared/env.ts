@@ -1,0 +1,17 @@
+// Reads configuration the same way under Supabase's Edge Runtime (Deno) and under vitest (Node).
+type EnvSource = { get(name: string): string | undefined };
+
+const source: EnvSource =
+  (globalThis as { Deno?: { env: EnvSource } }).Deno?.env ??
+  { get: (name) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name] };
+
+export function env(name: string): string | undefined {
+  const value = source.get(name);
+  return value === "" ? undefined : value;
+}
+
+export function requireEnv(name: string): string {
+  const value = env(name);
+  if (value === undefined) throw new Error(`missing environment variable ${name}`);
+  return value;
+}

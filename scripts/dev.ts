@@ -1,0 +1,80 @@
+// `npm start`: Postgres (embedded, or DATABASE_URL), platform bootstrap + migrations + seed, and
+// every edge function on http://127.0.0.1:54321/functions/v1/<name>. Stays in the foreground;
+// Ctrl-C or SIGTERM stops everything it started.
+import net from "node:net";
+import path from "node:path";
+import { startStack } from "./lib/stack.ts";
+import { repoRoot } from "./lib/paths.ts";
+
+const FUNCTIONS_PORT = Number(process.env.FUNCTIONS_PORT ?? 54321);
+const DB_PORT = Number(process.env.DB_PORT ?? 54322);
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  const busy = [FUNCTIONS_PORT, ...(process.env.DATABASE_URL ? [] : [DB_PORT])];
+  for (const port of busy) {
+    if (await portInUse(port)) {
+      console.error(
+        `Port ${port} is already in use: is another \`npm start\` running? Stop it (Ctrl-C in its terminal) ` +
+          `or free the port, then try again.`,
+      );
+      process.exit(1);
+    }
+  }
+  const stack = await startStack({
+    databaseUrl: process.env.DATABASE_URL,
+    dbPort: DB_PORT,
+    dataDir: process.env.PGDATA_DIR ?? path.join(repoRoot, ".data/postgres"),
+    persistent: true,
+    functionsPort: FUNCTIONS_PORT,
+    log: (line) => console.log(line),
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await stack.stop();
+    console.log("stopped.");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  stack.functions.process.once("exit", (code) => {
+    if (!stopping) {
+      console.error(`functions server exited unexpectedly (code ${code}); stopping.`);
+      void stop("exit");
+    }
+  });
+
+  console.log(
+    [
+      "",
+      `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  Functions:     ${stack.functionsUrl}/<name>   (health: ${stack.functionsUrl}/health)`,
+      `  Database:      ${stack.displayDbUrl}`,
+      stack.dataDir ? `  Data dir:      ${stack.dataDir}` : `  Data dir:      (external database)`,
+      `  JWT secret:    ${stack.env.SUPABASE_JWT_SECRET}`,
+      `  anon key:      ${stack.env.SUPABASE_ANON_KEY}`,
+      `  service key:   ${stack.env.SUPABASE_SERVICE_ROLE_KEY}`,
+      "Ctrl-C to stop.",
+    ].join("\n"),
+  );
+}
+
+main().catch((err) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

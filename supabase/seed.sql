@@ -1,0 +1,1 @@
+-- Seed data for local development. Idempotent: runs on every npm start.
