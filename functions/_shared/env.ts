@@ -15,3 +15,13 @@ export function requireEnv(name: string): string {
   if (value === undefined) throw new Error(`missing environment variable ${name}`);
   return value;
 }
+
+/** All variables at once (provider routing reads several); read once, they don't change at runtime. */
+let snapshot: Readonly<Record<string, string | undefined>> | null = null;
+export function envSnapshot(): Readonly<Record<string, string | undefined>> {
+  const deno = (globalThis as { Deno?: { env: { toObject(): Record<string, string> } } }).Deno;
+  snapshot ??= Object.freeze(
+    deno ? deno.env.toObject() : { ...(globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env },
+  );
+  return snapshot;
+}

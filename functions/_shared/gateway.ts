@@ -1,0 +1,341 @@
+/**
+ * The request path shared by every function that calls an LLM (llm-proxy, chat): forward an
+ * OpenAI-format chat completion to its provider, hand the answer back as it arrives, and record
+ * the interaction in the ledger once it is over. Nothing here waits on the database before the
+ * answer is returned: prices are resolved and rows written after the response, off the hot path.
+ */
+import type { Caller } from "./access.ts";
+import { corsHeaders } from "./cors.ts";
+import { db } from "./db.ts";
+import { envSnapshot } from "./env.ts";
+import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
+import { promptHash } from "./hash.ts";
+import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow } from "./ledger.ts";
+import type { ChatCompletionRequest } from "./openai-schema.ts";
+import { priceKeys, resolvePrice } from "./prices.ts";
+import { computeCost } from "./pricing.ts";
+import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
+import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
+import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
+import { estimatePromptTokens, countTextTokens } from "./tokens.ts";
+import { emptyUsage, type NormalizedUsage } from "./usage.ts";
+
+/** What a call is about, beyond its body: who, where from, and how to attribute it. */
+export interface CallContext {
+  requestId: string;
+  caller: Caller;
+  receivedAt: Date;
+  /** performance.now() when the request arrived; latency counts from here. */
+  startedAt: number;
+  ip: string | null;
+  conversationId: string | null;
+  properties: Record<string, Json>;
+  /** Aborted when the client goes away. */
+  clientSignal: AbortSignal;
+  /** Set by functions that serve agent instances (chat). */
+  agent?: {
+    sessionId: string | null;
+    instanceId: string;
+    instanceSlug: string;
+    agentType: string;
+  };
+}
+
+/** What the ledger keeps of the client's request (also for bodies that failed validation). */
+export interface LoggedRequest {
+  model: string;
+  messages: readonly unknown[];
+  stream: boolean;
+  user: string | null;
+  body: Json;
+}
+
+export function loggedRequest(body: ChatCompletionRequest): LoggedRequest {
+  return {
+    model: body.model,
+    messages: body.messages,
+    stream: body.stream === true,
+    user: typeof body.user === "string" ? body.user : null,
+    body: body as unknown as Json,
+  };
+}
+
+/** How a call ended, for callers that keep more than the ledger (chat stores the answer). */
+export interface CallOutcome {
+  requestId: string;
+  status: "complete" | "partial" | "error";
+  text: string;
+  toolCalls: AssembledToolCall[];
+  finishReason: string | null;
+  usage: NormalizedUsage;
+  usageSource: "provider" | "estimated";
+  cost: string | null;
+  latencyMs: number;
+  error: { code: string | null; message: string } | null;
+  /** Settles when the ledger rows are stored. */
+  logged: Promise<void>;
+}
+
+export interface CallResult {
+  response: Response;
+  /** Settles after the response is finished (streams: after the last byte or the abort). */
+  outcome: Promise<CallOutcome>;
+}
+
+const ledger = new Ledger(db);
+
+const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
+
+/** Keeps the worker alive for work that outlives the response (Supabase Edge Runtime). */
+export function runInBackground(promise: Promise<unknown>): void {
+  const runtime = (globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }).EdgeRuntime;
+  runtime?.waitUntil(promise);
+}
+
+interface Ending {
+  status: CallOutcome["status"];
+  httpStatus: number;
+  usage: NormalizedUsage;
+  usageSource: "provider" | "estimated";
+  finishReason: string | null;
+  text: string;
+  toolCalls: AssembledToolCall[];
+  responseBody: Json | null;
+  ttftMs: number | null;
+  error: { code: string | null; message: string } | null;
+}
+
+/** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
+export async function forwardChatCompletion(ctx: CallContext, body: ChatCompletionRequest): Promise<CallResult> {
+  const logged = loggedRequest(body);
+  const resolved = resolveProvider(body.model, envSnapshot());
+  if (!resolved.ok) return failedCall(ctx, logged, null, resolved.error);
+  const { target, adapter } = resolved;
+
+  const upstreamAbort = new AbortController();
+  const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
+  ctx.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const timer = setTimeout(
+    () => upstreamAbort.abort(new DOMException("upstream timeout", "TimeoutError")),
+    upstreamTimeoutMs(),
+  );
+
+  let upstream: Response;
+  try {
+    const call = adapter.buildRequest(body, target, upstreamAbort.signal);
+    upstream = await fetch(call.request);
+    clearTimeout(timer);
+    if (!upstream.ok) {
+      const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
+      return failedCall(ctx, logged, target, error);
+    }
+    if (!call.stream) {
+      const text = await upstream.text();
+      const completion = adapter.normalizeResponse(JSON.parse(text));
+      // OpenAI-format providers' bytes go back untouched; Anthropic's are the translated body.
+      const out = target.provider === "anthropic" ? JSON.stringify(completion.body) : text;
+      const usage = completion.usage ?? null;
+      const ending: Ending = {
+        status: "complete",
+        httpStatus: 200,
+        usage: usage ?? (await estimateUsage(body, completion.text)),
+        usageSource: usage ? "provider" : "estimated",
+        finishReason: completion.finish_reason,
+        text: completion.text,
+        toolCalls: completion.tool_calls,
+        responseBody: completion.body as Json,
+        ttftMs: null,
+        error: null,
+      };
+      const response = new Response(out, { status: 200, headers: responseHeaders(ctx, "application/json") });
+      return { response, outcome: record(ctx, logged, target, ending) };
+    }
+
+    const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!), {
+      clientWantsUsage: call.clientWantsUsage,
+      startedAt: ctx.startedAt,
+      messages: body.messages,
+      onCancel: () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError")),
+    });
+    const outcome = teed.result.then((r) =>
+      record(ctx, logged, target, {
+        status: r.status === "success" ? "complete" : r.status,
+        httpStatus: 200,
+        usage: r.usage,
+        usageSource: r.usage_source,
+        finishReason: r.finish_reason,
+        text: r.text,
+        toolCalls: r.tool_calls,
+        responseBody: streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage),
+        ttftMs: r.ttft_ms,
+        error: r.error ? streamError(r.error, r.client_cancelled) : null,
+      })
+    );
+    const response = new Response(teed.stream, {
+      status: 200,
+      headers: { ...responseHeaders(ctx, "text/event-stream"), "cache-control": "no-cache" },
+    });
+    return { response, outcome };
+  } catch (err) {
+    clearTimeout(timer);
+    const reason = upstreamAbort.signal.reason as DOMException | undefined;
+    if (reason?.name === "TimeoutError") {
+      return failedCall(ctx, logged, target, gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));
+    }
+    if (ctx.clientSignal.aborted) {
+      return failedCall(ctx, logged, target, new ApiError(499, "The client closed the request", "client_error", "client_disconnected"));
+    }
+    const message = err instanceof SyntaxError ? "The upstream provider sent an invalid JSON body" : "The upstream provider could not be reached";
+    return failedCall(ctx, logged, target, badGateway(message));
+  } finally {
+    ctx.clientSignal.removeEventListener("abort", onClientAbort);
+  }
+}
+
+function streamError(e: StreamError, clientCancelled: boolean): { code: string | null; message: string } {
+  if (clientCancelled) return { code: "client_disconnected", message: "The client closed the stream before it finished" };
+  return { code: e.code ?? e.type ?? "upstream_error", message: e.message };
+}
+
+function streamSummary(
+  id: string | null,
+  model: string | null,
+  text: string,
+  toolCalls: AssembledToolCall[],
+  finishReason: string | null,
+  usage: NormalizedUsage,
+): Json {
+  return {
+    id,
+    object: "chat.completion",
+    model,
+    choices: [{
+      index: 0,
+      message: { role: "assistant", content: text, ...(toolCalls.length ? { tool_calls: toolCalls as unknown as Json } : {}) },
+      finish_reason: finishReason,
+    }],
+    usage: usage as unknown as Json,
+  };
+}
+
+export function responseHeaders(ctx: CallContext, contentType: string): Record<string, string> {
+  return { ...corsHeaders, "content-type": contentType, "x-request-id": ctx.requestId };
+}
+
+async function estimateUsage(body: ChatCompletionRequest, answer: string): Promise<NormalizedUsage> {
+  const prompt = await estimatePromptTokens(body.messages);
+  const completion = await countTextTokens(answer);
+  return { ...emptyUsage(), prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** A call that ended in an error before any answer: respond in OpenAI's shape and log it. */
+export function failedCall(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, error: ApiError): CallResult {
+  const outcome = record(ctx, req, target, {
+    status: "error",
+    httpStatus: error.status,
+    usage: emptyUsage(),
+    usageSource: "provider",
+    finishReason: null,
+    text: "",
+    toolCalls: [],
+    responseBody: error.toJSON() as unknown as Json,
+    ttftMs: null,
+    error: { code: error.code ?? error.type, message: error.message },
+  });
+  return { response: error.toResponse({ "x-request-id": ctx.requestId }), outcome };
+}
+
+/**
+ * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
+ * outcome's `logged` settles when the rows are stored.
+ */
+async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, end: Ending): Promise<CallOutcome> {
+  const latencyMs = Math.round(performance.now() - ctx.startedAt);
+  const provider = target?.provider ?? "unknown";
+  const upstreamModel = target?.model ?? req.model;
+  const { price, source } = await resolvePrice(db(), ctx.caller.accountId, priceKeys(provider, upstreamModel, req.model))
+    // Without prices the call is still logged, with its cost unknown (null), never 0.
+    .catch(() => ({ price: null, source: "unknown" as const }));
+  const cost = computeCost(end.usage, price).total;
+  const logged = (async () => {
+    const settings = ctx.caller.settings;
+    const requestBody = settings.log_request_bodies ? (redactValue(stripBinary(req.body))) : null;
+    const responseBody = settings.log_response_bodies && end.responseBody !== null ? redactValue(end.responseBody) : null;
+    const agent = ctx.agent;
+    const llmRequest: LlmRequestRow = {
+      id: ctx.requestId,
+      created_at: ctx.receivedAt.toISOString(),
+      account_id: ctx.caller.accountId,
+      account_slug: ctx.caller.accountSlug,
+      session_id: agent?.sessionId ?? null,
+      agent_instance_id: agent?.instanceId ?? null,
+      agent_instance_slug: agent?.instanceSlug ?? null,
+      agent_type: agent?.agentType ?? null,
+      user_id: ctx.caller.userId,
+      api_key_id: ctx.caller.apiKeyId,
+      end_user: req.user,
+      conversation_id: ctx.conversationId,
+      properties: ctx.properties,
+      provider,
+      model: req.model,
+      is_stream: req.stream,
+      completion_status: end.status,
+      http_status: end.httpStatus,
+      finish_reason: end.finishReason,
+      error_code: end.error?.code ?? null,
+      error_message: end.error?.message ?? null,
+      request_body: requestBody,
+      response_body: responseBody,
+      prompt_tokens: end.usage.prompt_tokens,
+      completion_tokens: end.usage.completion_tokens,
+      total_tokens: end.usage.total_tokens,
+      cached_tokens: end.usage.cached_tokens,
+      cache_creation_tokens: end.usage.cache_creation_tokens,
+      reasoning_tokens: end.usage.reasoning_tokens,
+      usage_source: end.usageSource,
+      unit_cost_prompt: price?.input_cost_per_token ?? null,
+      unit_cost_completion: price?.output_cost_per_token ?? null,
+      unit_cost_cached: price?.cache_read_input_token_cost ?? null,
+      unit_cost_cache_creation: price?.cache_creation_input_token_cost ?? null,
+      unit_cost_reasoning: price?.output_cost_per_reasoning_token ?? null,
+      computed_cost: cost,
+      provider_cost: end.usage.provider_cost,
+      price_source: price ? source : "unknown",
+      latency_ms: latencyMs,
+      time_to_first_token_ms: end.ttftMs,
+      ip_address: ctx.ip,
+    };
+    const interaction: AiInteractionRow = {
+      id: crypto.randomUUID(),
+      timestamp: ctx.receivedAt.toISOString(),
+      account_id: ctx.caller.accountId,
+      llm_request_id: ctx.requestId,
+      request: requestBody ?? { omitted: true },
+      response: responseBody,
+      latency_ms: latencyMs,
+      error_code: end.error?.code ?? null,
+      error_message: end.error?.message ?? null,
+      model_name: req.model,
+      user_id: ctx.caller.userId,
+      file_metadata: extractFileMetadata(req.messages) as unknown as Json,
+      status: end.status === "complete" ? "success" : end.status,
+      prompt_hash: await promptHash(req.messages),
+      ip_address: ctx.ip,
+    };
+    await ledger.record({ llmRequest, interaction });
+  })();
+  runInBackground(logged);
+  return {
+    requestId: ctx.requestId,
+    status: end.status,
+    text: end.text,
+    toolCalls: end.toolCalls,
+    finishReason: end.finishReason,
+    usage: end.usage,
+    usageSource: end.usageSource,
+    cost,
+    latencyMs,
+    error: end.error,
+    logged,
+  };
+}

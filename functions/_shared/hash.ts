@@ -1,0 +1,71 @@
+/** Prompt fingerprints for deduplication and analytics. */
+import { base64ByteLength, parseDataUrl } from "./data-url.ts";
+
+/** Lowercase hex SHA-256 of UTF-8 text (Web Crypto). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  const bytes = new Uint8Array(digest);
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += bytes[i].toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** JSON with object keys sorted at every level, so equal values serialize identically. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(",")}}`;
+}
+
+const normText = (s: string): string => s.replace(/\r\n?/g, "\n").trim();
+
+function normPart(p: Record<string, any>): unknown {
+  switch (p?.type) {
+    case "text":
+      return { type: "text", text: normText(String(p.text ?? "")) };
+    case "image_url": {
+      const url = String(p.image_url?.url ?? "");
+      const data = parseDataUrl(url);
+      return data ? { type: "image", mime: data.mime, bytes: base64ByteLength(data.data) } : { type: "image", url };
+    }
+    case "input_audio":
+      return { type: "audio", format: p.input_audio?.format, bytes: base64ByteLength(String(p.input_audio?.data ?? "")) };
+    case "file": {
+      const data = typeof p.file?.file_data === "string" ? parseDataUrl(p.file.file_data) : null;
+      return { type: "file", name: p.file?.filename, file_id: p.file?.file_id, mime: data?.mime, bytes: data ? base64ByteLength(data.data) : undefined };
+    }
+    default:
+      return p;
+  }
+}
+
+/** Text-only part lists become one string, so `"hi"` and `[{type:'text',text:'hi'}]` hash the same. */
+function normContent(content: unknown): unknown {
+  if (typeof content === "string") return normText(content);
+  if (!Array.isArray(content)) return content ?? null;
+  if (content.every((p) => p?.type === "text")) return normText(content.map((p) => String(p.text ?? "")).join("\n"));
+  return content.map(normPart);
+}
+
+/**
+ * SHA-256 hex of the normalized messages: role, content (whitespace trimmed, line endings
+ * unified, images/audio/files replaced by their metadata), name, tool calls and tool call id;
+ * serialized with sorted keys. Other per-message fields do not change the hash.
+ */
+export function promptHash(messages: readonly unknown[]): Promise<string> {
+  const normalized = messages.map((m) => {
+    const msg = (m ?? {}) as Record<string, any>;
+    return {
+      role: msg.role,
+      content: normContent(msg.content),
+      name: msg.name,
+      tool_call_id: msg.tool_call_id,
+      tool_calls: Array.isArray(msg.tool_calls)
+        ? msg.tool_calls.map((c: Record<string, any>) => ({ id: c.id, name: c.function?.name, arguments: c.function?.arguments }))
+        : undefined,
+    };
+  });
+  return sha256Hex(stableStringify(normalized));
+}

@@ -1,0 +1,244 @@
+/**
+ * The interaction ledger's write path. Rows are queued by the request that produced them and
+ * written off the hot path in batches: one statement (one round trip) inserts every queued
+ * llm_requests and ai_interactions row and stamps the API keys used. When Postgres is unreachable
+ * the batch stays queued and is retried with backoff until it lands; `record()` settles only then,
+ * so `EdgeRuntime.waitUntil(record(...))` keeps the worker alive for it. Inserts are idempotent
+ * (`on conflict (id) do nothing`), so a retry after a lost acknowledgement never duplicates a row.
+ * A row Postgres rejects as invalid is moved to `private.ledger_dead_letters` instead of blocking
+ * the queue: nothing is dropped silently.
+ */
+import type { Sql } from "./db.ts";
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A public.llm_requests row; `id` is the request id returned to the client as x-request-id. */
+export interface LlmRequestRow {
+  id: string;
+  created_at: string;
+  account_id: string;
+  account_slug: string;
+  session_id: string | null;
+  agent_instance_id: string | null;
+  agent_instance_slug: string | null;
+  agent_type: string | null;
+  user_id: string | null;
+  api_key_id: string | null;
+  end_user: string | null;
+  conversation_id: string | null;
+  properties: Json;
+  provider: string;
+  model: string;
+  is_stream: boolean;
+  completion_status: "complete" | "partial" | "error";
+  http_status: number | null;
+  finish_reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  request_body: Json | null;
+  response_body: Json | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  total_tokens: number | null;
+  cached_tokens: number | null;
+  cache_creation_tokens: number | null;
+  reasoning_tokens: number | null;
+  usage_source: "provider" | "estimated" | null;
+  unit_cost_prompt: string | null;
+  unit_cost_completion: string | null;
+  unit_cost_cached: string | null;
+  unit_cost_cache_creation: string | null;
+  unit_cost_reasoning: string | null;
+  computed_cost: string | null;
+  provider_cost: string | null;
+  price_source: "model_prices" | "account_override" | "unknown";
+  latency_ms: number | null;
+  time_to_first_token_ms: number | null;
+  ip_address: string | null;
+}
+
+/** A public.ai_interactions row (the seed's generic AI call log). */
+export interface AiInteractionRow {
+  id: string;
+  timestamp: string;
+  account_id: string;
+  llm_request_id: string;
+  request: Json;
+  response: Json | null;
+  latency_ms: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  model_name: string;
+  user_id: string | null;
+  file_metadata: Json | null;
+  status: "success" | "partial" | "error";
+  prompt_hash: string | null;
+  ip_address: string | null;
+}
+
+export interface LedgerEntry {
+  llmRequest: LlmRequestRow;
+  interaction: AiInteractionRow | null;
+}
+
+const LLM_REQUEST_COLUMNS = [
+  "id", "created_at", "account_id", "account_slug", "session_id", "agent_instance_id",
+  "agent_instance_slug", "agent_type", "user_id", "api_key_id", "end_user", "conversation_id",
+  "properties", "provider", "model", "is_stream", "completion_status", "http_status", "finish_reason",
+  "error_code", "error_message", "request_body", "response_body", "prompt_tokens", "completion_tokens",
+  "total_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "usage_source",
+  "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
+  "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
+  "time_to_first_token_ms", "ip_address",
+] as const satisfies readonly (keyof LlmRequestRow)[];
+
+const AI_INTERACTION_COLUMNS = [
+  "id", "timestamp", "account_id", "llm_request_id", "request", "response", "latency_ms",
+  "error_code", "error_message", "model_name", "user_id", "file_metadata", "status", "prompt_hash",
+  "ip_address",
+] as const satisfies readonly (keyof AiInteractionRow)[];
+
+const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
+
+// jsonb_populate_recordset maps each JSON object onto the table's row type, so one parameter
+// carries a whole batch; the explicit column lists keep column defaults out of play.
+const INSERT_BATCH = `
+with requests as (
+  insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
+  select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
+  on conflict (id) do nothing
+  returning 1
+), interactions as (
+  insert into public.ai_interactions (${list(AI_INTERACTION_COLUMNS)})
+  select ${list(AI_INTERACTION_COLUMNS)} from jsonb_populate_recordset(null::public.ai_interactions, $2::text::jsonb)
+  on conflict (id) do nothing
+  returning 1
+), keys as (
+  update public.api_keys set last_used_at = now()
+  where id = any($3::text::uuid[]) and (last_used_at is null or last_used_at < now() - interval '1 minute')
+  returning 1
+)
+select (select count(*) from requests) as requests, (select count(*) from interactions) as interactions`;
+
+interface Pending {
+  entry: LedgerEntry;
+  resolve: () => void;
+}
+
+export interface LedgerOptions {
+  /** Most rows per statement. */
+  maxBatch?: number;
+  /** Backoff between retries while the database is unreachable (the last value repeats). */
+  retryDelaysMs?: number[];
+  onError?: (message: string) => void;
+}
+
+/** SQLSTATE classes that mean "this row is bad", not "the database is unavailable". */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === "string" && /^(22|23|42)/.test(code);
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return `${e?.code ?? "error"}: ${e?.message ?? String(err)}`;
+}
+
+export class Ledger {
+  #queue: Pending[] = [];
+  #flushing = false;
+  #sql: () => Sql;
+  #maxBatch: number;
+  #delays: number[];
+  #onError: (message: string) => void;
+
+  constructor(sql: () => Sql, options: LedgerOptions = {}) {
+    this.#sql = sql;
+    this.#maxBatch = options.maxBatch ?? 200;
+    this.#delays = options.retryDelaysMs ?? [100, 250, 500, 1000, 2000, 5000];
+    this.#onError = options.onError ?? ((m) => console.error(`[ledger] ${m}`));
+  }
+
+  /** Queues the rows; the promise settles once they are stored (it never rejects). */
+  record(entry: LedgerEntry): Promise<void> {
+    return new Promise((resolve) => {
+      this.#queue.push({ entry, resolve });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        // Let the other requests finishing in this tick join the batch.
+        setTimeout(() => void this.#drain(), 0);
+      }
+    });
+  }
+
+  /** Rows waiting to be written. */
+  get backlog(): number {
+    return this.#queue.length;
+  }
+
+  async #drain(): Promise<void> {
+    let attempt = 0;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.slice(0, this.#maxBatch);
+      try {
+        await this.#write(batch.map((p) => p.entry));
+        this.#queue.splice(0, batch.length);
+        batch.forEach((p) => p.resolve());
+        attempt = 0;
+      } catch (err) {
+        if (isDataError(err)) {
+          this.#queue.splice(0, batch.length);
+          await this.#writeOneByOne(batch);
+          continue;
+        }
+        const delay = this.#delays[Math.min(attempt, this.#delays.length - 1)];
+        if (attempt === 0 || attempt % 10 === 0) {
+          this.#onError(`database unavailable, ${this.#queue.length} rows queued, retrying (${describe(err)})`);
+        }
+        attempt++;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    this.#flushing = false;
+  }
+
+  async #writeOneByOne(batch: Pending[]): Promise<void> {
+    for (const pending of batch) {
+      try {
+        await this.#write([pending.entry]);
+      } catch (err) {
+        if (!isDataError(err)) {
+          // The database went away meanwhile: requeue and let the drain loop retry.
+          this.#queue.unshift(pending);
+          continue;
+        }
+        await this.#deadLetter(pending.entry, err);
+      }
+      pending.resolve();
+    }
+  }
+
+  async #deadLetter(entry: LedgerEntry, err: unknown): Promise<void> {
+    const id = entry.llmRequest.id;
+    this.#onError(`row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`);
+    try {
+      await this.#sql()`
+        insert into private.ledger_dead_letters (request_id, payload, error)
+        values (${id}, ${this.#sql().json(entry as unknown as Json)}, ${describe(err)})
+        on conflict (request_id) do nothing`;
+    } catch (deadErr) {
+      this.#onError(`row ${id} could not be dead-lettered either (${describe(deadErr)})`);
+    }
+  }
+
+  async #write(entries: LedgerEntry[]): Promise<void> {
+    const requests = entries.map((e) => e.llmRequest);
+    const interactions = entries.flatMap((e) => (e.interaction ? [e.interaction] : []));
+    const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
+    await this.#sql().unsafe(INSERT_BATCH, [
+      JSON.stringify(requests),
+      JSON.stringify(interactions),
+      `{${keyIds.join(",")}}`,
+    ]);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Anthropic streaming events -> OpenAI `chat.completion.chunk` SSE, so the rest of the gateway
+ * (and the client) sees one format. Always ends with the usage-only chunk and `data: [DONE]`
+ * on `message_stop`; an `error` event becomes an OpenAI-style `{"error":{...}}` chunk without
+ * `[DONE]`, and a stream cut before `message_stop` simply ends, which the tee reports.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
+
+type Json = Record<string, any>;
+
+class AnthropicChunkWriter {
+  private id = "";
+  private model = "";
+  private readonly created = Math.floor(Date.now() / 1000);
+  private usage: Json = {};
+  private finishReason: string | null = null;
+  /** Anthropic content-block index -> OpenAI tool_calls index. */
+  private readonly toolIndex = new Map<number, number>();
+
+  constructor(private readonly emit: (line: string) => void) {}
+
+  private chunk(delta: Json, finishReason: string | null = null): void {
+    this.emit(
+      `data: ${JSON.stringify({
+        id: this.id,
+        object: "chat.completion.chunk",
+        created: this.created,
+        model: this.model,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      })}\n\n`,
+    );
+  }
+
+  onEvent = (ev: EventSourceMessage): void => {
+    let data: Json;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    switch (data.type) {
+      case "message_start": {
+        const m = data.message ?? {};
+        this.id = m.id ?? "";
+        this.model = m.model ?? "";
+        this.usage = { ...m.usage };
+        this.chunk({ role: "assistant", content: "" });
+        break;
+      }
+      case "content_block_start": {
+        const block = data.content_block ?? {};
+        if (block.type === "tool_use") {
+          const index = this.toolIndex.size;
+          this.toolIndex.set(data.index, index);
+          this.chunk({
+            tool_calls: [{ index, id: block.id, type: "function", function: { name: block.name, arguments: "" } }],
+          });
+        } else if (block.type === "text" && block.text) this.chunk({ content: block.text });
+        break;
+      }
+      case "content_block_delta": {
+        const d = data.delta ?? {};
+        if (d.type === "text_delta") this.chunk({ content: d.text });
+        else if (d.type === "input_json_delta" && d.partial_json) {
+          const index = this.toolIndex.get(data.index) ?? 0;
+          this.chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] });
+        } else if (d.type === "thinking_delta") this.chunk({ reasoning_content: d.thinking });
+        break;
+      }
+      case "message_delta": {
+        // message_delta usage is cumulative; it may also restate input and cache counts.
+        Object.assign(this.usage, data.usage);
+        this.finishReason = mapStopReason(data.delta?.stop_reason);
+        if (this.finishReason) this.chunk({}, this.finishReason);
+        break;
+      }
+      case "message_stop":
+        this.emit(
+          `data: ${JSON.stringify({
+            id: this.id,
+            object: "chat.completion.chunk",
+            created: this.created,
+            model: this.model,
+            choices: [],
+            usage: anthropicUsageToOpenAI(this.usage),
+          })}\n\ndata: [DONE]\n\n`,
+        );
+        break;
+      case "error": {
+        const e = data.error ?? {};
+        this.emit(`data: ${JSON.stringify({ error: { message: e.message ?? "upstream error", type: e.type ?? "api_error", code: e.type ?? null, param: null } })}\n\n`);
+        break;
+      }
+      // ping, content_block_stop and unknown future events carry nothing for the client.
+    }
+  };
+}
+
+/** Translates an Anthropic SSE body to OpenAI SSE bytes. */
+export function anthropicToOpenAIStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  let out: TransformStreamDefaultController<Uint8Array>;
+  const writer = new AnthropicChunkWriter((line) => out.enqueue(encoder.encode(line)));
+  const parser = createParser({ onEvent: writer.onEvent });
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      start(controller) {
+        out = controller;
+      },
+      transform(chunk) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+      },
+    }),
+  );
+}

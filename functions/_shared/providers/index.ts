@@ -1,0 +1,13 @@
+export * from "./types.ts";
+export { adapterFor, PROVIDER_ROUTES, type ProviderRoute, resolveProvider, type ResolvedProvider, splitModel } from "./route.ts";
+export { buildOpenAIRequest, normalizeOpenAIResponse, openAICompatibleAdapter } from "./openai-compatible.ts";
+export {
+  ANTHROPIC_DEFAULT_MAX_TOKENS,
+  ANTHROPIC_VERSION,
+  anthropicAdapter,
+  fromAnthropicResponse,
+  toAnthropicRequest,
+} from "./anthropic.ts";
+export { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
+export { anthropicToOpenAIStream } from "./anthropic-stream.ts";
+export { mapUpstreamError, parseUpstreamErrorBody, type UpstreamErrorInfo } from "./upstream-error.ts";

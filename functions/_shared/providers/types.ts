@@ -1,0 +1,50 @@
+/** Contracts between the proxy handler and the provider adapters. */
+import type { ApiError } from "../errors.ts";
+import type { ChatCompletionRequest } from "../openai-schema.ts";
+import type { AssembledToolCall } from "../sse.ts";
+import type { NormalizedUsage } from "../usage.ts";
+
+export type ProviderName = "openrouter" | "openai" | "anthropic" | "compat";
+
+/** Environment variables (Deno.env.toObject(), process.env or a test object). */
+export type ProviderEnv = Readonly<Record<string, string | undefined>>;
+
+/** Where a call goes: the provider, the model name it expects, and how to reach it. */
+export interface ProviderTarget {
+  provider: ProviderName;
+  /** The model as the client sent it (logged). */
+  requestedModel: string;
+  /** The model name sent upstream (routing prefix stripped). */
+  model: string;
+  baseUrl: string;
+  apiKey: string | null;
+}
+
+export interface UpstreamCall {
+  request: Request;
+  stream: boolean;
+  /** The client itself asked for `stream_options.include_usage` (the gateway always asks upstream). */
+  clientWantsUsage: boolean;
+}
+
+/** A non-stream answer in OpenAI shape plus what the log needs from it. */
+export interface NormalizedCompletion {
+  /** `chat.completion` JSON for the client. */
+  body: Record<string, unknown>;
+  usage: NormalizedUsage | null;
+  finish_reason: string | null;
+  text: string;
+  tool_calls: AssembledToolCall[];
+}
+
+export interface ProviderAdapter {
+  readonly provider: ProviderName;
+  /** Builds the upstream request; throws ApiError(400) for input this provider cannot take. */
+  buildRequest(body: ChatCompletionRequest, target: ProviderTarget, signal?: AbortSignal): UpstreamCall;
+  /** Upstream non-stream JSON to OpenAI `chat.completion` with normalized usage. */
+  normalizeResponse(json: unknown): NormalizedCompletion;
+  /** Upstream stream body as OpenAI-format SSE bytes (the identity for OpenAI-format providers). */
+  toOpenAIStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /** Upstream error response as an OpenAI-shape ApiError with the status the client should see. */
+  normalizeError(status: number, bodyText: string, headers: Headers): ApiError;
+}

@@ -1,0 +1,85 @@
+/** Reading what a client sent beyond the body's schema: size limits, JSON, attribution headers. */
+import { badRequest, payloadTooLarge } from "./errors.ts";
+import { env } from "./env.ts";
+import type { Json } from "./ledger.ts";
+
+const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+/** The body limit: MAX_REQUEST_BYTES (default 10 MiB), lowered by an account's own setting. */
+export function requestLimitBytes(accountLimit: number | null): number {
+  const global = Number(env("MAX_REQUEST_BYTES") ?? DEFAULT_MAX_REQUEST_BYTES);
+  return accountLimit && accountLimit > 0 ? Math.min(global, accountLimit) : global;
+}
+
+/** Reads and parses a JSON body, refusing (413) once it exceeds `limit` bytes without reading the rest. */
+export async function readJsonBody(req: Request, limit: number): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > limit) throw payloadTooLarge(limit);
+  if (!req.body) throw badRequest("The request has no body; send a JSON object");
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw payloadTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw badRequest("The request body is not valid JSON", null, "invalid_json");
+  }
+}
+
+export interface CallMetadata {
+  ip: string | null;
+  conversationId: string | null;
+  properties: Record<string, Json>;
+}
+
+const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
+const IPV6 = /^[0-9a-f:.]+$/i;
+
+/** An address Postgres' inet accepts, or null (a spoofed header must not break logging). */
+function cleanIp(value: string | null | undefined): string | null {
+  const ip = value?.trim().replace(/^\[|\]$/g, "");
+  if (!ip) return null;
+  if (IPV4.test(ip)) return ip.split(".").every((o) => Number(o) <= 255) ? ip : null;
+  return ip.includes(":") && IPV6.test(ip) ? ip : null;
+}
+
+/**
+ * Attribution from headers: the client IP (first x-forwarded-for hop, as set by Supabase's
+ * gateway), a conversation id (`x-session-id`, or `x-conversation-id`), and custom properties
+ * for analytics (`x-metadata`: a JSON object).
+ */
+export function callMetadata(req: Request, remoteIp: string | null): CallMetadata {
+  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0];
+  const conversationId = (req.headers.get("x-session-id") ?? req.headers.get("x-conversation-id"))?.slice(0, 256) ?? null;
+  let properties: Record<string, Json> = {};
+  const raw = req.headers.get("x-metadata");
+  if (raw) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw badRequest("The x-metadata header must be a JSON object", "x-metadata", "invalid_metadata");
+    }
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw badRequest("The x-metadata header must be a JSON object", "x-metadata", "invalid_metadata");
+    }
+    properties = parsed as Record<string, Json>;
+  }
+  return { ip: cleanIp(forwarded) ?? cleanIp(remoteIp), conversationId, properties };
+}

@@ -1,0 +1,427 @@
+/**
+ * The hot-path stream tee. Upstream SSE bytes go to the client as they arrive while a copy is
+ * parsed (eventsource-parser) for usage, finish reason, the assembled answer, time to first
+ * token and upstream errors. The only byte change ever made: when the client did not ask for
+ * `stream_options.include_usage` (the gateway always asks upstream), the usage-only chunk
+ * (`choices: []` with `usage`) is dropped. To do that exactly, that mode holds back the current
+ * incomplete SSE event (never more) until its blank line arrives.
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { countTextTokens, estimatePromptTokens } from "./tokens.ts";
+import { emptyUsage, type NormalizedUsage, normalizeOpenAIUsage } from "./usage.ts";
+
+export interface StreamTeeOptions {
+  /** The client asked for `stream_options.include_usage`; when false the usage-only chunk is hidden. */
+  clientWantsUsage: boolean;
+  /** `performance.now()` when the upstream request was sent; TTFT and duration count from it. */
+  startedAt?: number;
+  /** The request's messages, to estimate prompt tokens when the provider reports no usage. */
+  messages?: readonly unknown[];
+  /** Called once when the client cancels the stream: abort the upstream fetch here. */
+  onCancel?: (reason: unknown) => void;
+}
+
+export interface AssembledToolCall {
+  index: number;
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface StreamError {
+  message: string;
+  type: string | null;
+  code: string | null;
+}
+
+/**
+ * success: the provider finished (`[DONE]` seen, no error).
+ * partial: the answer was cut after some output (client cancel, upstream cut or error mid-way).
+ * error: the stream failed before any output.
+ */
+export type CompletionStatus = "success" | "partial" | "error";
+
+export interface StreamResult {
+  status: CompletionStatus;
+  usage: NormalizedUsage;
+  /** 'provider' when the provider sent usage, 'estimated' when counted with gpt-tokenizer. */
+  usage_source: "provider" | "estimated";
+  finish_reason: string | null;
+  /** Assistant text of choice 0. */
+  text: string;
+  /** Tool calls of choice 0, arguments concatenated from their streamed pieces. */
+  tool_calls: AssembledToolCall[];
+  /** Milliseconds from `startedAt` to the first content, reasoning or tool-call delta. */
+  ttft_ms: number | null;
+  duration_ms: number;
+  done_seen: boolean;
+  client_cancelled: boolean;
+  /** Upstream error event, transport failure, or a stream that ended without `[DONE]`. */
+  error: StreamError | null;
+  response_id: string | null;
+  model: string | null;
+  bytes_received: number;
+}
+
+export interface TeedStream {
+  /** The body for the client's Response. */
+  stream: ReadableStream<Uint8Array>;
+  /** Settles once the stream ended, failed or was cancelled; never rejects. */
+  result: Promise<StreamResult>;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Finds SSE event boundaries (blank lines) in a byte stream, keeping its state across chunks.
+ * Newlines are ASCII, so each complete event is also complete UTF-8.
+ */
+class EventFramer {
+  private lineEmpty = true;
+  private prevCR = false;
+
+  /** Calls `onEnd(i)` with the offset just past each blank line found in `buf[from..]`. */
+  scan(buf: Uint8Array, from: number, onEnd: (end: number) => void): void {
+    for (let i = from; i < buf.length; i++) {
+      const b = buf[i];
+      if (b === LF) {
+        if (this.prevCR) {
+          this.prevCR = false;
+          continue;
+        }
+        if (this.lineEmpty) onEnd(i + 1);
+        this.lineEmpty = true;
+      } else if (b === CR) {
+        if (this.lineEmpty) {
+          if (buf[i + 1] === LF) i++;
+          else this.prevCR = true;
+          onEnd(i + 1);
+        } else this.prevCR = true;
+        this.lineEmpty = true;
+      } else {
+        this.prevCR = false;
+        this.lineEmpty = false;
+      }
+    }
+  }
+}
+
+interface Delta {
+  content?: unknown;
+  reasoning?: unknown;
+  reasoning_content?: unknown;
+  tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }>;
+}
+
+/** Accumulates what the log needs from parsed OpenAI chunks. */
+class ChatStreamCollector {
+  usage: NormalizedUsage | null = null;
+  finishReason: string | null = null;
+  text = "";
+  reasoning = "";
+  toolCalls: AssembledToolCall[] = [];
+  firstTokenAt: number | null = null;
+  doneSeen = false;
+  error: StreamError | null = null;
+  responseId: string | null = null;
+  model: string | null = null;
+  bytes = 0;
+  clientCancelled = false;
+  /** Set while parsing an event that is the usage-only chunk. */
+  usageOnlyEvent = false;
+
+  onEvent = (ev: EventSourceMessage): void => {
+    const data = ev.data;
+    if (data === "[DONE]") {
+      this.doneSeen = true;
+      return;
+    }
+    if (this.responseId !== null) {
+      const content = plainContentDelta(data);
+      if (content !== null) {
+        if (content) this.onDelta({ content });
+        return;
+      }
+    }
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(data);
+    } catch {
+      if (ev.event === "error") this.error = { message: data, type: null, code: null };
+      return;
+    }
+    if (!obj || typeof obj !== "object") return;
+    if (obj.error) this.error = toStreamError(obj.error);
+    if (this.responseId === null && typeof obj.id === "string") this.responseId = obj.id;
+    if (this.model === null && typeof obj.model === "string") this.model = obj.model;
+    const choices = obj.choices as Array<Record<string, unknown>> | undefined;
+    if (obj.usage) {
+      this.usage = normalizeOpenAIUsage(obj.usage);
+      if (Array.isArray(choices) && choices.length === 0) this.usageOnlyEvent = true;
+    }
+    if (!Array.isArray(choices)) return;
+    for (const c of choices) {
+      if ((c.index ?? 0) !== 0) continue;
+      if (typeof c.finish_reason === "string") {
+        this.finishReason = c.finish_reason;
+        if (c.finish_reason === "error" && !this.error) {
+          this.error = { message: "upstream reported finish_reason 'error'", type: null, code: null };
+        }
+      }
+      const delta = c.delta as Delta | undefined;
+      if (delta) this.onDelta(delta);
+    }
+  };
+
+  private onDelta(delta: Delta): void {
+    let produced = false;
+    if (typeof delta.content === "string" && delta.content) {
+      this.text += delta.content;
+      produced = true;
+    }
+    const reasoning = delta.reasoning ?? delta.reasoning_content;
+    if (typeof reasoning === "string" && reasoning) {
+      this.reasoning += reasoning;
+      produced = true;
+    }
+    if (Array.isArray(delta.tool_calls)) {
+      for (const tc of delta.tool_calls) {
+        const index = tc.index ?? 0;
+        let call = this.toolCalls.find((t) => t.index === index);
+        if (!call) {
+          call = { index, id: "", type: "function", function: { name: "", arguments: "" } };
+          this.toolCalls.push(call);
+        }
+        if (tc.id) call.id = tc.id;
+        if (tc.function?.name) call.function.name += tc.function.name;
+        if (tc.function?.arguments) call.function.arguments += tc.function.arguments;
+      }
+      produced = true;
+    }
+    if (produced && this.firstTokenAt === null) this.firstTokenAt = performance.now();
+  }
+
+  private producedOutput(): boolean {
+    return this.firstTokenAt !== null;
+  }
+
+  async result(
+    startedAt: number,
+    transportError: unknown,
+    messages: readonly unknown[] | undefined,
+    estimate = true,
+  ): Promise<StreamResult> {
+    let error = this.error;
+    if (!error && transportError !== undefined) {
+      error = { message: `upstream connection failed: ${errorMessage(transportError)}`, type: "upstream_error", code: "upstream_disconnected" };
+    }
+    if (!error && !this.doneSeen && !this.clientCancelled) {
+      error = { message: "upstream closed the stream before [DONE]", type: "upstream_error", code: "stream_truncated" };
+    }
+    let status: CompletionStatus;
+    if (this.clientCancelled) status = "partial";
+    else if (error) status = this.producedOutput() ? "partial" : "error";
+    else status = "success";
+
+    let usage = this.usage;
+    const usageSource = usage ? "provider" : "estimated";
+    if (!usage) usage = estimate ? await this.estimateUsage(messages) : emptyUsage();
+    return {
+      status,
+      usage,
+      usage_source: usageSource,
+      finish_reason: this.finishReason,
+      text: this.text,
+      tool_calls: this.toolCalls,
+      ttft_ms: this.firstTokenAt === null ? null : round3(this.firstTokenAt - startedAt),
+      duration_ms: round3(performance.now() - startedAt),
+      done_seen: this.doneSeen,
+      client_cancelled: this.clientCancelled,
+      error,
+      response_id: this.responseId,
+      model: this.model,
+      bytes_received: this.bytes,
+    };
+  }
+
+  private async estimateUsage(messages?: readonly unknown[]): Promise<NormalizedUsage> {
+    const toolText = this.toolCalls.map((t) => t.function.name + t.function.arguments).join("");
+    const completion = await countTextTokens(this.text + this.reasoning + toolText);
+    const reasoning = this.reasoning ? await countTextTokens(this.reasoning) : 0;
+    const prompt = messages?.length ? await estimatePromptTokens(messages) : 0;
+    return {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      cached_tokens: 0,
+      cache_creation_tokens: 0,
+      reasoning_tokens: reasoning,
+      provider_cost: null,
+    };
+  }
+}
+
+/**
+ * Hot-path shortcut: the content of a chunk that is nothing but one text delta of one choice,
+ * without parsing the whole JSON; null when the chunk needs a full parse. The substring tests
+ * are sound because a quote inside a JSON string is always escaped, so `"key":` can only
+ * match structure.
+ */
+function plainContentDelta(data: string): string | null {
+  const k = data.indexOf('"content":"');
+  if (
+    k < 0 ||
+    data.indexOf('"content":"', k + 11) >= 0 ||
+    !data.includes('"finish_reason":null') ||
+    data.includes('"usage":{') ||
+    data.includes('"error"') ||
+    data.includes('"tool_calls"') ||
+    data.includes('"reasoning') ||
+    data.includes('"refusal":"') ||
+    data.indexOf('"delta"') !== data.lastIndexOf('"delta"')
+  ) {
+    return null;
+  }
+  const start = k + 11;
+  let escaped = false;
+  for (let j = start; j < data.length; j++) {
+    const c = data.charCodeAt(j);
+    if (c === 92 /* \ */) {
+      escaped = true;
+      j++;
+    } else if (c === 34 /* " */) {
+      return escaped ? (JSON.parse(data.slice(start - 1, j + 1)) as string) : data.slice(start, j);
+    }
+  }
+  return null;
+}
+
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function toStreamError(e: unknown): StreamError {
+  if (e && typeof e === "object") {
+    const o = e as Record<string, unknown>;
+    return {
+      message: typeof o.message === "string" ? o.message : JSON.stringify(e),
+      type: typeof o.type === "string" ? o.type : null,
+      code: o.code === undefined || o.code === null ? null : String(o.code),
+    };
+  }
+  return { message: String(e), type: null, code: null };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Tees an upstream OpenAI-format SSE body (Anthropic streams are translated to it first).
+ * Cancelling the returned stream cancels the upstream reader and calls `onCancel`.
+ */
+export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: StreamTeeOptions): TeedStream {
+  const startedAt = opts.startedAt ?? performance.now();
+  const reader = upstream.getReader();
+  const collector = new ChatStreamCollector();
+  const parser = createParser({ onEvent: collector.onEvent });
+  const hideUsage = !opts.clientWantsUsage;
+  const decoder = new TextDecoder();
+  const framer = new EventFramer();
+  let pending: Uint8Array | null = null;
+  let ended = false;
+
+  let settle!: (r: StreamResult) => void;
+  const result = new Promise<StreamResult>((resolve) => (settle = resolve));
+  const finish = (transportError?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    collector.result(startedAt, transportError, opts.messages).then(settle, (e) =>
+      // Estimation failing must not lose the log row: report what is known with zero usage.
+      collector.result(startedAt, transportError ?? e, opts.messages, false).then(settle)
+    );
+  };
+
+  /** Forwards the complete events in `chunk` (dropping the usage-only one); true if any bytes went out. */
+  const forwardEvents = (chunk: Uint8Array, controller: ReadableStreamDefaultController<Uint8Array>): boolean => {
+    const from = pending ? pending.length : 0;
+    const buf = pending ? concat(pending, chunk) : chunk;
+    pending = null;
+    let segStart = 0;
+    let keepFrom = 0;
+    let sent = false;
+    framer.scan(buf, from, (segEnd) => {
+      collector.usageOnlyEvent = false;
+      const text = decoder.decode(buf.subarray(segStart, segEnd));
+      // eventsource-parser waits for the byte after a CR (it may be CRLF); this segment is
+      // complete, so unify line endings to make its event dispatch now.
+      parser.feed(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
+      if (collector.usageOnlyEvent) {
+        if (segStart > keepFrom) {
+          controller.enqueue(buf.subarray(keepFrom, segStart));
+          sent = true;
+        }
+        keepFrom = segEnd;
+      }
+      segStart = segEnd;
+    });
+    if (segStart > keepFrom) {
+      controller.enqueue(buf.subarray(keepFrom, segStart));
+      sent = true;
+    }
+    if (segStart < buf.length) pending = buf.subarray(segStart);
+    return sent;
+  };
+
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      // A pull that enqueues nothing is not called again, so read until bytes go out or the stream ends.
+      for (;;) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (err) {
+          if (ended) return;
+          finish(err);
+          controller.error(err);
+          return;
+        }
+        if (ended) return;
+        if (r.done) {
+          if (pending) {
+            parser.feed(decoder.decode(pending));
+            controller.enqueue(pending);
+          }
+          // Completes a trailing CR line ending; adds no event of its own.
+          parser.feed("\n");
+          finish();
+          controller.close();
+          return;
+        }
+        const chunk = r.value;
+        collector.bytes += chunk.byteLength;
+        if (!hideUsage) {
+          controller.enqueue(chunk);
+          parser.feed(decoder.decode(chunk, { stream: true }));
+          return;
+        }
+        if (forwardEvents(chunk, controller)) return;
+      }
+    },
+    cancel(reason) {
+      if (ended) return;
+      collector.clientCancelled = true;
+      finish();
+      opts.onCancel?.(reason);
+      return reader.cancel(reason).catch(() => {});
+    },
+  });
+
+  return { stream, result };
+}

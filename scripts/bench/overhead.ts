@@ -1,0 +1,251 @@
+// Section 1: proxy overhead. The same fake provider called (a) directly, (b) through llm-proxy with
+// full logging, (c) through a bare Deno fetch pass-through, (d) through Portkey's gateway on Node.
+import path from "node:path";
+import { existsSync } from "node:fs";
+import type postgres from "postgres";
+import { repoRoot } from "../lib/paths.ts";
+import { denoArgs, denoBinary, startFunctionsServer } from "../lib/functions.ts";
+import { freePort } from "../lib/throwaway-db.ts";
+import { functionEnv } from "../lib/stack.ts";
+import { config, type Mode } from "./lib/config.ts";
+import { runLoad, type LoadResult } from "./lib/load.ts";
+import { cpuSeconds, peakRssMiB, resetPeakRss, treeCpuSeconds } from "./lib/proc.ts";
+import { startChild } from "./lib/spawn.ts";
+import type { FakeProviders } from "./fake.ts";
+import { countLogRows, waitForLogDrain, type ProxyFixture } from "./fixtures.ts";
+
+export const MODEL = "openai/gpt-4o-mini"; // no routing prefix: goes to the default provider (OpenRouter)
+export const PROXY_FN = "llm-proxy";
+
+export type TargetName = "direct" | "proxy" | "passthrough" | "portkey";
+
+export interface RunRecord {
+  target: TargetName;
+  delayMs: number;
+  mode: Mode;
+  concurrency: number;
+  load: LoadResult;
+  /** CPU seconds of the process under test during the run (proxy / pass-through / Portkey / fake provider for direct). */
+  cpuS: number;
+  cpuMsPerReq: number;
+  peakRssMiB: number | null;
+  /** Postgres CPU seconds (postmaster + backends) during the run. */
+  dbCpuS: number | null;
+  log?: { llmRequests: number; aiInteractions: number | null; answered: number; sent: number; verdict: string };
+}
+
+export interface OverheadResult {
+  runs: RunRecord[];
+  notes: string[];
+  exact?: { mode: Mode; answered: number; rows: number; aiRows: number | null; verdict: string }[];
+}
+
+interface Endpoint {
+  url: string;
+  headers: Record<string, string>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function requestBody(mode: Mode): string {
+  return JSON.stringify({
+    model: MODEL,
+    messages: [
+      { role: "system", content: "You are a concise assistant." },
+      { role: "user", content: "Say hello to the benchmark in five words." },
+    ],
+    max_tokens: 32,
+    ...(mode === "stream" ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+export function proxyAvailable(): string | null {
+  return existsSync(path.join(repoRoot, "functions", PROXY_FN, "index.ts")) ? null : `n/a (functions/${PROXY_FN} missing)`;
+}
+
+async function httpOk(url: string, init?: RequestInit): Promise<boolean> {
+  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+  await r.arrayBuffer();
+  return r.ok;
+}
+
+async function startTarget(
+  name: TargetName,
+  upstream: string,
+  fake: FakeProviders,
+  ctx: { dbUrl: string; fixture: ProxyFixture | null },
+): Promise<Endpoint> {
+  const json = { "content-type": "application/json" };
+  if (name === "direct") {
+    return { url: `${upstream}/v1/chat/completions`, headers: { ...json, authorization: "Bearer sk-bench" }, pid: fake.pid, stop: async () => {} };
+  }
+  if (name === "passthrough") {
+    const port = await freePort();
+    const child = await startChild({
+      name: "deno pass-through",
+      cmd: denoBinary(),
+      args: ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/bench/passthrough.ts"))],
+      cwd: repoRoot,
+      env: { PASSTHROUGH_PORT: String(port), UPSTREAM_URL: upstream },
+      readyLine: (l) => l.includes("passthrough ready"),
+    });
+    return { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { ...json, authorization: "Bearer sk-bench" }, pid: child.pid, stop: child.stop };
+  }
+  if (name === "portkey") {
+    const port = await freePort();
+    const child = await startChild({
+      name: "portkey gateway",
+      cmd: process.execPath,
+      args: [path.join(repoRoot, "scripts/bench/portkey-server.mjs"), `--port=${port}`, "--headless"],
+      cwd: repoRoot,
+      probe: () => httpOk(`http://127.0.0.1:${port}/`),
+    });
+    return {
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: {
+        ...json,
+        authorization: "Bearer sk-bench",
+        "x-portkey-provider": "openai",
+        "x-portkey-custom-host": `${upstream}/v1`,
+      },
+      pid: child.pid,
+      stop: child.stop,
+    };
+  }
+  // proxy: the local functions server (Deno) with the fake provider as OpenRouter.
+  const port = await freePort();
+  const env = {
+    ...(await functionEnv(ctx.dbUrl, port)),
+    OPENROUTER_BASE_URL: `${upstream}/v1`,
+    OPENROUTER_API_KEY: "sk-bench-openrouter",
+    OPENAI_BASE_URL: `${upstream}/v1`,
+    OPENAI_API_KEY: "sk-bench-openai",
+  };
+  let out = "";
+  const fns = await startFunctionsServer({ port, env, onOutput: (l) => (out.length < 100_000 ? (out += l + "\n") : undefined) });
+  if (process.env.BENCH_DEBUG) setInterval(() => out && (process.stderr.write(out), (out = "")), 1000).unref();
+  return {
+    url: `${fns.url}/${PROXY_FN}/v1/chat/completions`,
+    headers: { ...json, ...ctx.fixture!.headers },
+    pid: fns.process.pid!,
+    stop: fns.stop,
+  };
+}
+
+/** Checks the target answers 200 with the expected shape before loading it. */
+async function smoke(ep: Endpoint, mode: Mode): Promise<string | null> {
+  const r = await fetch(ep.url, { method: "POST", headers: ep.headers, body: requestBody(mode), signal: AbortSignal.timeout(10_000) });
+  const text = await r.text();
+  if (r.status !== 200) return `HTTP ${r.status}: ${text.slice(0, 300)}`;
+  if (mode === "stream" && !text.includes("[DONE]")) return `stream without [DONE]: ${text.slice(0, 200)}`;
+  if (mode === "json" && !text.includes('"choices"')) return `unexpected body: ${text.slice(0, 200)}`;
+  return null;
+}
+
+export async function runOverhead(opts: {
+  fake: FakeProviders;
+  dbUrl: string;
+  dbPid: number | null;
+  sql: postgres.Sql;
+  fixture: ProxyFixture | null;
+  log: (s: string) => void;
+}): Promise<OverheadResult> {
+  const { fake, log } = opts;
+  const runs: RunRecord[] = [];
+  const notes: string[] = [];
+  const exact: NonNullable<OverheadResult["exact"]> = [];
+  for (const target of config.targets as TargetName[]) {
+    if (target === "proxy") {
+      const missing = proxyAvailable() ?? (opts.fixture ? null : "n/a (no proxy credentials: schema for api keys missing)");
+      if (missing) {
+        notes.push(`proxy: ${missing}`);
+        log(`proxy: ${missing}`);
+        continue;
+      }
+    }
+    for (const delayMs of config.delaysMs) {
+      const upstream = delayMs === 0 ? fake.instant : fake.delayed;
+      if (delayMs !== 0 && delayMs !== fake.delayMs) throw new Error(`BENCH_DELAYS_MS supports 0 and ${fake.delayMs}`);
+      let ep: Endpoint;
+      try {
+        ep = await startTarget(target, upstream, fake, { dbUrl: opts.dbUrl, fixture: opts.fixture });
+      } catch (err) {
+        const msg = `${target}: could not start: ${err instanceof Error ? err.message.split("\n")[0] : err}`;
+        notes.push(msg);
+        log(msg);
+        break;
+      }
+      try {
+        for (const mode of config.modes) {
+          const bad = await smoke(ep, mode);
+          if (bad) {
+            const msg = `${target} ${mode} delay=${delayMs}: smoke request failed: ${bad}`;
+            notes.push(msg);
+            log(msg);
+            continue;
+          }
+          // warm-up (JIT, connection pools); not reported
+          await runLoad({ url: ep.url, headers: ep.headers, body: requestBody(mode), connections: 32, durationS: config.warmupS, maxRequests: 200_000 });
+          for (const c of config.concurrency) {
+            if (target === "proxy") await waitForLogDrain(opts.sql);
+            const before = target === "proxy" ? await countLogRows(opts.sql) : null;
+            resetPeakRss(ep.pid);
+            const cpu0 = cpuSeconds(ep.pid);
+            const db0 = opts.dbPid ? treeCpuSeconds(opts.dbPid) : null;
+            const load = await runLoad({
+              url: ep.url,
+              headers: ep.headers,
+              body: requestBody(mode),
+              connections: c,
+              durationS: config.durationS,
+              maxRequests: config.maxRequestsPerRun,
+              ttfb: mode === "stream",
+            });
+            const cpuS = cpuSeconds(ep.pid) - cpu0;
+            const dbCpuS = opts.dbPid && db0 !== null ? treeCpuSeconds(opts.dbPid) - db0 : null;
+            const rec: RunRecord = {
+              target, delayMs, mode, concurrency: c, load, cpuS,
+              cpuMsPerReq: load.answered ? (cpuS * 1000) / load.answered : NaN,
+              peakRssMiB: peakRssMiB(ep.pid),
+              dbCpuS,
+            };
+            if (target === "proxy" && before) {
+              const after = await waitForLogDrain(opts.sql, before.llmRequests + load.answered);
+              const rows = after.llmRequests - before.llmRequests;
+              const ai = after.aiInteractions !== null && before.aiInteractions !== null ? after.aiInteractions - before.aiInteractions : null;
+              // Duration-bounded runs cut up to `c` requests mid-flight: the proxy may have answered
+              // (and logged) them while the client no longer counted them. Exact equality is checked below.
+              const verdict = rows < load.answered ? `LOST ${load.answered - rows}` : rows <= load.sent ? "ok" : `EXTRA ${rows - load.sent}`;
+              rec.log = { llmRequests: rows, aiInteractions: ai, answered: load.answered, sent: load.sent, verdict };
+            }
+            runs.push(rec);
+            log(
+              `${target.padEnd(11)} ${mode.padEnd(6)} delay=${String(delayMs).padStart(2)}ms c=${String(c).padStart(3)}: ` +
+                `${load.rps.toFixed(0)} req/s p50 ${load.p50.toFixed(2)} p99 ${load.p99.toFixed(2)} ms` +
+                (load.ttfbP50 !== null ? ` ttfb p50 ${load.ttfbP50.toFixed(2)}` : "") +
+                ` cpu ${rec.cpuMsPerReq.toFixed(3)} ms/req rss ${rec.peakRssMiB?.toFixed(0)} MiB` +
+                (load.non2xx || load.errors ? ` non2xx=${load.non2xx} errors=${load.errors}` : "") +
+                (rec.log ? ` rows=${rec.log.llmRequests}/${rec.log.answered} (${rec.log.verdict})` : ""),
+            );
+          }
+          if (target === "proxy" && delayMs === 0) {
+            // Exact lost-row check: a count-bounded run (no request cut mid-flight) must log exactly one row per answer.
+            await waitForLogDrain(opts.sql);
+            const before = await countLogRows(opts.sql);
+            const amount = config.quick ? 1000 : 5000;
+            const load = await runLoad({ url: ep.url, headers: ep.headers, body: requestBody(mode), connections: 32, durationS: 120, maxRequests: amount });
+            const after = await waitForLogDrain(opts.sql, before.llmRequests + load.answered);
+            const rows = after.llmRequests - before.llmRequests;
+            const aiRows = after.aiInteractions !== null && before.aiInteractions !== null ? after.aiInteractions - before.aiInteractions : null;
+            const verdict = rows === load.answered && load.answered === load.sent ? "ok" : `MISMATCH (sent ${load.sent})`;
+            exact.push({ mode, answered: load.answered, rows, aiRows, verdict });
+            log(`proxy exact log check ${mode}: answered ${load.answered}, llm_requests rows ${rows}, ai_interactions rows ${aiRows}: ${verdict}`);
+          }
+        }
+      } finally {
+        await ep.stop();
+      }
+    }
+  }
+  return { runs, notes, exact };
+}

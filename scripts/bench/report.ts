@@ -1,0 +1,294 @@
+// Formats the benchmark results as Markdown (printed and written to scripts/bench/RESULTS.md).
+import type { OverheadResult, RunRecord, TargetName } from "./overhead.ts";
+import type { ColdStartResult } from "./coldstart.ts";
+import type { LoggingResult } from "./logging.ts";
+import type { ReadsResult } from "./reads.ts";
+import { median } from "./lib/load.ts";
+import { PROXY_FN } from "./overhead.ts";
+
+export interface Machine {
+  date: string;
+  nproc: number;
+  cpuModel: string;
+  memGiB: number;
+  node: string;
+  deno: string;
+  postgres: string;
+  mode: string;
+}
+
+export interface AllResults {
+  machine: Machine;
+  overhead?: OverheadResult;
+  cold?: ColdStartResult;
+  logging?: LoggingResult;
+  reads?: ReadsResult;
+  notes: string[];
+  analysis?: string;
+}
+
+const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(d));
+const fi = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : Math.round(x).toLocaleString("en-US"));
+const sign = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : (x >= 0 ? "+" : "") + x.toFixed(d));
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+export function findRun(runs: RunRecord[], target: TargetName, delayMs: number, mode: string, c: number) {
+  return runs.find((r) => r.target === target && r.delayMs === delayMs && r.mode === mode && r.concurrency === c);
+}
+
+const LABEL: Record<TargetName, string> = {
+  direct: "(a) direct",
+  proxy: `(b) ${PROXY_FN} + logging`,
+  passthrough: "(c) Deno pass-through",
+  portkey: "(d) Portkey gateway",
+};
+
+function overheadSection(o: OverheadResult): string {
+  const out: string[] = [];
+  const delays = [...new Set(o.runs.map((r) => r.delayMs))];
+  const modes = [...new Set(o.runs.map((r) => r.mode))];
+  const concs = [...new Set(o.runs.map((r) => r.concurrency))];
+  for (const mode of modes) {
+    for (const d of delays) {
+      const rows: (string | number)[][] = [];
+      for (const c of concs) {
+        const direct = findRun(o.runs, "direct", d, mode, c);
+        for (const t of ["direct", "proxy", "passthrough", "portkey"] as TargetName[]) {
+          const r = findRun(o.runs, t, d, mode, c);
+          if (!r) continue;
+          const l = r.load;
+          rows.push([
+            c,
+            LABEL[t],
+            fi(l.rps),
+            f(l.p50),
+            f(l.p95),
+            f(l.p99),
+            t === "direct" || !direct ? "" : sign(l.p50 - direct.load.p50),
+            t === "direct" || !direct ? "" : sign(l.p95 - direct.load.p95),
+            t === "direct" || !direct ? "" : sign(l.p99 - direct.load.p99),
+            ...(mode === "stream" ? [`${f(l.ttfbP50)} / ${f(l.ttfbP99)}`] : []),
+            f(r.cpuMsPerReq, 3),
+            f(r.peakRssMiB, 0),
+            t === "proxy" && r.dbCpuS !== null ? f((r.dbCpuS * 1000) / Math.max(1, l.answered), 3) : "",
+            r.log ? `${fi(r.log.llmRequests)} / ${fi(r.log.answered)} ${r.log.verdict}` : "",
+            l.non2xx || l.errors ? `non2xx ${l.non2xx}, err ${l.errors}` : "",
+          ]);
+        }
+      }
+      out.push(
+        `### ${mode === "stream" ? "Streaming (20 chunks + usage)" : "Non-streaming"}, provider ${d === 0 ? "instant" : `+${d} ms`}\n\n` +
+          table(
+            [
+              "conc", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "Δp50", "Δp95", "Δp99",
+              ...(mode === "stream" ? ["TTFB p50 / p99 ms"] : []),
+              "CPU ms/req", "peak RSS MiB", "DB CPU ms/req", "logged rows / answered", "errors",
+            ],
+            rows,
+          ),
+      );
+    }
+  }
+  // ratios
+  const ratioRows: (string | number)[][] = [];
+  for (const mode of modes)
+    for (const d of delays)
+      for (const c of concs) {
+        const p = findRun(o.runs, "proxy", d, mode, c);
+        const pk = findRun(o.runs, "portkey", d, mode, c);
+        const pt = findRun(o.runs, "passthrough", d, mode, c);
+        const dr = findRun(o.runs, "direct", d, mode, c);
+        if (!pk && !pt && !p) continue;
+        ratioRows.push([
+          mode, d === 0 ? "instant" : `+${d} ms`, c,
+          p && pk ? f(p.load.rps / pk.load.rps) + "x" : "n/a",
+          p && pt ? f((100 * p.load.rps) / pt.load.rps, 0) + "%" : "n/a",
+          pt && pk ? f(pt.load.rps / pk.load.rps) + "x" : "n/a",
+          p && dr ? f((100 * p.load.rps) / dr.load.rps, 0) + "%" : "n/a",
+        ]);
+      }
+  out.push(
+    "### Throughput ratios (req/s)\n\n" +
+      table(["mode", "provider", "conc", "proxy / Portkey", "proxy / pass-through", "pass-through / Portkey", "proxy / direct"], ratioRows),
+  );
+  if (o.exact?.length) {
+    out.push(
+      "### Lost-row check (count-bounded runs, concurrency 32, instant provider)\n\n" +
+        table(
+          ["mode", "answered", "llm_requests rows", "ai_interactions rows", "verdict"],
+          o.exact.map((e) => [e.mode, fi(e.answered), fi(e.rows), e.aiRows === null ? "n/a" : fi(e.aiRows), e.verdict]),
+        ),
+    );
+  }
+  return out.join("\n\n");
+}
+
+type Status = "met" | "missed" | "n/a";
+interface TargetRow {
+  name: string;
+  target: string;
+  measured: string;
+  status: Status;
+}
+
+export function targetRows(all: AllResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const runs = all.overhead?.runs ?? [];
+  const proxyNA = all.overhead?.notes.find((n) => n.startsWith("proxy:"))?.replace("proxy: ", "") ?? "not run";
+  const st = (ok: boolean | null): Status => (ok === null ? "n/a" : ok ? "met" : "missed");
+  const ov = (c: number, pick: "p50" | "p99") => {
+    const p = findRun(runs, "proxy", 0, "json", c);
+    const d = findRun(runs, "direct", 0, "json", c);
+    return p && d ? p.load[pick] - d.load[pick] : null;
+  };
+  const o1 = ov(1, "p50");
+  rows.push({ name: "Overhead p50 @ c=1", target: "<= 0.3 ms", measured: o1 === null ? proxyNA : `${f(o1)} ms`, status: st(o1 === null ? null : o1 <= 0.3) });
+  const o32 = ov(32, "p50");
+  rows.push({ name: "Overhead p50 @ c=32", target: "<= 1 ms", measured: o32 === null ? proxyNA : `${f(o32)} ms`, status: st(o32 === null ? null : o32 <= 1) });
+  const o32b = ov(32, "p99");
+  rows.push({ name: "Overhead p99 @ c=32", target: "<= 5 ms", measured: o32b === null ? proxyNA : `${f(o32b)} ms`, status: st(o32b === null ? null : o32b <= 5) });
+  const p = findRun(runs, "proxy", 0, "json", 32);
+  const pk = findRun(runs, "portkey", 0, "json", 32);
+  const pt = findRun(runs, "passthrough", 0, "json", 32);
+  const rPk = p && pk ? p.load.rps / pk.load.rps : null;
+  rows.push({
+    name: "Throughput vs Portkey (c=32, instant, non-streaming)",
+    target: ">= 5x",
+    measured: rPk === null ? (p ? "Portkey not run" : proxyNA) : `${f(rPk)}x (${fi(p!.load.rps)} vs ${fi(pk!.load.rps)} req/s)`,
+    status: st(rPk === null ? null : rPk >= 5),
+  });
+  const rPt = p && pt ? p.load.rps / pt.load.rps : null;
+  rows.push({
+    name: "Throughput vs bare pass-through (c=32, instant, non-streaming)",
+    target: ">= 50%",
+    measured: rPt === null ? (p ? "pass-through not run" : proxyNA) : `${f(100 * rPt, 0)}% (${fi(p!.load.rps)} vs ${fi(pt!.load.rps)} req/s)`,
+    status: st(rPt === null ? null : rPt >= 0.5),
+  });
+  const logged = runs.filter((r) => r.log);
+  const exact = all.overhead?.exact ?? [];
+  const lost = logged.filter((r) => r.log!.verdict.startsWith("LOST")).length + exact.filter((e) => e.verdict !== "ok").length;
+  rows.push({
+    name: "Lost log rows",
+    target: "0",
+    measured: logged.length || exact.length
+      ? `${lost} runs with missing rows (of ${logged.length} timed runs + ${exact.length} exact checks)`
+      : proxyNA,
+    status: st(logged.length || exact.length ? lost === 0 : null),
+  });
+  const reads = all.reads;
+  const big = reads?.scales.length ? reads.scales[reads.scales.length - 1] : null;
+  if (big) {
+    const ratio = big.rlsMedianMs / big.serviceMedianMs;
+    rows.push({
+      name: `RLS read vs service role (${fi(big.rows)} rows)`,
+      target: "<= 1.2x",
+      measured: `${f(ratio)}x (${f(big.rlsMedianMs)} vs ${f(big.serviceMedianMs)} ms)`,
+      status: st(ratio <= 1.2),
+    });
+    const has10m = big.rows >= 10_000_000;
+    rows.push({
+      name: `30-day cost chart (${fi(big.rows)} rows)`,
+      target: "<= 50 ms on 10M rows",
+      measured: `${f(big.costChartMedianMs)} ms${has10m ? "" : " (10M step skipped)"}`,
+      status: has10m ? st(big.costChartMedianMs <= 50) : "n/a",
+    });
+  } else {
+    rows.push({ name: "RLS read vs service role", target: "<= 1.2x", measured: "not run", status: "n/a" });
+    rows.push({ name: "30-day cost chart", target: "<= 50 ms on 10M rows", measured: "not run", status: "n/a" });
+  }
+  const cold = all.cold;
+  const cs = cold?.serverToFirstHealthMs.length ? median(cold.serverToFirstHealthMs) : null;
+  rows.push({ name: "Cold start (server start -> first answered request)", target: "<= 200 ms", measured: cs === null ? "not run" : `${f(cs, 0)} ms`, status: st(cs === null ? null : cs <= 200) });
+  return rows;
+}
+
+export function renderMarkdown(all: AllResults): string {
+  const m = all.machine;
+  const parts: string[] = [];
+  parts.push(
+    `# Benchmark results\n\n` +
+      `Produced by \`npm run bench\` (scripts/bench/run.ts). Benchmarks report; nothing here is asserted by tests.\n\n` +
+      table(["", ""], [
+        ["date", m.date],
+        ["cores (nproc)", m.nproc],
+        ["CPU", m.cpuModel],
+        ["memory", `${m.memGiB} GiB`],
+        ["Node / Deno / Postgres", `${m.node} / ${m.deno} / ${m.postgres}`],
+        ["run", m.mode],
+      ]) +
+      `\n\nEverything (load generator, fake provider, gateway under test, Postgres) shares these cores, on loopback.`,
+  );
+  parts.push(
+    "## Targets (issue 6) and where we stand\n\n" +
+      table(["target", "goal", "measured", "status"], targetRows(all).map((r) => [r.name, r.target, r.measured, r.status === "met" ? "met" : r.status === "missed" ? "**missed**" : "n/a"])),
+  );
+  if (all.analysis) parts.push(`## What bounds the results\n\n${all.analysis}`);
+  if (all.overhead) {
+    parts.push(
+      "## 1. Proxy overhead\n\n" +
+        "Closed loop (autocannon), each cell one run. Latency percentiles over every answered request at full precision; Δ = minus the direct call at the same concurrency. " +
+        "TTFB = first body byte of the stream, from the request write. CPU ms/req and peak RSS are of the process serving the path " +
+        "(for direct: the fake provider; for the proxy: the Deno functions server; DB CPU = Postgres postmaster + backends). " +
+        "Logged rows are counted in `llm_requests` after the asynchronous logging drained; duration-bounded runs cut up to `conc` requests mid-flight, so rows may exceed answered by at most that (ok); the exact check uses count-bounded runs.\n\n" +
+        overheadSection(all.overhead) +
+        (all.overhead.notes.length ? "\n\n" + all.overhead.notes.map((n) => `- ${n}`).join("\n") : ""),
+    );
+  }
+  if (all.logging) parts.push("## 2. Logging path\n\n" + renderLogging(all.logging));
+  if (all.reads) parts.push("## 3. Reads at scale\n\n" + renderReads(all.reads));
+  if (all.cold) {
+    const c = all.cold;
+    const rows: (string | number)[][] = [
+      ["functions server start -> first health 200", `${f(median(c.serverToFirstHealthMs), 0)} ms`, c.serverToFirstHealthMs.map((x) => x.toFixed(0)).join(", ")],
+    ];
+    if (c.serverToProxyAnswerMs?.length)
+      rows.push([`functions server start -> first ${PROXY_FN} answer (fake provider)`, `${f(median(c.serverToProxyAnswerMs), 0)} ms`, c.serverToProxyAnswerMs.map((x) => x.toFixed(0)).join(", ")]);
+    for (const [fn, r] of Object.entries(c.importMs)) {
+      rows.push([`import functions/${fn}/index.ts (in process, module graph only)`, `${f(median(r.inProcess), 1)} ms`, r.inProcess.map((x) => x.toFixed(1)).join(", ")]);
+      rows.push([`deno process: start + import + exit (${fn})`, `${f(median(r.processWall), 0)} ms`, r.processWall.map((x) => x.toFixed(0)).join(", ")]);
+    }
+    parts.push("## 4. Cold start\n\n" + table(["measure", "median", "runs"], rows) + (c.notes.length ? "\n\n" + c.notes.map((n) => `- ${n}`).join("\n") : ""));
+  }
+  if (all.notes.length) parts.push("## Notes\n\n" + all.notes.map((n) => `- ${n}`).join("\n"));
+  return parts.join("\n\n") + "\n";
+}
+
+export function renderLogging(l: LoggingResult): string {
+  const rows = [
+    ["calls logged", fi(l.calls)],
+    ["insert path", l.path],
+    ["batch size", fi(l.batchSize)],
+    ["parallel writers", fi(l.writers)],
+    ["elapsed", `${f(l.elapsedS, 2)} s`],
+    ["calls/s (one llm_requests + one ai_interactions row each)", fi(l.callsPerS)],
+    ["rows/s (both tables)", fi(l.rowsPerS)],
+    ...l.sizes.map((s) => [`${s.table}: table + indexes per 1M rows`, `${f(s.totalMiBPerM, 0)} MiB (heap+toast ${f(s.heapMiBPerM, 0)}, indexes ${f(s.indexMiBPerM, 0)})`]),
+  ];
+  return table(["measure", "value"], rows) + (l.notes.length ? "\n\n" + l.notes.map((n) => `- ${n}`).join("\n") : "");
+}
+
+export function renderReads(r: ReadsResult): string {
+  const rows: (string | number)[][] = [];
+  for (const s of r.scales) {
+    rows.push([fi(s.rows), "(a) member's latest 50, under RLS", f(s.rlsMedianMs), s.plans.rls]);
+    rows.push([fi(s.rows), "(a) same query as service_role", f(s.serviceMedianMs), s.plans.service]);
+    rows.push([fi(s.rows), "(b) one account, 30-day cost per day (RLS, member)", f(s.costChartMedianMs), s.plans.cost]);
+    rows.push([fi(s.rows), "(b') same as service_role", f(s.costChartServiceMedianMs), s.plans.costService]);
+    rows.push([fi(s.rows), "(c) p95 latency per model, one account, 30 days (RLS)", f(s.p95MedianMs), s.plans.p95]);
+  }
+  const load = r.scales.map((s) => `${fi(s.rows)} rows generated in ${f(s.loadS, 1)} s (+ VACUUM ANALYZE ${f(s.vacuumS, 1)} s); llm_requests total ${f(s.tableMiB, 0)} MiB, indexes ${f(s.indexMiB, 0)} MiB`);
+  return (
+    `Median of ${r.repeats} runs each (after one warm-up). Plans: \`scripts/bench/plans/\`.\n\n` +
+    table(["rows", "query", "median ms", "plan"], rows) +
+    "\n\n" +
+    load.map((x) => `- ${x}`).join("\n") +
+    (r.notes.length ? "\n" + r.notes.map((n) => `- ${n}`).join("\n") : "")
+  );
+}

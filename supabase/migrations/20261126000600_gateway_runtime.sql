@@ -1,0 +1,55 @@
+-- Runtime support for the llm-proxy gateway: cache invalidation and the ledger's dead letters.
+
+-- The proxy caches API keys, memberships, account settings and prices in memory so an authorized
+-- call costs no database round trip. Any change to those tables notifies `gateway_cache`, and every
+-- running function instance drops its caches at once (functions/_shared/cache.ts): a revoked key or
+-- a removed member is refused on the next call, not after a TTL.
+create or replace function private.notify_gateway_cache()
+  returns trigger
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+begin
+  perform pg_notify('gateway_cache', tg_table_name);
+  return null;
+end;
+$$;
+
+comment on function private.notify_gateway_cache() is
+  'Statement trigger: tells running llm-proxy instances to drop their auth/price caches.';
+revoke execute on function private.notify_gateway_cache() from public, anon, authenticated;
+
+do $$
+declare
+  t text;
+begin
+  foreach t in array array['api_keys', 'user_roles', 'roles', 'accounts', 'account_settings',
+                           'model_prices', 'account_model_prices']
+  loop
+    execute format(
+      'create trigger notify_gateway_cache after insert or update or delete or truncate on public.%I '
+      'for each statement execute function private.notify_gateway_cache()', t);
+  end loop;
+end;
+$$;
+
+-- A log row Postgres rejects (it should never happen: the proxy builds rows from validated data)
+-- is kept here with the reason instead of being dropped, for an operator to inspect and replay.
+create table private.ledger_dead_letters (
+  id uuid primary key default gen_random_uuid(),
+  request_id uuid not null unique,
+  payload jsonb not null,
+  error text not null,
+  created_at timestamptz not null default now()
+);
+
+comment on table private.ledger_dead_letters is
+  'Ledger rows (llm_requests + ai_interactions) that Postgres rejected; kept for inspection and replay.';
+comment on column private.ledger_dead_letters.request_id is 'The llm_requests.id (x-request-id) of the rejected row.';
+comment on column private.ledger_dead_letters.payload is 'The rows exactly as the proxy tried to insert them.';
+comment on column private.ledger_dead_letters.error is 'SQLSTATE and message Postgres returned.';
+comment on column private.ledger_dead_letters.created_at is 'When the row was dead-lettered.';
+
+revoke all on private.ledger_dead_letters from public, anon, authenticated;
+grant select, insert on private.ledger_dead_letters to service_role;

@@ -1,0 +1,412 @@
+// End to end: the official openai SDK -> functions server (llm-proxy) -> fake provider speaking the
+// real OpenAI / Anthropic wire formats; then the ledger rows are read back and checked exactly.
+import { readFileSync } from "node:fs";
+import OpenAI from "openai";
+import type postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { addMember, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
+import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
+
+const PROVIDER_KEYS = {
+  OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
+  OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
+  ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
+};
+const prices = JSON.parse(readFileSync("supabase/model_prices.json", "utf8"));
+
+/** Exact decimal cost from the LiteLLM-format price file (the numbers as written there). */
+function expectedCost(priceKey: string, tokens: { prompt: number; completion: number; cached?: number; cacheWrite?: number }): string {
+  const p = prices[priceKey];
+  const d = (v: number | undefined, fallback: number) => parseDecimal(String(v ?? fallback));
+  const cached = tokens.cached ?? 0;
+  const written = tokens.cacheWrite ?? 0;
+  return formatDecimal(addDecimals(
+    mulInt(d(p.input_cost_per_token, 0), tokens.prompt - cached - written),
+    mulInt(d(p.cache_read_input_token_cost, p.input_cost_per_token), cached),
+    mulInt(d(p.cache_creation_input_token_cost, p.input_cost_per_token), written),
+    mulInt(d(p.output_cost_per_token, 0), tokens.completion),
+  ));
+}
+
+let sql: postgres.Sql;
+let fake: FakeProvider;
+let fns: TestFunctions;
+let account: TestAccount;
+let apiKey: { id: string; key: string };
+let client: OpenAI;
+
+/** The ledger row of a request, waiting for the asynchronous write. */
+async function ledgerRow(requestId: string | null, timeoutMs = 10_000) {
+  expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await sql`
+      select r.*, r.computed_cost::text as cost, r.provider_cost::text as provider_cost_text,
+             row_to_json(i.*) as interaction
+        from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
+       where r.id = ${requestId!}`;
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function sdk(apiKeyOrJwt: string, headers: Record<string, string> = {}) {
+  return new OpenAI({ apiKey: apiKeyOrJwt, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
+}
+
+beforeAll(async () => {
+  sql = adminSql();
+  fake = await startFakeProvider();
+  fns = await startFunctions({
+    ...PROVIDER_KEYS,
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_BASE_URL: fake.url,
+    UPSTREAM_TIMEOUT_MS: "1500",
+    MAX_REQUEST_BYTES: "200000",
+  });
+  account = await createAccount(sql);
+  apiKey = await createApiKey(sql, account);
+  client = sdk(apiKey.key);
+});
+
+afterAll(async () => {
+  await fns?.stop();
+  await fake?.stop();
+  await sql?.end();
+});
+
+describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
+  it("answers a non-stream call and logs exact tokens and cost", async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], user: "end-user-42" })
+      .withResponse();
+    expect(data.choices[0].message.content).toBe(answerText(6));
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({
+      account_id: account.id,
+      account_slug: account.slug,
+      api_key_id: apiKey.id,
+      provider: "openrouter",
+      model: "openai/gpt-4o-mini",
+      completion_status: "complete",
+      is_stream: false,
+      prompt_tokens: 21,
+      completion_tokens: 6,
+      total_tokens: 27,
+      usage_source: "provider",
+      price_source: "model_prices",
+      end_user: "end-user-42",
+      http_status: 200,
+    });
+    expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
+    // OpenRouter's own figure (usage.cost), asked for with usage.include, is stored beside ours.
+    expect(row.provider_cost_text).toBe("0.0000123");
+    expect(fake.requests.at(-1)!.body.usage).toEqual({ include: true });
+    expect(row.interaction).toMatchObject({ status: "success", model_name: "openai/gpt-4o-mini", llm_request_id: row.id });
+    expect(row.interaction.prompt_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("streams the answer, hides the usage chunk it asked for, and logs the stream's usage", async () => {
+    const stream = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "stream please chunks:20" }],
+      stream: true,
+    });
+    let text = "";
+    let sawUsage = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      if (chunk.usage) sawUsage = true;
+    }
+    expect(text).toBe(answerText(20));
+    expect(sawUsage).toBe(false);
+    expect(fake.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+    const row = await ledgerRow(stream.response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "complete", is_stream: true, prompt_tokens: 21, completion_tokens: 6, usage_source: "provider", finish_reason: "stop" });
+    expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0);
+    expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
+    expect(row.response_body.choices[0].message.content).toBe(answerText(20));
+  });
+
+  it("passes the usage chunk through when the client asked for it", async () => {
+    const stream = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const usages = [];
+    for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
+    expect(usages).toHaveLength(1);
+    expect(usages[0]).toMatchObject({ prompt_tokens: 21, completion_tokens: 6, total_tokens: 27 });
+  });
+
+  it("streams tool calls and passes tools through untouched", async () => {
+    const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
+    const stream = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Weather in Paris? scenario:tools" }],
+      tools,
+      stream: true,
+    });
+    let args = "";
+    for await (const chunk of stream) args += chunk.choices[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
+    expect(JSON.parse(args)).toEqual({ location: "Paris", unit: "celsius" });
+    expect(fake.requests.at(-1)!.body.tools).toEqual(tools);
+    const row = await ledgerRow(stream.response.headers.get("x-request-id"));
+    expect(row.finish_reason).toBe("tool_calls");
+    expect(row.response_body.choices[0].message.tool_calls[0].function.name).toBe("get_weather");
+  });
+
+  it("logs a stream the client aborts as partial with the tokens seen so far, and aborts upstream", async () => {
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:slow chunks:40 delay:30" }], stream: true },
+      { signal: controller.signal },
+    );
+    const requestId = stream.response.headers.get("x-request-id");
+    let received = 0;
+    await expect(async () => {
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content) received++;
+        if (received === 3) controller.abort();
+      }
+    }).rejects.toThrow();
+    const row = await ledgerRow(requestId);
+    expect(row.completion_status).toBe("partial");
+    expect(row.error_code).toBe("client_disconnected");
+    expect(row.usage_source).toBe("estimated");
+    expect(row.completion_tokens).toBeGreaterThan(0);
+    expect(row.prompt_tokens).toBeGreaterThan(0);
+    expect(row.cost).not.toBeNull();
+  });
+
+  it("logs a stream the upstream cuts mid-way as partial, and the client sees the cut", async () => {
+    const stream = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "scenario:cut cut:3" }],
+      stream: true,
+    });
+    const requestId = stream.response.headers.get("x-request-id");
+    let text = "";
+    await expect(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    }).rejects.toThrow();
+    expect(text).toBe(answerText(3));
+    const row = await ledgerRow(requestId);
+    expect(row.completion_status).toBe("partial");
+    expect(row.error_code).not.toBeNull();
+    expect(row.usage_source).toBe("estimated");
+  });
+});
+
+describe("llm-proxy: Anthropic through the OpenAI format", () => {
+  it("translates a non-stream call and prices cache tokens exactly", async () => {
+    fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
+    try {
+      const { data, response } = await client.chat.completions
+        .create({ model: "anthropic:claude-sonnet-4-20250514", messages: [{ role: "system", content: "Be brief" }, { role: "user", content: "Hi" }] })
+        .withResponse();
+      expect(data.choices[0].message.content).toBe(answerText(6));
+      expect(data.object).toBe("chat.completion");
+      const sent = fake.requests.at(-1)!;
+      expect(sent.path).toBe("/v1/messages");
+      expect(sent.body.system).toBeDefined();
+      expect(sent.headers["x-api-key"]).toBe(PROVIDER_KEYS.ANTHROPIC_API_KEY);
+      const row = await ledgerRow(response.headers.get("x-request-id"));
+      // Anthropic's input_tokens exclude cache reads and writes; OpenAI's prompt_tokens include them.
+      expect(row).toMatchObject({ provider: "anthropic", prompt_tokens: 161, completion_tokens: 6, cached_tokens: 100, cache_creation_tokens: 40 });
+      expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 161, completion: 6, cached: 100, cacheWrite: 40 }));
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it("translates a stream into OpenAI chunks", async () => {
+    const stream = await client.chat.completions.create({
+      model: "anthropic:claude-sonnet-4-20250514",
+      messages: [{ role: "user", content: "Hi chunks:8" }],
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe(answerText(8));
+    const row = await ledgerRow(stream.response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "anthropic", completion_status: "complete", prompt_tokens: 21, completion_tokens: 6, usage_source: "provider" });
+  });
+});
+
+describe("llm-proxy: errors in OpenAI's shape, and failed calls logged", () => {
+  it("401 without credentials and with a revoked key (refused at once)", async () => {
+    await expect(sdk("").chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }))
+      .rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    const key = await createApiKey(sql, account, "to revoke");
+    const keyed = sdk(key.key);
+    await keyed.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] });
+    await sql`update public.api_keys set revoked_at = now() where id = ${key.id}`;
+    // The key is cached for 30 s; the revocation's notification must evict it within moments.
+    const deadline = Date.now() + 1000;
+    let outcome: unknown;
+    do {
+      outcome = await keyed.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+      if (outcome instanceof OpenAI.AuthenticationError) break;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < deadline);
+    expect(outcome).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it("400 names the invalid field, and the rejected call is logged", async () => {
+    const err = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }], temperature: 7 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error).toMatchObject({ type: "invalid_request_error", param: "temperature" });
+    const row = await ledgerRow(err.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "error", http_status: 400 });
+  });
+
+  it("404 for an unknown route, 413 for a body over the limit", async () => {
+    const auth = { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" };
+    const notFound = await fetch(`${fns.url}/llm-proxy/v1/embeddings`, { method: "POST", headers: auth, body: "{}" });
+    expect(notFound.status).toBe(404);
+    expect((await notFound.json()).error.code).toBe("unknown_route");
+    const big = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(300_000) }] });
+    const tooLarge = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, { method: "POST", headers: auth, body: big });
+    expect(tooLarge.status).toBe(413);
+    expect((await tooLarge.json()).error.type).toBeTruthy();
+  });
+
+  it("passes an upstream 429 through with retry-after, and logs it", async () => {
+    const err = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:rate_limit" }] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(err.headers.get("retry-after")).toBe("7");
+    const row = await ledgerRow(err.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "error", http_status: 429 });
+  });
+
+  it("502 when the upstream fails, 504 when it does not answer in time", async () => {
+    const failed = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:server_error" }] })
+      .catch((e) => e);
+    expect(failed.status).toBe(502);
+    const timedOut = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:hang" }] })
+      .catch((e) => e);
+    expect(timedOut.status).toBe(504);
+    const row = await ledgerRow(timedOut.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "error", http_status: 504, error_code: "upstream_timeout" });
+  });
+
+  it("answers CORS preflights for browser apps", async () => {
+    const res = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+});
+
+describe("llm-proxy: users, accounts and permissions", () => {
+  it("accepts a member's JWT and attributes the call to the user", async () => {
+    const member = await addMember(sql, account, "member");
+    const { response } = await sdk(member.jwt).chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] })
+      .withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ user_id: member.id, api_key_id: null, account_id: account.id });
+  });
+
+  it("403 for a viewer (no use_agents)", async () => {
+    const viewer = await addMember(sql, account, "viewer");
+    await expect(sdk(viewer.jwt).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }))
+      .rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  it("a user in two accounts picks one with x-account-slug", async () => {
+    const user = await createUser(sql, "multi");
+    const second = await createAccount(sql);
+    await addMember(sql, account, "member", user);
+    await addMember(sql, second, "member", user);
+    await expect(sdk(user.jwt).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }))
+      .rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    const { response } = await sdk(user.jwt, { "x-account-slug": second.slug }).chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
+    expect((await ledgerRow(response.headers.get("x-request-id"))).account_id).toBe(second.id);
+  });
+});
+
+describe("llm-proxy: what the ledger keeps", () => {
+  it("redacts PII and secrets, strips image bytes, never stores credentials", async () => {
+    const image = `data:image/png;base64,${"iVBORw0KGgo".repeat(20)}`;
+    const { response } = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{
+        role: "user",
+        content: [
+          { type: "text", text: "Mail jane.doe@example.com, card 4111 1111 1111 1111, key sk-proj-abcdefghijklmnopqrstuvwxyz123456" },
+          { type: "image_url", image_url: { url: image } },
+        ],
+      }],
+    }).withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    const stored = JSON.stringify(row.request_body) + JSON.stringify(row.interaction);
+    expect(stored).toContain("[REDACTED_EMAIL]");
+    expect(stored).toContain("[REDACTED_CARD]");
+    expect(stored).not.toContain("jane.doe@example.com");
+    expect(stored).not.toContain("4111 1111 1111 1111");
+    expect(stored).not.toContain("iVBORw0KGgo".repeat(20));
+    expect(stored).not.toContain(apiKey.key);
+    expect(row.interaction.file_metadata).toEqual([expect.objectContaining({ type: "image", mime: "image/png" })]);
+    // The provider got the real content; the gateway logs and function output hold no secret.
+    expect(JSON.stringify(fake.requests.at(-1)!.body)).toContain("jane.doe@example.com");
+    for (const secret of [...Object.values(PROVIDER_KEYS), apiKey.key]) expect(fns.logs()).not.toContain(secret);
+  });
+
+  it("stores custom properties, the conversation id and the end user", async () => {
+    const { response } = await sdk(apiKey.key, { "x-session-id": "conv-1", "x-metadata": JSON.stringify({ feature: "mentor", tier: "pro" }) })
+      .chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }], metadata: { course: "sql-101" } })
+      .withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row.conversation_id).toBe("conv-1");
+    expect(row.properties).toEqual({ feature: "mentor", tier: "pro", course: "sql-101" });
+  });
+
+  it("an unknown model is logged with cost null and flagged, never 0", async () => {
+    const { response } = await client.chat.completions
+      .create({ model: "openai:model-nobody-prices", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "openai", price_source: "unknown", computed_cost: null, prompt_tokens: 21 });
+  });
+
+  it("honours an account's setting to omit bodies from logs", async () => {
+    const quiet = await createAccount(sql);
+    const key = await createApiKey(sql, quiet);
+    await sql`update public.account_settings set log_request_bodies = false, log_response_bodies = false
+               where account_id = ${quiet.id}`;
+    const { response } = await sdk(key.key).chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "secret plans" }] })
+      .withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row.request_body).toBeNull();
+    expect(row.response_body).toBeNull();
+    expect(JSON.stringify(row.interaction)).not.toContain("secret plans");
+    expect(row.prompt_tokens).toBe(21);
+  });
+
+  it("lists models", async () => {
+    const models = [];
+    for await (const m of client.models.list()) models.push(m.id);
+    expect(models).toContain("gpt-4o-mini");
+    expect(models).toContain("claude-sonnet-4-20250514");
+  });
+});

@@ -1,0 +1,401 @@
+/**
+ * A fake LLM provider speaking the real wire formats, for tests and the benchmark:
+ * - OpenAI / OpenRouter: `POST /v1/chat/completions` (and `/chat/completions`), `GET /v1/models`.
+ *   Streams end with `data: [DONE]`; the usage-only chunk (`choices: []`) is sent only when
+ *   `stream_options.include_usage` was requested; `usage.cost` only when `usage.include` was.
+ * - Anthropic: `POST /v1/messages`, JSON or named SSE events, Anthropic's error shape.
+ *
+ * Behaviour per request: header `x-fake-scenario: <name>` or `scenario:<name>` in the last user
+ * message. Knobs in the same text (`chunks:5 delay:20 cut:3`) or headers (`x-fake-chunks`,
+ * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request.
+ * Scenarios: normal, tools, slow, cut, truncate, rate_limit, server_error, unauthorized, hang,
+ * stall, error_event (see `Scenario`).
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Scenario =
+  /** A text answer of `chunks` pieces. */
+  | "normal"
+  /** A tool call whose arguments stream in several pieces. */
+  | "tools"
+  /** Like normal with `chunkDelayMs` (default 50 ms when 0) between chunks. */
+  | "slow"
+  /** Stream: the socket is destroyed after `cutAfter` content chunks (no [DONE], no usage). */
+  | "cut"
+  /** Stream: the response ends cleanly after `cutAfter` chunks, without [DONE] or usage. */
+  | "truncate"
+  /** 429 with `retry-after: 7`. */
+  | "rate_limit"
+  /** 500. */
+  | "server_error"
+  /** 401 (bad provider key). */
+  | "unauthorized"
+  /** Never answers (for timeouts). */
+  | "hang"
+  /** Stream: sends headers and one chunk, then nothing. */
+  | "stall"
+  /** Stream: an error event after `cutAfter` chunks. */
+  | "error_event";
+
+const SCENARIOS = new Set<Scenario>([
+  "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
+]);
+
+export interface FakeProviderOptions {
+  /** Content chunks in a streamed answer (also the number of words in a non-stream one). */
+  chunks: number;
+  /** Delay between streamed chunks. */
+  chunkDelayMs: number;
+  /** Delay before the response starts (time to first byte). */
+  delayMs: number;
+  /** Content chunks sent before `cut`, `truncate` and `error_event` break the stream. */
+  cutAfter: number;
+  /** Usage reported. For Anthropic, promptTokens is `input_tokens` (cache tokens come on top). */
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  cacheCreationTokens: number;
+  reasoningTokens: number;
+  /** OpenRouter-style `usage.cost` in USD, sent when the request has `usage.include`. */
+  cost: number;
+  /** Keep every request for assertions (off for the benchmark). */
+  record: boolean;
+  /** Listen port; 0 picks a free one. */
+  port: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+  scenario: Scenario;
+}
+
+export interface FakeProvider {
+  /** `http://127.0.0.1:<port>`: Anthropic base URL (the adapter appends /v1/messages). */
+  url: string;
+  /** `${url}/v1`: OpenAI-format base URL (chat/completions is appended). */
+  openaiBaseUrl: string;
+  port: number;
+  requests: RecordedRequest[];
+  /** Requests answered or being answered, counted even when `record` is off. */
+  requestCount(): number;
+  setOptions(patch: Partial<FakeProviderOptions>): void;
+  /** Forgets recorded requests and restores the options given at start. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const DEFAULTS: FakeProviderOptions = {
+  chunks: 6,
+  chunkDelayMs: 0,
+  delayMs: 0,
+  cutAfter: 2,
+  promptTokens: 21,
+  completionTokens: 6,
+  cachedTokens: 0,
+  cacheCreationTokens: 0,
+  reasoningTokens: 0,
+  cost: 0.0000123,
+  record: true,
+  port: 0,
+};
+
+/** Words of the answer; includes multi-byte characters so UTF-8 splitting gets exercised. */
+const WORDS = ["Hello", " from", " the", " fake", " provider", " — ", "ünïcødé", " ✓", " 🚀", " done."];
+export const answerText = (chunks: number): string => Array.from({ length: chunks }, (_, i) => WORDS[i % WORDS.length]).join("");
+export const TOOL_ARGUMENT_PIECES = ['{"loc', 'ation": "Par', 'is", "unit":', ' "celsius"}'];
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+interface RequestPlan {
+  scenario: Scenario;
+  opts: FakeProviderOptions;
+}
+
+function lastUserText(body: any): string {
+  const msgs = Array.isArray(body?.messages) ? body.messages : [];
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    if (msgs[i]?.role !== "user") continue;
+    const c = msgs[i].content;
+    if (typeof c === "string") return c;
+    if (Array.isArray(c)) return c.map((p: any) => (typeof p?.text === "string" ? p.text : "")).join(" ");
+  }
+  return "";
+}
+
+const CHUNKS_KNOB = /\bchunks:(\d+)/;
+const DELAY_KNOB = /\bdelay:(\d+)/;
+const CUT_KNOB = /\bcut:(\d+)/;
+const SCENARIO_KNOB = /\bscenario:([a-z_]+)/;
+
+function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions): RequestPlan {
+  const text = lastUserText(body);
+  const opts = { ...base };
+  const knob = (re: RegExp, header: string): number | undefined => {
+    const h = req.headers[header];
+    if (typeof h === "string") return Number(h);
+    const m = re.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  opts.chunks = knob(CHUNKS_KNOB, "x-fake-chunks") ?? opts.chunks;
+  opts.chunkDelayMs = knob(DELAY_KNOB, "x-fake-delay-ms") ?? opts.chunkDelayMs;
+  opts.cutAfter = knob(CUT_KNOB, "x-fake-cut-after") ?? opts.cutAfter;
+  const named = (req.headers["x-fake-scenario"] as string | undefined) ?? SCENARIO_KNOB.exec(text)?.[1];
+  const scenario = named && SCENARIOS.has(named as Scenario) ? (named as Scenario) : "normal";
+  if (scenario === "slow" && opts.chunkDelayMs === 0) opts.chunkDelayMs = 50;
+  return { scenario, opts };
+}
+
+// ---------- OpenAI format ----------
+
+function openaiUsage(o: FakeProviderOptions, withCost: boolean): Record<string, unknown> {
+  const usage: Record<string, unknown> = {
+    prompt_tokens: o.promptTokens,
+    completion_tokens: o.completionTokens,
+    total_tokens: o.promptTokens + o.completionTokens,
+    prompt_tokens_details: { cached_tokens: o.cachedTokens, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: o.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+  if (withCost) usage.cost = o.cost;
+  return usage;
+}
+
+function openaiError(res: http.ServerResponse, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: { message, type, param: null, code } });
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(body);
+}
+
+function failIfScenario(res: http.ServerResponse, scenario: Scenario, anthropic: boolean): boolean {
+  const fail = (status: number, message: string, oType: string, aType: string, headers?: Record<string, string>) => {
+    if (anthropic) {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify({ type: "error", error: { type: aType, message } }));
+    } else openaiError(res, status, message, oType, oType === "requests" ? "rate_limit_exceeded" : null, headers);
+  };
+  switch (scenario) {
+    case "rate_limit":
+      fail(429, "Rate limit reached for requests", "requests", "rate_limit_error", { "retry-after": "7" });
+      return true;
+    case "server_error":
+      fail(500, "The server had an error while processing your request.", "server_error", "api_error");
+      return true;
+    case "unauthorized":
+      fail(401, "Incorrect API key provided.", "invalid_request_error", "authentication_error");
+      return true;
+    case "hang":
+      return true;
+    default:
+      return false;
+  }
+}
+
+async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): Promise<void> {
+  if (failIfScenario(res, scenario, false)) return;
+  const id = "chatcmpl-fake" + Math.random().toString(36).slice(2, 10);
+  const created = Math.floor(Date.now() / 1000);
+  const model = String(body?.model ?? "fake-model");
+  const withCost = body?.usage?.include === true;
+  const toolName = body?.tools?.[0]?.function?.name ?? "get_weather";
+
+  if (!body?.stream) {
+    const message: Record<string, unknown> =
+      scenario === "tools"
+        ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_fake_1", type: "function", function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") } }] }
+        : { role: "assistant", content: answerText(opts.chunks), refusal: null, annotations: [] };
+    const out = JSON.stringify({
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: scenario === "tools" ? "tool_calls" : "stop" }],
+      usage: openaiUsage(opts, withCost),
+      service_tier: "default",
+      system_fingerprint: "fp_fake",
+    });
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+    res.end(out);
+    return;
+  }
+
+  const includeUsage = body?.stream_options?.include_usage === true;
+  const chunk = (choices: unknown[], extra?: Record<string, unknown>): string =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, service_tier: "default", system_fingerprint: "fp_fake", choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
+  const delta = (d: Record<string, unknown>, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+  const pieces: string[] =
+    scenario === "tools"
+      ? [
+          delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: toolName, arguments: "" } }], refusal: null }),
+          ...TOOL_ARGUMENT_PIECES.map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
+        ]
+      : [delta({ role: "assistant", content: "", refusal: null }), ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: WORDS[i % WORDS.length] }))];
+  await streamPieces(res, pieces, scenario, opts, () => delta({ content: "" }), () =>
+    `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,
+  );
+  if (res.destroyed || res.writableEnded) return;
+  res.write(delta({}, scenario === "tools" ? "tool_calls" : "stop"));
+  if (includeUsage) res.write(chunk([], { usage: openaiUsage(opts, withCost) }));
+  res.end("data: [DONE]\n\n");
+}
+
+/**
+ * Writes the pieces (first piece = role chunk, not counted as content) honouring the delay and
+ * the breaking scenarios. Leaves the response open for the caller to finish when not broken.
+ */
+async function streamPieces(
+  res: http.ServerResponse,
+  pieces: string[],
+  scenario: Scenario,
+  opts: FakeProviderOptions,
+  stallPiece: () => string,
+  errorPiece: () => string,
+): Promise<void> {
+  const breaks = scenario === "cut" || scenario === "truncate" || scenario === "error_event";
+  for (let i = 0; i < pieces.length; i++) {
+    if (res.destroyed) return;
+    if (breaks && i === opts.cutAfter + 1) {
+      // Let what was written reach the client first, then drop the connection mid-body.
+      if (scenario === "cut") await new Promise<void>((r) => res.write("", () => r())).then(() => res.socket?.destroy());
+      else if (scenario === "truncate") res.end();
+      else res.end(errorPiece());
+      return;
+    }
+    if (scenario === "stall" && i === 2) {
+      res.write(stallPiece());
+      return;
+    }
+    res.write(pieces[i]);
+    if (opts.chunkDelayMs > 0 && i > 0) await sleep(opts.chunkDelayMs);
+  }
+}
+
+// ---------- Anthropic format ----------
+
+function anthropicUsage(o: FakeProviderOptions, output: number): Record<string, unknown> {
+  return {
+    input_tokens: o.promptTokens,
+    cache_creation_input_tokens: o.cacheCreationTokens,
+    cache_read_input_tokens: o.cachedTokens,
+    output_tokens: output,
+    service_tier: "standard",
+  };
+}
+
+async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): Promise<void> {
+  if (failIfScenario(res, scenario, true)) return;
+  const id = "msg_fake" + Math.random().toString(36).slice(2, 10);
+  const model = String(body?.model ?? "claude-fake");
+  const toolName = body?.tools?.[0]?.name ?? "get_weather";
+  const tools = scenario === "tools";
+
+  if (!body?.stream) {
+    const content = tools
+      ? [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_fake_1", name: toolName, input: JSON.parse(TOOL_ARGUMENT_PIECES.join("")) }]
+      : [{ type: "text", text: answerText(opts.chunks) }];
+    const out = JSON.stringify({
+      id,
+      type: "message",
+      role: "assistant",
+      model,
+      content,
+      stop_reason: tools ? "tool_use" : "end_turn",
+      stop_sequence: null,
+      usage: anthropicUsage(opts, opts.completionTokens),
+    });
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+    res.end(out);
+    return;
+  }
+
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  const start =
+    ev("message_start", { message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(opts, 1) } }) +
+    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+    ev("ping", {});
+  const pieces = tools
+    ? [
+        start,
+        ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Let me check." } }),
+        ev("content_block_stop", { index: 0 }) + ev("content_block_start", { index: 1, content_block: { type: "tool_use", id: "toolu_fake_1", name: toolName, input: {} } }) +
+          ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
+        ...TOOL_ARGUMENT_PIECES.map((p) => ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: p } })),
+      ]
+    : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
+  await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: "Overloaded" } }));
+  if (res.destroyed || res.writableEnded) return;
+  res.write(ev("content_block_stop", { index: tools ? 1 : 0 }));
+  res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: opts.completionTokens } }));
+  res.end(ev("message_stop", {}));
+}
+
+function handleModels(res: http.ServerResponse): void {
+  const ids = ["gpt-4o-mini", "gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4"];
+  const out = JSON.stringify({ object: "list", data: ids.map((id) => ({ id, object: "model", created: 1721172741, owned_by: "fake" })) });
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(out);
+}
+
+/** Starts the fake provider on 127.0.0.1. */
+export async function startFakeProvider(initial: Partial<FakeProviderOptions> = {}): Promise<FakeProvider> {
+  const startOptions = { ...DEFAULTS, ...initial };
+  let options = { ...startOptions };
+  const requests: RecordedRequest[] = [];
+  let count = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      count++;
+      const path = (req.url ?? "/").split("?")[0];
+      let body: any = null;
+      if (chunks.length) {
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        } catch {
+          openaiError(res, 400, "We could not parse the JSON body of your request.", "invalid_request_error", null);
+          return;
+        }
+      }
+      const p = plan(req, body, options);
+      if (options.record) requests.push({ method: req.method ?? "GET", path, headers: req.headers, body, scenario: p.scenario });
+      const run = async () => {
+        await sleep(p.opts.delayMs);
+        if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return handleModels(res);
+        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) return handleOpenAI(res, body, p);
+        if (req.method === "POST" && path === "/v1/messages") return handleAnthropic(res, body, p);
+        openaiError(res, 404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "unknown_url");
+      };
+      run().catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    openaiBaseUrl: `${url}/v1`,
+    port,
+    requests,
+    requestCount: () => count,
+    setOptions(patch) {
+      options = { ...options, ...patch };
+    },
+    reset() {
+      requests.length = 0;
+      options = { ...startOptions };
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
