@@ -137,7 +137,8 @@ let verifyJwt: ReturnType<typeof jwtVerifierFromEnv> | null = null;
  * account it acts for. Throws an ApiError (401/403/400) the handler renders as is.
  */
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
-  void listenForInvalidation(sql, (m) => console.error(`[access] ${m}`));
+  // Subscribe before the first lookup, so nothing is cached that a missed notification could leave stale.
+  await listenForInvalidation(sql, (m) => console.error(`[access] ${m}`));
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
   let caller: Caller | ApiError;

@@ -167,8 +167,8 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
         text: r.text,
         toolCalls: r.tool_calls,
         responseBody: streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage),
-        ttftMs: r.ttft_ms,
-        error: r.error ? streamError(r.error, r.client_cancelled) : null,
+        ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
+        error: streamError(r.error, r.client_cancelled),
       })
     );
     const response = new Response(teed.stream, {
@@ -192,9 +192,9 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
   }
 }
 
-function streamError(e: StreamError, clientCancelled: boolean): { code: string | null; message: string } {
+function streamError(e: StreamError | null, clientCancelled: boolean): { code: string | null; message: string } | null {
   if (clientCancelled) return { code: "client_disconnected", message: "The client closed the stream before it finished" };
-  return { code: e.code ?? e.type ?? "upstream_error", message: e.message };
+  return e && { code: e.code ?? e.type ?? "upstream_error", message: e.message };
 }
 
 function streamSummary(

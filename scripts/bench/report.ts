@@ -279,11 +279,12 @@ export function renderReads(r: ReadsResult): string {
   for (const s of r.scales) {
     rows.push([fi(s.rows), "(a) member's latest 50, under RLS", f(s.rlsMedianMs), s.plans.rls]);
     rows.push([fi(s.rows), "(a) same query as service_role", f(s.serviceMedianMs), s.plans.service]);
+    rows.push([fi(s.rows), "(a'') latest 50 under RLS without an account filter (RLS alone scopes it)", f(s.rlsOnlyMedianMs), s.plans.rlsOnly]);
     rows.push([fi(s.rows), "(b) one account, 30-day cost per day (RLS, member)", f(s.costChartMedianMs), s.plans.cost]);
     rows.push([fi(s.rows), "(b') same as service_role", f(s.costChartServiceMedianMs), s.plans.costService]);
     rows.push([fi(s.rows), "(c) p95 latency per model, one account, 30 days (RLS)", f(s.p95MedianMs), s.plans.p95]);
   }
-  const load = r.scales.map((s) => `${fi(s.rows)} rows generated in ${f(s.loadS, 1)} s (+ VACUUM ANALYZE ${f(s.vacuumS, 1)} s); llm_requests total ${f(s.tableMiB, 0)} MiB, indexes ${f(s.indexMiB, 0)} MiB`);
+  const load = r.scales.map((s) => `${fi(s.rows)} rows: generated up to this size in ${f(s.loadS, 1)} s (+ VACUUM ANALYZE ${f(s.vacuumS, 1)} s); llm_requests total ${f(s.tableMiB, 0)} MiB of which indexes ${f(s.indexMiB, 0)} MiB; the queried account holds ${fi(s.accountRows)} rows`);
   return (
     `Median of ${r.repeats} runs each (after one warm-up). Plans: \`scripts/bench/plans/\`.\n\n` +
     table(["rows", "query", "median ms", "plan"], rows) +

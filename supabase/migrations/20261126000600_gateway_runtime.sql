@@ -24,8 +24,8 @@ do $$
 declare
   t text;
 begin
-  foreach t in array array['api_keys', 'user_roles', 'roles', 'accounts', 'account_settings',
-                           'model_prices', 'account_model_prices']
+  foreach t in array array['user_roles', 'roles', 'accounts', 'account_settings', 'model_prices',
+                           'account_model_prices']
   loop
     execute format(
       'create trigger notify_gateway_cache after insert or update or delete or truncate on public.%I '
@@ -33,6 +33,12 @@ begin
   end loop;
 end;
 $$;
+
+-- Only changes that matter for authentication: the ledger stamps last_used_at on every batch, and
+-- that must not flush every instance's caches.
+create trigger notify_gateway_cache
+  after insert or delete or truncate or update of account_id, key_hash, revoked_at on public.api_keys
+  for each statement execute function private.notify_gateway_cache();
 
 -- A log row Postgres rejects (it should never happen: the proxy builds rows from validated data)
 -- is kept here with the reason instead of being dropped, for an operator to inspect and replay.

