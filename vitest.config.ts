@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The integration files share one Postgres and each starts a Deno server: two at a time fits
+    // a 2-core machine without starving them into timeouts.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -16,8 +19,6 @@ export default defineConfig({
           globalSetup: ["test/setup/database.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // One Postgres for the run; files share it, so keep them from starving a 2-core machine.
-          maxWorkers: 2,
         },
       },
     ],

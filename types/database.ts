@@ -14,13 +14,1645 @@ export type Database = {
   }
   public: {
     Tables: {
-      [_ in never]: never
+      account_model_prices: {
+        Row: {
+          account_id: string
+          cache_creation_input_token_cost: number | null
+          cache_read_input_token_cost: number | null
+          created_at: string
+          id: string
+          input_cost_per_token: number | null
+          litellm_provider: string | null
+          max_input_tokens: number | null
+          max_output_tokens: number | null
+          model: string
+          output_cost_per_reasoning_token: number | null
+          output_cost_per_token: number | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          cache_creation_input_token_cost?: number | null
+          cache_read_input_token_cost?: number | null
+          created_at?: string
+          id?: string
+          input_cost_per_token?: number | null
+          litellm_provider?: string | null
+          max_input_tokens?: number | null
+          max_output_tokens?: number | null
+          model: string
+          output_cost_per_reasoning_token?: number | null
+          output_cost_per_token?: number | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          cache_creation_input_token_cost?: number | null
+          cache_read_input_token_cost?: number | null
+          created_at?: string
+          id?: string
+          input_cost_per_token?: number | null
+          litellm_provider?: string | null
+          max_input_tokens?: number | null
+          max_output_tokens?: number | null
+          model?: string
+          output_cost_per_reasoning_token?: number | null
+          output_cost_per_token?: number | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_model_prices_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      account_settings: {
+        Row: {
+          account_id: string
+          created_at: string
+          log_request_bodies: boolean
+          log_response_bodies: boolean
+          max_request_bytes: number | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          log_request_bodies?: boolean
+          log_response_bodies?: boolean
+          max_request_bytes?: number | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          log_request_bodies?: boolean
+          log_response_bodies?: boolean
+          max_request_bytes?: number | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_settings_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: true
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      accounts: {
+        Row: {
+          created_at: string
+          id: string
+          is_active: boolean | null
+          name: string
+          slug: string
+          status: string
+          subscription_tier: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          is_active?: never
+          name: string
+          slug: string
+          status?: string
+          subscription_tier?: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          is_active?: never
+          name?: string
+          slug?: string
+          status?: string
+          subscription_tier?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      agent_instances: {
+        Row: {
+          account_id: string
+          agent_type: string
+          config: NonNullable<Json>
+          created_at: string
+          display_name: string | null
+          id: string
+          instance_slug: string
+          last_used_at: string | null
+          status: string
+          template_id: string | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          agent_type: string
+          config?: NonNullable<Json>
+          created_at?: string
+          display_name?: string | null
+          id?: string
+          instance_slug: string
+          last_used_at?: string | null
+          status?: string
+          template_id?: string | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          agent_type?: string
+          config?: NonNullable<Json>
+          created_at?: string
+          display_name?: string | null
+          id?: string
+          instance_slug?: string
+          last_used_at?: string | null
+          status?: string
+          template_id?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "agent_instances_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "agent_instances_template_id_fkey"
+            columns: ["template_id"]
+            isOneToOne: false
+            referencedRelation: "agent_templates"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      agent_performance_metrics: {
+        Row: {
+          account_id: string
+          agent_instance_id: string | null
+          created_at: string
+          id: string
+          request_type: string
+          response_time_ms: number | null
+          status: string
+        }
+        Insert: {
+          account_id: string
+          agent_instance_id?: string | null
+          created_at?: string
+          id?: string
+          request_type: string
+          response_time_ms?: number | null
+          status: string
+        }
+        Update: {
+          account_id?: string
+          agent_instance_id?: string | null
+          created_at?: string
+          id?: string
+          request_type?: string
+          response_time_ms?: number | null
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "agent_performance_metrics_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "agent_performance_metrics_agent_instance_id_fkey"
+            columns: ["agent_instance_id"]
+            isOneToOne: false
+            referencedRelation: "agent_instances"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      agent_templates: {
+        Row: {
+          config_schema: NonNullable<Json>
+          created_at: string
+          description: string | null
+          id: string
+          name: string
+          pricing_tiers: NonNullable<Json>
+          updated_at: string
+          version: string
+          workflow_class: string | null
+        }
+        Insert: {
+          config_schema?: NonNullable<Json>
+          created_at?: string
+          description?: string | null
+          id?: string
+          name: string
+          pricing_tiers?: NonNullable<Json>
+          updated_at?: string
+          version?: string
+          workflow_class?: string | null
+        }
+        Update: {
+          config_schema?: NonNullable<Json>
+          created_at?: string
+          description?: string | null
+          id?: string
+          name?: string
+          pricing_tiers?: NonNullable<Json>
+          updated_at?: string
+          version?: string
+          workflow_class?: string | null
+        }
+        Relationships: []
+      }
+      agent_usage_log: {
+        Row: {
+          account_id: string
+          agent_instance_id: string | null
+          created_at: string
+          id: string
+          request_count: number
+          session_id: string | null
+          total_cost: number | null
+          total_tokens: number
+        }
+        Insert: {
+          account_id: string
+          agent_instance_id?: string | null
+          created_at?: string
+          id?: string
+          request_count?: number
+          session_id?: string | null
+          total_cost?: number | null
+          total_tokens?: number
+        }
+        Update: {
+          account_id?: string
+          agent_instance_id?: string | null
+          created_at?: string
+          id?: string
+          request_count?: number
+          session_id?: string | null
+          total_cost?: number | null
+          total_tokens?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "agent_usage_log_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "agent_usage_log_agent_instance_id_fkey"
+            columns: ["agent_instance_id"]
+            isOneToOne: false
+            referencedRelation: "agent_instances"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "agent_usage_log_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      ai_interactions: {
+        Row: {
+          account_id: string
+          error_code: string | null
+          error_message: string | null
+          file_metadata: Json | null
+          id: string
+          ip_address: unknown
+          latency_ms: number | null
+          llm_request_id: string | null
+          model_name: string | null
+          prompt_hash: string | null
+          request: NonNullable<Json>
+          response: Json | null
+          status: string
+          timestamp: string
+          user_id: string | null
+        }
+        Insert: {
+          account_id: string
+          error_code?: string | null
+          error_message?: string | null
+          file_metadata?: Json | null
+          id?: string
+          ip_address?: unknown
+          latency_ms?: number | null
+          llm_request_id?: string | null
+          model_name?: string | null
+          prompt_hash?: string | null
+          request: NonNullable<Json>
+          response?: Json | null
+          status?: string
+          timestamp?: string
+          user_id?: string | null
+        }
+        Update: {
+          account_id?: string
+          error_code?: string | null
+          error_message?: string | null
+          file_metadata?: Json | null
+          id?: string
+          ip_address?: unknown
+          latency_ms?: number | null
+          llm_request_id?: string | null
+          model_name?: string | null
+          prompt_hash?: string | null
+          request?: NonNullable<Json>
+          response?: Json | null
+          status?: string
+          timestamp?: string
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_interactions_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_llm_request_id_fkey"
+            columns: ["llm_request_id"]
+            isOneToOne: false
+            referencedRelation: "llm_requests"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      ai_mentor_chats: {
+        Row: {
+          account_id: string
+          conversation_context: Json | null
+          cost_usd: number | null
+          course_id: string | null
+          created_at: string | null
+          escalated_at: string | null
+          escalated_to_trainer: boolean | null
+          escalation_reason: string | null
+          flagged_for_review: boolean | null
+          id: string
+          model: string
+          prompt_variant_id: string | null
+          question: string
+          question_hash: string | null
+          rated_at: string | null
+          response: string
+          response_time_ms: number
+          student_feedback: string | null
+          student_rating: number | null
+          tokens_used: number
+          topic_id: string | null
+          user_id: string
+        }
+        Insert: {
+          account_id: string
+          conversation_context?: Json | null
+          cost_usd?: number | null
+          course_id?: string | null
+          created_at?: string | null
+          escalated_at?: string | null
+          escalated_to_trainer?: boolean | null
+          escalation_reason?: string | null
+          flagged_for_review?: boolean | null
+          id?: string
+          model?: string
+          prompt_variant_id?: string | null
+          question: string
+          question_hash?: string | null
+          rated_at?: string | null
+          response: string
+          response_time_ms?: number
+          student_feedback?: string | null
+          student_rating?: number | null
+          tokens_used?: number
+          topic_id?: string | null
+          user_id: string
+        }
+        Update: {
+          account_id?: string
+          conversation_context?: Json | null
+          cost_usd?: number | null
+          course_id?: string | null
+          created_at?: string | null
+          escalated_at?: string | null
+          escalated_to_trainer?: boolean | null
+          escalation_reason?: string | null
+          flagged_for_review?: boolean | null
+          id?: string
+          model?: string
+          prompt_variant_id?: string | null
+          question?: string
+          question_hash?: string | null
+          rated_at?: string | null
+          response?: string
+          response_time_ms?: number
+          student_feedback?: string | null
+          student_rating?: number | null
+          tokens_used?: number
+          topic_id?: string | null
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_mentor_chats_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_course_id_fkey"
+            columns: ["course_id"]
+            isOneToOne: false
+            referencedRelation: "courses"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_prompt_variant_id_fkey"
+            columns: ["prompt_variant_id"]
+            isOneToOne: false
+            referencedRelation: "ai_prompt_variants"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_topic_id_fkey"
+            columns: ["topic_id"]
+            isOneToOne: false
+            referencedRelation: "module_topics"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      ai_prompt_variants: {
+        Row: {
+          account_id: string
+          created_at: string
+          id: string
+          is_active: boolean
+          name: string
+          system_prompt: string
+          updated_at: string
+          weight: number
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          id?: string
+          is_active?: boolean
+          name: string
+          system_prompt: string
+          updated_at?: string
+          weight?: number
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          id?: string
+          is_active?: boolean
+          name?: string
+          system_prompt?: string
+          updated_at?: string
+          weight?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_prompt_variants_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      api_keys: {
+        Row: {
+          account_id: string
+          created_at: string
+          created_by: string | null
+          id: string
+          key_hash: string
+          last_used_at: string | null
+          name: string
+          prefix: string
+          revoked_at: string | null
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          key_hash: string
+          last_used_at?: string | null
+          name: string
+          prefix: string
+          revoked_at?: string | null
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          key_hash?: string
+          last_used_at?: string | null
+          name?: string
+          prefix?: string
+          revoked_at?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "api_keys_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "api_keys_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "api_keys_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      courses: {
+        Row: {
+          account_id: string
+          created_at: string
+          description: string | null
+          id: string
+          status: string
+          title: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          description?: string | null
+          id?: string
+          status?: string
+          title: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          description?: string | null
+          id?: string
+          status?: string
+          title?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "courses_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      employee_twin_interactions: {
+        Row: {
+          context: Json | null
+          cost_usd: number | null
+          created_at: string | null
+          dismissed: boolean | null
+          id: string
+          interaction_type: string
+          latency_ms: number | null
+          model_used: string | null
+          org_id: string
+          prompt: string | null
+          response: string
+          tokens_used: number | null
+          twin_role: string
+          updated_at: string | null
+          user_feedback: string | null
+          user_id: string
+          was_helpful: boolean | null
+        }
+        Insert: {
+          context?: Json | null
+          cost_usd?: number | null
+          created_at?: string | null
+          dismissed?: boolean | null
+          id?: string
+          interaction_type: string
+          latency_ms?: number | null
+          model_used?: string | null
+          org_id: string
+          prompt?: string | null
+          response: string
+          tokens_used?: number | null
+          twin_role: string
+          updated_at?: string | null
+          user_feedback?: string | null
+          user_id: string
+          was_helpful?: boolean | null
+        }
+        Update: {
+          context?: Json | null
+          cost_usd?: number | null
+          created_at?: string | null
+          dismissed?: boolean | null
+          id?: string
+          interaction_type?: string
+          latency_ms?: number | null
+          model_used?: string | null
+          org_id?: string
+          prompt?: string | null
+          response?: string
+          tokens_used?: number | null
+          twin_role?: string
+          updated_at?: string | null
+          user_feedback?: string | null
+          user_id?: string
+          was_helpful?: boolean | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "employee_twin_interactions_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "employee_twin_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "employee_twin_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      guru_interactions: {
+        Row: {
+          agent_type: string
+          conversation_id: string | null
+          cost_usd: number
+          created_at: string
+          id: string
+          input: NonNullable<Json>
+          latency_ms: number
+          model_used: string
+          org_id: string
+          output: NonNullable<Json>
+          student_id: string
+          tokens_used: number
+          user_feedback: string | null
+          was_helpful: boolean | null
+        }
+        Insert: {
+          agent_type: string
+          conversation_id?: string | null
+          cost_usd?: number
+          created_at?: string
+          id?: string
+          input: NonNullable<Json>
+          latency_ms?: number
+          model_used: string
+          org_id: string
+          output: NonNullable<Json>
+          student_id: string
+          tokens_used?: number
+          user_feedback?: string | null
+          was_helpful?: boolean | null
+        }
+        Update: {
+          agent_type?: string
+          conversation_id?: string | null
+          cost_usd?: number
+          created_at?: string
+          id?: string
+          input?: NonNullable<Json>
+          latency_ms?: number
+          model_used?: string
+          org_id?: string
+          output?: NonNullable<Json>
+          student_id?: string
+          tokens_used?: number
+          user_feedback?: string | null
+          was_helpful?: boolean | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "guru_interactions_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "guru_interactions_student_id_fkey"
+            columns: ["student_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "guru_interactions_student_id_fkey"
+            columns: ["student_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      llm_requests: {
+        Row: {
+          account_id: string
+          account_slug: string
+          agent_instance_id: string | null
+          agent_instance_slug: string | null
+          agent_type: string | null
+          api_key_id: string | null
+          cache_creation_tokens: number | null
+          cached_tokens: number | null
+          completion_status: string
+          completion_tokens: number | null
+          computed_cost: number | null
+          conversation_id: string | null
+          created_at: string
+          end_user: string | null
+          error_code: string | null
+          error_message: string | null
+          finish_reason: string | null
+          http_status: number | null
+          id: string
+          ip_address: unknown
+          is_stream: boolean | null
+          latency_ms: number | null
+          model: string
+          price_source: string | null
+          prompt_tokens: number | null
+          properties: NonNullable<Json>
+          provider: string
+          provider_cost: number | null
+          reasoning_tokens: number | null
+          request_body: Json | null
+          response_body: Json | null
+          session_id: string | null
+          time_to_first_token_ms: number | null
+          total_tokens: number | null
+          unit_cost_cache_creation: number | null
+          unit_cost_cached: number | null
+          unit_cost_completion: number | null
+          unit_cost_prompt: number | null
+          unit_cost_reasoning: number | null
+          usage_source: string | null
+          user_id: string | null
+        }
+        Insert: {
+          account_id: string
+          account_slug: string
+          agent_instance_id?: string | null
+          agent_instance_slug?: string | null
+          agent_type?: string | null
+          api_key_id?: string | null
+          cache_creation_tokens?: number | null
+          cached_tokens?: number | null
+          completion_status: string
+          completion_tokens?: number | null
+          computed_cost?: number | null
+          conversation_id?: string | null
+          created_at?: string
+          end_user?: string | null
+          error_code?: string | null
+          error_message?: string | null
+          finish_reason?: string | null
+          http_status?: number | null
+          id?: string
+          ip_address?: unknown
+          is_stream?: boolean | null
+          latency_ms?: number | null
+          model: string
+          price_source?: string | null
+          prompt_tokens?: number | null
+          properties?: NonNullable<Json>
+          provider?: string
+          provider_cost?: number | null
+          reasoning_tokens?: number | null
+          request_body?: Json | null
+          response_body?: Json | null
+          session_id?: string | null
+          time_to_first_token_ms?: number | null
+          total_tokens?: number | null
+          unit_cost_cache_creation?: number | null
+          unit_cost_cached?: number | null
+          unit_cost_completion?: number | null
+          unit_cost_prompt?: number | null
+          unit_cost_reasoning?: number | null
+          usage_source?: string | null
+          user_id?: string | null
+        }
+        Update: {
+          account_id?: string
+          account_slug?: string
+          agent_instance_id?: string | null
+          agent_instance_slug?: string | null
+          agent_type?: string | null
+          api_key_id?: string | null
+          cache_creation_tokens?: number | null
+          cached_tokens?: number | null
+          completion_status?: string
+          completion_tokens?: number | null
+          computed_cost?: number | null
+          conversation_id?: string | null
+          created_at?: string
+          end_user?: string | null
+          error_code?: string | null
+          error_message?: string | null
+          finish_reason?: string | null
+          http_status?: number | null
+          id?: string
+          ip_address?: unknown
+          is_stream?: boolean | null
+          latency_ms?: number | null
+          model?: string
+          price_source?: string | null
+          prompt_tokens?: number | null
+          properties?: NonNullable<Json>
+          provider?: string
+          provider_cost?: number | null
+          reasoning_tokens?: number | null
+          request_body?: Json | null
+          response_body?: Json | null
+          session_id?: string | null
+          time_to_first_token_ms?: number | null
+          total_tokens?: number | null
+          unit_cost_cache_creation?: number | null
+          unit_cost_cached?: number | null
+          unit_cost_completion?: number | null
+          unit_cost_prompt?: number | null
+          unit_cost_reasoning?: number | null
+          usage_source?: string | null
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_requests_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "llm_requests_agent_instance_id_fkey"
+            columns: ["agent_instance_id"]
+            isOneToOne: false
+            referencedRelation: "agent_instances"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "llm_requests_api_key_id_fkey"
+            columns: ["api_key_id"]
+            isOneToOne: false
+            referencedRelation: "api_keys"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "llm_requests_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "sessions"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "llm_requests_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "llm_requests_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      mcp_servers: {
+        Row: {
+          account_restrictions: NonNullable<Json>
+          created_at: string
+          endpoint_url: string
+          id: string
+          is_stateless: boolean
+          name: string
+          supported_tools: string[]
+          type: string
+          updated_at: string
+        }
+        Insert: {
+          account_restrictions?: NonNullable<Json>
+          created_at?: string
+          endpoint_url: string
+          id?: string
+          is_stateless?: boolean
+          name: string
+          supported_tools?: string[]
+          type: string
+          updated_at?: string
+        }
+        Update: {
+          account_restrictions?: NonNullable<Json>
+          created_at?: string
+          endpoint_url?: string
+          id?: string
+          is_stateless?: boolean
+          name?: string
+          supported_tools?: string[]
+          type?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      messages: {
+        Row: {
+          account_id: string
+          agent_instance_id: string | null
+          content: string
+          created_at: string
+          id: string
+          metadata: NonNullable<Json>
+          role: string
+          session_id: string
+        }
+        Insert: {
+          account_id: string
+          agent_instance_id?: string | null
+          content?: string
+          created_at?: string
+          id?: string
+          metadata?: NonNullable<Json>
+          role: string
+          session_id: string
+        }
+        Update: {
+          account_id?: string
+          agent_instance_id?: string | null
+          content?: string
+          created_at?: string
+          id?: string
+          metadata?: NonNullable<Json>
+          role?: string
+          session_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_agent_instance_id_fkey"
+            columns: ["agent_instance_id"]
+            isOneToOne: false
+            referencedRelation: "agent_instances"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      model_prices: {
+        Row: {
+          cache_creation_input_token_cost: number | null
+          cache_read_input_token_cost: number | null
+          input_cost_per_token: number | null
+          litellm_provider: string | null
+          max_input_tokens: number | null
+          max_output_tokens: number | null
+          model: string
+          output_cost_per_reasoning_token: number | null
+          output_cost_per_token: number | null
+          updated_at: string
+        }
+        Insert: {
+          cache_creation_input_token_cost?: number | null
+          cache_read_input_token_cost?: number | null
+          input_cost_per_token?: number | null
+          litellm_provider?: string | null
+          max_input_tokens?: number | null
+          max_output_tokens?: number | null
+          model: string
+          output_cost_per_reasoning_token?: number | null
+          output_cost_per_token?: number | null
+          updated_at?: string
+        }
+        Update: {
+          cache_creation_input_token_cost?: number | null
+          cache_read_input_token_cost?: number | null
+          input_cost_per_token?: number | null
+          litellm_provider?: string | null
+          max_input_tokens?: number | null
+          max_output_tokens?: number | null
+          model?: string
+          output_cost_per_reasoning_token?: number | null
+          output_cost_per_token?: number | null
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      module_topics: {
+        Row: {
+          account_id: string
+          course_id: string
+          created_at: string
+          id: string
+          position: number
+          title: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          course_id: string
+          created_at?: string
+          id?: string
+          position?: number
+          title: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          course_id?: string
+          created_at?: string
+          id?: string
+          position?: number
+          title?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "module_topics_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "module_topics_course_fkey"
+            columns: ["course_id", "account_id"]
+            isOneToOne: false
+            referencedRelation: "courses"
+            referencedColumns: ["id", "account_id"]
+          },
+        ]
+      }
+      profile_email_collisions: {
+        Row: {
+          account_id: string
+          detected_at: string
+          email: string
+          id: string
+          other_session_id: string
+          resolution: string | null
+          reviewed_at: string | null
+          reviewed_by: string | null
+          session_id: string
+        }
+        Insert: {
+          account_id: string
+          detected_at?: string
+          email: string
+          id?: string
+          other_session_id: string
+          resolution?: string | null
+          reviewed_at?: string | null
+          reviewed_by?: string | null
+          session_id: string
+        }
+        Update: {
+          account_id?: string
+          detected_at?: string
+          email?: string
+          id?: string
+          other_session_id?: string
+          resolution?: string | null
+          reviewed_at?: string | null
+          reviewed_by?: string | null
+          session_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "profile_email_collisions_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "profile_email_collisions_other_session_id_fkey"
+            columns: ["other_session_id"]
+            isOneToOne: false
+            referencedRelation: "sessions"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "profile_email_collisions_reviewed_by_fkey"
+            columns: ["reviewed_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "profile_email_collisions_reviewed_by_fkey"
+            columns: ["reviewed_by"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "profile_email_collisions_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      profiles: {
+        Row: {
+          account_id: string
+          address_city: string | null
+          address_state: string | null
+          address_street: string | null
+          address_zip: string | null
+          created_at: string
+          customer_name: string | null
+          email: string | null
+          id: string
+          phone: string | null
+          preferences: NonNullable<Json>
+          products_of_interest: string[]
+          services_of_interest: string[]
+          session_id: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          address_city?: string | null
+          address_state?: string | null
+          address_street?: string | null
+          address_zip?: string | null
+          created_at?: string
+          customer_name?: string | null
+          email?: string | null
+          id?: string
+          phone?: string | null
+          preferences?: NonNullable<Json>
+          products_of_interest?: string[]
+          services_of_interest?: string[]
+          session_id: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          address_city?: string | null
+          address_state?: string | null
+          address_street?: string | null
+          address_zip?: string | null
+          created_at?: string
+          customer_name?: string | null
+          email?: string | null
+          id?: string
+          phone?: string | null
+          preferences?: NonNullable<Json>
+          products_of_interest?: string[]
+          services_of_interest?: string[]
+          session_id?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "profiles_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "profiles_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      roles: {
+        Row: {
+          created_at: string
+          description: string | null
+          id: string
+          name: string
+          permissions: NonNullable<Json>
+        }
+        Insert: {
+          created_at?: string
+          description?: string | null
+          id?: string
+          name: string
+          permissions?: NonNullable<Json>
+        }
+        Update: {
+          created_at?: string
+          description?: string | null
+          id?: string
+          name?: string
+          permissions?: NonNullable<Json>
+        }
+        Relationships: []
+      }
+      sessions: {
+        Row: {
+          account_id: string
+          account_slug: string
+          agent_instance_id: string | null
+          created_at: string
+          email: string | null
+          id: string
+          is_anonymous: boolean
+          last_activity_at: string
+          metadata: NonNullable<Json>
+          session_key: string
+          updated_at: string
+          user_id: string | null
+        }
+        Insert: {
+          account_id: string
+          account_slug: string
+          agent_instance_id?: string | null
+          created_at?: string
+          email?: string | null
+          id?: string
+          is_anonymous?: boolean
+          last_activity_at?: string
+          metadata?: NonNullable<Json>
+          session_key: string
+          updated_at?: string
+          user_id?: string | null
+        }
+        Update: {
+          account_id?: string
+          account_slug?: string
+          agent_instance_id?: string | null
+          created_at?: string
+          email?: string | null
+          id?: string
+          is_anonymous?: boolean
+          last_activity_at?: string
+          metadata?: NonNullable<Json>
+          session_key?: string
+          updated_at?: string
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "sessions_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "sessions_agent_instance_id_fkey"
+            columns: ["agent_instance_id"]
+            isOneToOne: false
+            referencedRelation: "agent_instances"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "sessions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "sessions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      user_roles: {
+        Row: {
+          account_id: string
+          created_at: string
+          created_by: string | null
+          id: string
+          role_id: string
+          user_id: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          role_id: string
+          user_id: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          role_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "user_roles_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "user_roles_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "user_roles_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "user_roles_role_id_fkey"
+            columns: ["role_id"]
+            isOneToOne: false
+            referencedRelation: "roles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "user_roles_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "user_roles_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      users: {
+        Row: {
+          created_at: string
+          email: string | null
+          full_name: string | null
+          id: string
+          last_login_at: string | null
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          email?: string | null
+          full_name?: string | null
+          id: string
+          last_login_at?: string | null
+          status?: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          email?: string | null
+          full_name?: string | null
+          id?: string
+          last_login_at?: string | null
+          status?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      vector_db_configs: {
+        Row: {
+          account_id: string
+          agent_instance_id: string
+          connection_details: Json | null
+          created_at: string
+          id: string
+          index_name: string | null
+          namespace: string | null
+          type: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          agent_instance_id: string
+          connection_details?: Json | null
+          created_at?: string
+          id?: string
+          index_name?: string | null
+          namespace?: string | null
+          type: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          agent_instance_id?: string
+          connection_details?: Json | null
+          created_at?: string
+          id?: string
+          index_name?: string | null
+          namespace?: string | null
+          type?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "vector_db_configs_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "vector_db_configs_agent_instance_fkey"
+            columns: ["agent_instance_id", "account_id"]
+            isOneToOne: false
+            referencedRelation: "agent_instances"
+            referencedColumns: ["id", "account_id"]
+          },
+        ]
+      }
     }
     Views: {
-      [_ in never]: never
+      user_profiles: {
+        Row: {
+          created_at: string | null
+          email: string | null
+          full_name: string | null
+          id: string | null
+          last_login_at: string | null
+          status: string | null
+          updated_at: string | null
+        }
+        Insert: {
+          created_at?: string | null
+          email?: string | null
+          full_name?: string | null
+          id?: string | null
+          last_login_at?: string | null
+          status?: string | null
+          updated_at?: string | null
+        }
+        Update: {
+          created_at?: string | null
+          email?: string | null
+          full_name?: string | null
+          id?: string | null
+          last_login_at?: string | null
+          status?: string | null
+          updated_at?: string | null
+        }
+        Relationships: []
+      }
     }
     Functions: {
-      [_ in never]: never
+      assign_role: {
+        Args: {
+          account_id: string
+          email?: string
+          role: string
+          user_id?: string
+        }
+        Returns: {
+          account_id: string
+          created_at: string
+          created_by: string | null
+          id: string
+          role_id: string
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "user_roles"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      create_account: {
+        Args: { name: string; slug: string }
+        Returns: {
+          created_at: string
+          id: string
+          is_active: boolean | null
+          name: string
+          slug: string
+          status: string
+          subscription_tier: string
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "accounts"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      create_api_key: {
+        Args: { account_id: string; name: string }
+        Returns: {
+          created_at: string
+          id: string
+          key: string
+          prefix: string
+        }[]
+      }
+      remove_member: {
+        Args: { account_id: string; user_id: string }
+        Returns: boolean
+      }
+      revoke_api_key: { Args: { id: string }; Returns: string }
     }
     Enums: {
       [_ in never]: never

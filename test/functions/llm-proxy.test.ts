@@ -133,7 +133,7 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("passes the usage chunk through when the client asked for it", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
+    const { data: stream } = await client.chat.completions.create({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "Hi" }],
       stream: true,

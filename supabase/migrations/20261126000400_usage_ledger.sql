@@ -1,0 +1,375 @@
+-- The interaction ledger: llm_requests (one row per proxied call, with tokens and exact cost),
+-- ai_interactions (the generic AI call log), agent performance and usage logs, the price tables and
+-- per-account gateway settings. Log and cost rows are written by the server only (service_role).
+-- Money is numeric everywhere; a null cost means "unknown", never 0.
+
+-- ---------------------------------------------------------------------------------------------------
+-- model_prices: global prices keyed by model name, columns named like LiteLLM's
+-- model_prices_and_context_window.json (loaded by a script, not by seed.sql).
+-- ---------------------------------------------------------------------------------------------------
+create table public.model_prices (
+  model text primary key,
+  litellm_provider text,
+  input_cost_per_token numeric check (input_cost_per_token >= 0),
+  output_cost_per_token numeric check (output_cost_per_token >= 0),
+  cache_read_input_token_cost numeric check (cache_read_input_token_cost >= 0),
+  cache_creation_input_token_cost numeric check (cache_creation_input_token_cost >= 0),
+  output_cost_per_reasoning_token numeric check (output_cost_per_reasoning_token >= 0),
+  max_input_tokens integer,
+  max_output_tokens integer,
+  updated_at timestamptz not null default now()
+);
+create trigger model_prices_set_updated_at before update on public.model_prices
+  for each row execute function private.set_updated_at();
+
+comment on table public.model_prices is 'Global model prices in USD per token, keyed by model name, with LiteLLM''s key names (model_prices_and_context_window.json). Server-written; readable by signed-in users.';
+comment on column public.model_prices.model is 'Model name as callers send it (LiteLLM key), e.g. gpt-4o-mini or openrouter/openai/gpt-4o.';
+comment on column public.model_prices.litellm_provider is 'LiteLLM provider name (openai, anthropic, openrouter, ...).';
+comment on column public.model_prices.input_cost_per_token is 'USD per prompt (input) token.';
+comment on column public.model_prices.output_cost_per_token is 'USD per completion (output) token.';
+comment on column public.model_prices.cache_read_input_token_cost is 'USD per cached (cache read) input token.';
+comment on column public.model_prices.cache_creation_input_token_cost is 'USD per cache-creation (cache write) input token.';
+comment on column public.model_prices.output_cost_per_reasoning_token is 'USD per reasoning token (when priced differently from output).';
+comment on column public.model_prices.max_input_tokens is 'Context window: maximum input tokens.';
+comment on column public.model_prices.max_output_tokens is 'Maximum output tokens.';
+comment on column public.model_prices.updated_at is 'Last update timestamp (kept by trigger).';
+
+-- ---------------------------------------------------------------------------------------------------
+-- account_model_prices: per-account overrides (negotiated prices, private models)
+-- ---------------------------------------------------------------------------------------------------
+create table public.account_model_prices (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  model text not null,
+  litellm_provider text,
+  input_cost_per_token numeric check (input_cost_per_token >= 0),
+  output_cost_per_token numeric check (output_cost_per_token >= 0),
+  cache_read_input_token_cost numeric check (cache_read_input_token_cost >= 0),
+  cache_creation_input_token_cost numeric check (cache_creation_input_token_cost >= 0),
+  output_cost_per_reasoning_token numeric check (output_cost_per_reasoning_token >= 0),
+  max_input_tokens integer,
+  max_output_tokens integer,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint account_model_prices_account_model_key unique (account_id, model)
+);
+create trigger account_model_prices_set_updated_at before update on public.account_model_prices
+  for each row execute function private.set_updated_at();
+
+comment on table public.account_model_prices is 'Per-account price overrides; same columns as model_prices. Managed by members with manage_instances.';
+comment on column public.account_model_prices.id is 'Unique identifier (UUID primary key).';
+comment on column public.account_model_prices.account_id is 'Account the override applies to.';
+comment on column public.account_model_prices.model is 'Model name (as in model_prices.model); unique per account.';
+comment on column public.account_model_prices.litellm_provider is 'LiteLLM provider name.';
+comment on column public.account_model_prices.input_cost_per_token is 'USD per prompt (input) token.';
+comment on column public.account_model_prices.output_cost_per_token is 'USD per completion (output) token.';
+comment on column public.account_model_prices.cache_read_input_token_cost is 'USD per cached (cache read) input token.';
+comment on column public.account_model_prices.cache_creation_input_token_cost is 'USD per cache-creation (cache write) input token.';
+comment on column public.account_model_prices.output_cost_per_reasoning_token is 'USD per reasoning token.';
+comment on column public.account_model_prices.max_input_tokens is 'Context window: maximum input tokens.';
+comment on column public.account_model_prices.max_output_tokens is 'Maximum output tokens.';
+comment on column public.account_model_prices.created_at is 'Record creation timestamp.';
+comment on column public.account_model_prices.updated_at is 'Last update timestamp (kept by trigger).';
+
+-- ---------------------------------------------------------------------------------------------------
+-- account_settings: one row per account (created with the account)
+-- ---------------------------------------------------------------------------------------------------
+create table public.account_settings (
+  account_id uuid primary key references public.accounts (id) on delete cascade,
+  log_request_bodies boolean not null default true,
+  log_response_bodies boolean not null default true,
+  max_request_bytes integer check (max_request_bytes > 0),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create trigger account_settings_set_updated_at before update on public.account_settings
+  for each row execute function private.set_updated_at();
+
+comment on table public.account_settings is 'Per-account gateway settings (logging of bodies, request size limit). One row per account, created with it.';
+comment on column public.account_settings.account_id is 'The account (primary key).';
+comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
+comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
+comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
+comment on column public.account_settings.created_at is 'Record creation timestamp.';
+comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
+
+create function private.create_account_settings() returns trigger
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+begin
+  insert into public.account_settings (account_id) values (new.id) on conflict (account_id) do nothing;
+  return null;
+end
+$$;
+comment on function private.create_account_settings() is 'Trigger: gives every new account its account_settings row.';
+revoke execute on function private.create_account_settings() from public, anon, authenticated;
+create trigger accounts_create_settings after insert on public.accounts
+  for each row execute function private.create_account_settings();
+insert into public.account_settings (account_id) select id from public.accounts on conflict do nothing;
+
+-- ---------------------------------------------------------------------------------------------------
+-- llm_requests: one row per proxied LLM call. `id` is the request id the proxy returns as
+-- x-request-id (the proxy generates it).
+-- ---------------------------------------------------------------------------------------------------
+create table public.llm_requests (
+  id uuid primary key default gen_random_uuid(),
+  session_id uuid references public.sessions (id) on delete set null,
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  agent_instance_id uuid references public.agent_instances (id) on delete set null,
+  account_slug varchar not null,
+  agent_instance_slug varchar,
+  agent_type varchar check (agent_type in ('simple_chat', 'sales_agent', 'research', 'rag')),
+  completion_status varchar not null check (completion_status in ('complete', 'partial', 'error')),
+  provider varchar not null default 'openrouter',
+  model varchar not null,
+  request_body jsonb,
+  response_body jsonb,
+  prompt_tokens integer check (prompt_tokens >= 0),
+  completion_tokens integer check (completion_tokens >= 0),
+  total_tokens integer check (total_tokens >= 0),
+  unit_cost_prompt numeric,
+  unit_cost_completion numeric,
+  computed_cost numeric,
+  latency_ms integer check (latency_ms >= 0),
+  created_at timestamptz not null default now(),
+  -- Gateway columns (issue 4)
+  user_id uuid references public.users (id) on delete set null,
+  api_key_id uuid references public.api_keys (id) on delete set null,
+  end_user text,
+  conversation_id text,
+  properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object'),
+  is_stream boolean,
+  http_status integer,
+  finish_reason text,
+  error_code text,
+  error_message text,
+  time_to_first_token_ms integer check (time_to_first_token_ms >= 0),
+  cached_tokens integer check (cached_tokens >= 0),
+  cache_creation_tokens integer check (cache_creation_tokens >= 0),
+  reasoning_tokens integer check (reasoning_tokens >= 0),
+  usage_source text check (usage_source in ('provider', 'estimated')),
+  unit_cost_cached numeric,
+  unit_cost_cache_creation numeric,
+  unit_cost_reasoning numeric,
+  provider_cost numeric,
+  price_source text check (price_source in ('model_prices', 'account_override', 'unknown')),
+  ip_address inet,
+  -- An unknown price is recorded as unknown, never as a cost of 0.
+  constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null)
+);
+create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
+create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
+create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
+create index idx_llm_requests_account_created on public.llm_requests (account_id, created_at desc);
+create index idx_llm_requests_account_model_created on public.llm_requests (account_id, model, created_at);
+create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at desc);
+create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at desc);
+create index idx_llm_requests_conversation on public.llm_requests (account_id, conversation_id) where conversation_id is not null;
+create index idx_llm_requests_end_user on public.llm_requests (account_id, end_user) where end_user is not null;
+create index idx_llm_requests_account_status_created on public.llm_requests (account_id, completion_status, created_at desc);
+create index idx_llm_requests_properties on public.llm_requests using gin (properties jsonb_path_ops);
+create trigger llm_requests_fill_account_slug before insert on public.llm_requests
+  for each row execute function private.fill_account_slug();
+
+comment on table public.llm_requests is 'LLM usage tracking for cost management and analytics with agent attribution: one row per call through the gateway. Written by the server only.';
+comment on column public.llm_requests.id is 'Request id; the proxy returns it as x-request-id.';
+comment on column public.llm_requests.session_id is 'Chat session the call belongs to (nullable).';
+comment on column public.llm_requests.account_id is 'Account reference (FK for integrity).';
+comment on column public.llm_requests.agent_instance_id is 'Which agent instance made this request (nullable).';
+comment on column public.llm_requests.account_slug is 'Denormalized for performance (fast aggregation without joins).';
+comment on column public.llm_requests.agent_instance_slug is 'Denormalized for performance (e.g. cost per instance).';
+comment on column public.llm_requests.agent_type is 'Type of agent: simple_chat|sales_agent|research|rag (null for direct gateway calls).';
+comment on column public.llm_requests.completion_status is 'Request outcome: complete|partial|error (partial = stream cut or aborted).';
+comment on column public.llm_requests.provider is 'LLM service used (openrouter, openai, anthropic, or a custom OpenAI-compatible provider).';
+comment on column public.llm_requests.model is 'Model identifier.';
+comment on column public.llm_requests.request_body is 'Sanitized (redacted) request payload; null when the account does not log request bodies.';
+comment on column public.llm_requests.response_body is 'Response metadata / sanitized response; null when the account does not log response bodies.';
+comment on column public.llm_requests.prompt_tokens is 'Prompt (input) tokens.';
+comment on column public.llm_requests.completion_tokens is 'Completion (output) tokens.';
+comment on column public.llm_requests.total_tokens is 'Total tokens.';
+comment on column public.llm_requests.unit_cost_prompt is 'USD per prompt token applied.';
+comment on column public.llm_requests.unit_cost_completion is 'USD per completion token applied.';
+comment on column public.llm_requests.computed_cost is 'Total cost in USD; null (never 0) when the model''s price is unknown.';
+comment on column public.llm_requests.latency_ms is 'Total latency in milliseconds.';
+comment on column public.llm_requests.created_at is 'When the request was received.';
+comment on column public.llm_requests.user_id is 'Calling user (JWT callers); null for API-key callers.';
+comment on column public.llm_requests.api_key_id is 'API key used (API-key callers).';
+comment on column public.llm_requests.end_user is 'The OpenAI `user` field: the caller''s own end-user id.';
+comment on column public.llm_requests.conversation_id is 'Session/conversation id from the request header, for grouping.';
+comment on column public.llm_requests.properties is 'Custom properties (metadata header or body field) for analytics group-by.';
+comment on column public.llm_requests.is_stream is 'Whether the call was streamed.';
+comment on column public.llm_requests.http_status is 'HTTP status returned to the client.';
+comment on column public.llm_requests.finish_reason is 'Provider finish reason (stop, length, tool_calls, ...).';
+comment on column public.llm_requests.error_code is 'Error code when the call failed or was cut.';
+comment on column public.llm_requests.error_message is 'Error message when the call failed or was cut.';
+comment on column public.llm_requests.time_to_first_token_ms is 'Time to first token in milliseconds (streams).';
+comment on column public.llm_requests.cached_tokens is 'Prompt tokens read from the provider''s cache.';
+comment on column public.llm_requests.cache_creation_tokens is 'Prompt tokens written to the provider''s cache.';
+comment on column public.llm_requests.reasoning_tokens is 'Reasoning tokens (part of completion tokens).';
+comment on column public.llm_requests.usage_source is 'Where the token counts came from: provider|estimated.';
+comment on column public.llm_requests.unit_cost_cached is 'USD per cached input token applied.';
+comment on column public.llm_requests.unit_cost_cache_creation is 'USD per cache-creation token applied.';
+comment on column public.llm_requests.unit_cost_reasoning is 'USD per reasoning token applied.';
+comment on column public.llm_requests.provider_cost is 'Cost reported by the provider (e.g. OpenRouter usage.cost), USD.';
+comment on column public.llm_requests.price_source is 'Which price applied: model_prices|account_override|unknown.';
+comment on column public.llm_requests.ip_address is 'IP address of the caller.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
+-- ---------------------------------------------------------------------------------------------------
+create table public.ai_interactions (
+  id uuid primary key default gen_random_uuid(),
+  "timestamp" timestamptz not null default now(),
+  request jsonb not null,
+  response jsonb,
+  latency_ms integer,
+  error_code text,
+  error_message text,
+  model_name text,
+  user_id uuid references public.users (id) on delete set null,
+  file_metadata jsonb,
+  status text not null default 'success' check (status in ('success', 'error', 'partial')),
+  prompt_hash text,
+  ip_address inet,
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  llm_request_id uuid references public.llm_requests (id) on delete set null
+);
+create index idx_ai_interactions_user_id on public.ai_interactions (user_id);
+create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp" desc);
+create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc);
+create index idx_ai_interactions_llm_request on public.ai_interactions (llm_request_id);
+create index idx_ai_interactions_prompt_hash on public.ai_interactions (account_id, prompt_hash) where prompt_hash is not null;
+
+comment on table public.ai_interactions is 'Generic log of AI model interactions: request/response payloads (redacted), performance, errors, user context and file metadata. Written by the server only.';
+comment on column public.ai_interactions.id is 'Unique identifier (primary key).';
+comment on column public.ai_interactions."timestamp" is 'When the request was made.';
+comment on column public.ai_interactions.request is 'Full request payload sent to the AI model (PII redacted).';
+comment on column public.ai_interactions.response is 'Full response payload from the AI model (if successful).';
+comment on column public.ai_interactions.latency_ms is 'Time taken for the AI call in milliseconds.';
+comment on column public.ai_interactions.error_code is 'Error code if the call failed.';
+comment on column public.ai_interactions.error_message is 'Error message if the call failed.';
+comment on column public.ai_interactions.model_name is 'Name of the AI model used (e.g. gpt-4, claude-3).';
+comment on column public.ai_interactions.user_id is 'ID of the user who initiated the request.';
+comment on column public.ai_interactions.file_metadata is 'Metadata about any files sent with the request (never their bytes).';
+comment on column public.ai_interactions.status is 'Status of the interaction: success|error (|partial: a stream cut or aborted midway).';
+comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA-256 of the normalized messages) for deduplication/analytics.';
+comment on column public.ai_interactions.ip_address is 'IP address of the requester.';
+comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
+comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call, when it went through the gateway.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- agent_performance_metrics and agent_usage_log
+-- ---------------------------------------------------------------------------------------------------
+create table public.agent_performance_metrics (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  agent_instance_id uuid references public.agent_instances (id) on delete set null,
+  response_time_ms numeric check (response_time_ms >= 0),
+  request_type varchar not null check (request_type in ('chat', 'stream', 'tool_call')),
+  status varchar not null check (status in ('success', 'error', 'timeout')),
+  created_at timestamptz not null default now()
+);
+create index idx_perf_metrics_account_created on public.agent_performance_metrics (account_id, created_at);
+create index idx_perf_metrics_agent_created on public.agent_performance_metrics (agent_instance_id, created_at);
+create index idx_perf_metrics_status_created on public.agent_performance_metrics (status, created_at);
+
+comment on table public.agent_performance_metrics is 'Real-time performance tracking for agent instances across accounts. Written by the server only.';
+comment on column public.agent_performance_metrics.id is 'Unique identifier (UUID primary key).';
+comment on column public.agent_performance_metrics.account_id is 'Account.';
+comment on column public.agent_performance_metrics.agent_instance_id is 'Agent instance measured.';
+comment on column public.agent_performance_metrics.response_time_ms is 'Response time in milliseconds.';
+comment on column public.agent_performance_metrics.request_type is 'Request type: chat|stream|tool_call.';
+comment on column public.agent_performance_metrics.status is 'Outcome: success|error|timeout.';
+comment on column public.agent_performance_metrics.created_at is 'Record creation timestamp.';
+
+create table public.agent_usage_log (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  agent_instance_id uuid references public.agent_instances (id) on delete set null,
+  session_id uuid references public.sessions (id) on delete set null,
+  request_count integer not null default 1 check (request_count >= 0),
+  total_tokens integer not null default 0 check (total_tokens >= 0),
+  total_cost numeric check (total_cost >= 0),
+  created_at timestamptz not null default now()
+);
+create index idx_usage_log_account_created on public.agent_usage_log (account_id, created_at);
+create index idx_usage_log_agent_created on public.agent_usage_log (agent_instance_id, created_at);
+create index idx_usage_log_session_created on public.agent_usage_log (session_id, created_at);
+
+comment on table public.agent_usage_log is 'Aggregated usage tracking for billing and resource management. Written by the server only.';
+comment on column public.agent_usage_log.id is 'Unique identifier (UUID primary key).';
+comment on column public.agent_usage_log.account_id is 'Account.';
+comment on column public.agent_usage_log.agent_instance_id is 'Agent instance the usage is for.';
+comment on column public.agent_usage_log.session_id is 'Session that generated the usage (nullable).';
+comment on column public.agent_usage_log.request_count is 'Number of requests in this log entry.';
+comment on column public.agent_usage_log.total_tokens is 'Total tokens used.';
+comment on column public.agent_usage_log.total_cost is 'Total cost for this usage, USD (null = unknown).';
+comment on column public.agent_usage_log.created_at is 'Record creation timestamp.';
+
+-- ---------------------------------------------------------------------------------------------------
+-- RLS and grants
+-- ---------------------------------------------------------------------------------------------------
+alter table public.model_prices enable row level security;
+alter table public.account_model_prices enable row level security;
+alter table public.account_settings enable row level security;
+alter table public.llm_requests enable row level security;
+alter table public.ai_interactions enable row level security;
+alter table public.agent_performance_metrics enable row level security;
+alter table public.agent_usage_log enable row level security;
+
+revoke all on public.model_prices, public.account_model_prices, public.account_settings, public.llm_requests,
+  public.ai_interactions, public.agent_performance_metrics, public.agent_usage_log from anon, authenticated;
+grant all on public.model_prices, public.account_model_prices, public.account_settings, public.llm_requests,
+  public.ai_interactions, public.agent_performance_metrics, public.agent_usage_log to service_role;
+
+-- model_prices: global catalog.
+grant select on public.model_prices to authenticated;
+create policy "model_prices: signed-in users read" on public.model_prices for select to authenticated
+  using (true);
+
+-- account_model_prices: members read; manage_instances manages.
+grant select, delete on public.account_model_prices to authenticated;
+grant insert (id, account_id, model, litellm_provider, input_cost_per_token, output_cost_per_token,
+  cache_read_input_token_cost, cache_creation_input_token_cost, output_cost_per_reasoning_token,
+  max_input_tokens, max_output_tokens) on public.account_model_prices to authenticated;
+grant update (model, litellm_provider, input_cost_per_token, output_cost_per_token,
+  cache_read_input_token_cost, cache_creation_input_token_cost, output_cost_per_reasoning_token,
+  max_input_tokens, max_output_tokens) on public.account_model_prices to authenticated;
+create policy "account_model_prices: members read" on public.account_model_prices for select to authenticated
+  using (account_id in (select private.member_accounts()));
+create policy "account_model_prices: instance managers add" on public.account_model_prices for insert to authenticated
+  with check (account_id in (select private.accounts_with_permission('manage_instances')));
+create policy "account_model_prices: instance managers change" on public.account_model_prices for update to authenticated
+  using (account_id in (select private.accounts_with_permission('manage_instances')))
+  with check (account_id in (select private.accounts_with_permission('manage_instances')));
+create policy "account_model_prices: instance managers remove" on public.account_model_prices for delete to authenticated
+  using (account_id in (select private.accounts_with_permission('manage_instances')));
+
+-- account_settings: members read; manage_instances changes (the row is created with the account).
+grant select on public.account_settings to authenticated;
+grant update (log_request_bodies, log_response_bodies, max_request_bytes) on public.account_settings to authenticated;
+create policy "account_settings: members read" on public.account_settings for select to authenticated
+  using (account_id in (select private.member_accounts()));
+create policy "account_settings: instance managers change" on public.account_settings for update to authenticated
+  using (account_id in (select private.accounts_with_permission('manage_instances')))
+  with check (account_id in (select private.accounts_with_permission('manage_instances')));
+
+-- Log tables: read-only for clients. view_history reads the account's rows; a user reads their own.
+grant select on public.llm_requests, public.ai_interactions, public.agent_performance_metrics, public.agent_usage_log
+  to authenticated;
+create policy "llm_requests: history readers and the caller read" on public.llm_requests for select to authenticated
+  using (
+    account_id in (select private.accounts_with_permission('view_history'))
+    or (user_id = (select auth.uid()) and account_id in (select private.member_accounts()))
+  );
+create policy "ai_interactions: history readers and the caller read" on public.ai_interactions for select to authenticated
+  using (
+    account_id in (select private.accounts_with_permission('view_history'))
+    or (user_id = (select auth.uid()) and account_id in (select private.member_accounts()))
+  );
+create policy "agent_performance_metrics: history readers read" on public.agent_performance_metrics for select to authenticated
+  using (account_id in (select private.accounts_with_permission('view_history')));
+create policy "agent_usage_log: history readers read" on public.agent_usage_log for select to authenticated
+  using (account_id in (select private.accounts_with_permission('view_history')));

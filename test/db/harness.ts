@@ -1,0 +1,226 @@
+// Runs SQL the way PostgREST runs a request: one transaction, `set local role <role>` and the JWT
+// claims in `request.jwt.claims`, always rolled back. Also builds committed fixtures (two accounts
+// with an owner, admin, member and viewer, plus an outsider who owns the other account).
+import { randomUUID, randomBytes, createHash } from "node:crypto";
+import type postgres from "postgres";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+export type DbRole = "anon" | "authenticated" | "service_role";
+export interface Who {
+  role: DbRole;
+  userId?: string | null;
+}
+
+export type Outcome = { ok: true; count: number; rows: unknown[] } | { ok: false; code: string; message: string };
+
+class Rollback extends Error {}
+
+export function claimsFor(who: Who): Record<string, unknown> {
+  if (who.role === "authenticated") return { sub: who.userId, role: "authenticated", aud: "authenticated" };
+  return { role: who.role };
+}
+
+/** Runs `op` as `who` inside a transaction that is always rolled back. `prep` runs first as superuser. */
+export async function attempt<P>(
+  sql: Sql,
+  who: Who,
+  op: (tx: Tx, prepared: P) => Promise<postgres.RowList<postgres.Row[]>>,
+  prep?: (tx: Tx) => Promise<P>,
+): Promise<Outcome> {
+  let outcome: Outcome | undefined;
+  try {
+    await sql.begin(async (tx) => {
+      const prepared = (prep ? await prep(tx) : undefined) as P;
+      await tx.unsafe(`set local role ${who.role}`);
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsFor(who))}, true)`;
+      try {
+        const result = await op(tx, prepared);
+        outcome = { ok: true, count: result.count, rows: [...result] };
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        outcome = { ok: false, code: e.code ?? "?", message: e.message ?? String(err) };
+      }
+      throw new Rollback();
+    });
+  } catch (err) {
+    if (!(err instanceof Rollback)) throw err;
+  }
+  return outcome!;
+}
+
+/** Like attempt, but returns rows and throws on error (for behaviour tests). */
+export async function asUser<T>(sql: Sql, who: Who, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let value: T | undefined;
+  try {
+    await sql.begin(async (tx) => {
+      await tx.unsafe(`set local role ${who.role}`);
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsFor(who))}, true)`;
+      value = await fn(tx);
+      throw new Rollback();
+    });
+  } catch (err) {
+    if (!(err instanceof Rollback)) throw err;
+  }
+  return value as T;
+}
+
+/** Like asUser but commits (for multi-step behaviour tests on private fixtures). */
+export async function commitAs<T>(sql: Sql, who: Who, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    await tx.unsafe(`set local role ${who.role}`);
+    await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsFor(who))}, true)`;
+    return fn(tx);
+  })) as T;
+}
+
+export function tag(): string {
+  return randomBytes(4).toString("hex");
+}
+
+export async function createUser(sql: Sql | Tx, label: string, fullName = `${label} user`): Promise<string> {
+  const id = randomUUID();
+  await sql`
+    insert into auth.users (id, aud, role, email, raw_user_meta_data)
+    values (${id}, 'authenticated', 'authenticated', ${`${label}-${id.slice(0, 8)}@example.test`},
+            ${sql.json({ full_name: fullName })})`;
+  return id;
+}
+
+export async function roleId(sql: Sql | Tx, name: string): Promise<string> {
+  const [r] = await sql`select id from public.roles where name = ${name}`;
+  return r.id as string;
+}
+
+export async function createAccount(sql: Sql | Tx, slug: string): Promise<string> {
+  const [a] = await sql`insert into public.accounts (name, slug) values (${slug}, ${slug}) returning id`;
+  return a.id as string;
+}
+
+export async function addMember(sql: Sql | Tx, userId: string, accountId: string, role: string): Promise<void> {
+  await sql`insert into public.user_roles (user_id, account_id, role_id) values (${userId}, ${accountId}, ${await roleId(sql, role)})`;
+}
+
+export function fakeKeyHash(): string {
+  return createHash("sha256").update(randomBytes(16)).digest("hex");
+}
+
+export interface AccountFixture {
+  id: string;
+  slug: string;
+  /** The user whose rows the account's log fixtures are (member in A, the owner in B). */
+  rowUser: string;
+  rows: Record<string, string>;
+}
+
+export interface World {
+  users: { owner: string; admin: string; member: string; viewer: string; outsider: string };
+  a: AccountFixture;
+  b: AccountFixture;
+  templateId: string;
+  model: string;
+  roleIds: Record<"owner" | "admin" | "member" | "viewer", string>;
+  /** user_roles id of each account's rowUser, by account id. */
+  memberships: Record<string, string>;
+}
+
+/** One row in every tenant table for an account, committed. Returns the ids by table name. */
+async function accountRows(sql: Sql, accountId: string, rowUser: string, t: string): Promise<Record<string, string>> {
+  const rows: Record<string, string> = {};
+  const one = async (q: Promise<postgres.RowList<postgres.Row[]>>) => ((await q)[0] as { id: string }).id;
+  rows.agent_instances = await one(sql`
+    insert into public.agent_instances (account_id, instance_slug, agent_type, display_name, config)
+    values (${accountId}, ${`inst-${t}`}, 'simple_chat', 'Fixture', ${sql.json({ model: "m" })}) returning id`);
+  rows.vector_db_configs = await one(sql`
+    insert into public.vector_db_configs (account_id, agent_instance_id, type, connection_details, namespace)
+    values (${accountId}, ${rows.agent_instances}, 'pgvector', ${sql.json({ password: "s3cret" })}, ${`ns-${t}`}) returning id`);
+  rows.api_keys = await one(sql`
+    insert into public.api_keys (account_id, name, prefix, key_hash, created_by)
+    values (${accountId}, 'fixture', 'sgw_fixture0', ${fakeKeyHash()}, ${rowUser}) returning id`);
+  rows.account_model_prices = await one(sql`
+    insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
+    values (${accountId}, ${`fixture-model-${t}`}, 0.000001, 0.000002) returning id`);
+  rows.account_settings = accountId;
+  rows.accounts = accountId;
+  rows.sessions = await one(sql`
+    insert into public.sessions (account_id, agent_instance_id, user_id, session_key, email, is_anonymous)
+    values (${accountId}, ${rows.agent_instances}, ${rowUser}, ${`key-${t}-1`}, ${`c-${t}@example.test`}, false) returning id`);
+  const other = await one(sql`
+    insert into public.sessions (account_id, session_key) values (${accountId}, ${`key-${t}-2`}) returning id`);
+  rows.messages = await one(sql`
+    insert into public.messages (session_id, agent_instance_id, role, content)
+    values (${rows.sessions}, ${rows.agent_instances}, 'human', 'hello') returning id`);
+  await sql`insert into public.profiles (session_id, email) values (${other}, ${`c-${t}@example.test`})`;
+  rows.profiles = await one(sql`
+    insert into public.profiles (session_id, customer_name, email) values (${rows.sessions}, 'Customer', ${`c-${t}@example.test`}) returning id`);
+  rows.profile_email_collisions = await one(sql`
+    select id from public.profile_email_collisions where session_id = ${rows.sessions}`);
+  rows.llm_requests = await one(sql`
+    insert into public.llm_requests (account_id, session_id, agent_instance_id, user_id, completion_status, model, prompt_tokens, completion_tokens, total_tokens, computed_cost, price_source)
+    values (${accountId}, ${rows.sessions}, ${rows.agent_instances}, ${rowUser}, 'complete', 'gpt-4o-mini', 10, 5, 15, 0.0000045, 'model_prices') returning id`);
+  rows.ai_interactions = await one(sql`
+    insert into public.ai_interactions (account_id, llm_request_id, request, model_name, user_id)
+    values (${accountId}, ${rows.llm_requests}, ${sql.json({ messages: [] })}, 'gpt-4o-mini', ${rowUser}) returning id`);
+  rows.agent_performance_metrics = await one(sql`
+    insert into public.agent_performance_metrics (account_id, agent_instance_id, response_time_ms, request_type, status)
+    values (${accountId}, ${rows.agent_instances}, 120.5, 'chat', 'success') returning id`);
+  rows.agent_usage_log = await one(sql`
+    insert into public.agent_usage_log (account_id, agent_instance_id, session_id, request_count, total_tokens, total_cost)
+    values (${accountId}, ${rows.agent_instances}, ${rows.sessions}, 1, 15, 0.0000045) returning id`);
+  rows.courses = await one(sql`insert into public.courses (account_id, title) values (${accountId}, 'Course') returning id`);
+  rows.module_topics = await one(sql`
+    insert into public.module_topics (account_id, course_id, title) values (${accountId}, ${rows.courses}, 'Topic') returning id`);
+  rows.ai_prompt_variants = await one(sql`
+    insert into public.ai_prompt_variants (account_id, name, system_prompt) values (${accountId}, 'A', 'Be kind') returning id`);
+  rows.ai_mentor_chats = await one(sql`
+    insert into public.ai_mentor_chats (account_id, user_id, topic_id, course_id, question, response, prompt_variant_id)
+    values (${accountId}, ${rowUser}, ${rows.module_topics}, ${rows.courses}, 'Q?', 'A.', ${rows.ai_prompt_variants}) returning id`);
+  rows.guru_interactions = await one(sql`
+    insert into public.guru_interactions (org_id, student_id, agent_type, input, output, model_used)
+    values (${accountId}, ${rowUser}, 'career_guru', ${sql.json({ q: 1 })}, ${sql.json({ a: 1 })}, 'gpt-4o-mini') returning id`);
+  rows.employee_twin_interactions = await one(sql`
+    insert into public.employee_twin_interactions (org_id, user_id, twin_role, interaction_type, response)
+    values (${accountId}, ${rowUser}, 'analyst', 'suggestion', 'Do X') returning id`);
+  rows.mcp_servers = await one(sql`
+    insert into public.mcp_servers (name, type, endpoint_url, account_restrictions)
+    values (${`mcp-${t}`}, 'crm', 'https://mcp.example.test', ${sql.json({ account_ids: [accountId] })}) returning id`);
+  rows.users = rowUser;
+  return rows;
+}
+
+export async function buildWorld(sql: Sql): Promise<World> {
+  const t = tag();
+  const users = {
+    owner: await createUser(sql, "owner"),
+    admin: await createUser(sql, "admin"),
+    member: await createUser(sql, "member"),
+    viewer: await createUser(sql, "viewer"),
+    outsider: await createUser(sql, "outsider"),
+  };
+  const aId = await createAccount(sql, `acct-a-${t}`);
+  const bId = await createAccount(sql, `acct-b-${t}`);
+  await addMember(sql, users.owner, aId, "owner");
+  await addMember(sql, users.admin, aId, "admin");
+  await addMember(sql, users.member, aId, "member");
+  await addMember(sql, users.viewer, aId, "viewer");
+  await addMember(sql, users.outsider, bId, "owner");
+  const a: AccountFixture = { id: aId, slug: `acct-a-${t}`, rowUser: users.member, rows: await accountRows(sql, aId, users.member, `a-${t}`) };
+  const b: AccountFixture = { id: bId, slug: `acct-b-${t}`, rowUser: users.outsider, rows: await accountRows(sql, bId, users.outsider, `b-${t}`) };
+  const [tpl] = await sql`
+    insert into public.agent_templates (name, version, description) values ('simple_chat', ${`fixture-${t}`}, 'fixture') returning id`;
+  const model = `fixture/model-${t}`;
+  await sql`insert into public.model_prices (model, input_cost_per_token, output_cost_per_token) values (${model}, 0.000001, 0.000002)`;
+  const roleIds = {
+    owner: await roleId(sql, "owner"),
+    admin: await roleId(sql, "admin"),
+    member: await roleId(sql, "member"),
+    viewer: await roleId(sql, "viewer"),
+  };
+  const memberships: Record<string, string> = {};
+  for (const acct of [a, b]) {
+    const [m] = await sql`select id from public.user_roles where account_id = ${acct.id} and user_id = ${acct.rowUser}`;
+    memberships[acct.id] = m.id as string;
+  }
+  return { users, a, b, templateId: tpl.id as string, model, roleIds, memberships };
+}

@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { addDecimals, decimalFromNumber, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
+import { computeCost, loadPriceTable, lookupPrice, type ModelPrice, priceFromEntry } from "../../functions/_shared/pricing.ts";
+
+const usage = (p: Partial<Parameters<typeof computeCost>[0]> = {}) => ({
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  cached_tokens: 0,
+  cache_creation_tokens: 0,
+  reasoning_tokens: 0,
+  ...p,
+});
+
+describe("decimal", () => {
+  it.each([
+    ["2.5e-06", "0.0000025"],
+    ["1e-05", "0.00001"],
+    ["1.875E-05", "0.00001875"],
+    ["0.15", "0.15"],
+    ["3", "3"],
+    ["1.5e2", "150"],
+    ["-2.50", "-2.5"],
+    [".5", "0.5"],
+    ["0", "0"],
+  ])("parses %s exactly", (text, expected) => {
+    expect(formatDecimal(parseDecimal(text))).toBe(expected);
+  });
+
+  it("rejects text that is not a number", () => {
+    for (const bad of ["", "abc", "1e", "1.2.3", "e5", "0x10"]) expect(() => parseDecimal(bad)).toThrow();
+  });
+
+  it("adds exactly where floats do not", () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(formatDecimal(addDecimals(parseDecimal("0.1"), parseDecimal("0.2")))).toBe("0.3");
+  });
+
+  it("recovers the written decimal of every JSON number with <= 15 significant digits", () => {
+    const written = ["2.5e-06", "1.5e-07", "7.5e-08", "1.875e-05", "3.75e-06", "2.1875e-06", "5.46875e-07", "0.000123456789012345", "1.23456789012345e-10"];
+    for (const text of written) {
+      const fromJson = decimalFromNumber(JSON.parse(text));
+      expect(formatDecimal(fromJson)).toBe(formatDecimal(parseDecimal(text)));
+    }
+  });
+
+  it("refuses numbers whose written digits cannot be recovered", () => {
+    expect(() => decimalFromNumber(JSON.parse("0.12345678901234567"))).toThrow(/15 significant digits/);
+    expect(formatDecimal(decimalFromNumber(0.1 + 0.2, false))).toBe("0.30000000000000004");
+  });
+
+  it("multiplies by huge token counts without losing digits", () => {
+    expect(formatDecimal(mulInt(parseDecimal("2.5e-06"), 123_456_789_012))).toBe("308641.97253");
+  });
+});
+
+describe("price table", () => {
+  const table = loadPriceTable(readFileSync(new URL("../../supabase/model_prices.json", import.meta.url), "utf8"));
+
+  it("loads the shipped LiteLLM-format file with exact decimals", () => {
+    const p = lookupPrice(table, "gpt-4o-mini")!;
+    expect(p).toMatchObject({
+      input_cost_per_token: "0.00000015",
+      output_cost_per_token: "0.0000006",
+      cache_read_input_token_cost: "0.000000075",
+      provider: "openai",
+    });
+    expect(lookupPrice(table, "claude-opus-4-20250514")!.cache_creation_input_token_cost).toBe("0.00001875");
+    for (const m of ["gpt-4o", "gpt-4.1", "gpt-4.1-mini", "o3-mini", "o4-mini", "claude-3-5-haiku-20241022", "claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514"]) {
+      expect(lookupPrice(table, m), m).not.toBeNull();
+    }
+  });
+
+  it("finds OpenRouter ids under LiteLLM's openrouter/ prefix", () => {
+    expect(lookupPrice(table, "openai/gpt-4o-mini", "openrouter")!.model).toBe("openrouter/openai/gpt-4o-mini");
+    expect(lookupPrice(table, "anthropic/claude-sonnet-4", "openrouter")).not.toBeNull();
+    expect(lookupPrice(table, "meta-llama/llama-3.1-8b-instruct", "openrouter")).not.toBeNull();
+    expect(lookupPrice(table, "google/gemini-2.0-flash-001", "openrouter")).not.toBeNull();
+    // A provider prefix that has no entry falls back to the bare name.
+    expect(lookupPrice(table, "gpt-4o", "openai")!.model).toBe("gpt-4o");
+  });
+
+  it("skips sample_spec and entries without per-token prices, keeps string prices as written", () => {
+    const t = loadPriceTable({
+      sample_spec: { input_cost_per_token: 0, output_cost_per_token: 0 },
+      "dall-e-3": { output_cost_per_image: 0.04, litellm_provider: "openai" },
+      custom: { input_cost_per_token: "0.0000001234567890123456789", output_cost_per_token: 1e-6 },
+    });
+    expect([...t.keys()]).toEqual(["custom"]);
+    expect(t.get("custom")!.input_cost_per_token).toBe("0.0000001234567890123456789");
+    expect(t.get("custom")!.output_cost_per_token).toBe("0.000001");
+  });
+});
+
+describe("computeCost", () => {
+  const price = (p: Partial<ModelPrice>): ModelPrice => ({
+    model: "m",
+    provider: null,
+    input_cost_per_token: "0.0000025",
+    output_cost_per_token: "0.00001",
+    cache_read_input_token_cost: null,
+    cache_creation_input_token_cost: null,
+    output_cost_per_reasoning_token: null,
+    ...p,
+  });
+
+  it("prices plain input and output exactly (beyond 1e-9)", () => {
+    const c = computeCost(usage({ prompt_tokens: 1234, completion_tokens: 567 }), price({}));
+    // 1234 * 0.0000025 + 567 * 0.00001 = 0.003085 + 0.00567
+    expect(c.total).toBe("0.008755");
+    expect(c.priced).toBe(true);
+    const tiny = computeCost(usage({ prompt_tokens: 1, completion_tokens: 1 }), price({ input_cost_per_token: "1.5e-07", output_cost_per_token: "6e-07" }));
+    expect(tiny.total).toBe("0.00000075");
+    const odd = computeCost(usage({ prompt_tokens: 7, completion_tokens: 3 }), price({ input_cost_per_token: "1.23456789e-11", output_cost_per_token: "9.87654321e-13" }));
+    // 7 * 1.23456789e-11 + 3 * 9.87654321e-13 = 8.64197523e-11 + 2.962962963e-12
+    expect(odd.total).toBe("0.000000000089382715263");
+  });
+
+  it("bills cached tokens at the cache-read price and not again at the input price", () => {
+    const c = computeCost(usage({ prompt_tokens: 1000, cached_tokens: 800, completion_tokens: 10 }), price({ cache_read_input_token_cost: "1.25e-06" }));
+    expect(c.input).toBe("0.0005"); // 200 * 2.5e-6
+    expect(c.cache_read).toBe("0.001"); // 800 * 1.25e-6
+    expect(c.output).toBe("0.0001");
+    expect(c.total).toBe("0.0016");
+  });
+
+  it("bills cache creation tokens at the creation price (Anthropic)", () => {
+    const p = price({ input_cost_per_token: "3e-06", output_cost_per_token: "1.5e-05", cache_read_input_token_cost: "3e-07", cache_creation_input_token_cost: "3.75e-06" });
+    // prompt_tokens includes reads and writes: 100 plain + 2000 read + 500 written
+    const c = computeCost(usage({ prompt_tokens: 2600, cached_tokens: 2000, cache_creation_tokens: 500, completion_tokens: 50 }), p);
+    expect(c.input).toBe("0.0003");
+    expect(c.cache_read).toBe("0.0006");
+    expect(c.cache_creation).toBe("0.001875");
+    expect(c.output).toBe("0.00075");
+    expect(c.total).toBe("0.003525");
+  });
+
+  it("falls back to the input price for cache tokens when the entry has no cache price", () => {
+    const c = computeCost(usage({ prompt_tokens: 100, cached_tokens: 40 }), price({}));
+    expect(c.total).toBe("0.00025");
+  });
+
+  it("bills reasoning tokens at the reasoning price without double counting", () => {
+    const p = price({ output_cost_per_reasoning_token: "0.00002" });
+    const c = computeCost(usage({ completion_tokens: 100, reasoning_tokens: 60 }), p);
+    expect(c.output).toBe("0.0004"); // 40 * 1e-5
+    expect(c.reasoning).toBe("0.0012"); // 60 * 2e-5
+    expect(c.total).toBe("0.0016");
+    // Without a reasoning price reasoning tokens are ordinary output tokens.
+    expect(computeCost(usage({ completion_tokens: 100, reasoning_tokens: 60 }), price({})).total).toBe("0.001");
+  });
+
+  it("returns null, never 0, for an unknown model", () => {
+    const c = computeCost(usage({ prompt_tokens: 10, completion_tokens: 10 }), null);
+    expect(c.total).toBeNull();
+    expect(c.priced).toBe(false);
+  });
+
+  it("returns 0 for a known model with no tokens", () => {
+    expect(computeCost(usage(), price({})).total).toBe("0");
+  });
+
+  it("reads exponent-notation prices from LiteLLM JSON entries", () => {
+    const p = priceFromEntry("x", JSON.parse('{"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1E-5, "litellm_provider": "openai"}'))!;
+    expect(p.input_cost_per_token).toBe("0.0000025");
+    expect(p.output_cost_per_token).toBe("0.00001");
+    expect(computeCost(usage({ prompt_tokens: 3, completion_tokens: 3 }), p).total).toBe("0.0000375");
+  });
+});
