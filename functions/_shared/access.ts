@@ -3,7 +3,7 @@
  * an account API key; the result names the account, the user or key, and the account's logging
  * settings. Lookups are cached (see cache.ts) so an authorized call normally costs no round trip.
  */
-import type { Sql } from "./db.ts";
+import { listenDb, type Sql } from "./db.ts";
 import { bearerToken, credentialKind, hashApiKey, jwtVerifierFromEnv } from "./auth.ts";
 import { TtlCache, listenForInvalidation } from "./cache.ts";
 import { env, envSnapshot } from "./env.ts";
@@ -138,7 +138,7 @@ let verifyJwt: ReturnType<typeof jwtVerifierFromEnv> | null = null;
  */
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
   // Subscribe before the first lookup, so nothing is cached that a missed notification could leave stale.
-  await listenForInvalidation(sql, (m) => console.error(`[access] ${m}`));
+  await listenForInvalidation(listenDb(), (m) => console.error(`[access] ${m}`));
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
   let caller: Caller | ApiError;

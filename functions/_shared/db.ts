@@ -1,7 +1,7 @@
 // One postgres.js pool per function instance, over SUPABASE_DB_URL (set by Supabase for every
 // function). `prepare: false` keeps it compatible with the transaction pooler used in production.
 import postgres from "postgres";
-import { requireEnv } from "./env.ts";
+import { env, requireEnv } from "./env.ts";
 
 export type Sql = postgres.Sql;
 
@@ -16,6 +16,22 @@ export function db(): Sql {
     onnotice: () => {},
   });
   return pool;
+}
+
+let listener: Sql | null = null;
+
+/**
+ * The connection that LISTENs for cache invalidations. Notifications need a session, which a
+ * transaction pooler does not keep: set GATEWAY_LISTEN_DB_URL to a direct or session-mode URL when
+ * SUPABASE_DB_URL points at the transaction pooler.
+ */
+export function listenDb(): Sql {
+  listener ??= postgres(env("GATEWAY_LISTEN_DB_URL") ?? requireEnv("SUPABASE_DB_URL"), {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
+  return listener;
 }
 
 /**

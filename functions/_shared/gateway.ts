@@ -107,9 +107,9 @@ interface Ending {
 
 /** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
 export async function forwardChatCompletion(ctx: CallContext, body: ChatCompletionRequest): Promise<CallResult> {
-  const logged = loggedRequest(body);
+  const request = loggedRequest(body);
   const resolved = resolveProvider(body.model, envSnapshot());
-  if (!resolved.ok) return failedCall(ctx, logged, null, resolved.error);
+  if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
   const { target, adapter } = resolved;
 
   const upstreamAbort = new AbortController();
@@ -120,14 +120,13 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
     upstreamTimeoutMs(),
   );
 
-  let upstream: Response;
   try {
     const call = adapter.buildRequest(body, target, upstreamAbort.signal);
-    upstream = await fetch(call.request);
+    const upstream = await fetch(call.request);
     clearTimeout(timer);
     if (!upstream.ok) {
       const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
-      return failedCall(ctx, logged, target, error);
+      return failedCall(ctx, request, target, error);
     }
     if (!call.stream) {
       const text = await upstream.text();
@@ -148,7 +147,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
         error: null,
       };
       const response = new Response(out, { status: 200, headers: responseHeaders(ctx, "application/json") });
-      return { response, outcome: record(ctx, logged, target, ending) };
+      return { response, outcome: record(ctx, request, target, ending) };
     }
 
     const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!), {
@@ -158,7 +157,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
       onCancel: () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError")),
     });
     const outcome = teed.result.then((r) =>
-      record(ctx, logged, target, {
+      record(ctx, request, target, {
         status: r.status === "success" ? "complete" : r.status,
         httpStatus: 200,
         usage: r.usage,
@@ -180,13 +179,13 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
     clearTimeout(timer);
     const reason = upstreamAbort.signal.reason as DOMException | undefined;
     if (reason?.name === "TimeoutError") {
-      return failedCall(ctx, logged, target, gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));
+      return failedCall(ctx, request, target, gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));
     }
     if (ctx.clientSignal.aborted) {
-      return failedCall(ctx, logged, target, new ApiError(499, "The client closed the request", "client_error", "client_disconnected"));
+      return failedCall(ctx, request, target, new ApiError(499, "The client closed the request", "client_error", "client_disconnected"));
     }
     const message = err instanceof SyntaxError ? "The upstream provider sent an invalid JSON body" : "The upstream provider could not be reached";
-    return failedCall(ctx, logged, target, badGateway(message));
+    return failedCall(ctx, request, target, badGateway(message));
   } finally {
     ctx.clientSignal.removeEventListener("abort", onClientAbort);
   }
