@@ -1,6 +1,9 @@
 // End to end: the official openai SDK -> functions server (llm-proxy) -> fake provider speaking the
 // real OpenAI / Anthropic wire formats; then the ledger rows are read back and checked exactly.
 import { readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +39,9 @@ let fns: TestFunctions;
 let account: TestAccount;
 let apiKey: { id: string; key: string };
 let client: OpenAI;
+/** A stand-in for the project's JWKS endpoint (Supabase's asymmetric JWT signing keys). */
+let jwks: http.Server;
+let signingKey: CryptoKey;
 
 /** The ledger row of a request, waiting for the asynchronous write. */
 async function ledgerRow(requestId: string | null, timeoutMs = 10_000) {
@@ -60,7 +66,13 @@ function sdk(apiKeyOrJwt: string, headers: Record<string, string> = {}) {
 beforeAll(async () => {
   sql = adminSql();
   fake = await startFakeProvider();
+  const pair = await generateKeyPair("ES256");
+  signingKey = pair.privateKey;
+  const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "test-key-1", alg: "ES256", use: "sig" };
+  jwks = http.createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] })));
+  await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
   fns = await startFunctions({
+    SUPABASE_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/auth/v1/.well-known/jwks.json`,
     ...PROVIDER_KEYS,
     OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     OPENAI_BASE_URL: fake.openaiBaseUrl,
@@ -76,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fns?.stop();
   await fake?.stop();
+  jwks?.close();
   await sql?.end();
 });
 
@@ -325,6 +338,24 @@ describe("llm-proxy: users, accounts and permissions", () => {
       .withResponse();
     const row = await ledgerRow(response.headers.get("x-request-id"));
     expect(row).toMatchObject({ user_id: member.id, api_key_id: null, account_id: account.id });
+  });
+
+  it("accepts a JWT signed with the project's asymmetric key (JWKS)", async () => {
+    const member = await addMember(sql, account, "member");
+    const token = await new SignJWT({ sub: member.id, role: "authenticated", aud: "authenticated" })
+      .setProtectedHeader({ alg: "ES256", kid: "test-key-1" })
+      .setExpirationTime("5m")
+      .sign(signingKey);
+    const { response } = await sdk(token).chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] })
+      .withResponse();
+    expect((await ledgerRow(response.headers.get("x-request-id"))).user_id).toBe(member.id);
+    const forged = await new SignJWT({ sub: member.id, role: "authenticated" })
+      .setProtectedHeader({ alg: "ES256", kid: "test-key-1" })
+      .setExpirationTime("5m")
+      .sign((await generateKeyPair("ES256")).privateKey);
+    await expect(sdk(forged).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }))
+      .rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it("403 for a viewer (no use_agents)", async () => {
