@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../functions/_shared/errors.ts";
+import { callMetadata, readJsonBody, requestLimitBytes } from "../../functions/_shared/request.ts";
+
+/** A request whose body arrives in chunks without a content-length, as a chunked upload does. */
+function chunkedRequest(chunks: string[]): Request {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
+      controller.close();
+    },
+  });
+  return new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+}
+
+async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  const err = await p.then(() => null, (e) => e);
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
+describe("readJsonBody", () => {
+  it("parses a body with a declared length and one streamed in chunks", async () => {
+    const declared = new Request("http://x/", { method: "POST", body: '{"a":1}' });
+    expect(await readJsonBody(declared, 100)).toEqual({ a: 1 });
+    expect(await readJsonBody(chunkedRequest(['{"a":', '"ü"}']), 100)).toEqual({ a: "ü" });
+  });
+
+  it("answers 413 for a declared length over the limit and for a chunked body that grows past it", async () => {
+    const declared = new Request("http://x/", { method: "POST", body: "x".repeat(101) });
+    expect((await rejection(readJsonBody(declared, 100))).status).toBe(413);
+    expect((await rejection(readJsonBody(chunkedRequest(["x".repeat(60), "x".repeat(60)]), 100))).status).toBe(413);
+  });
+
+  it("answers 400 for a body that is not JSON", async () => {
+    const err = await rejection(readJsonBody(new Request("http://x/", { method: "POST", body: "{nope" }), 100));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("invalid_json");
+  });
+});
+
+describe("requestLimitBytes", () => {
+  it("lets an account lower the global limit but never raise it", () => {
+    const global = requestLimitBytes(null);
+    expect(requestLimitBytes(1000)).toBe(1000);
+    expect(requestLimitBytes(global * 2)).toBe(global);
+  });
+});
+
+describe("callMetadata", () => {
+  const req = (headers: Record<string, string>) => new Request("http://x/", { headers });
+
+  it("reads the first forwarded hop, the conversation id and custom properties", () => {
+    const meta = callMetadata(
+      req({ "x-forwarded-for": "203.0.113.7, 10.0.0.1", "x-session-id": "conv-9", "x-metadata": '{"feature":"mentor"}' }),
+      "127.0.0.1",
+    );
+    expect(meta).toEqual({ ip: "203.0.113.7", conversationId: "conv-9", properties: { feature: "mentor" } });
+  });
+
+  it("falls back to the socket address when the forwarded value is not an IP", () => {
+    expect(callMetadata(req({ "x-forwarded-for": "999.1.1.1" }), "::1").ip).toBe("::1");
+    expect(callMetadata(req({ "x-forwarded-for": "<script>" }), null).ip).toBeNull();
+  });
+
+  it("refuses x-metadata that is not a JSON object", () => {
+    for (const bad of ["[1,2]", "not json", "42"]) {
+      expect(() => callMetadata(req({ "x-metadata": bad }), null)).toThrow(ApiError);
+    }
+  });
+});
