@@ -15,7 +15,7 @@ try {
   const key = generateApiKey();
   const rows = await sql`
     insert into public.api_keys (account_id, name, prefix, key_hash)
-    select id, ${name}, ${apiKeyDisplayPrefix(key)}, ${await hashApiKey(key)} from public.accounts where slug = ${slug}
+    select id, ${name}, ${apiKeyDisplayPrefix(key)}, ${hashApiKey(key)} from public.accounts where slug = ${slug}
     returning id`;
   if (rows.length === 0) {
     console.error(`no account with slug '${slug}'`);

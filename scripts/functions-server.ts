@@ -1,7 +1,7 @@
 // Local stand-in for Supabase's Edge Runtime gateway (run by Deno, not Node).
 // Serves every folder of functions/ at /functions/v1/<name>, importing each function's own index.ts:
 // the handler it passes to Deno.serve is captured and reused, so what runs here is what deploys.
-// Like the platform it strips the /functions/v1 prefix, checks JWTs where config.toml says
+// Like the platform it checks JWTs where config.toml says
 // verify_jwt = true, and provides EdgeRuntime.waitUntil for work that outlives the response.
 import { jwtVerify } from "jose";
 
@@ -98,10 +98,10 @@ const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, a
   if (req.method !== "OPTIONS" && verifyJwt.get(name) !== false && !(await jwtIsValid(req))) {
     return json(401, { code: 401, message: "Invalid JWT" });
   }
-  // The platform hands functions the path without the /functions/v1 prefix.
-  const forwarded = new Request(new URL(`/${rest}${url.search}`, url.origin), req);
+  // The request goes on as received (re-wrapping it would move its body off Deno's native fast
+  // path); functions match their routes with or without the platform's /functions/v1 prefix.
   try {
-    return await handler(forwarded, info);
+    return await handler(req, info);
   } catch (err) {
     console.error(`function ${name} threw:`, err instanceof Error ? err.message : err);
     return json(500, { code: "WORKER_ERROR", message: "Function exited due to an error" });

@@ -143,7 +143,7 @@ export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
   if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
   let caller: Caller | ApiError;
   if (credentialKind(token) === "api_key") {
-    caller = callerFromApiKey(await lookupApiKey(sql, await hashApiKey(token)).catch(databaseUnavailable));
+    caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable));
   } else {
     verifyJwt ??= jwtVerifierFromEnv(envSnapshot());
     const verified = await verifyJwt(token);

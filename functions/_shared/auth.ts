@@ -172,6 +172,6 @@ export function apiKeyDisplayPrefix(key: string): string {
 }
 
 /** SHA-256 hex of the key, as stored; keys are random enough that no salt is needed. */
-export function hashApiKey(key: string): Promise<string> {
+export function hashApiKey(key: string): string {
   return sha256Hex(key);
 }

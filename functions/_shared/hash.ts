@@ -1,13 +1,13 @@
 /** Prompt fingerprints for deduplication and analytics. */
+import { createHash } from "node:crypto";
 import { base64ByteLength, parseDataUrl } from "./data-url.ts";
 
-/** Lowercase hex SHA-256 of UTF-8 text (Web Crypto). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const bytes = new Uint8Array(digest);
-  let hex = "";
-  for (let i = 0; i < bytes.length; i++) hex += bytes[i].toString(16).padStart(2, "0");
-  return hex;
+/**
+ * Lowercase hex SHA-256 of UTF-8 text. node:crypto (available in Deno and the Edge Runtime) hashes
+ * synchronously in native code; Web Crypto's async digest cost ~15% of the proxy's CPU per call.
+ */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** JSON with object keys sorted at every level, so equal values serialize identically. */
@@ -54,7 +54,7 @@ function normContent(content: unknown): unknown {
  * unified, images/audio/files replaced by their metadata), name, tool calls and tool call id;
  * serialized with sorted keys. Other per-message fields do not change the hash.
  */
-export function promptHash(messages: readonly unknown[]): Promise<string> {
+export function promptHash(messages: readonly unknown[]): string {
   const normalized = messages.map((m) => {
     const msg = (m ?? {}) as Record<string, any>;
     return {

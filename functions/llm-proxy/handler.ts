@@ -11,15 +11,17 @@ import { failedCall, forwardChatCompletion, type CallContext } from "../_shared/
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
 import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
 import { listModels } from "../_shared/prices.ts";
+import { functionSubpath } from "../_shared/route.ts";
 
-const ROUTE = /^\/llm-proxy(?:\/v1)?(\/.*)?$/;
+/** OpenAI clients use the base URL with or without `/v1`. */
+const OPENAI_ROUTE = /^(?:\/v1)?(\/.*)$/;
 
 export async function handler(req: Request, info?: { remoteAddr?: { hostname?: string } }): Promise<Response> {
   if (isPreflight(req)) return preflightResponse(req);
   const requestId = crypto.randomUUID();
   const headers = { "x-request-id": requestId };
   const url = new URL(req.url);
-  const path = ROUTE.exec(url.pathname)?.[1] ?? null;
+  const path = OPENAI_ROUTE.exec(functionSubpath(url.pathname, "llm-proxy") ?? "")?.[1] ?? null;
   try {
     if (path === "/chat/completions" && req.method === "POST") {
       return await chatCompletions(req, requestId, info?.remoteAddr?.hostname ?? null);
