@@ -286,6 +286,7 @@ export type Database = {
           session_id: string | null
           total_cost: number | null
           total_tokens: number
+          updated_at: string
         }
         Insert: {
           account_id: string
@@ -296,6 +297,7 @@ export type Database = {
           session_id?: string | null
           total_cost?: number | null
           total_tokens?: number
+          updated_at?: string
         }
         Update: {
           account_id?: string
@@ -306,6 +308,7 @@ export type Database = {
           session_id?: string | null
           total_cost?: number | null
           total_tokens?: number
+          updated_at?: string
         }
         Relationships: [
           {

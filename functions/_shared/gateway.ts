@@ -318,7 +318,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       user_id: ctx.caller.userId,
       file_metadata: extractFileMetadata(req.messages) as unknown as Json,
       status: end.status === "complete" ? "success" : end.status,
-      prompt_hash: await promptHash(req.messages),
+      prompt_hash: promptHash(req.messages),
       ip_address: ctx.ip,
     };
     await ledger.record({ llmRequest, interaction });

@@ -1,9 +1,10 @@
 /**
  * The interaction ledger's write path. Rows are queued by the request that produced them and
  * written off the hot path in batches: one statement (one round trip) inserts every queued
- * llm_requests and ai_interactions row and stamps the API keys used. When Postgres is unreachable
- * the batch stays queued and is retried with backoff until it lands; `record()` settles only then,
- * so `EdgeRuntime.waitUntil(record(...))` keeps the worker alive for it. Inserts are idempotent
+ * llm_requests and ai_interactions row (plus, for agent calls, the agent metrics derived from them)
+ * and stamps the API keys used. When Postgres is unreachable the batch stays queued and is retried
+ * with backoff until it lands; `record()` settles only then, so `EdgeRuntime.waitUntil(record(...))`
+ * keeps the worker alive for it. Inserts are idempotent
  * (`on conflict (id) do nothing`), so a retry after a lost acknowledgement never duplicates a row.
  * A row Postgres rejects as invalid is moved to `private.ledger_dead_letters` instead of blocking
  * the queue: nothing is dropped silently.
@@ -100,6 +101,41 @@ const AI_INTERACTION_COLUMNS = [
 
 const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
 
+/**
+ * Calls made for an agent instance (chat) also feed the seed's agent tables, derived in the same
+ * statement from the llm_requests rows just inserted, so a retried batch (conflict, nothing
+ * returned) never counts a request twice:
+ * - agent_performance_metrics, one row per call. A call the client walked away from counts as a
+ *   success: the agent did not fail, the visitor left.
+ * - agent_usage_log, one row per (session, instance), accumulated. The total cost stays unknown
+ *   (null) once a call that used tokens could not be priced; a call without tokens costs 0.
+ */
+const AGENT_METRICS = `performance as (
+  insert into public.agent_performance_metrics (account_id, agent_instance_id, response_time_ms, request_type, status, created_at)
+  select account_id, agent_instance_id, latency_ms,
+         case when finish_reason = 'tool_calls' then 'tool_call' when is_stream then 'stream' else 'chat' end,
+         case when completion_status = 'complete' or error_code = 'client_disconnected' then 'success'
+              when http_status = 504 or error_code = 'upstream_timeout' then 'timeout'
+              else 'error' end,
+         created_at
+    from requests where agent_instance_id is not null
+  returning 1
+), agent_usage as (
+  insert into public.agent_usage_log as u (account_id, agent_instance_id, session_id, request_count, total_tokens, total_cost, created_at, updated_at)
+  select account_id, agent_instance_id, session_id, count(*), sum(coalesce(total_tokens, 0)),
+         case when bool_or(computed_cost is null and coalesce(total_tokens, 0) > 0) then null
+              else sum(coalesce(computed_cost, 0)) end,
+         min(created_at), max(created_at)
+    from requests where agent_instance_id is not null and session_id is not null
+   group by account_id, agent_instance_id, session_id
+  on conflict (session_id, agent_instance_id) do update
+     set request_count = u.request_count + excluded.request_count,
+         total_tokens = u.total_tokens + excluded.total_tokens,
+         total_cost = u.total_cost + excluded.total_cost,
+         updated_at = greatest(u.updated_at, excluded.updated_at)
+  returning 1
+)`;
+
 // jsonb_populate_recordset maps each JSON object onto the table's row type, so one parameter
 // carries a whole batch; the explicit column lists keep column defaults out of play.
 const INSERT_BATCH = `
@@ -107,8 +143,9 @@ with requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
   select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
   on conflict (id) do nothing
-  returning 1
-), interactions as (
+  returning account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason, completion_status,
+            error_code, http_status, latency_ms, total_tokens, computed_cost
+), ${AGENT_METRICS}, interactions as (
   insert into public.ai_interactions (${list(AI_INTERACTION_COLUMNS)})
   select ${list(AI_INTERACTION_COLUMNS)} from jsonb_populate_recordset(null::public.ai_interactions, $2::text::jsonb)
   on conflict (id) do nothing

@@ -10,14 +10,8 @@ export interface ProxyFixture {
   headers: Record<string, string>;
 }
 
-export async function tableExists(sql: postgres.Sql, name: string): Promise<boolean> {
-  const [{ ok }] = await sql`select to_regclass(${name}) is not null as ok`;
-  return ok;
-}
-
 /** An account with an owner and an API key (through private.create_api_key, as the owner would). */
-export async function createProxyFixture(sql: postgres.Sql): Promise<ProxyFixture | null> {
-  if (!(await tableExists(sql, "public.api_keys"))) return null;
+export async function createProxyFixture(sql: postgres.Sql): Promise<ProxyFixture> {
   const userId = randomUUID();
   const accountId = randomUUID();
   const email = `bench-owner-${userId.slice(0, 8)}@bench.local`;
@@ -36,17 +30,15 @@ export async function createProxyFixture(sql: postgres.Sql): Promise<ProxyFixtur
 
 export interface LogCounts {
   llmRequests: number;
-  aiInteractions: number | null;
-  deadLetters: number | null;
+  aiInteractions: number;
+  deadLetters: number;
 }
 
 export async function countLogRows(sql: postgres.Sql): Promise<LogCounts> {
   const [r] = await sql`
     select (select count(*) from public.llm_requests)::int as llm,
-           case when to_regclass('public.ai_interactions') is null then null
-                else (xpath('/row/c/text()', query_to_xml('select count(*) as c from public.ai_interactions', false, true, '')))[1]::text::int end as ai,
-           case when to_regclass('private.ledger_dead_letters') is null then null
-                else (xpath('/row/c/text()', query_to_xml('select count(*) as c from private.ledger_dead_letters', false, true, '')))[1]::text::int end as dead`;
+           (select count(*) from public.ai_interactions)::int as ai,
+           (select count(*) from private.ledger_dead_letters)::int as dead`;
   return { llmRequests: r.llm, aiInteractions: r.ai, deadLetters: r.dead };
 }
 

@@ -1,7 +1,6 @@
 // Section 1: proxy overhead. The same fake provider called (a) directly, (b) through llm-proxy with
 // full logging, (c) through a bare Deno fetch pass-through, (d) through Portkey's gateway on Node.
 import path from "node:path";
-import { existsSync } from "node:fs";
 import type postgres from "postgres";
 import { repoRoot } from "../lib/paths.ts";
 import { denoArgs, denoBinary, startFunctionsServer } from "../lib/functions.ts";
@@ -59,10 +58,6 @@ export function requestBody(mode: Mode): string {
   });
 }
 
-export function proxyAvailable(): string | null {
-  return existsSync(path.join(repoRoot, "functions", PROXY_FN, "index.ts")) ? null : `n/a (functions/${PROXY_FN} missing)`;
-}
-
 async function httpOk(url: string, init?: RequestInit): Promise<boolean> {
   const r = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
   await r.arrayBuffer();
@@ -73,7 +68,7 @@ async function startTarget(
   name: TargetName,
   upstream: string,
   fake: FakeProviders,
-  ctx: { dbUrl: string; fixture: ProxyFixture | null },
+  ctx: { dbUrl: string; fixture: ProxyFixture },
 ): Promise<Endpoint> {
   const json = { "content-type": "application/json" };
   if (name === "direct") {
@@ -126,7 +121,7 @@ async function startTarget(
   if (process.env.BENCH_DEBUG) setInterval(() => out && (process.stderr.write(out), (out = "")), 1000).unref();
   return {
     url: `${fns.url}/${PROXY_FN}/v1/chat/completions`,
-    headers: { ...json, ...ctx.fixture!.headers },
+    headers: { ...json, ...ctx.fixture.headers },
     pid: fns.process.pid!,
     stop: fns.stop,
   };
@@ -147,7 +142,7 @@ export async function runOverhead(opts: {
   dbUrl: string;
   dbPid: number | null;
   sql: postgres.Sql;
-  fixture: ProxyFixture | null;
+  fixture: ProxyFixture;
   log: (s: string) => void;
 }): Promise<OverheadResult> {
   const { fake, log } = opts;
@@ -155,14 +150,6 @@ export async function runOverhead(opts: {
   const notes: string[] = [];
   const exact: NonNullable<OverheadResult["exact"]> = [];
   for (const target of config.targets as TargetName[]) {
-    if (target === "proxy") {
-      const missing = proxyAvailable() ?? (opts.fixture ? null : "n/a (no proxy credentials: schema for api keys missing)");
-      if (missing) {
-        notes.push(`proxy: ${missing}`);
-        log(`proxy: ${missing}`);
-        continue;
-      }
-    }
     for (const delayMs of config.delaysMs) {
       const upstream = delayMs === 0 ? fake.instant : fake.delayed;
       if (delayMs !== 0 && delayMs !== fake.delayMs) throw new Error(`BENCH_DELAYS_MS supports 0 and ${fake.delayMs}`);
@@ -215,7 +202,10 @@ export async function runOverhead(opts: {
               const ai = after.aiInteractions !== null && before.aiInteractions !== null ? after.aiInteractions - before.aiInteractions : null;
               // Duration-bounded runs cut up to `c` requests mid-flight: the proxy may have answered
               // (and logged) them while the client no longer counted them. Exact equality is checked below.
-              const verdict = rows < load.answered ? `LOST ${load.answered - rows}` : rows <= load.sent ? "ok" : `EXTRA ${rows - load.sent}`;
+              const dead = after.deadLetters !== null && before.deadLetters !== null ? after.deadLetters - before.deadLetters : 0;
+              const verdict = rows < load.answered
+                ? (rows + dead >= load.answered ? `DEAD-LETTERED ${dead}` : `LOST ${load.answered - rows - dead}`) + (dead ? ` (${dead} in private.ledger_dead_letters)` : "")
+                : rows <= load.sent ? "ok" : `EXTRA ${rows - load.sent}`;
               rec.log = { llmRequests: rows, aiInteractions: ai, answered: load.answered, sent: load.sent, verdict };
             }
             runs.push(rec);

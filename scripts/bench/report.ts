@@ -173,7 +173,7 @@ export function targetRows(all: AllResults): TargetRow[] {
   });
   const logged = runs.filter((r) => r.log);
   const exact = all.overhead?.exact ?? [];
-  const lost = logged.filter((r) => r.log!.verdict.startsWith("LOST")).length + exact.filter((e) => e.verdict !== "ok").length;
+  const lost = logged.filter((r) => r.log!.verdict !== "ok" && !r.log!.verdict.startsWith("EXTRA")).length + exact.filter((e) => e.verdict !== "ok").length;
   rows.push({
     name: "Lost log rows",
     target: "0",

@@ -16,7 +16,7 @@ import { cpuModel } from "./lib/proc.ts";
 import { killAllChildren } from "./lib/spawn.ts";
 import { startFakeProviders } from "./fake.ts";
 import { createProxyFixture } from "./fixtures.ts";
-import { proxyAvailable, requestBody, runOverhead } from "./overhead.ts";
+import { requestBody, runOverhead } from "./overhead.ts";
 import { runColdStart } from "./coldstart.ts";
 import { runLogging } from "./logging.ts";
 import { runReads } from "./reads.ts";
@@ -68,7 +68,7 @@ async function main() {
     notes: setupNotes,
   };
   try {
-    const fixture = proxyAvailable() ? null : await createProxyFixture(sql);
+    const fixture = await createProxyFixture(sql);
     if (sections.has("cold")) {
       all.cold = await runColdStart({
         dbUrl: db.url,
@@ -78,7 +78,7 @@ async function main() {
           OPENROUTER_BASE_URL: `${fake.instant}/v1`,
           OPENROUTER_API_KEY: "sk-bench-openrouter",
         }),
-        proxyRequest: fixture ? { headers: { "content-type": "application/json", ...fixture.headers }, body: requestBody("json") } : null,
+        proxyRequest: { headers: { "content-type": "application/json", ...fixture.headers }, body: requestBody("json") },
         log,
       });
     }

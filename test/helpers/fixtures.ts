@@ -57,3 +57,24 @@ export async function createApiKey(sql: postgres.Sql, account: TestAccount, name
   const [row] = await asUser(sql, account.owner.id, (tx) => tx`select id, key from public.create_api_key(${account.id}, ${name})`);
   return { id: row.id, key: row.key };
 }
+
+export interface TestInstance {
+  id: string;
+  slug: string;
+}
+
+/** An agent instance of a seeded template, created by the account's owner (under RLS, as admins do). */
+export async function createInstance(
+  sql: postgres.Sql,
+  account: TestAccount,
+  opts: { template?: string; agentType?: string; config?: Record<string, unknown>; status?: string; slug?: string } = {},
+): Promise<TestInstance> {
+  const slug = opts.slug ?? `agent-${unique()}`;
+  const [row] = await asUser(sql, account.owner.id, (tx) => tx`
+    insert into public.agent_instances (account_id, template_id, instance_slug, agent_type, display_name, status, config)
+    select ${account.id}, t.id, ${slug}, ${opts.agentType ?? "simple_chat"}, ${`Agent ${slug}`}, ${opts.status ?? "active"},
+           ${sql.json((opts.config ?? { model: "openai/gpt-4o-mini" }) as postgres.JSONValue)}
+      from public.agent_templates t where t.name = ${opts.template ?? "simple_chat"} and t.version = '1.0.0'
+    returning id, instance_slug`);
+  return { id: row.id, slug: row.instance_slug };
+}

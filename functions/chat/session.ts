@@ -1,0 +1,143 @@
+/**
+ * Chat sessions by cookie, and the abuse limits that come with anonymous access.
+ *
+ * A browser's session key is 256 random bits (base64url) in an HttpOnly, Secure, SameSite=None,
+ * Partitioned cookie named per account, so one browser talking to two accounts' widgets keeps a
+ * session with each. A key is honoured only by its own account, only while the session has been
+ * active within the idle timeout, and never for someone else: a session a signed-in user started
+ * is resumed only by that user (a visitor on a shared computer after sign-out gets a new one).
+ */
+import type { Sql } from "../_shared/db.ts";
+import { env } from "../_shared/env.ts";
+import { rateLimited } from "../_shared/errors.ts";
+
+export interface ChatSession {
+  id: string;
+  key: string;
+  created: boolean;
+}
+
+const num = (name: string, fallback: number) => {
+  const value = Number(env(name));
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+export const idleMinutes = () => num("CHAT_SESSION_IDLE_MINUTES", 60);
+
+export function cookieName(accountSlug: string): string {
+  return `chat_session_${accountSlug}`;
+}
+
+/** A new session key: 32 bytes from the CSPRNG, base64url without padding (43 characters). */
+export function newSessionKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const KEY_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/** The session key the browser sent for this account, if it is well formed. */
+export function sessionKeyFrom(req: Request, accountSlug: string): string | null {
+  const name = cookieName(accountSlug);
+  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return KEY_FORMAT.test(value) ? value : null;
+    }
+  }
+  return null;
+}
+
+/** Set-Cookie for a session; it lives as long as the idle timeout and slides with each message. */
+export function sessionCookie(accountSlug: string, key: string): string {
+  return `${cookieName(accountSlug)}=${key}; Max-Age=${idleMinutes() * 60}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned`;
+}
+
+export interface Limits {
+  windowSeconds: number;
+  perSession: number;
+  perIp: number;
+}
+
+export function limitsFromEnv(): Limits {
+  return {
+    windowSeconds: num("CHAT_RATE_LIMIT_WINDOW_SECONDS", 60),
+    perSession: num("CHAT_RATE_LIMIT_PER_SESSION", 20),
+    perIp: num("CHAT_RATE_LIMIT_PER_IP", 60),
+  };
+}
+
+/**
+ * Finds or starts the session for a message, and counts the message against the anonymous limits,
+ * in one statement (one round trip):
+ * 1. the IP's hit is counted first, so a flood without cookies is refused before it creates sessions;
+ * 2. the session is resumed (account, key, idle timeout and user checked; activity stamped), or
+ *    created unless the IP is over its limit;
+ * 3. the session's hit is counted; a few expired counter windows are purged on the way.
+ * Signed-in users are not rate limited here (their JWT already identifies them).
+ */
+export async function openSession(
+  sql: Sql,
+  a: { accountId: string; accountSlug: string; instanceId: string; userId: string | null; key: string | null; ip: string | null; metadata: Record<string, string> },
+  limits: Limits,
+): Promise<ChatSession> {
+  const limited = a.userId === null;
+  const windowMs = limits.windowSeconds * 1000;
+  const windowStart = new Date(Math.floor(Date.now() / windowMs) * windowMs);
+  const [row] = await sql<{ id: string | null; session_key: string | null; created: boolean | null; ip_hits: number | null; session_hits: number | null }[]>`
+    with ip as (
+      insert into private.chat_rate_limits as r (bucket, window_start)
+      select 'ip:' || ${a.ip}::text, ${windowStart} where ${limited} and ${a.ip}::text is not null
+      on conflict (bucket, window_start) do update set hits = r.hits + 1
+      returning hits
+    ), found as (
+      update public.sessions s
+         set last_activity_at = now(), agent_instance_id = ${a.instanceId}, user_id = coalesce(s.user_id, ${a.userId}::uuid)
+       where s.session_key = ${a.key}::text and s.account_id = ${a.accountId}
+         and s.last_activity_at > now() - make_interval(mins => ${idleMinutes()})
+         and (s.user_id is null or s.user_id = ${a.userId}::uuid)
+      returning s.id, s.session_key, false as created
+    ), created as (
+      insert into public.sessions (account_id, account_slug, agent_instance_id, user_id, session_key, metadata)
+      select ${a.accountId}, ${a.accountSlug}, ${a.instanceId}, ${a.userId}::uuid, ${newSessionKey()}, ${sql.json(a.metadata)}
+       where not exists (select 1 from found) and coalesce((select hits from ip), 0) <= ${limits.perIp}
+      returning id, session_key, true as created
+    ), opened as (
+      select * from found union all select * from created
+    ), session_hit as (
+      insert into private.chat_rate_limits as r (bucket, window_start)
+      select 's:' || id, ${windowStart} from opened where ${limited}
+      on conflict (bucket, window_start) do update set hits = r.hits + 1
+      returning hits
+    ), purged as (
+      delete from private.chat_rate_limits
+       where ctid = any(array(select ctid from private.chat_rate_limits
+                               where window_start < ${windowStart}::timestamptz - make_interval(secs => ${limits.windowSeconds})
+                               limit 20))
+    )
+    select o.id, o.session_key, o.created, (select hits from ip) as ip_hits, (select hits from session_hit) as session_hits
+      from (select 1) one left join opened o on true`;
+  const retryAfter = String(Math.max(1, Math.ceil((windowStart.getTime() + windowMs - Date.now()) / 1000)));
+  if ((row.ip_hits ?? 0) > limits.perIp) {
+    throw rateLimited(`Too many messages from this address; retry in ${retryAfter} s`, retryAfter);
+  }
+  if ((row.session_hits ?? 0) > limits.perSession) {
+    throw rateLimited(`Too many messages in this conversation; retry in ${retryAfter} s`, retryAfter);
+  }
+  return { id: row.id!, key: row.session_key!, created: row.created! };
+}
+
+/**
+ * The session a browser's cookie points at, for reading its history: same checks as resuming,
+ * but nothing is created or stamped.
+ */
+export async function findSession(sql: Sql, accountId: string, key: string | null, userId: string | null): Promise<string | null> {
+  if (!key) return null;
+  const [row] = await sql<{ id: string }[]>`
+    select id from public.sessions
+     where session_key = ${key} and account_id = ${accountId}
+       and last_activity_at > now() - make_interval(mins => ${idleMinutes()})
+       and (user_id is null or user_id = ${userId}::uuid)`;
+  return row?.id ?? null;
+}
