@@ -1002,6 +1002,68 @@ export type Database = {
           },
         ]
       }
+      llm_usage_daily: {
+        Row: {
+          account_id: string
+          completion_tokens: number
+          computed_cost: number
+          day: string
+          error_count: number
+          id: string
+          latency_ms_sum: number
+          model: string
+          prompt_tokens: number
+          provider: string
+          provider_cost: number | null
+          request_count: number
+          total_tokens: number
+          unpriced_count: number
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          completion_tokens?: number
+          computed_cost?: number
+          day: string
+          error_count?: number
+          id?: string
+          latency_ms_sum?: number
+          model: string
+          prompt_tokens?: number
+          provider: string
+          provider_cost?: number | null
+          request_count?: number
+          total_tokens?: number
+          unpriced_count?: number
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          completion_tokens?: number
+          computed_cost?: number
+          day?: string
+          error_count?: number
+          id?: string
+          latency_ms_sum?: number
+          model?: string
+          prompt_tokens?: number
+          provider?: string
+          provider_cost?: number | null
+          request_count?: number
+          total_tokens?: number
+          unpriced_count?: number
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_usage_daily_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       mcp_servers: {
         Row: {
           account_restrictions: NonNullable<Json>

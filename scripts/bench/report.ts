@@ -280,8 +280,9 @@ export function renderReads(r: ReadsResult): string {
     rows.push([fi(s.rows), "(a) member's latest 50, under RLS", f(s.rlsMedianMs), s.plans.rls]);
     rows.push([fi(s.rows), "(a) same query as service_role", f(s.serviceMedianMs), s.plans.service]);
     rows.push([fi(s.rows), "(a'') latest 50 under RLS without an account filter (RLS alone scopes it)", f(s.rlsOnlyMedianMs), s.plans.rlsOnly]);
-    rows.push([fi(s.rows), "(b) one account, 30-day cost per day (RLS, member)", f(s.costChartMedianMs), s.plans.cost]);
+    rows.push([fi(s.rows), "(b) one account, 30-day cost per day from llm_usage_daily (RLS, member)", f(s.costChartMedianMs), s.plans.cost]);
     rows.push([fi(s.rows), "(b') same as service_role", f(s.costChartServiceMedianMs), s.plans.costService]);
+    rows.push([fi(s.rows), "(b'') same chart aggregated from raw llm_requests (RLS, member)", f(s.costChartRawMedianMs), s.plans.costRaw]);
     rows.push([fi(s.rows), "(c) p95 latency per model, one account, 30 days (RLS)", f(s.p95MedianMs), s.plans.p95]);
   }
   const load = r.scales.map((s) => `${fi(s.rows)} rows: generated up to this size in ${f(s.loadS, 1)} s (+ VACUUM ANALYZE ${f(s.vacuumS, 1)} s); llm_requests total ${f(s.tableMiB, 0)} MiB of which indexes ${f(s.indexMiB, 0)} MiB; the queried account holds ${fi(s.accountRows)} rows`);

@@ -159,6 +159,8 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
   rows.llm_requests = await one(sql`
     insert into public.llm_requests (account_id, session_id, agent_instance_id, user_id, completion_status, model, prompt_tokens, completion_tokens, total_tokens, computed_cost, price_source)
     values (${accountId}, ${rows.sessions}, ${rows.agent_instances}, ${rowUser}, 'complete', 'gpt-4o-mini', 10, 5, 15, 0.0000045, 'model_prices') returning id`);
+  // Maintained by trigger from the llm_requests row above.
+  rows.llm_usage_daily = await one(sql`select id from public.llm_usage_daily where account_id = ${accountId}`);
   rows.ai_interactions = await one(sql`
     insert into public.ai_interactions (account_id, llm_request_id, request, model_name, user_id)
     values (${accountId}, ${rows.llm_requests}, ${sql.json({ messages: [] })}, 'gpt-4o-mini', ${rowUser}) returning id`);

@@ -14,12 +14,12 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
-function entry(accountId = account.id): LedgerEntry {
+function entry(accountId = account.id, accountSlug = account.slug): LedgerEntry {
   const id = crypto.randomUUID();
   const now = new Date().toISOString();
   return {
     llmRequest: {
-      id, created_at: now, account_id: accountId, account_slug: account.slug, session_id: null,
+      id, created_at: now, account_id: accountId, account_slug: accountSlug, session_id: null,
       agent_instance_id: null, agent_instance_slug: null, agent_type: null, user_id: null, api_key_id: null,
       end_user: null, conversation_id: null, properties: { k: "v" }, provider: "openrouter", model: "openai/gpt-4o-mini",
       is_stream: false, completion_status: "complete", http_status: 200, finish_reason: "stop", error_code: null,
@@ -73,5 +73,25 @@ describe("Ledger", () => {
     expect(dead.error).toMatch(/^23503/);
     expect(dead.payload.llmRequest.id).toBe(bad.llmRequest.id);
     expect(errors.join("\n")).toContain(bad.llmRequest.id);
+  });
+});
+
+describe("llm_usage_daily rollup", () => {
+  it("adds every logged batch to the account's daily totals, cost exact, unpriced calls flagged", async () => {
+    const fresh = await createAccount(sql);
+    const ledger = new Ledger(() => sql);
+    const priced = [entry(fresh.id, fresh.slug), entry(fresh.id, fresh.slug)];
+    const unpriced = entry(fresh.id, fresh.slug);
+    Object.assign(unpriced.llmRequest, { computed_cost: null, price_source: "unknown", unit_cost_prompt: null, unit_cost_completion: null });
+    await Promise.all(priced.map((e) => ledger.record(e)));
+    await ledger.record(unpriced);
+    const rows = await sql`
+      select day::text, model, provider, request_count::int, total_tokens::int, computed_cost::text as cost,
+             unpriced_count::int, latency_ms_sum::int
+        from public.llm_usage_daily where account_id = ${fresh.id}`;
+    expect(rows).toEqual([{
+      day: new Date().toISOString().slice(0, 10), model: "openai/gpt-4o-mini", provider: "openrouter",
+      request_count: 3, total_tokens: 21, cost: "0.00000570", unpriced_count: 1, latency_ms_sum: 36,
+    }]);
   });
 });

@@ -177,6 +177,12 @@ export const TABLES: TableSpec[] = [
     rights: SERVER_LOG,
   },
   {
+    table: "llm_usage_daily", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({ account_id: acct.id, day: "2026-01-01", model: "m", provider: "openrouter" }),
+    update: () => ({ request_count: 0 }),
+    rights: SERVER_LOG,
+  },
+  {
     table: "ai_interactions", pk: "id", tenant: true,
     insert: async (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller, request: { messages: [] } }),
     update: () => ({ status: "error" }),
