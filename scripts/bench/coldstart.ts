@@ -1,11 +1,9 @@
 // Section 4: cold start. (a) functions server process start -> first answered request (health);
 // (b) import time of one function's module graph alone (Deno, Deno.serve stubbed).
-import { spawn } from "node:child_process";
 import path from "node:path";
-import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "../lib/paths.ts";
-import { denoArgs, denoBinary } from "../lib/functions.ts";
+import { denoArgs, denoBinary, runDenoScript } from "../lib/functions.ts";
 import { freePort } from "../lib/throwaway-db.ts";
 import { functionEnv } from "../lib/stack.ts";
 import { median } from "./lib/load.ts";
@@ -32,26 +30,13 @@ async function firstOk(url: string, init: RequestInit | undefined, deadline: num
   return null;
 }
 
-function runImport(file: string, env: Record<string, string>): Promise<{ inProcess: number; wall: number }> {
+async function runImport(file: string, env: Record<string, string>): Promise<{ inProcess: number; wall: number }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(denoBinary(), ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/bench/import-time.ts"), pathToFileURL(file).href)], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const wall = performance.now() - t0;
-      const m = out.match(/import_ms ([\d.]+)/);
-      if (code === 0 && m) resolve({ inProcess: Number(m[1]), wall });
-      else reject(new Error(`import of ${file} failed (exit ${code}): ${out.slice(0, 500)}`));
-    });
-  });
+  const { code, out } = await runDenoScript(path.join(repoRoot, "scripts/bench/import-time.ts"), [pathToFileURL(file).href], env, 60_000);
+  const wall = performance.now() - t0;
+  const m = out.match(/import_ms ([\d.]+)/);
+  if (code !== 0 || !m) throw new Error(`import of ${file} failed (exit ${code}): ${out.slice(0, 500)}`);
+  return { inProcess: Number(m[1]), wall };
 }
 
 export async function runColdStart(opts: {
@@ -95,10 +80,6 @@ export async function runColdStart(opts: {
   const env = await functionEnv(opts.dbUrl, 1);
   for (const fn of [PROXY_FN, "health"]) {
     const file = path.join(repoRoot, "functions", fn, "index.ts");
-    if (!existsSync(file)) {
-      res.notes.push(`import time: functions/${fn}/index.ts missing`);
-      continue;
-    }
     const r = { inProcess: [] as number[], processWall: [] as number[] };
     for (let i = 0; i < opts.repeats; i++) {
       const { inProcess, wall } = await runImport(file, env);

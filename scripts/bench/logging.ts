@@ -1,11 +1,10 @@
 // Section 2: the logging path. 100k synthetic calls written through the proxy's own Ledger
 // (functions/_shared/ledger.ts: batched jsonb_populate_recordset insert of llm_requests +
 // ai_interactions in one statement), then table + index size per million rows.
-import { spawn } from "node:child_process";
 import path from "node:path";
 import type postgres from "postgres";
 import { repoRoot } from "../lib/paths.ts";
-import { denoArgs, denoBinary } from "../lib/functions.ts";
+import { runDenoScript } from "../lib/functions.ts";
 import { createProxyFixture } from "./fixtures.ts";
 
 export interface LoggingResult {
@@ -34,26 +33,13 @@ export async function runLogging(opts: { sql: postgres.Sql; dbUrl: string; calls
   const f = { accountId: fx.accountId, slug: acc.slug as string, userId: fx.userId, keyId: (key?.id as string) ?? null };
   const before = { r: await sizes(sql, "public.llm_requests"), a: await sizes(sql, "public.ai_interactions") };
   const [{ n: n0 }] = await sql`select count(*)::int as n from public.llm_requests`;
-  const { elapsedS, errors } = await new Promise<{ elapsedS: number; errors: string[] }>((resolve, reject) => {
-    const child = spawn(denoBinary(), ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/bench/ledger-load.ts"))], {
-      cwd: repoRoot,
-      env: {
-        ...process.env, NO_COLOR: "1", SUPABASE_DB_URL: opts.dbUrl, BENCH_CALLS: String(opts.calls),
-        BENCH_ACCOUNT_ID: f.accountId, BENCH_ACCOUNT_SLUG: f.slug, BENCH_USER_ID: f.userId, BENCH_KEY_ID: f.keyId ?? "",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const m = out.match(/ledger-load (\{.*\})/);
-      if (code === 0 && m) resolve(JSON.parse(m[1]));
-      else reject(new Error(`ledger-load failed (exit ${code}): ${out.slice(-1500)}`));
-    });
-  });
+  const { code, out } = await runDenoScript(path.join(repoRoot, "scripts/bench/ledger-load.ts"), [], {
+    SUPABASE_DB_URL: opts.dbUrl, BENCH_CALLS: String(opts.calls),
+    BENCH_ACCOUNT_ID: f.accountId, BENCH_ACCOUNT_SLUG: f.slug, BENCH_USER_ID: f.userId, BENCH_KEY_ID: f.keyId ?? "",
+  }, 600_000);
+  const m = out.match(/ledger-load (\{.*\})/);
+  if (code !== 0 || !m) throw new Error(`ledger-load failed (exit ${code}): ${out.slice(-1500)}`);
+  const { elapsedS, errors } = JSON.parse(m[1]) as { elapsedS: number; errors: string[] };
   const [{ n: n1 }] = await sql`select count(*)::int as n from public.llm_requests`;
   const after = { r: await sizes(sql, "public.llm_requests"), a: await sizes(sql, "public.ai_interactions") };
   const perM = (bytes: number) => (bytes / opts.calls) * 1e6 / 2 ** 20;

@@ -1,5 +1,6 @@
 // Child processes of the benchmark: started with a readiness check, stopped by their own pid only.
 import { spawn, type ChildProcess } from "node:child_process";
+import { stopChild } from "../../lib/process.ts";
 
 export interface Child {
   pid: number;
@@ -43,16 +44,7 @@ export async function startChild(opts: {
   };
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      child.once("exit", () => {
-        clearTimeout(killer);
-        resolve();
-      });
-      child.kill("SIGTERM");
-    });
+  const stop = () => stopChild(child, 5000);
   try {
     await new Promise<void>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? 60_000;
