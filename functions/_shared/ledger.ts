@@ -249,13 +249,17 @@ export class Ledger {
           this.#queue.unshift(pending);
           continue;
         }
-        await this.#deadLetter(pending.entry, err);
+        if (!(await this.#deadLetter(pending.entry, err))) {
+          this.#queue.unshift(pending);
+          continue;
+        }
       }
       pending.resolve();
     }
   }
 
-  async #deadLetter(entry: LedgerEntry, err: unknown): Promise<void> {
+  /** False when the database went away before the dead letter was stored (the row stays queued). */
+  async #deadLetter(entry: LedgerEntry, err: unknown): Promise<boolean> {
     const id = entry.llmRequest.id;
     this.#onError(`row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`);
     try {
@@ -263,8 +267,11 @@ export class Ledger {
         insert into private.ledger_dead_letters (request_id, payload, error)
         values (${id}, ${this.#sql().json(entry as unknown as Json)}, ${describe(err)})
         on conflict (request_id) do nothing`;
+      return true;
     } catch (deadErr) {
+      if (!isDataError(deadErr)) return false;
       this.#onError(`row ${id} could not be dead-lettered either (${describe(deadErr)})`);
+      return true;
     }
   }
 

@@ -422,6 +422,20 @@ describe("llm-proxy: what the ledger keeps", () => {
     expect(row).toMatchObject({ provider: "openai", price_source: "unknown", computed_cost: null, prompt_tokens: 21 });
   });
 
+  it("prices with the account's own override, keyed by the model as the client writes it", async () => {
+    const custom = await createAccount(sql);
+    const key = await createApiKey(sql, custom);
+    await sql`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
+              values (${custom.id}, 'openai/gpt-4o-mini', '0.000001', '0.000002')`;
+    const { response } = await sdk(key.key).chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row.price_source).toBe("account_override");
+    // 21 prompt tokens x 0.000001 + 6 completion tokens x 0.000002, exactly.
+    expect(formatDecimal(parseDecimal(row.cost))).toBe("0.000033");
+  });
+
   it("honours an account's setting to omit bodies from logs", async () => {
     const quiet = await createAccount(sql);
     const key = await createApiKey(sql, quiet);
