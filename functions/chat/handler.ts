@@ -18,7 +18,7 @@ import { z } from "zod";
 import type { Caller } from "../_shared/access.ts";
 import { bearerToken, credentialKind, type JwtClaims, jwtVerifierFromEnv } from "../_shared/auth.ts";
 import { listenForInvalidation } from "../_shared/cache.ts";
-import { asUser, db } from "../_shared/db.ts";
+import { asUser, db, listenDb } from "../_shared/db.ts";
 import { env, envSnapshot } from "../_shared/env.ts";
 import { ApiError, badRequest, forbidden, fromZodError, jsonResponse, notFound, unauthorized } from "../_shared/errors.ts";
 import { forwardChatCompletion, runInBackground, type CallContext, type CallOutcome } from "../_shared/gateway.ts";
@@ -131,7 +131,7 @@ async function optionalUser(req: Request): Promise<JwtClaims | null> {
 }
 
 async function openInstance(account: string, instance: string): Promise<ChatInstance> {
-  await listenForInvalidation(db(), (m) => console.error(`[chat] ${m}`));
+  await listenForInvalidation(listenDb(), (m) => console.error(`[chat] ${m}`));
   return resolveInstance(db(), account, instance);
 }
 
