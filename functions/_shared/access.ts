@@ -3,9 +3,9 @@
  * an account API key; the result names the account, the user or key, and the account's logging
  * settings. Lookups are cached (see cache.ts) so an authorized call normally costs no round trip.
  */
-import { listenDb, type Sql } from "./db.ts";
-import { bearerToken, credentialKind, hashApiKey, jwtVerifierFromEnv } from "./auth.ts";
-import { TtlCache, listenForInvalidation } from "./cache.ts";
+import type { Sql } from "./db.ts";
+import { bearerToken, credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv } from "./auth.ts";
+import { TtlCache } from "./cache.ts";
 import { env, envSnapshot } from "./env.ts";
 import { ApiError, badRequest, forbidden, unauthorized } from "./errors.ts";
 
@@ -130,23 +130,26 @@ function databaseUnavailable(err: unknown): never {
   throw new ApiError(503, "The gateway cannot verify credentials right now; retry shortly", "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
 }
 
-let verifyJwt: ReturnType<typeof jwtVerifierFromEnv> | null = null;
+let verifier: ReturnType<typeof jwtVerifierFromEnv> | null = null;
+
+/** Verifies a Supabase user JWT with the project's keys (SUPABASE_JWT_SECRET, JWKS). */
+export function verifyUserJwt(token: string): Promise<JwtVerification> {
+  verifier ??= jwtVerifierFromEnv(envSnapshot());
+  return verifier(token);
+}
 
 /**
  * Authenticates a request (Authorization: Bearer <user JWT | account API key>) and resolves the
  * account it acts for. Throws an ApiError (401/403/400) the handler renders as is.
  */
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
-  // Subscribe before the first lookup, so nothing is cached that a missed notification could leave stale.
-  await listenForInvalidation(listenDb(), (m) => console.error(`[access] ${m}`));
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
   let caller: Caller | ApiError;
   if (credentialKind(token) === "api_key") {
     caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable));
   } else {
-    verifyJwt ??= jwtVerifierFromEnv(envSnapshot());
-    const verified = await verifyJwt(token);
+    const verified = await verifyUserJwt(token);
     if (!verified.ok) throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
     const memberships = await lookupMemberships(sql, verified.claims.sub).catch(databaseUnavailable);
     caller = callerFromMemberships(verified.claims.sub, memberships, {

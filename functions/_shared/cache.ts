@@ -1,11 +1,12 @@
 /**
  * Small TTL caches for what the hot path reads on every call (API keys, memberships, prices), so
  * a proxied call costs no database round trip before it is forwarded. The migrations send
- * `notify gateway_cache` whenever those tables change; `listenForInvalidation` clears every cache
- * when it hears one, so a revoked key or a removed member is refused at once rather than after the
- * TTL. The TTL bounds staleness when the notification connection is unavailable.
+ * `notify gateway_cache` whenever those tables change; every cache is cleared when one arrives, so
+ * a revoked key or a removed member is refused at once rather than after the TTL. A cache
+ * subscribes before its first load, so nothing is ever cached that a missed notification could
+ * leave stale. The TTL bounds staleness when the notification connection is unavailable.
  */
-import type { Sql } from "./db.ts";
+import { listenDb } from "./db.ts";
 
 interface Slot<V> {
   value: V;
@@ -32,8 +33,9 @@ export class TtlCache<V> {
     if (slot && slot.expires > Date.now()) return Promise.resolve(slot.value);
     const running = this.#inflight.get(key);
     if (running) return running;
-    const generation = clearCount;
-    const promise = load().then((value) => {
+    const promise = subscribed().then(async () => {
+      const generation = clearCount;
+      const value = await load();
       // A notification that arrived while loading may describe a change the load missed.
       if (this.#ttlMs > 0 && generation === clearCount) {
         if (this.#slots.size >= this.#maxEntries) this.#slots.clear();
@@ -52,21 +54,20 @@ export class TtlCache<V> {
 
 let clearCount = 0;
 
-export function clearAllCaches(): void {
+function clearAllCaches(): void {
   clearCount++;
   for (const cache of registry) cache.clear();
 }
 
 let listening: Promise<void> | null = null;
 
-/** Subscribes once per process to `gateway_cache` notifications; failures only shorten caching to the TTL. */
-export function listenForInvalidation(sql: Sql, onError: (message: string) => void): Promise<void> {
-  listening ??= sql
-    .listen("gateway_cache", () => clearAllCaches(), () => clearAllCaches())
-    .then(() => undefined)
-    .catch((err) => {
+/** Subscribes once per process to `gateway_cache` notifications; a failure only shortens caching to the TTL. */
+function subscribed(): Promise<void> {
+  listening ??= Promise.resolve()
+    .then(() => listenDb().listen("gateway_cache", clearAllCaches, clearAllCaches))
+    .then(() => undefined, (err) => {
       listening = null;
-      onError(`cache invalidation unavailable, relying on TTL: ${err instanceof Error ? err.message : err}`);
+      console.error(`[cache] invalidation unavailable, relying on TTL: ${err instanceof Error ? err.message : err}`);
     });
   return listening;
 }

@@ -17,7 +17,7 @@ import { computeCost } from "./pricing.ts";
 import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
 import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
-import { estimatePromptTokens, countTextTokens } from "./tokens.ts";
+import { estimateUsage } from "./tokens.ts";
 import { emptyUsage, type NormalizedUsage } from "./usage.ts";
 
 /** What a call is about, beyond its body: who, where from, and how to attribute it. */
@@ -137,7 +137,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
       const ending: Ending = {
         status: "complete",
         httpStatus: 200,
-        usage: usage ?? (await estimateUsage(body, completion.text)),
+        usage: usage ?? (await estimateUsage(body.messages, { text: completion.text, toolCalls: completion.tool_calls })),
         usageSource: usage ? "provider" : "estimated",
         finishReason: completion.finish_reason,
         text: completion.text,
@@ -219,12 +219,6 @@ function streamSummary(
 
 export function responseHeaders(ctx: CallContext, contentType: string): Record<string, string> {
   return { ...corsHeaders, "content-type": contentType, "x-request-id": ctx.requestId };
-}
-
-async function estimateUsage(body: ChatCompletionRequest, answer: string): Promise<NormalizedUsage> {
-  const prompt = await estimatePromptTokens(body.messages);
-  const completion = await countTextTokens(answer);
-  return { ...emptyUsage(), prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
 /** A call that ended in an error before any answer: respond in OpenAI's shape and log it. */

@@ -7,7 +7,7 @@
  * incomplete SSE event (never more) until its blank line arrives.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { countTextTokens, estimatePromptTokens } from "./tokens.ts";
+import { estimateUsage } from "./tokens.ts";
 import { emptyUsage, type NormalizedUsage, normalizeOpenAIUsage } from "./usage.ts";
 
 export interface StreamTeeOptions {
@@ -226,7 +226,9 @@ class ChatStreamCollector {
 
     let usage = this.usage;
     const usageSource = usage ? "provider" : "estimated";
-    if (!usage) usage = estimate ? await this.estimateUsage(messages) : emptyUsage();
+    if (!usage) {
+      usage = estimate ? await estimateUsage(messages, { text: this.text, reasoning: this.reasoning, toolCalls: this.toolCalls }) : emptyUsage();
+    }
     return {
       status,
       usage,
@@ -245,21 +247,6 @@ class ChatStreamCollector {
     };
   }
 
-  private async estimateUsage(messages?: readonly unknown[]): Promise<NormalizedUsage> {
-    const toolText = this.toolCalls.map((t) => t.function.name + t.function.arguments).join("");
-    const completion = await countTextTokens(this.text + this.reasoning + toolText);
-    const reasoning = this.reasoning ? await countTextTokens(this.reasoning) : 0;
-    const prompt = messages?.length ? await estimatePromptTokens(messages) : 0;
-    return {
-      prompt_tokens: prompt,
-      completion_tokens: completion,
-      total_tokens: prompt + completion,
-      cached_tokens: 0,
-      cache_creation_tokens: 0,
-      reasoning_tokens: reasoning,
-      provider_cost: null,
-    };
-  }
 }
 
 /**

@@ -2,6 +2,7 @@
  * Token estimates for when the provider reported no usage (a cut or cancelled stream).
  * gpt-tokenizer (o200k_base) is loaded lazily: its tables are large and most calls never need it.
  */
+import type { NormalizedUsage } from "./usage.ts";
 
 let counter: Promise<(text: string) => number> | undefined;
 
@@ -33,6 +34,31 @@ export async function estimatePromptTokens(messages: readonly unknown[]): Promis
     total += PER_MESSAGE + count(messageText(msg));
   }
   return total;
+}
+
+/** What a call produced, as far as it got: the text, any reasoning, and tool calls. */
+export interface ProducedOutput {
+  text: string;
+  reasoning?: string;
+  toolCalls: readonly { function: { name: string; arguments: string } }[];
+}
+
+/** Usage as counted here (prompt from the messages, completion from the output), for calls the provider did not report. */
+export async function estimateUsage(messages: readonly unknown[] | undefined, output: ProducedOutput): Promise<NormalizedUsage> {
+  const reasoningText = output.reasoning ?? "";
+  const toolText = output.toolCalls.map((t) => t.function.name + t.function.arguments).join("");
+  const completion = await countTextTokens(output.text + reasoningText + toolText);
+  const reasoning = await countTextTokens(reasoningText);
+  const prompt = messages?.length ? await estimatePromptTokens(messages) : 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    cached_tokens: 0,
+    cache_creation_tokens: 0,
+    reasoning_tokens: reasoning,
+    provider_cost: null,
+  };
 }
 
 function messageText(msg: Record<string, unknown>): string {

@@ -15,11 +15,11 @@
  * CHAT_INSTANCE_CACHE_TTL_MS (30000).
  */
 import { z } from "zod";
-import type { Caller } from "../_shared/access.ts";
-import { bearerToken, credentialKind, type JwtClaims, jwtVerifierFromEnv } from "../_shared/auth.ts";
-import { listenForInvalidation } from "../_shared/cache.ts";
-import { asUser, db, listenDb } from "../_shared/db.ts";
-import { env, envSnapshot } from "../_shared/env.ts";
+import { type Caller, verifyUserJwt } from "../_shared/access.ts";
+import { bearerToken, credentialKind, type JwtClaims } from "../_shared/auth.ts";
+import { isPreflight, preflightResponse } from "../_shared/cors.ts";
+import { asUser, db } from "../_shared/db.ts";
+import { env } from "../_shared/env.ts";
 import { ApiError, badRequest, forbidden, fromZodError, jsonResponse, notFound, unauthorized } from "../_shared/errors.ts";
 import { forwardChatCompletion, runInBackground, type CallContext, type CallOutcome } from "../_shared/gateway.ts";
 import { type ChatMessage, parseChatCompletionRequest } from "../_shared/openai-schema.ts";
@@ -44,7 +44,7 @@ type Info = { remoteAddr?: { hostname?: string } };
 
 export async function handler(req: Request, info?: Info): Promise<Response> {
   const origin = req.headers.get("origin");
-  if (req.method === "OPTIONS") return withCors(preflight(req), origin);
+  if (isPreflight(req)) return withCors(preflightResponse(req), origin);
   const requestId = crypto.randomUUID();
   const headers = { "x-request-id": requestId };
   // Set once the instance is known: origins it does not allow get no CORS headers.
@@ -87,19 +87,6 @@ function withCors(res: Response, origin: string | null): Response {
   return res;
 }
 
-function preflight(req: Request): Response {
-  return new Response(null, {
-    status: 204,
-    headers: {
-      "access-control-allow-methods": "GET, POST, OPTIONS",
-      "access-control-allow-headers": req.headers.get("access-control-request-headers") || "authorization, content-type, apikey, x-client-info",
-      "access-control-expose-headers": "x-request-id, retry-after",
-      "access-control-max-age": "86400",
-      vary: "access-control-request-headers",
-    },
-  });
-}
-
 /** An instance with `allowed_origins` talks only to pages on those origins (see the chat migration). */
 function checkOrigin(config: InstanceConfig | null, cors: { origin: string | null }): void {
   const allowed = config?.allowed_origins;
@@ -113,8 +100,6 @@ function checkOrigin(config: InstanceConfig | null, cors: { origin: string | nul
 // Identity
 // ---------------------------------------------------------------------------------------------
 
-let verifyJwt: ReturnType<typeof jwtVerifierFromEnv> | null = null;
-
 /**
  * The signed-in user, or null for an anonymous visitor. The project's anon key (what supabase-js
  * sends before sign-in) counts as anonymous; any other credential must be a valid user JWT.
@@ -123,15 +108,13 @@ async function optionalUser(req: Request): Promise<JwtClaims | null> {
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) return null;
   if (credentialKind(token) !== "jwt") throw unauthorized("Send a Supabase user JWT, or no Authorization header", "invalid_token");
-  verifyJwt ??= jwtVerifierFromEnv(envSnapshot());
-  const verified = await verifyJwt(token);
+  const verified = await verifyUserJwt(token);
   if (verified.ok) return verified.claims;
   if (verified.reason === "anon_role") return null;
   throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
 }
 
-async function openInstance(account: string, instance: string): Promise<ChatInstance> {
-  await listenForInvalidation(listenDb(), (m) => console.error(`[chat] ${m}`));
+function openInstance(account: string, instance: string): Promise<ChatInstance> {
   return resolveInstance(db(), account, instance);
 }
 

@@ -20,16 +20,13 @@ class AnthropicChunkWriter {
 
   constructor(private readonly emit: (line: string) => void) {}
 
+  /** One `chat.completion.chunk` event with this message's id, time and model. */
+  private event(fields: Record<string, Json>): string {
+    return `data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, ...fields })}\n\n`;
+  }
+
   private chunk(delta: Json, finishReason: string | null = null): void {
-    this.emit(
-      `data: ${JSON.stringify({
-        id: this.id,
-        object: "chat.completion.chunk",
-        created: this.created,
-        model: this.model,
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      })}\n\n`,
-    );
+    this.emit(this.event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }));
   }
 
   onEvent = (ev: EventSourceMessage): void => {
@@ -76,16 +73,7 @@ class AnthropicChunkWriter {
         break;
       }
       case "message_stop":
-        this.emit(
-          `data: ${JSON.stringify({
-            id: this.id,
-            object: "chat.completion.chunk",
-            created: this.created,
-            model: this.model,
-            choices: [],
-            usage: anthropicUsageToOpenAI(this.usage),
-          })}\n\ndata: [DONE]\n\n`,
-        );
+        this.emit(`${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as Json })}data: [DONE]\n\n`);
         break;
       case "error": {
         const e = data.error ?? {};
