@@ -4,10 +4,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "../lib/paths.ts";
 import { denoArgs, denoBinary, runDenoScript } from "../lib/functions.ts";
-import { freePort } from "../lib/throwaway-db.ts";
+import { freePort } from "../lib/net.ts";
 import { functionEnv } from "../lib/stack.ts";
 import { median } from "./lib/load.ts";
-import { startChild } from "./lib/spawn.ts";
+import { startChild } from "../lib/process.ts";
 import { PROXY_FN } from "./overhead.ts";
 
 export interface ColdStartResult {

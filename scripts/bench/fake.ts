@@ -1,7 +1,7 @@
 // The fake provider (test/helpers/fake-provider.ts) in a child process: an instant and a delayed variant.
 import path from "node:path";
 import { repoRoot } from "../lib/paths.ts";
-import { startChild, type Child } from "./lib/spawn.ts";
+import { type Child, startChild } from "../lib/process.ts";
 
 export interface FakeProviders {
   instant: string;

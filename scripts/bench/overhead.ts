@@ -4,12 +4,12 @@ import path from "node:path";
 import type postgres from "postgres";
 import { repoRoot } from "../lib/paths.ts";
 import { denoArgs, denoBinary, startFunctionsServer } from "../lib/functions.ts";
-import { freePort } from "../lib/throwaway-db.ts";
+import { freePort } from "../lib/net.ts";
 import { functionEnv } from "../lib/stack.ts";
 import { config, type Mode } from "./lib/config.ts";
 import { runLoad, type LoadResult } from "./lib/load.ts";
 import { cpuSeconds, peakRssMiB, resetPeakRss, treeCpuSeconds } from "./lib/proc.ts";
-import { startChild } from "./lib/spawn.ts";
+import { startChild } from "../lib/process.ts";
 import type { FakeProviders } from "./fake.ts";
 import { countLogRows, waitForLogDrain, type ProxyFixture } from "./fixtures.ts";
 

@@ -13,7 +13,7 @@ import { throwawayDatabase } from "../lib/throwaway-db.ts";
 import { functionEnv } from "../lib/stack.ts";
 import { config } from "./lib/config.ts";
 import { cpuModel } from "./lib/proc.ts";
-import { killAllChildren } from "./lib/spawn.ts";
+import { killAllChildren } from "../lib/process.ts";
 import { startFakeProviders } from "./fake.ts";
 import { createProxyFixture } from "./fixtures.ts";
 import { requestBody, runOverhead } from "./overhead.ts";

@@ -1,9 +1,9 @@
 // Starts the local functions server (Deno, from the `deno` npm package) and waits until it listens.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { repoRoot } from "./paths.ts";
-import { stopChild } from "./process.ts";
+import { startChild } from "./process.ts";
 
 export interface RunningFunctions {
   url: string;
@@ -26,45 +26,17 @@ export async function startFunctionsServer(opts: {
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
 }): Promise<RunningFunctions> {
-  const child = spawn(
-    denoBinary(),
-    ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/functions-server.ts"))],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...opts.env, FUNCTIONS_PORT: String(opts.port), NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  const output = opts.onOutput ?? ((line) => process.stderr.write(`[functions] ${line}\n`));
-  const url = `http://127.0.0.1:${opts.port}/functions/v1`;
-  await new Promise<void>((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(
-      () => reject(new Error(`functions server not ready after ${opts.readyTimeoutMs ?? 60_000} ms:\n${seen}`)),
-      opts.readyTimeoutMs ?? 60_000,
-    );
-    const onData = (d: Buffer) => {
-      for (const line of d.toString().split("\n").filter(Boolean)) {
-        seen += line + "\n";
-        output(line);
-        if (line.startsWith("functions ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`functions server exited (code ${code}) before it was ready:\n${seen}`));
-    });
+  const child = await startChild({
+    name: "functions server",
+    cmd: denoBinary(),
+    args: ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/functions-server.ts"))],
+    cwd: repoRoot,
+    env: { ...opts.env, FUNCTIONS_PORT: String(opts.port) },
+    readyLine: (line) => line.startsWith("functions ready"),
+    onLine: opts.onOutput ?? ((line) => process.stderr.write(`[functions] ${line}\n`)),
+    timeoutMs: opts.readyTimeoutMs,
   });
-  return {
-    url,
-    process: child,
-    stop: () => stopChild(child),
-  };
+  return { url: `http://127.0.0.1:${opts.port}/functions/v1`, process: child.process, stop: child.stop };
 }
 
 /** Runs a Deno script with the functions' import map to completion; returns its exit code and output. */

@@ -1,21 +1,10 @@
 // A migrated database that lives only as long as a script or test run needs it.
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import net from "node:net";
 import path from "node:path";
 import { startEmbeddedPostgres, waitForDatabase } from "./postgres.ts";
 import { migrate } from "./migrate.ts";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "./net.ts";
 
 export interface ThrowawayDb {
   url: string;

@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../scripts/lib/migrate.ts";
 import { startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/postgres.ts";
-import { freePort } from "../../scripts/lib/throwaway-db.ts";
+import { freePort } from "../../scripts/lib/net.ts";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { startFunctions, type TestFunctions } from "../helpers/stack.ts";

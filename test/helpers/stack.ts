@@ -3,7 +3,7 @@
 import { inject } from "vitest";
 import postgres from "postgres";
 import { startFunctionsServer, type RunningFunctions } from "../../scripts/lib/functions.ts";
-import { freePort } from "../../scripts/lib/throwaway-db.ts";
+import { freePort } from "../../scripts/lib/net.ts";
 import { functionEnv } from "../../scripts/lib/stack.ts";
 
 export function dbUrl(): string {
