@@ -10,7 +10,8 @@
  * adds the conversation around it: session, stored messages, context, profile.
  *
  * Settings (env): CHAT_SESSION_IDLE_MINUTES (60), CHAT_MAX_MESSAGE_CHARS (4000),
- * CHAT_RATE_LIMIT_PER_SESSION (20), CHAT_RATE_LIMIT_PER_IP (60), CHAT_RATE_LIMIT_WINDOW_SECONDS (60),
+ * CHAT_RATE_LIMIT_PER_SESSION (20), CHAT_RATE_LIMIT_PER_IP (60), CHAT_RATE_LIMIT_PER_USER (60),
+ * CHAT_RATE_LIMIT_WINDOW_SECONDS (60), CLIENT_IP_HEADER / TRUSTED_PROXY_HOPS (client-address.ts),
  * CHAT_DEFAULT_CONTEXT_TOKENS (8192, when the model's window is not in the price catalog),
  * CHAT_INSTANCE_CACHE_TTL_MS (30000).
  */
