@@ -1,4 +1,5 @@
 /** Reading what a client sent beyond the body's schema: size limits, JSON, attribution headers. */
+import { clientAddress } from "./client-address.ts";
 import { badRequest, payloadTooLarge } from "./errors.ts";
 import { env } from "./env.ts";
 import type { Json } from "./ledger.ts";
@@ -54,24 +55,12 @@ export interface CallMetadata {
   properties: Record<string, Json>;
 }
 
-const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
-const IPV6 = /^[0-9a-f:.]+$/i;
-
-/** An address Postgres' inet accepts, or null (a spoofed header must not break logging). */
-function cleanIp(value: string | null | undefined): string | null {
-  const ip = value?.trim().replace(/^\[|\]$/g, "");
-  if (!ip) return null;
-  if (IPV4.test(ip)) return ip.split(".").every((o) => Number(o) <= 255) ? ip : null;
-  return ip.includes(":") && IPV6.test(ip) ? ip : null;
-}
-
 /**
- * Attribution from headers: the client IP (first x-forwarded-for hop, as set by Supabase's
- * gateway), a conversation id (`x-session-id`, or `x-conversation-id`), and custom properties
- * for analytics (`x-metadata`: a JSON object).
+ * Attribution from headers: the client IP (the trusted address, see client-address.ts), a
+ * conversation id (`x-session-id`, or `x-conversation-id`), and custom properties for analytics
+ * (`x-metadata`: a JSON object).
  */
 export function callMetadata(req: Request, remoteIp: string | null): CallMetadata {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0];
   const conversationId = (req.headers.get("x-session-id") ?? req.headers.get("x-conversation-id"))?.slice(0, 256) ?? null;
   let properties: Record<string, Json> = {};
   const raw = req.headers.get("x-metadata");
@@ -87,5 +76,5 @@ export function callMetadata(req: Request, remoteIp: string | null): CallMetadat
     }
     properties = parsed as Record<string, Json>;
   }
-  return { ip: cleanIp(forwarded) ?? cleanIp(remoteIp), conversationId, properties };
+  return { ip: clientAddress(req, remoteIp), conversationId, properties };
 }

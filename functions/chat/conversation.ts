@@ -30,6 +30,14 @@ export interface NewMessage {
   metadata: Record<string, Json>;
 }
 
+/**
+ * Rows as JSON for the insert statements, with NUL (which Postgres refuses in text and jsonb)
+ * replaced by U+FFFD: a provider's answer containing one is still stored, not lost.
+ */
+export function storableJson(rows: NewMessage[]): string {
+  return JSON.stringify(rows).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
+}
+
 export interface ToolResult {
   tool_call_id: string;
   content: string;
@@ -82,7 +90,7 @@ export async function storeTurn(
       insert into public.messages (session_id, agent_instance_id, role, content, metadata, created_at)
       select ${sessionId}, ${instanceId}, t.role, t.content, coalesce(t.metadata, '{}'),
              now() + (t.ord * interval '1 microsecond')
-        from rows from (jsonb_to_recordset(${JSON.stringify(incoming)}::text::jsonb) as (role varchar, content text, metadata jsonb))
+        from rows from (jsonb_to_recordset(${storableJson(incoming)}::text::jsonb) as (role varchar, content text, metadata jsonb))
              with ordinality as t(role, content, metadata, ord)
     )
     select id, role, content, metadata, created_at::text
@@ -103,7 +111,7 @@ export async function storeAnswer(sql: Sql, sessionId: string, instanceId: strin
     with answer as (
       insert into public.messages (session_id, agent_instance_id, role, content, metadata, created_at)
       select ${sessionId}, ${instanceId}, t.role, t.content, t.metadata, now() + (t.ord * interval '1 microsecond')
-        from rows from (jsonb_to_recordset(${JSON.stringify(messages)}::text::jsonb) as (role varchar, content text, metadata jsonb))
+        from rows from (jsonb_to_recordset(${storableJson(messages)}::text::jsonb) as (role varchar, content text, metadata jsonb))
              with ordinality as t(role, content, metadata, ord)
     )
     update public.agent_instances set last_used_at = now()

@@ -10,7 +10,8 @@
  * adds the conversation around it: session, stored messages, context, profile.
  *
  * Settings (env): CHAT_SESSION_IDLE_MINUTES (60), CHAT_MAX_MESSAGE_CHARS (4000),
- * CHAT_RATE_LIMIT_PER_SESSION (20), CHAT_RATE_LIMIT_PER_IP (60), CHAT_RATE_LIMIT_WINDOW_SECONDS (60),
+ * CHAT_RATE_LIMIT_PER_SESSION (20), CHAT_RATE_LIMIT_PER_IP (60), CHAT_RATE_LIMIT_PER_USER (60),
+ * CHAT_RATE_LIMIT_WINDOW_SECONDS (60), CLIENT_IP_HEADER / TRUSTED_PROXY_HOPS (client-address.ts),
  * CHAT_DEFAULT_CONTEXT_TOKENS (8192, when the model's window is not in the price catalog),
  * CHAT_INSTANCE_CACHE_TTL_MS (30000).
  */
@@ -36,19 +37,19 @@ import {
   toolCallMessage,
   toolResultMessage,
 } from "./conversation.ts";
+import { holdEnd } from "./answer-stream.ts";
 import { type ChatInstance, type InstanceConfig, resolveInstance } from "./instance.ts";
 import { mergeProfile } from "./profile.ts";
-import { findSession, limitsFromEnv, openSession, sessionCookie, sessionKeyFrom } from "./session.ts";
+import { findSession, limitsFromEnv, memberOfAccount, openSession, sessionCookie, sessionKeyFrom } from "./session.ts";
 
 type Info = { remoteAddr?: { hostname?: string } };
 
 export async function handler(req: Request, info?: Info): Promise<Response> {
-  const origin = req.headers.get("origin");
-  if (isPreflight(req)) return withCors(preflightResponse(req), origin);
+  // Until the instance says otherwise, pages may read answers but never with the visitor's cookie.
+  const cors: Cors = { origin: req.headers.get("origin"), access: "public" };
+  if (isPreflight(req)) return withCors(await preflight(req, cors), cors);
   const requestId = crypto.randomUUID();
   const headers = { "x-request-id": requestId };
-  // Set once the instance is known: origins it does not allow get no CORS headers.
-  const cors = { origin };
   let response: Response;
   try {
     response = await route(req, requestId, info, cors);
@@ -59,12 +60,32 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
       response = new ApiError(500, "The chat failed to process the message", "server_error", "internal_error").toResponse(headers);
     }
   }
-  return withCors(response, cors.origin);
+  return withCors(response, cors);
 }
 
-async function route(req: Request, requestId: string, info: Info | undefined, cors: { origin: string | null }): Promise<Response> {
+/**
+ * The path's segments, decoded. Malformed percent-encoding and control characters (NUL among
+ * them, which Postgres refuses in text) are the client's mistake: 400, before anything is read.
+ */
+function pathParts(url: URL): string[] {
+  return (functionSubpath(url.pathname, "chat") ?? "").split("/").filter(Boolean).map((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw badRequest(`The path segment '${segment.slice(0, 100)}' has malformed percent-encoding`, null, "invalid_path");
+    }
+    if (CONTROL.test(decoded)) throw badRequest("The path must not contain control characters", null, "invalid_path");
+    return decoded;
+  });
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+async function route(req: Request, requestId: string, info: Info | undefined, cors: Cors): Promise<Response> {
   const url = new URL(req.url);
-  const parts = (functionSubpath(url.pathname, "chat") ?? "").split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = pathParts(url);
   const [account, instance, tail] = parts;
   if (parts.length === 1 && account === "sessions" && req.method === "GET") return await listSessions(req);
   if (parts.length === 2 && req.method === "POST") return await postMessage(req, account, instance, requestId, info, cors);
@@ -73,27 +94,54 @@ async function route(req: Request, requestId: string, info: Info | undefined, co
 }
 
 // ---------------------------------------------------------------------------------------------
-// CORS for an embedded widget: the session travels in a cookie, so the page's origin is echoed
-// with Allow-Credentials (a wildcard is refused by browsers once credentials are included).
+// CORS for an embedded widget. The session travels in a cookie, so a page that may send it gets
+// its origin echoed with Allow-Credentials (browsers refuse a wildcard with credentials). Only
+// the origins an instance lists in `allowed_origins` get that; any other page (all of them when
+// the list is empty) may read answers without credentials (`*`), so no site can read or continue
+// a visitor's conversation; an instance with a list gives unlisted origins no CORS headers at all.
 // ---------------------------------------------------------------------------------------------
 
-function withCors(res: Response, origin: string | null): Response {
+interface Cors {
+  origin: string | null;
+  access: "credentials" | "public" | "none";
+}
+
+function withCors(res: Response, cors: Cors): Response {
   res.headers.delete("access-control-allow-origin");
+  res.headers.delete("access-control-allow-credentials");
   res.headers.append("vary", "origin");
-  if (origin) {
-    res.headers.set("access-control-allow-origin", origin);
+  if (cors.access === "public") res.headers.set("access-control-allow-origin", "*");
+  if (cors.access === "credentials" && cors.origin) {
+    res.headers.set("access-control-allow-origin", cors.origin);
     res.headers.set("access-control-allow-credentials", "true");
   }
   return res;
 }
 
-/** An instance with `allowed_origins` talks only to pages on those origins (see the chat migration). */
-function checkOrigin(config: InstanceConfig | null, cors: { origin: string | null }): void {
+/** Sets what the instance allows this page; refuses (403) an origin its `allowed_origins` leaves out. */
+function checkOrigin(config: InstanceConfig | null, cors: Cors): void {
   const allowed = config?.allowed_origins;
-  if (!cors.origin || !allowed?.length || allowed.includes(cors.origin)) return;
-  const origin = cors.origin;
-  cors.origin = null;
-  throw forbidden(`This chat is not embeddable on ${origin}`, "origin_not_allowed");
+  if (!cors.origin || !allowed?.length) return;
+  if (allowed.includes(cors.origin)) {
+    cors.access = "credentials";
+    return;
+  }
+  cors.access = "none";
+  throw forbidden(`This chat is not embeddable on ${cors.origin}`, "origin_not_allowed");
+}
+
+/** A preflight answers for the instance the path names, with the access its origin list gives. */
+async function preflight(req: Request, cors: Cors): Promise<Response> {
+  try {
+    const [account, instance] = pathParts(new URL(req.url));
+    if (account && instance && account !== "sessions") {
+      const resolved = await openInstance(account, instance);
+      checkOrigin(resolved.config.ok ? resolved.config.value : null, cors);
+    }
+  } catch {
+    // Unknown or refused: the access set so far stands (none for a refused origin).
+  }
+  return preflightResponse(req);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,7 +157,10 @@ async function optionalUser(req: Request): Promise<JwtClaims | null> {
   if (!token) return null;
   if (credentialKind(token) !== "jwt") throw unauthorized("Send a Supabase user JWT, or no Authorization header", "invalid_token");
   const verified = await verifyUserJwt(token);
-  if (verified.ok) return verified.claims;
+  if (verified.ok) {
+    if (!UUID.test(verified.claims.sub)) throw unauthorized("The token's subject is not a user id", "invalid_token");
+    return verified.claims;
+  }
   if (verified.reason === "anon_role") return null;
   throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
 }
@@ -140,7 +191,9 @@ const bodySchema = z
 
 const maxMessageChars = () => Number(env("CHAT_MAX_MESSAGE_CHARS") ?? 4000);
 
-function checkSize(text: string, field: string): void {
+/** A message or tool result Postgres can store (no NUL) and within the size limit. */
+function checkText(text: string, field: string): void {
+  if (text.includes("\u0000")) throw badRequest(`The ${field} contains a NUL character (\\u0000)`, field, "invalid_characters");
   const max = maxMessageChars();
   // Characters as people count them (code points); the UTF-16 length is an upper bound of that.
   if (text.length <= max) return;
@@ -156,7 +209,7 @@ async function postMessage(
   instanceSlug: string,
   requestId: string,
   info: Info | undefined,
-  cors: { origin: string | null },
+  cors: Cors,
 ): Promise<Response> {
   const startedAt = performance.now();
   const receivedAt = new Date();
@@ -172,15 +225,20 @@ async function postMessage(
   if (!parsed.success) throw fromZodError(parsed.error);
   const body = parsed.data;
   const message = body.message?.trim() ? body.message : null;
-  if (message) checkSize(message, "message");
-  body.tool_results?.forEach((r, i) => checkSize(r.content, `tool_results[${i}].content`));
+  if (message) checkText(message, "message");
+  body.tool_results?.forEach((r, i) => {
+    checkText(r.content, `tool_results[${i}].content`);
+    checkText(r.tool_call_id, `tool_results[${i}].tool_call_id`);
+  });
 
   const ip = callMetadata(req, info?.remoteAddr?.hostname ?? null).ip;
+  const exempt = user ? await memberOfAccount(db(), instance.accountId, user.sub) : false;
   const session = await openSession(db(), {
     accountId: instance.accountId,
     accountSlug: instance.accountSlug,
     instanceId: instance.instanceId,
     userId: user?.sub ?? null,
+    exempt,
     key: sessionKeyFrom(req, instance.accountSlug),
     ip,
     metadata: sessionMetadata(req),
@@ -221,10 +279,15 @@ async function postMessage(
     clientSignal: req.signal,
     agent: { sessionId: session.id, instanceId: instance.instanceId, instanceSlug: instance.instanceSlug, agentType: instance.agentType },
   };
-  const { response, outcome } = await forwardChatCompletion(ctx, request.data);
-  runInBackground(outcome.then((o) => storeAnswer(db(), session.id, instance.instanceId, answerMessages(o, config.model))).catch((err) =>
-    console.error(`chat ${requestId}: answer not stored: ${err instanceof Error ? err.message : err}`)
-  ));
+  const forwarded = await forwardChatCompletion(ctx, request.data);
+  const stored = forwarded.outcome.then((o) => storeAnswer(db(), session.id, instance.instanceId, answerMessages(o, config.model)))
+    .catch((err) => console.error(`chat ${requestId}: answer not stored: ${err instanceof Error ? err.message : err}`));
+  runInBackground(stored);
+  // The client has the answer once the stream ends or the JSON arrives: history must have it by then.
+  const streamed = request.data.stream && forwarded.response.ok && forwarded.response.body;
+  const response = streamed
+    ? new Response(holdEnd(streamed, () => stored), forwarded.response)
+    : (await stored, forwarded.response);
   response.headers.append("set-cookie", sessionCookie(instance.accountSlug, session.key));
   return response;
 }
@@ -276,7 +339,7 @@ function answerMessages(o: CallOutcome, model: string): NewMessage[] {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function history(req: Request, url: URL, accountSlug: string, instanceSlug: string, cors: { origin: string | null }): Promise<Response> {
+async function history(req: Request, url: URL, accountSlug: string, instanceSlug: string, cors: Cors): Promise<Response> {
   const instance = await openInstance(accountSlug, instanceSlug);
   checkOrigin(instance.config.ok ? instance.config.value : null, cors);
   const user = await optionalUser(req);

@@ -42,7 +42,7 @@ create table public.sessions (
   agent_instance_id uuid references public.agent_instances (id) on delete set null,
   user_id uuid references public.users (id) on delete set null,
   account_slug varchar not null,
-  session_key varchar not null,
+  session_key varchar not null check (session_key ~ '^[0-9a-f]{64}$'),
   email varchar,
   is_anonymous boolean not null default true,
   created_at timestamptz not null default now(),
@@ -67,7 +67,7 @@ comment on column public.sessions.account_id is 'Links session to specific accou
 comment on column public.sessions.agent_instance_id is 'Current/last used agent instance (nullable).';
 comment on column public.sessions.user_id is 'Authenticated user; null for anonymous sessions.';
 comment on column public.sessions.account_slug is 'Denormalized for performance (filled from accounts when omitted).';
-comment on column public.sessions.session_key is 'Browser session cookie value (unique).';
+comment on column public.sessions.session_key is 'SHA-256 (lowercase hex) of the browser''s session cookie value (unique); the cookie itself is never stored. Not readable by clients.';
 comment on column public.sessions.email is 'Nullable, when provided by user (legacy).';
 comment on column public.sessions.is_anonymous is 'True until email provided (legacy).';
 comment on column public.sessions.created_at is 'Record creation timestamp.';
@@ -231,7 +231,11 @@ alter table public.profile_email_collisions enable row level security;
 
 revoke all on public.sessions, public.messages, public.profiles, public.profile_email_collisions from anon, authenticated;
 grant all on public.sessions, public.messages, public.profiles, public.profile_email_collisions to service_role;
-grant select on public.sessions, public.messages, public.profiles, public.profile_email_collisions to authenticated;
+grant select on public.messages, public.profiles, public.profile_email_collisions to authenticated;
+-- Everything but session_key: even hashed, it only serves the chat function's lookup.
+grant select (id, account_id, agent_instance_id, user_id, account_slug, email, is_anonymous, created_at,
+              last_activity_at, updated_at, metadata)
+  on public.sessions to authenticated;
 
 create policy "sessions: history readers and the session's user read" on public.sessions for select to authenticated
   using (

@@ -25,8 +25,9 @@ comment on function private.append_distinct(text[], text[]) is 'current_values f
 revoke execute on function private.append_distinct(text[], text[]) from public, anon, authenticated;
 
 -- ---------------------------------------------------------------------------------------------------
--- Fixed-window rate-limit counters for anonymous chat visitors (per session and per IP). Private:
--- only the function's service connection touches it, one upsert per message.
+-- Fixed-window rate-limit counters for chat visitors who are not members of the account (per session,
+-- per client address and per signed-in user). Private: only the function's service connection
+-- touches it, one upsert per message.
 -- ---------------------------------------------------------------------------------------------------
 create table private.chat_rate_limits (
   bucket text not null,
@@ -37,8 +38,8 @@ create table private.chat_rate_limits (
 -- The upsert deletes a few expired windows each time; this finds them.
 create index idx_chat_rate_limits_window on private.chat_rate_limits (window_start);
 
-comment on table private.chat_rate_limits is 'Chat abuse limits: hits per bucket (s:<session id> or ip:<address>) and fixed window.';
-comment on column private.chat_rate_limits.bucket is 's:<session id> or ip:<client address>.';
+comment on table private.chat_rate_limits is 'Chat abuse limits: hits per bucket (s:<session id>, ip:<address> or u:<user id>) and fixed window.';
+comment on column private.chat_rate_limits.bucket is 's:<session id>, ip:<trusted client address> or u:<signed-in user id>.';
 comment on column private.chat_rate_limits.window_start is 'Start of the fixed window the hits count in.';
 comment on column private.chat_rate_limits.hits is 'Messages received in the window.';
 revoke all on private.chat_rate_limits from public, anon, authenticated;

@@ -145,9 +145,9 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
   rows.accounts = accountId;
   rows.sessions = await one(sql`
     insert into public.sessions (account_id, agent_instance_id, user_id, session_key, email, is_anonymous)
-    values (${accountId}, ${rows.agent_instances}, ${rowUser}, ${`key-${t}-1`}, ${`c-${t}@example.test`}, false) returning id`);
+    values (${accountId}, ${rows.agent_instances}, ${rowUser}, ${fakeKeyHash()}, ${`c-${t}@example.test`}, false) returning id`);
   const other = await one(sql`
-    insert into public.sessions (account_id, session_key) values (${accountId}, ${`key-${t}-2`}) returning id`);
+    insert into public.sessions (account_id, session_key) values (${accountId}, ${fakeKeyHash()}) returning id`);
   rows.messages = await one(sql`
     insert into public.messages (session_id, agent_instance_id, role, content)
     values (${rows.sessions}, ${rows.agent_instances}, 'human', 'hello') returning id`);

@@ -42,6 +42,16 @@ describe("guard: row-level security on every public table", () => {
     expect([...tables, ...columns, ...sequences]).toEqual([]);
   });
 
+  it("credentials and their hashes are not readable by authenticated (column grants)", async () => {
+    const secrets = [["api_keys", "key_hash"], ["sessions", "session_key"], ["vector_db_configs", "connection_details"]];
+    const readable = [];
+    for (const [table, column] of secrets) {
+      const [row] = await sql`select has_column_privilege('authenticated', ${`public.${table}`}, ${column}, 'select') as ok`;
+      if (row.ok) readable.push(`${table}.${column}`);
+    }
+    expect(readable).toEqual([]);
+  });
+
   it("every policy applies to authenticated only", async () => {
     const rows = await sql`
       select tablename, policyname, roles::text[] as roles from pg_policies where schemaname = 'public'`;

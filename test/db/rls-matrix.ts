@@ -120,7 +120,7 @@ export const TABLES: TableSpec[] = [
   },
   {
     table: "sessions", pk: "id", tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, session_key: `new-${t()}` }),
+    insert: async (_tx, _w, acct) => ({ account_id: acct.id, session_key: fakeKeyHash() }),
     update: () => ({ last_activity_at: new Date() }),
     rights: SERVER_LOG,
   },
@@ -139,8 +139,8 @@ export const TABLES: TableSpec[] = [
   {
     table: "profile_email_collisions", pk: "id", tenant: true,
     insert: async (tx, _w, acct) => {
-      const [s1] = await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${`c1-${t()}`}) returning id`;
-      const [s2] = await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${`c2-${t()}`}) returning id`;
+      const [s1] = await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${fakeKeyHash()}) returning id`;
+      const [s2] = await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${fakeKeyHash()}) returning id`;
       return { account_id: acct.id, email: "dup@example.test", session_id: s1.id, other_session_id: s2.id };
     },
     update: () => ({ resolution: "distinct", reviewed_at: new Date() }),

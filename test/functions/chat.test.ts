@@ -1,5 +1,6 @@
 // End to end: a browser (fetch + a cookie jar) -> functions server (chat) -> fake provider; then
 // the conversation, profile and ledger rows are read back, as the server and through RLS.
+import { createHash } from "node:crypto";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
@@ -71,7 +72,9 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null |
   }
 }
 
-const sessionOf = async (key: string) => (await sql`select * from public.sessions where session_key = ${key}`)[0];
+/** Sessions are stored under the SHA-256 of their cookie value. */
+const keyHash = (key: string) => createHash("sha256").update(key).digest("hex");
+const sessionOf = async (key: string) => (await sql`select * from public.sessions where session_key = ${keyHash(key)}`)[0];
 const messagesOf = (sessionId: string) =>
   sql`select role, content, metadata, agent_instance_id from public.messages where session_id = ${sessionId} order by created_at, id`;
 
@@ -85,6 +88,8 @@ beforeAll(async () => {
     CHAT_RATE_LIMIT_PER_IP: String(LIMITS.perIp),
     CHAT_MAX_MESSAGE_CHARS: "500",
     CHAT_SESSION_IDLE_MINUTES: "30",
+    // The test client plays the one trusted proxy: its X-Forwarded-For entry is each browser's address.
+    TRUSTED_PROXY_HOPS: "1",
   });
   acme = await createAccount(sql);
   demo = await createAccount(sql);
@@ -112,8 +117,9 @@ describe("chat: sessions by cookie", () => {
     const setCookie = first.res.headers.getSetCookie()[0];
     expect(setCookie).toMatch(new RegExp(`^chat_session_${acme.slug}=[A-Za-z0-9_-]{43}; `));
     for (const attr of ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Path=/", "Max-Age=1800"]) expect(setCookie).toContain(attr);
-    expect(first.res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
-    expect(first.res.headers.get("access-control-allow-credentials")).toBe("true");
+    // No allowed_origins: any page may read the answer, but not with the visitor's cookie.
+    expect(first.res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(first.res.headers.get("access-control-allow-credentials")).toBeNull();
     const key = browser.key(acme)!;
 
     const second = await browser.send(acme, support, "And again");
@@ -200,7 +206,7 @@ describe("chat: sessions by cookie", () => {
     const browser = new Browser();
     await browser.send(acme, support, "before lunch");
     const key = browser.key(acme)!;
-    await sql`update public.sessions set last_activity_at = now() - interval '31 minutes' where session_key = ${key}`;
+    await sql`update public.sessions set last_activity_at = now() - interval '31 minutes' where session_key = ${keyHash(key)}`;
     expect((await browser.history(acme, support)).messages).toEqual([]);
     await browser.send(acme, support, "after lunch");
     expect(browser.key(acme)).not.toBe(key);
@@ -419,15 +425,20 @@ describe("chat: instances and errors", () => {
 });
 
 describe("chat: CORS for embedded widgets", () => {
-  it("answers preflights for the page's origin, with credentials", async () => {
-    const res = await fetch(`${fns.url}/chat/${acme.slug}/${support.slug}`, {
+  it("answers preflights: credentials for a listed origin, a wildcard without them otherwise", async () => {
+    const listed = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", allowed_origins: ["https://shop.example"] } });
+    const preflight = (instance: TestInstance) => fetch(`${fns.url}/chat/${acme.slug}/${instance.slug}`, {
       method: "OPTIONS",
       headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
     });
+    const res = await preflight(listed);
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
     expect(res.headers.get("access-control-allow-credentials")).toBe("true");
     expect(res.headers.get("access-control-allow-headers")).toBe("content-type");
+    const open = await preflight(support);
+    expect(open.headers.get("access-control-allow-origin")).toBe("*");
+    expect(open.headers.get("access-control-allow-credentials")).toBeNull();
   });
 
   it("an instance with allowed_origins refuses other pages", async () => {

@@ -50,17 +50,13 @@ describe("requestLimitBytes", () => {
 describe("callMetadata", () => {
   const req = (headers: Record<string, string>) => new Request("http://x/", { headers });
 
-  it("reads the first forwarded hop, the conversation id and custom properties", () => {
+  it("reads the client address, the conversation id and custom properties", () => {
     const meta = callMetadata(
       req({ "x-forwarded-for": "203.0.113.7, 10.0.0.1", "x-session-id": "conv-9", "x-metadata": '{"feature":"mentor"}' }),
       "127.0.0.1",
     );
-    expect(meta).toEqual({ ip: "203.0.113.7", conversationId: "conv-9", properties: { feature: "mentor" } });
-  });
-
-  it("falls back to the socket address when the forwarded value is not an IP", () => {
-    expect(callMetadata(req({ "x-forwarded-for": "999.1.1.1" }), "::1").ip).toBe("::1");
-    expect(callMetadata(req({ "x-forwarded-for": "<script>" }), null).ip).toBeNull();
+    // No trusted proxy is configured: the forwarded header is the client's own claim.
+    expect(meta).toEqual({ ip: "127.0.0.1", conversationId: "conv-9", properties: { feature: "mentor" } });
   });
 
   it("refuses x-metadata that is not a JSON object", () => {

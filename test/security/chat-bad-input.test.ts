@@ -1,0 +1,86 @@
+// Bad input to the chat is the client's mistake: a clear 400/401 in the API's error shape, never
+// a 500, and nothing written (no session, no message).
+import type postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signJwt } from "../../scripts/lib/keys.ts";
+import { ChatBrowser, chatRows } from "../helpers/chat-browser.ts";
+import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
+import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+
+let sql: postgres.Sql;
+let fake: FakeProvider;
+let fns: TestFunctions;
+let acme: TestAccount;
+let chat: TestInstance;
+
+beforeAll(async () => {
+  sql = adminSql();
+  fake = await startFakeProvider();
+  fns = await startFunctions({
+    OPENROUTER_API_KEY: "sk-or-v1-test-key-badinput-0123456789",
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    CHAT_RATE_LIMIT_PER_IP: "100000",
+  });
+  acme = await createAccount(sql);
+  chat = await createInstance(sql, acme);
+});
+
+afterAll(async () => {
+  await fns?.stop();
+  await fake?.stop();
+  await sql?.end();
+});
+
+/** Runs `call`, expects its status and error code, and that the account gained no rows. */
+async function refused(call: () => Promise<Response>, status: number, code: string): Promise<void> {
+  const before = await chatRows(sql, acme.id);
+  const res = await call();
+  const body = await res.json();
+  expect(res.status, JSON.stringify(body)).toBe(status);
+  expect(body.error).toMatchObject({ code });
+  expect(typeof body.error.message).toBe("string");
+  expect(await chatRows(sql, acme.id)).toEqual(before);
+}
+
+describe("chat bad input", () => {
+  it("malformed percent-encoding and control characters in the path are 400", async () => {
+    const browser = new ChatBrowser(fns.url);
+    const paths = [
+      `chat/%E0%A4%A/${chat.slug}`,
+      `chat/${acme.slug}/%ZZ`,
+      `chat/${acme.slug}/${chat.slug}%00`,
+      `chat/${acme.slug}%00/${chat.slug}`,
+      `chat/${acme.slug}/%0A${chat.slug}`,
+    ];
+    for (const path of paths) {
+      await refused(() => browser.fetch(path, { body: { message: "hi" } }), 400, "invalid_path");
+      await refused(() => browser.fetch(`${path}/history`), 400, "invalid_path");
+    }
+  });
+
+  it("a NUL character in a message or a tool result is 400, and no session is created", async () => {
+    const browser = new ChatBrowser(fns.url);
+    const post = (body: unknown) => () => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body });
+    await refused(post({ message: "hello\u0000world" }), 400, "invalid_characters");
+    await refused(post({ message: "hi", tool_results: [{ tool_call_id: "call_1", content: "x\u0000" }] }), 400, "invalid_characters");
+    await refused(post({ tool_results: [{ tool_call_id: "call_\u0000", content: "ok" }] }), 400, "invalid_characters");
+    expect(browser.key(acme.slug)).toBeUndefined();
+  });
+
+  it("a valid JWT whose user has no users row is 401", async () => {
+    const ghost = await signJwt({ sub: crypto.randomUUID(), role: "authenticated", aud: "authenticated" });
+    const browser = new ChatBrowser(fns.url);
+    browser.jwt = ghost;
+    await refused(() => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }), 401, "unknown_user");
+  });
+
+  it("a JWT whose subject is not a UUID is 401, on every route", async () => {
+    const odd = await signJwt({ sub: "not-a-uuid", role: "authenticated", aud: "authenticated" });
+    const browser = new ChatBrowser(fns.url);
+    browser.jwt = odd;
+    await refused(() => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }), 401, "invalid_token");
+    await refused(() => browser.fetch(`chat/${acme.slug}/${chat.slug}/history`), 401, "invalid_token");
+    await refused(() => browser.fetch("chat/sessions"), 401, "invalid_token");
+  });
+});

@@ -1,0 +1,134 @@
+// Read your own writes: once a client has the whole answer (the stream's [DONE], or the JSON
+// body), the history it asks for next includes that answer. The old background write lost the
+// race about one time in three: looped, and made certain by holding the write back with a lock.
+import type postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatBrowser } from "../helpers/chat-browser.ts";
+import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
+import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+
+const ROUNDS = 6;
+
+let sql: postgres.Sql;
+let fake: FakeProvider;
+let fns: TestFunctions;
+let acme: TestAccount;
+let chat: TestInstance;
+
+beforeAll(async () => {
+  sql = adminSql();
+  fake = await startFakeProvider();
+  fns = await startFunctions({
+    OPENROUTER_API_KEY: "sk-or-v1-test-key-ryw-0123456789",
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    CHAT_RATE_LIMIT_PER_IP: "100000",
+    CHAT_RATE_LIMIT_PER_SESSION: "100000",
+  });
+  acme = await createAccount(sql);
+  chat = await createInstance(sql, acme);
+});
+
+afterAll(async () => {
+  await fns?.stop();
+  await fake?.stop();
+  await sql?.end();
+});
+
+const contents = async (browser: ChatBrowser) =>
+  ((await browser.history(acme.slug, chat.slug)).body.messages as { role: string; content: string }[]).map((m) => `${m.role}:${m.content}`);
+
+/**
+ * Holds a lock that makes inserts into messages wait (reads do not) until released, or 1.5 s at
+ * most. An answer written after the client got it then certainly misses the history read.
+ */
+async function lockMessages(): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const done = sql.begin(async (tx) => {
+    await tx`lock table public.messages in share mode`;
+    locked();
+    await Promise.race([released, new Promise((r) => setTimeout(r, 1500))]);
+  });
+  await isLocked;
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
+}
+
+describe("chat history after an answer", () => {
+  it("includes a streamed answer as soon as its [DONE] arrives", async () => {
+    const browser = new ChatBrowser(fns.url);
+    const expected: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: `round ${i} chunks:8`, stream: true } });
+      expect(res.status).toBe(200);
+      // A widget stops reading at [DONE] and re-syncs at once, without waiting for the close.
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      while (!text.includes("data: [DONE]")) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(text).toContain("data: [DONE]");
+      expected.push(`human:round ${i} chunks:8`, `assistant:${answerText(8)}`);
+      expect(await contents(browser)).toEqual(expected);
+      await reader.cancel();
+    }
+  });
+
+  it("includes a streamed answer even when its write is slow", async () => {
+    const browser = new ChatBrowser(fns.url);
+    const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "slow write chunks:4 delay:30", stream: true } });
+    expect(res.status).toBe(200);
+    const lock = await lockMessages();
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!text.includes("data: [DONE]")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    const history = await contents(browser);
+    await lock.release();
+    await reader.cancel();
+    expect(history).toEqual(["human:slow write chunks:4 delay:30", `assistant:${answerText(4)}`]);
+  });
+
+  it("includes a JSON answer even when its write is slow", async () => {
+    const browser = new ChatBrowser(fns.url);
+    fake.setOptions({ delayMs: 400 });
+    try {
+      const seen = fake.requests.length;
+      const sent = browser.send(acme.slug, chat.slug, "slow json write");
+      // The turn is stored before the provider is called; lock while the provider thinks.
+      while (fake.requests.length === seen) await new Promise((r) => setTimeout(r, 5));
+      const lock = await lockMessages();
+      expect((await sent).res.status).toBe(200);
+      const history = await contents(browser);
+      await lock.release();
+      expect(history).toEqual(["human:slow json write", `assistant:${answerText(6)}`]);
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it("includes a JSON answer as soon as the response arrives", async () => {
+    const browser = new ChatBrowser(fns.url);
+    const expected: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const { res } = await browser.send(acme.slug, chat.slug, `json ${i}`);
+      expect(res.status).toBe(200);
+      expected.push(`human:json ${i}`, `assistant:${answerText(6)}`);
+      expect(await contents(browser)).toEqual(expected);
+    }
+  });
+});
