@@ -124,7 +124,9 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
     if (payload.role === "anon") return failure("anon_role", "The anon key is not a user session; sign in first");
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (!audiences.includes(USER_AUDIENCE)) return failure("invalid_claims", `JWT audience must be '${USER_AUDIENCE}'`);
-    if (config.issuer && payload.iss !== config.issuer) return failure("invalid_claims", "JWT was issued by another issuer");
+    if (config.issuer && payload.iss !== config.issuer) {
+      return failure("invalid_claims", "JWT was issued by another issuer");
+    }
     if (typeof payload.sub !== "string" || !payload.sub) return failure("no_subject", "JWT has no subject (user id)");
     if (!UUID.test(payload.sub)) return failure("invalid_claims", "JWT subject is not a user id");
     return { ok: true, claims: payload as JwtClaims };

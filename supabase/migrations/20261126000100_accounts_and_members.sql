@@ -579,7 +579,10 @@ grant select (id, account_id, email, role_id, invited_by, created_at, expires_at
   on public.account_invitations to authenticated;
 create policy "account_invitations: user managers and the invitee read" on public.account_invitations
   for select to authenticated
-  using (account_id in (select private.accounts_with_permission('manage_users')) or email = (select private.my_email()));
+  using (
+    account_id in (select private.accounts_with_permission('manage_users'))
+    or email = (select private.my_email())
+  );
 
 create function private.invite_member(account_id uuid, email text, role text)
   returns table (id uuid, token text, expires_at timestamptz)
@@ -597,7 +600,9 @@ begin
   if caller is null then
     raise exception 'sign in to invite members' using errcode = '42501';
   end if;
-  if not exists (select 1 from private.accounts_with_permission('manage_users') a where a = invite_member.account_id) then
+  if not exists (
+    select 1 from private.accounts_with_permission('manage_users') a where a = invite_member.account_id
+  ) then
     raise exception 'you need manage_users in this account to invite members' using errcode = '42501';
   end if;
   select r.id into new_role from public.roles r where r.name = invite_member.role;
@@ -653,7 +658,9 @@ begin
     raise exception 'this invitation was sent to another email address'
       using errcode = '42501', hint = 'Sign in with the address the invitation was sent to.';
   end if;
-  if exists (select 1 from public.user_roles ur where ur.account_id = invitation.account_id and ur.user_id = caller) then
+  if exists (
+    select 1 from public.user_roles ur where ur.account_id = invitation.account_id and ur.user_id = caller
+  ) then
     raise exception 'you are already a member of this account'
       using errcode = '23505', hint = 'A manager changes roles with assign_role.';
   end if;

@@ -57,12 +57,14 @@ export const TABLES: TableSpec[] = [
     target: (w) => w.roleIds.viewer,
     insert: async (tx) => {
       await tx`delete from public.user_roles where role_id in (select id from public.roles where name = 'viewer')`;
+      await tx`delete from public.account_invitations where role_id in (select id from public.roles where name = 'viewer')`;
       await tx`delete from public.roles where name = 'viewer'`;
       return { name: "viewer", permissions: { view_history: true } };
     },
     update: () => ({ description: "changed" }),
     beforeDelete: async (tx) => {
       await tx`delete from public.user_roles where role_id in (select id from public.roles where name = 'viewer')`;
+      await tx`delete from public.account_invitations where role_id in (select id from public.roles where name = 'viewer')`;
     },
     rights: GLOBAL,
   },

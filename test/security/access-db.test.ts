@@ -24,7 +24,11 @@ async function emailOf(userId: string): Promise<string> {
 }
 
 async function invite(inviter: string, email: string, role = "member"): Promise<{ id: string; token: string }> {
-  const [row] = await commitAs(sql, as(inviter), (tx) => tx`select id, token from public.invite_member(${w.a.id}, ${email}, ${role})`);
+  const [row] = await commitAs(
+    sql,
+    as(inviter),
+    (tx) => tx`select id, token from public.invite_member(${w.a.id}, ${email}, ${role})`,
+  );
   return row as { id: string; token: string };
 }
 
@@ -32,10 +36,17 @@ describe("no adding strangers by email", () => {
   it("assign_role no longer takes an email, and does not add a non-member by id", async () => {
     const victim = await createUser(sql, "victim");
     const email = await emailOf(victim);
-    const byEmail = await attempt(sql, as(w.users.admin), (tx) =>
-      tx`select public.assign_role(${w.a.id}, 'viewer', null, ${email})`);
+    const byEmail = await attempt(
+      sql,
+      as(w.users.admin),
+      (tx) => tx`select public.assign_role(${w.a.id}, 'viewer', null, ${email})`,
+    );
     expect(byEmail.ok, errorOf(byEmail)).toBe(false);
-    const byId = await attempt(sql, as(w.users.admin), (tx) => tx`select public.assign_role(${w.a.id}, 'viewer', ${victim})`);
+    const byId = await attempt(
+      sql,
+      as(w.users.admin),
+      (tx) => tx`select public.assign_role(${w.a.id}, 'viewer', ${victim})`,
+    );
     expect(errorOf(byId)).toMatch(/not a member/);
     expect(await sql`select 1 from public.user_roles where user_id = ${victim}`).toHaveLength(0);
   });
@@ -43,9 +54,13 @@ describe("no adding strangers by email", () => {
   it("managers cannot insert memberships directly", async () => {
     const victim = await createUser(sql, "victim");
     for (const manager of [w.users.owner, w.users.admin]) {
-      const o = await attempt(sql, as(manager), (tx) =>
-        tx`insert into public.user_roles (user_id, account_id, role_id, created_by)
-           values (${victim}, ${w.a.id}, ${w.roleIds.member}, ${manager})`);
+      const o = await attempt(
+        sql,
+        as(manager),
+        (tx) =>
+          tx`insert into public.user_roles (user_id, account_id, role_id, created_by)
+           values (${victim}, ${w.a.id}, ${w.roleIds.member}, ${manager})`,
+      );
       expect(!o.ok && o.code, errorOf(o)).toBe("42501");
     }
   });
@@ -54,7 +69,11 @@ describe("no adding strangers by email", () => {
     const existing = await createUser(sql, "existing");
     const answers = [];
     for (const email of [await emailOf(existing), `nobody-${crypto.randomUUID()}@example.test`]) {
-      const o = await attempt(sql, as(w.users.admin), (tx) => tx`select * from public.invite_member(${w.a.id}, ${email})`);
+      const o = await attempt(
+        sql,
+        as(w.users.admin),
+        (tx) => tx`select * from public.invite_member(${w.a.id}, ${email})`,
+      );
       expect(o.ok, errorOf(o)).toBe(true);
       const row = (o.ok ? o.rows[0] : {}) as Record<string, unknown>;
       answers.push(Object.keys(row).sort());
@@ -90,7 +109,12 @@ describe("invitations", () => {
     expect(errorOf(wrong)).toMatch(/another email address/);
 
     const [membership] = await commitAs(sql, as(invitee), (tx) => tx`select * from public.accept_invitation(${token})`);
-    expect(membership).toMatchObject({ user_id: invitee, account_id: w.a.id, role_id: w.roleIds.viewer, created_by: w.users.admin });
+    expect(membership).toMatchObject({
+      user_id: invitee,
+      account_id: w.a.id,
+      role_id: w.roleIds.viewer,
+      created_by: w.users.admin,
+    });
     const [done] = await sql`select accepted_at, accepted_by from public.account_invitations where id = ${id}`;
     expect(done.accepted_by).toBe(invitee);
     const again = await attempt(sql, as(invitee), (tx) => tx`select public.accept_invitation(${token})`);
@@ -120,7 +144,11 @@ describe("invitations", () => {
       const o = await attempt(sql, as(who), (tx) => tx`select public.invite_member(${w.a.id}, ${email})`);
       expect(errorOf(o)).toMatch(/manage_users/);
     }
-    const ownerByAdmin = await attempt(sql, as(w.users.admin), (tx) => tx`select public.invite_member(${w.a.id}, ${email}, 'owner')`);
+    const ownerByAdmin = await attempt(
+      sql,
+      as(w.users.admin),
+      (tx) => tx`select public.invite_member(${w.a.id}, ${email}, 'owner')`,
+    );
     expect(errorOf(ownerByAdmin)).toMatch(/only an owner/);
     const { id } = await invite(w.users.admin, email);
     for (const who of [w.users.member, w.users.outsider]) {
@@ -137,17 +165,33 @@ describe("invitations", () => {
 describe("account price overrides are the operator's", () => {
   it("an owner cannot insert, change or delete overrides (e.g. zero their own prices); members read them", async () => {
     for (const who of [w.users.owner, w.users.admin]) {
-      const add = await attempt(sql, as(who), (tx) =>
-        tx`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
-           values (${w.a.id}, ${w.model}, 0, 0)`);
+      const add = await attempt(
+        sql,
+        as(who),
+        (tx) =>
+          tx`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
+           values (${w.a.id}, ${w.model}, 0, 0)`,
+      );
       expect(!add.ok && add.code, errorOf(add)).toBe("42501");
-      const zero = await attempt(sql, as(who), (tx) =>
-        tx`update public.account_model_prices set input_cost_per_token = 0 where id = ${w.a.rows.account_model_prices}`);
+      const zero = await attempt(
+        sql,
+        as(who),
+        (tx) =>
+          tx`update public.account_model_prices set input_cost_per_token = 0 where id = ${w.a.rows.account_model_prices}`,
+      );
       expect(!zero.ok && zero.code, errorOf(zero)).toBe("42501");
-      const del = await attempt(sql, as(who), (tx) => tx`delete from public.account_model_prices where id = ${w.a.rows.account_model_prices}`);
+      const del = await attempt(
+        sql,
+        as(who),
+        (tx) => tx`delete from public.account_model_prices where id = ${w.a.rows.account_model_prices}`,
+      );
       expect(!del.ok && del.code, errorOf(del)).toBe("42501");
     }
-    const read = await attempt(sql, as(w.users.viewer), (tx) => tx`select id from public.account_model_prices where account_id = ${w.a.id}`);
+    const read = await attempt(
+      sql,
+      as(w.users.viewer),
+      (tx) => tx`select id from public.account_model_prices where account_id = ${w.a.id}`,
+    );
     expect(read.ok && read.count).toBe(1);
   });
 });
@@ -164,7 +208,8 @@ describe("role hierarchy (owner ⊇ admin ⊇ member ⊇ viewer) with the seed's
   });
 
   it("an admin reads the whole account's history, not only their own rows", async () => {
-    const o = await attempt(sql, as(w.users.admin), (tx) => tx`
+    const o = await attempt(sql, as(w.users.admin), (tx) =>
+      tx`
       select (select count(*)::int from public.llm_requests where id = ${w.a.rows.llm_requests}) as requests,
              (select count(*)::int from public.messages where id = ${w.a.rows.messages}) as messages,
              (select count(*)::int from public.agent_usage_log where id = ${w.a.rows.agent_usage_log}) as usage`);
@@ -172,7 +217,8 @@ describe("role hierarchy (owner ⊇ admin ⊇ member ⊇ viewer) with the seed's
   });
 
   it("effective permissions per role", async () => {
-    const o = await attempt(sql, as(w.users.admin), (tx) => tx`
+    const o = await attempt(sql, as(w.users.admin), (tx) =>
+      tx`
       select r.name, array(select jsonb_object_keys(private.role_permissions(r.name)) order by 1) as perms
         from public.roles r order by private.role_rank(r.name)`);
     expect(o.ok && o.rows, errorOf(o)).toEqual([
@@ -186,7 +232,8 @@ describe("role hierarchy (owner ⊇ admin ⊇ member ⊇ viewer) with the seed's
 
 describe("suspended and deleted users lose access to their accounts' data", () => {
   it("a suspended member reads nothing of the account; reactivated, they do again", async () => {
-    const read = (tx: Parameters<Parameters<typeof attempt>[2]>[0]) => tx`
+    const read = (tx: Parameters<Parameters<typeof attempt>[2]>[0]) =>
+      tx`
       select (select count(*)::int from public.accounts where id = ${w.a.id}) as accounts,
              (select count(*)::int from public.llm_requests where account_id = ${w.a.id}) as requests,
              (select count(*)::int from public.agent_instances where account_id = ${w.a.id}) as instances`;

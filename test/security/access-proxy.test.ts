@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
@@ -43,7 +43,9 @@ async function eventually<T>(call: () => Promise<T>, done: (outcome: T) => boole
 const answered = (client: OpenAI) => ask(client).then(() => true, () => false);
 
 /** How the proxy answered: 200, or the SDK's error with the OpenAI-shaped body's code. */
-async function refusal(call: Promise<unknown>): Promise<{ status: number | undefined; code: unknown; message: string }> {
+async function refusal(
+  call: Promise<unknown>,
+): Promise<{ status: number | undefined; code: unknown; message: string }> {
   const err = await call.then(() => null, (e: unknown) => e);
   if (err === null) return { status: 200, code: null, message: "answered" };
   expect(err).toBeInstanceOf(OpenAI.APIError);
@@ -107,7 +109,8 @@ describe("API keys act for their own account only", () => {
   });
 
   it("403 when the key is sent with another account's x-account-slug or x-account-id", async () => {
-    for (const headers of [{ "x-account-slug": theirs.slug }, { "x-account-id": theirs.id }]) {
+    const selectors: Record<string, string>[] = [{ "x-account-slug": theirs.slug }, { "x-account-id": theirs.id }];
+    for (const headers of selectors) {
       const r = await refusal(ask(sdk(key, headers)));
       expect(r, JSON.stringify(headers)).toMatchObject({ status: 403, code: "account_mismatch" });
     }
