@@ -80,18 +80,20 @@ export function lookupApiKey(sql: Sql, keyHash: string): Promise<KeyRow | null> 
  */
 export function lookupUser(sql: Sql, userId: string): Promise<UserAccess | null> {
   return userCache.get(userId, async () => {
-    const [user] = await sql<{ status: string }[]>`select u.status from public.users u where u.id = ${userId}`;
-    if (!user) return null;
-    const memberships = await sql<Membership[]>`
-      select a.id as account_id, a.slug as account_slug, a.status as account_status,
+    // One round trip: a user without memberships comes back as one row with a null account.
+    const rows = await sql<(Membership & { user_status: string })[]>`
+      select u.status as user_status, a.id as account_id, a.slug as account_slug, a.status as account_status,
              private.role_permissions(r.name) ?| array['all', 'use_agents'] as can_use_agents,
              s.log_request_bodies, s.log_response_bodies, s.max_request_bytes
-        from public.user_roles ur
-        join public.roles r on r.id = ur.role_id
-        join public.accounts a on a.id = ur.account_id
+        from public.users u
+        left join public.user_roles ur on ur.user_id = u.id
+        left join public.roles r on r.id = ur.role_id
+        left join public.accounts a on a.id = ur.account_id
         left join public.account_settings s on s.account_id = a.id
-       where ur.user_id = ${userId}`;
-    return { status: user.status, memberships: [...memberships] };
+       where u.id = ${userId}`;
+    if (rows.length === 0) return null;
+    const memberships = rows.filter((m) => m.account_id !== null).map(({ user_status: _, ...m }) => m);
+    return { status: rows[0].user_status, memberships };
   });
 }
 
