@@ -35,7 +35,7 @@ export interface Membership {
 
 interface KeyRow extends Membership {
   api_key_id: string;
-  /** users.status of the key's creator; null when the creator's user is gone. */
+  /** users.status of the key's creator; null when the key has no creator (removed users' keys are revoked). */
   creator_status: string | null;
 }
 
@@ -109,7 +109,8 @@ function requireActive(m: Membership): ApiError | null {
  */
 export function callerFromApiKey(row: KeyRow | null, selector: AccountSelector): Caller | ApiError {
   if (!row) return unauthorized("Invalid or revoked API key", "invalid_api_key");
-  if ((selector.id && selector.id !== row.account_id) || (selector.slug && selector.slug !== row.account_slug)) {
+  const otherId = selector.id && selector.id.toLowerCase() !== row.account_id;
+  if (otherId || (selector.slug && selector.slug !== row.account_slug)) {
     return forbidden("This API key belongs to another account than the one requested", "account_mismatch");
   }
   const inactive = requireActive(row);

@@ -838,3 +838,22 @@ revoke execute on function private.create_api_key(uuid, text), public.create_api
   private.revoke_api_key(uuid), public.revoke_api_key(uuid) from public, anon;
 grant execute on function private.create_api_key(uuid, text), public.create_api_key(uuid, text),
   private.revoke_api_key(uuid), public.revoke_api_key(uuid) to authenticated, service_role;
+
+-- Keys follow their creator: while the creator is suspended or deleted (users.status) the proxy
+-- refuses their keys (they may still hold them); when the user is removed outright, created_by would
+-- turn null and hide that, so their keys are revoked first.
+create function private.revoke_keys_of_removed_user() returns trigger
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+begin
+  update public.api_keys k set revoked_at = now() where k.created_by = old.id and k.revoked_at is null;
+  return old;
+end
+$$;
+comment on function private.revoke_keys_of_removed_user() is 'Trigger on users: revokes the API keys a user created when the user is deleted.';
+revoke execute on function private.revoke_keys_of_removed_user() from public, anon, authenticated;
+
+create trigger users_revoke_api_keys before delete on public.users
+  for each row execute function private.revoke_keys_of_removed_user();

@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
+import { addMember, asUser, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
@@ -94,6 +94,25 @@ describe("suspended and deleted users", () => {
     expect(r).toMatchObject({ status: 403, code: "api_key_creator_inactive" });
     await sql`update public.users set status = 'active' where id = ${account.owner.id}`;
     expect(await eventually(() => answered(sdk(key.key)), (ok) => ok)).toBe(true);
+  });
+});
+
+describe("keys of a removed user", () => {
+  it("are revoked when their creator is removed outright (created_by would otherwise just turn null)", async () => {
+    const account = await createAccount(sql);
+    const admin = await addMember(sql, account, "admin");
+    const [created] = await asUser(
+      sql,
+      admin.id,
+      (tx) => tx`select id, key from public.create_api_key(${account.id}, 'ci')`,
+    );
+    expect((await ask(sdk(created.key))).choices[0].message.content).toBeTruthy();
+    await sql`delete from auth.users where id = ${admin.id}`;
+    const [key] = await sql`select created_by, revoked_at from public.api_keys where id = ${created.id}`;
+    expect(key.created_by).toBeNull();
+    expect(key.revoked_at).not.toBeNull();
+    const r = await eventually(() => refusal(ask(sdk(created.key))), (o) => o.status === 401);
+    expect(r).toMatchObject({ status: 401, code: "invalid_api_key" });
   });
 });
 
