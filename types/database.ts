@@ -14,6 +14,91 @@ export type Database = {
   }
   public: {
     Tables: {
+      account_invitations: {
+        Row: {
+          accepted_at: string | null
+          accepted_by: string | null
+          account_id: string
+          created_at: string
+          email: string
+          expires_at: string
+          id: string
+          invited_by: string | null
+          revoked_at: string | null
+          role_id: string
+          token_hash: string
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          account_id: string
+          created_at?: string
+          email: string
+          expires_at?: string
+          id?: string
+          invited_by?: string | null
+          revoked_at?: string | null
+          role_id: string
+          token_hash: string
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          account_id?: string
+          created_at?: string
+          email?: string
+          expires_at?: string
+          id?: string
+          invited_by?: string | null
+          revoked_at?: string | null
+          role_id?: string
+          token_hash?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "account_invitations_accepted_by_fkey"
+            columns: ["accepted_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_invitations_accepted_by_fkey"
+            columns: ["accepted_by"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_invitations_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_invitations_invited_by_fkey"
+            columns: ["invited_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_invitations_invited_by_fkey"
+            columns: ["invited_by"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "account_invitations_role_id_fkey"
+            columns: ["role_id"]
+            isOneToOne: false
+            referencedRelation: "roles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       account_model_prices: {
         Row: {
           account_id: string
@@ -1663,13 +1748,25 @@ export type Database = {
       }
     }
     Functions: {
-      assign_role: {
-        Args: {
+      accept_invitation: {
+        Args: { token: string }
+        Returns: {
           account_id: string
-          email?: string
-          role: string
-          user_id?: string
+          created_at: string
+          created_by: string | null
+          id: string
+          role_id: string
+          user_id: string
         }
+        SetofOptions: {
+          from: "*"
+          to: "user_roles"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      assign_role: {
+        Args: { account_id: string; role: string; user_id: string }
         Returns: {
           account_id: string
           created_at: string
@@ -1713,11 +1810,20 @@ export type Database = {
           prefix: string
         }[]
       }
+      invite_member: {
+        Args: { account_id: string; email: string; role?: string }
+        Returns: {
+          expires_at: string
+          id: string
+          token: string
+        }[]
+      }
       remove_member: {
         Args: { account_id: string; user_id: string }
         Returns: boolean
       }
       revoke_api_key: { Args: { id: string }; Returns: string }
+      revoke_invitation: { Args: { id: string }; Returns: string }
     }
     Enums: {
       [_ in never]: never

@@ -35,12 +35,20 @@ export interface Membership {
 
 interface KeyRow extends Membership {
   api_key_id: string;
+  /** users.status of the key's creator; null when the key has no creator (removed users' keys are revoked). */
+  creator_status: string | null;
+}
+
+/** A signed-in user: their users.status and every account they belong to. */
+export interface UserAccess {
+  status: string;
+  memberships: Membership[];
 }
 
 const cacheTtlMs = () => Number(env("AUTH_CACHE_TTL_MS") ?? 30_000);
 
 const keyCache = new TtlCache<KeyRow | null>(cacheTtlMs());
-const membershipCache = new TtlCache<Membership[]>(cacheTtlMs());
+const userCache = new TtlCache<UserAccess | null>(cacheTtlMs());
 
 function settingsOf(m: Membership): AccountSettings {
   return {
@@ -55,29 +63,38 @@ export function lookupApiKey(sql: Sql, keyHash: string): Promise<KeyRow | null> 
   return keyCache.get(keyHash, async () => {
     const [row] = await sql<KeyRow[]>`
       select k.id as api_key_id, a.id as account_id, a.slug as account_slug, a.status as account_status,
-             true as can_use_agents, s.log_request_bodies, s.log_response_bodies, s.max_request_bytes
+             true as can_use_agents, s.log_request_bodies, s.log_response_bodies, s.max_request_bytes,
+             c.status as creator_status
         from public.api_keys k
         join public.accounts a on a.id = k.account_id
         left join public.account_settings s on s.account_id = a.id
+        left join public.users c on c.id = k.created_by
        where k.key_hash = ${keyHash} and k.revoked_at is null`;
     return row ?? null;
   });
 }
 
-/** Every account a user belongs to, with whether their role allows `use_agents`. */
-export function lookupMemberships(sql: Sql, userId: string): Promise<Membership[]> {
-  return membershipCache.get(userId, () =>
-    sql<Membership[]>`
-      select a.id as account_id, a.slug as account_slug, a.status as account_status,
-             coalesce((r.permissions ->> 'all')::boolean, false)
-               or coalesce((r.permissions ->> 'use_agents')::boolean, false) as can_use_agents,
+/**
+ * The user's status and every account they belong to, with whether their role allows `use_agents`
+ * (cumulatively: private.role_permissions); null when the user has no users row.
+ */
+export function lookupUser(sql: Sql, userId: string): Promise<UserAccess | null> {
+  return userCache.get(userId, async () => {
+    // One round trip: a user without memberships comes back as one row with a null account.
+    const rows = await sql<(Membership & { user_status: string })[]>`
+      select u.status as user_status, a.id as account_id, a.slug as account_slug, a.status as account_status,
+             private.role_permissions(r.name) ?| array['all', 'use_agents'] as can_use_agents,
              s.log_request_bodies, s.log_response_bodies, s.max_request_bytes
-        from public.user_roles ur
-        join public.roles r on r.id = ur.role_id
-        join public.accounts a on a.id = ur.account_id
+        from public.users u
+        left join public.user_roles ur on ur.user_id = u.id
+        left join public.roles r on r.id = ur.role_id
+        left join public.accounts a on a.id = ur.account_id
         left join public.account_settings s on s.account_id = a.id
-       where ur.user_id = ${userId}`.then((rows) => [...rows])
-  );
+       where u.id = ${userId}`;
+    if (rows.length === 0) return null;
+    const memberships = rows.filter((m) => m.account_id !== null).map(({ user_status: _, ...m }) => m);
+    return { status: rows[0].user_status, memberships };
+  });
 }
 
 function requireActive(m: Membership): ApiError | null {
@@ -85,22 +102,38 @@ function requireActive(m: Membership): ApiError | null {
   return null;
 }
 
-export function callerFromApiKey(row: KeyRow | null): Caller | ApiError {
+/**
+ * An API key acts for its own account only: naming another one with `x-account-id` /
+ * `x-account-slug` is refused rather than silently ignored. A key whose creator is suspended or
+ * deleted is refused too (the creator may still hold it); it works again if they are reactivated.
+ */
+export function callerFromApiKey(row: KeyRow | null, selector: AccountSelector): Caller | ApiError {
   if (!row) return unauthorized("Invalid or revoked API key", "invalid_api_key");
+  const otherId = selector.id && selector.id.toLowerCase() !== row.account_id;
+  if (otherId || (selector.slug && selector.slug !== row.account_slug)) {
+    return forbidden("This API key belongs to another account than the one requested", "account_mismatch");
+  }
   const inactive = requireActive(row);
   if (inactive) return inactive;
+  if (row.creator_status !== null && row.creator_status !== "active") {
+    return forbidden(`The user who created this API key is ${row.creator_status}`, "api_key_creator_inactive");
+  }
   return { accountId: row.account_id, accountSlug: row.account_slug, userId: null, apiKeyId: row.api_key_id, settings: settingsOf(row) };
+}
+
+export interface AccountSelector {
+  id: string | null;
+  slug: string | null;
 }
 
 /**
  * Picks the account for a signed-in user: the one named by `x-account-id` / `x-account-slug`, or
- * their only account. The user needs `use_agents` there.
+ * their only account. The user must exist and be active, and needs `use_agents` there.
  */
-export function callerFromMemberships(
-  userId: string,
-  memberships: Membership[],
-  selector: { id: string | null; slug: string | null },
-): Caller | ApiError {
+export function callerFromUser(userId: string, user: UserAccess | null, selector: AccountSelector): Caller | ApiError {
+  if (!user) return unauthorized("The user of this token does not exist (deleted?); sign in again", "user_not_found");
+  if (user.status !== "active") return forbidden(`Your user is ${user.status}`, `user_${user.status}`);
+  const { memberships } = user;
   let chosen: Membership | undefined;
   if (selector.id || selector.slug) {
     chosen = memberships.find((m) => (selector.id ? m.account_id === selector.id : m.account_slug === selector.slug));
@@ -145,17 +178,15 @@ export function verifyUserJwt(token: string): Promise<JwtVerification> {
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
+  const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
   let caller: Caller | ApiError;
   if (credentialKind(token) === "api_key") {
-    caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable));
+    caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable), selector);
   } else {
     const verified = await verifyUserJwt(token);
     if (!verified.ok) throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
-    const memberships = await lookupMemberships(sql, verified.claims.sub).catch(databaseUnavailable);
-    caller = callerFromMemberships(verified.claims.sub, memberships, {
-      id: req.headers.get("x-account-id"),
-      slug: req.headers.get("x-account-slug"),
-    });
+    const user = await lookupUser(sql, verified.claims.sub).catch(databaseUnavailable);
+    caller = callerFromUser(verified.claims.sub, user, selector);
   }
   if (caller instanceof Error) throw caller;
   return caller;

@@ -40,7 +40,13 @@ export interface JwtVerifierConfig {
   supabaseUrl?: string;
   /** Seconds of clock skew tolerated on exp/nbf (default 5). */
   clockToleranceSec?: number;
+  /** When set (SUPABASE_JWT_ISSUER, e.g. `https://<ref>.supabase.co/auth/v1`), `iss` must equal it. */
+  issuer?: string;
 }
+
+/** Supabase Auth's audience for signed-in users' access tokens. */
+const USER_AUDIENCE = "authenticated";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ASYMMETRIC_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
 
@@ -84,8 +90,9 @@ function joseFailure(err: unknown): JwtVerification {
 
 /**
  * Returns a verifier for user JWTs. The token's `alg` header picks the key: HS256 uses the
- * project secret, asymmetric algorithms the JWKS. Expired tokens, the `anon` role and tokens
- * without a subject are rejected: the proxy acts for a user.
+ * project secret, asymmetric algorithms the JWKS. Expired tokens, the `anon` role, tokens for
+ * another audience than `authenticated` (or another issuer, when one is configured) and tokens
+ * whose subject is not a user id (a UUID) are rejected: the proxy acts for a user.
  */
 export function createJwtVerifier(config: JwtVerifierConfig): (token: string) => Promise<JwtVerification> {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
@@ -115,14 +122,25 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
     }
     if (payload.exp === undefined) return failure("invalid_claims", "JWT has no expiry");
     if (payload.role === "anon") return failure("anon_role", "The anon key is not a user session; sign in first");
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audiences.includes(USER_AUDIENCE)) return failure("invalid_claims", `JWT audience must be '${USER_AUDIENCE}'`);
+    if (config.issuer && payload.iss !== config.issuer) {
+      return failure("invalid_claims", "JWT was issued by another issuer");
+    }
     if (typeof payload.sub !== "string" || !payload.sub) return failure("no_subject", "JWT has no subject (user id)");
+    if (!UUID.test(payload.sub)) return failure("invalid_claims", "JWT subject is not a user id");
     return { ok: true, claims: payload as JwtClaims };
   };
 }
 
-/** Verifier configured from SUPABASE_JWT_SECRET, SUPABASE_JWKS_URL and SUPABASE_URL. */
+/** Verifier configured from SUPABASE_JWT_SECRET, SUPABASE_JWKS_URL, SUPABASE_URL and SUPABASE_JWT_ISSUER. */
 export function jwtVerifierFromEnv(env: Readonly<Record<string, string | undefined>>): (token: string) => Promise<JwtVerification> {
-  return createJwtVerifier({ jwtSecret: env.SUPABASE_JWT_SECRET, jwksUrl: env.SUPABASE_JWKS_URL, supabaseUrl: env.SUPABASE_URL });
+  return createJwtVerifier({
+    jwtSecret: env.SUPABASE_JWT_SECRET,
+    jwksUrl: env.SUPABASE_JWKS_URL,
+    supabaseUrl: env.SUPABASE_URL,
+    issuer: env.SUPABASE_JWT_ISSUER || undefined,
+  });
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */

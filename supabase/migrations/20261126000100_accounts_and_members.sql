@@ -191,38 +191,71 @@ comment on column public.user_roles.created_at is 'When the role was granted.';
 comment on column public.user_roles.created_by is 'Who granted this role (audit trail); defaults to the caller.';
 
 -- ---------------------------------------------------------------------------------------------------
+-- Effective permissions. Roles are ranked owner > admin > member > viewer and a role holds every
+-- permission of the roles below it, so the seed's JSON stays as written (admin lists only
+-- manage_instances and manage_users) while an admin can still use agents and read history.
+-- ---------------------------------------------------------------------------------------------------
+create function private.role_rank(role_name text) returns integer
+  language sql immutable
+  set search_path = ''
+as $$
+  select case role_name when 'viewer' then 1 when 'member' then 2 when 'admin' then 3 when 'owner' then 4 end
+$$;
+comment on function private.role_rank(text) is 'Rank of a role in the hierarchy owner (4) > admin > member > viewer (1).';
+
+create function private.role_permissions(role_name text) returns jsonb
+  language sql stable security definer
+  set search_path = ''
+as $$
+  select coalesce(jsonb_object_agg(e.key, true), '{}'::jsonb)
+    from public.roles r
+    cross join lateral jsonb_each(r.permissions) e
+   where private.role_rank(r.name) <= private.role_rank(role_name)
+     and e.value = 'true'::jsonb
+$$;
+comment on function private.role_permissions(text) is 'Effective permissions of a role: the union of its own and every lower role''s permissions JSON, e.g. admin -> {"manage_instances", "manage_users", "use_agents", "view_history"}. {"all": true} implies every permission.';
+
+-- ---------------------------------------------------------------------------------------------------
 -- Policy helpers. Security definer (they read user_roles/roles regardless of the caller's RLS, which
 -- also avoids policy recursion), `search_path = ''`, set-returning, stable. Call them wrapped:
 --   account_id in (select private.accounts_with_permission('view_history'))
+-- A suspended or deleted user (users.status) has no membership anywhere: every helper starts from
+-- private.my_memberships().
 -- ---------------------------------------------------------------------------------------------------
+create function private.my_memberships() returns table (account_id uuid, role_name text)
+  language sql stable security definer
+  set search_path = ''
+as $$
+  select ur.account_id, r.name::text
+    from public.user_roles ur
+    join public.roles r on r.id = ur.role_id
+    join public.users u on u.id = ur.user_id
+   where ur.user_id = (select auth.uid()) and u.status = 'active'
+$$;
+comment on function private.my_memberships() is 'The caller''s memberships (account, role name); none while the caller''s users.status is not active.';
+
 create function private.member_accounts() returns setof uuid
   language sql stable security definer
   set search_path = ''
 as $$
-  select ur.account_id from public.user_roles ur where ur.user_id = (select auth.uid())
+  select m.account_id from private.my_memberships() m
 $$;
-comment on function private.member_accounts() is 'Accounts the caller (auth.uid()) has any role in.';
+comment on function private.member_accounts() is 'Accounts the caller (auth.uid(), an active user) has any role in.';
 
 create function private.accounts_with_permission(perm text) returns setof uuid
   language sql stable security definer
   set search_path = ''
 as $$
-  select ur.account_id
-    from public.user_roles ur
-    join public.roles r on r.id = ur.role_id
-   where ur.user_id = (select auth.uid())
-     and (r.permissions @> '{"all": true}'::jsonb or r.permissions @> jsonb_build_object(perm, true))
+  select m.account_id from private.my_memberships() m
+   where private.role_permissions(m.role_name) ?| array['all', perm]
 $$;
-comment on function private.accounts_with_permission(text) is 'Accounts where the caller''s role grants permission perm (owner''s {"all": true} implies every permission).';
+comment on function private.accounts_with_permission(text) is 'Accounts where the caller''s role grants permission perm, cumulatively (owner ⊇ admin ⊇ member ⊇ viewer; {"all": true} implies every permission).';
 
 create function private.owner_accounts() returns setof uuid
   language sql stable security definer
   set search_path = ''
 as $$
-  select ur.account_id
-    from public.user_roles ur
-    join public.roles r on r.id = ur.role_id
-   where ur.user_id = (select auth.uid()) and r.name = 'owner'
+  select m.account_id from private.my_memberships() m where m.role_name = 'owner'
 $$;
 comment on function private.owner_accounts() is 'Accounts the caller owns.';
 
@@ -239,16 +272,17 @@ create function private.co_member_ids() returns setof uuid
   set search_path = ''
 as $$
   select distinct other.user_id
-    from public.user_roles mine
+    from private.my_memberships() mine
     join public.user_roles other on other.account_id = mine.account_id
-   where mine.user_id = (select auth.uid())
 $$;
 comment on function private.co_member_ids() is 'Users who share at least one account with the caller (the caller included).';
 
-revoke execute on function private.member_accounts(), private.accounts_with_permission(text),
-  private.owner_accounts(), private.owner_role_ids(), private.co_member_ids() from public, anon;
-grant execute on function private.member_accounts(), private.accounts_with_permission(text),
-  private.owner_accounts(), private.owner_role_ids(), private.co_member_ids() to authenticated, service_role;
+revoke execute on function private.role_rank(text), private.role_permissions(text), private.my_memberships(),
+  private.member_accounts(), private.accounts_with_permission(text), private.owner_accounts(),
+  private.owner_role_ids(), private.co_member_ids() from public, anon;
+grant execute on function private.role_rank(text), private.role_permissions(text), private.my_memberships(),
+  private.member_accounts(), private.accounts_with_permission(text), private.owner_accounts(),
+  private.owner_role_ids(), private.co_member_ids() to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- An account never loses its last owner: enforced by trigger so even direct (service) updates and
@@ -328,18 +362,13 @@ grant select on public.roles to authenticated;
 create policy "roles: signed-in users read" on public.roles for select to authenticated
   using (true);
 
--- user_roles: members see their accounts' memberships; manage_users manages memberships below
--- owner; only owners grant, change or remove the owner role.
-grant select, insert, delete on public.user_roles to authenticated;
+-- user_roles: members see their accounts' memberships; manage_users changes roles and removes members
+-- below owner; only owners grant, change or remove the owner role. Nobody inserts memberships
+-- directly: people join by accepting an invitation (accept_invitation) or by creating an account.
+grant select, delete on public.user_roles to authenticated;
 grant update (role_id) on public.user_roles to authenticated;
 create policy "user_roles: members read" on public.user_roles for select to authenticated
   using (account_id in (select private.member_accounts()));
-create policy "user_roles: managers add" on public.user_roles for insert to authenticated
-  with check (
-    account_id in (select private.accounts_with_permission('manage_users'))
-    and (role_id not in (select private.owner_role_ids()) or account_id in (select private.owner_accounts()))
-    and created_by = (select auth.uid())
-  );
 create policy "user_roles: managers change" on public.user_roles for update to authenticated
   using (
     account_id in (select private.accounts_with_permission('manage_users'))
@@ -393,7 +422,7 @@ as $$
 $$;
 comment on function public.create_account(text, text) is 'Creates an account and makes the caller its owner. Returns the account.';
 
-create function private.assign_role(account_id uuid, role text, user_id uuid default null, email text default null)
+create function private.assign_role(account_id uuid, role text, user_id uuid)
   returns public.user_roles
   language plpgsql
   security definer
@@ -401,7 +430,6 @@ create function private.assign_role(account_id uuid, role text, user_id uuid def
 as $$
 declare
   caller uuid := (select auth.uid());
-  target uuid := assign_role.user_id;
   new_role uuid;
   current_role_name text;
   result public.user_roles;
@@ -416,38 +444,35 @@ begin
   if new_role is null then
     raise exception 'unknown role %', assign_role.role using errcode = '22023';
   end if;
-  if target is null then
-    select u.id into target from public.users u where lower(u.email) = lower(assign_role.email);
-  end if;
-  if target is null then
-    raise exception 'no such user' using errcode = 'P0002';
-  end if;
   select r.name into current_role_name
     from public.user_roles ur join public.roles r on r.id = ur.role_id
-   where ur.account_id = assign_role.account_id and ur.user_id = target;
+   where ur.account_id = assign_role.account_id and ur.user_id = assign_role.user_id;
+  if current_role_name is null then
+    raise exception 'not a member of this account'
+      using errcode = 'P0002', hint = 'Invite them with invite_member; they join when they accept.';
+  end if;
   if (assign_role.role = 'owner' or current_role_name = 'owner')
      and not exists (select 1 from private.owner_accounts() a where a = assign_role.account_id) then
     raise exception 'only an owner can grant or remove the owner role' using errcode = '42501';
   end if;
-  insert into public.user_roles (user_id, account_id, role_id, created_by)
-  values (target, assign_role.account_id, new_role, caller)
-  on conflict on constraint user_roles_user_account_key
-    do update set role_id = excluded.role_id, created_by = excluded.created_by
+  update public.user_roles ur
+     set role_id = new_role, created_by = caller
+   where ur.account_id = assign_role.account_id and ur.user_id = assign_role.user_id
   returning * into result;
   return result;
 end
 $$;
-comment on function private.assign_role(uuid, text, uuid, text) is 'Implementation of public.assign_role.';
+comment on function private.assign_role(uuid, text, uuid) is 'Implementation of public.assign_role.';
 
-create function public.assign_role(account_id uuid, role text, user_id uuid default null, email text default null)
+create function public.assign_role(account_id uuid, role text, user_id uuid)
   returns public.user_roles
   language sql
   security invoker
   set search_path = ''
 as $$
-  select * from private.assign_role(account_id, role, user_id, email)
+  select * from private.assign_role(account_id, role, user_id)
 $$;
-comment on function public.assign_role(uuid, text, uuid, text) is 'Gives a user (by user_id, or by email) a role in an account, replacing their previous role. Needs manage_users; only owners grant or take away owner; the last owner cannot be demoted.';
+comment on function public.assign_role(uuid, text, uuid) is 'Changes the role of an existing member of an account. Needs manage_users; only owners grant or take away owner; the last owner cannot be demoted. New members join through invite_member / accept_invitation.';
 
 create function private.remove_member(account_id uuid, user_id uuid) returns boolean
   language plpgsql
@@ -490,11 +515,210 @@ $$;
 comment on function public.remove_member(uuid, uuid) is 'Removes a user''s membership of an account. Needs manage_users; only owners remove owners; never the last owner.';
 
 revoke execute on function private.create_account(text, text), public.create_account(text, text),
-  private.assign_role(uuid, text, uuid, text), public.assign_role(uuid, text, uuid, text),
+  private.assign_role(uuid, text, uuid), public.assign_role(uuid, text, uuid),
   private.remove_member(uuid, uuid), public.remove_member(uuid, uuid) from public, anon;
 grant execute on function private.create_account(text, text), public.create_account(text, text),
-  private.assign_role(uuid, text, uuid, text), public.assign_role(uuid, text, uuid, text),
+  private.assign_role(uuid, text, uuid), public.assign_role(uuid, text, uuid),
   private.remove_member(uuid, uuid), public.remove_member(uuid, uuid) to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------
+-- account_invitations: the only way to add someone to an account. A manager invites an email
+-- address; the person signed in with that address accepts with the token sent to them. Inviting
+-- never looks at users, so it says nothing about whether an address has an account, and nobody
+-- becomes a member (and visible to the account) without agreeing to.
+-- ---------------------------------------------------------------------------------------------------
+create table public.account_invitations (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  email text not null check (email = lower(btrim(email)) and email like '%_@_%' and length(email) <= 320),
+  role_id uuid not null references public.roles (id),
+  token_hash text not null unique check (token_hash ~ '^[0-9a-f]{64}$'),
+  invited_by uuid references public.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null default now() + interval '7 days',
+  accepted_at timestamptz,
+  accepted_by uuid references public.users (id) on delete set null,
+  revoked_at timestamptz
+);
+-- One open invitation per address and account: inviting again replaces it.
+create unique index idx_account_invitations_open on public.account_invitations (account_id, email)
+  where accepted_at is null and revoked_at is null;
+create index idx_account_invitations_account on public.account_invitations (account_id, created_at desc);
+create index idx_account_invitations_email on public.account_invitations (email);
+create index idx_account_invitations_role on public.account_invitations (role_id);
+create index idx_account_invitations_invited_by on public.account_invitations (invited_by);
+create index idx_account_invitations_accepted_by on public.account_invitations (accepted_by);
+
+comment on table public.account_invitations is 'Invitations to join an account with a role. Created by invite_member (manage_users), accepted by the invitee with accept_invitation, withdrawn with revoke_invitation. Only a SHA-256 of the token is stored.';
+comment on column public.account_invitations.id is 'Unique identifier (UUID primary key).';
+comment on column public.account_invitations.account_id is 'Account the invitee joins.';
+comment on column public.account_invitations.email is 'Address invited (lowercase); only the user signed in with this address can accept.';
+comment on column public.account_invitations.role_id is 'Role the invitee gets on accepting.';
+comment on column public.account_invitations.token_hash is 'SHA-256 (lowercase hex) of the token given once to the inviter. Never readable by clients.';
+comment on column public.account_invitations.invited_by is 'Manager who sent the invitation (audit trail).';
+comment on column public.account_invitations.created_at is 'When the invitation was sent.';
+comment on column public.account_invitations.expires_at is 'After this time the token is refused (7 days by default).';
+comment on column public.account_invitations.accepted_at is 'When the invitee accepted (null while open).';
+comment on column public.account_invitations.accepted_by is 'User who accepted.';
+comment on column public.account_invitations.revoked_at is 'When a manager withdrew the invitation (or a newer one replaced it).';
+
+create function private.my_email() returns text
+  language sql stable security definer
+  set search_path = ''
+as $$
+  select lower(u.email) from public.users u where u.id = (select auth.uid()) and u.status = 'active'
+$$;
+comment on function private.my_email() is 'The caller''s email address, lowercase (null for inactive users or users without one).';
+revoke execute on function private.my_email() from public, anon;
+grant execute on function private.my_email() to authenticated, service_role;
+
+alter table public.account_invitations enable row level security;
+revoke all on public.account_invitations from anon, authenticated;
+grant all on public.account_invitations to service_role;
+grant select (id, account_id, email, role_id, invited_by, created_at, expires_at, accepted_at, accepted_by, revoked_at)
+  on public.account_invitations to authenticated;
+create policy "account_invitations: user managers and the invitee read" on public.account_invitations
+  for select to authenticated
+  using (
+    account_id in (select private.accounts_with_permission('manage_users'))
+    or email = (select private.my_email())
+  );
+
+create function private.invite_member(account_id uuid, email text, role text)
+  returns table (id uuid, token text, expires_at timestamptz)
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  caller uuid := (select auth.uid());
+  address text := lower(btrim(invite_member.email));
+  new_role uuid;
+  plaintext text := 'sgi_' || encode(extensions.gen_random_bytes(32), 'hex');
+  created public.account_invitations;
+begin
+  if caller is null then
+    raise exception 'sign in to invite members' using errcode = '42501';
+  end if;
+  if not exists (
+    select 1 from private.accounts_with_permission('manage_users') a where a = invite_member.account_id
+  ) then
+    raise exception 'you need manage_users in this account to invite members' using errcode = '42501';
+  end if;
+  select r.id into new_role from public.roles r where r.name = invite_member.role;
+  if new_role is null then
+    raise exception 'unknown role %', invite_member.role using errcode = '22023';
+  end if;
+  if invite_member.role = 'owner'
+     and not exists (select 1 from private.owner_accounts() a where a = invite_member.account_id) then
+    raise exception 'only an owner can invite an owner' using errcode = '42501';
+  end if;
+  update public.account_invitations i set revoked_at = now()
+   where i.account_id = invite_member.account_id and i.email = address
+     and i.accepted_at is null and i.revoked_at is null;
+  insert into public.account_invitations as i (account_id, email, role_id, token_hash, invited_by)
+  values (invite_member.account_id, address, new_role, encode(extensions.digest(plaintext, 'sha256'), 'hex'), caller)
+  returning i.* into created;
+  return query select created.id, plaintext, created.expires_at;
+end
+$$;
+comment on function private.invite_member(uuid, text, text) is 'Implementation of public.invite_member.';
+
+create function public.invite_member(account_id uuid, email text, role text default 'member')
+  returns table (id uuid, token text, expires_at timestamptz)
+  language sql
+  security invoker
+  set search_path = ''
+as $$
+  select * from private.invite_member(account_id, email, role)
+$$;
+comment on function public.invite_member(uuid, text, text) is 'Invites an email address to an account with a role (default member) and returns the token, once, for the app to send to that address; a new invitation replaces an open one. Needs manage_users; only owners invite owners. The answer is the same whether or not the address has a user.';
+
+create function private.accept_invitation(token text) returns public.user_roles
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  caller uuid := (select auth.uid());
+  invitation public.account_invitations;
+  result public.user_roles;
+begin
+  if caller is null then
+    raise exception 'sign in to accept an invitation' using errcode = '42501';
+  end if;
+  select * into invitation from public.account_invitations i
+   where i.token_hash = encode(extensions.digest(coalesce(accept_invitation.token, ''), 'sha256'), 'hex')
+     and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+   for update;
+  if invitation.id is null then
+    raise exception 'invalid, expired or already used invitation' using errcode = 'P0002';
+  end if;
+  if invitation.email is distinct from (select private.my_email()) then
+    raise exception 'this invitation was sent to another email address'
+      using errcode = '42501', hint = 'Sign in with the address the invitation was sent to.';
+  end if;
+  if exists (
+    select 1 from public.user_roles ur where ur.account_id = invitation.account_id and ur.user_id = caller
+  ) then
+    raise exception 'you are already a member of this account'
+      using errcode = '23505', hint = 'A manager changes roles with assign_role.';
+  end if;
+  insert into public.user_roles (user_id, account_id, role_id, created_by)
+  values (caller, invitation.account_id, invitation.role_id, invitation.invited_by)
+  returning * into result;
+  update public.account_invitations i set accepted_at = now(), accepted_by = caller where i.id = invitation.id;
+  return result;
+end
+$$;
+comment on function private.accept_invitation(text) is 'Implementation of public.accept_invitation.';
+
+create function public.accept_invitation(token text) returns public.user_roles
+  language sql
+  security invoker
+  set search_path = ''
+as $$
+  select * from private.accept_invitation(token)
+$$;
+comment on function public.accept_invitation(text) is 'Joins the account of an open invitation (by its token) with the invited role. The caller must be signed in with the invited email address. Returns the membership.';
+
+create function private.revoke_invitation(id uuid) returns timestamptz
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  revoked timestamptz;
+begin
+  update public.account_invitations i
+     set revoked_at = coalesce(i.revoked_at, now())
+   where i.id = revoke_invitation.id
+     and i.accepted_at is null
+     and i.account_id in (select private.accounts_with_permission('manage_users'))
+  returning i.revoked_at into revoked;
+  if revoked is null then
+    raise exception 'no such open invitation, or you need manage_users in its account' using errcode = 'P0002';
+  end if;
+  return revoked;
+end
+$$;
+comment on function private.revoke_invitation(uuid) is 'Implementation of public.revoke_invitation.';
+
+create function public.revoke_invitation(id uuid) returns timestamptz
+  language sql
+  security invoker
+  set search_path = ''
+as $$
+  select private.revoke_invitation(id)
+$$;
+comment on function public.revoke_invitation(uuid) is 'Withdraws an open invitation (idempotent) and returns when it was revoked. Needs manage_users in its account.';
+
+revoke execute on function private.invite_member(uuid, text, text), public.invite_member(uuid, text, text),
+  private.accept_invitation(text), public.accept_invitation(text),
+  private.revoke_invitation(uuid), public.revoke_invitation(uuid) from public, anon;
+grant execute on function private.invite_member(uuid, text, text), public.invite_member(uuid, text, text),
+  private.accept_invitation(text), public.accept_invitation(text),
+  private.revoke_invitation(uuid), public.revoke_invitation(uuid) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- api_keys: account API keys for the proxy. Only the SHA-256 of a key is stored; the plaintext is
@@ -614,3 +838,22 @@ revoke execute on function private.create_api_key(uuid, text), public.create_api
   private.revoke_api_key(uuid), public.revoke_api_key(uuid) from public, anon;
 grant execute on function private.create_api_key(uuid, text), public.create_api_key(uuid, text),
   private.revoke_api_key(uuid), public.revoke_api_key(uuid) to authenticated, service_role;
+
+-- Keys follow their creator: while the creator is suspended or deleted (users.status) the proxy
+-- refuses their keys (they may still hold them); when the user is removed outright, created_by would
+-- turn null and hide that, so their keys are revoked first.
+create function private.revoke_keys_of_removed_user() returns trigger
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+begin
+  update public.api_keys k set revoked_at = now() where k.created_by = old.id and k.revoked_at is null;
+  return old;
+end
+$$;
+comment on function private.revoke_keys_of_removed_user() is 'Trigger on users: revokes the API keys a user created when the user is deleted.';
+revoke execute on function private.revoke_keys_of_removed_user() from public, anon, authenticated;
+
+create trigger users_revoke_api_keys before delete on public.users
+  for each row execute function private.revoke_keys_of_removed_user();

@@ -82,7 +82,7 @@ create function private.my_session_ids() returns setof uuid
 as $$
   select s.id from public.sessions s
    where s.user_id = (select auth.uid())
-     and s.account_id in (select ur.account_id from public.user_roles ur where ur.user_id = (select auth.uid()))
+     and s.account_id in (select private.member_accounts())
 $$;
 comment on function private.my_session_ids() is 'Sessions of the caller, in accounts the caller is a member of.';
 revoke execute on function private.my_session_ids() from public, anon;

@@ -56,7 +56,7 @@ create table public.account_model_prices (
 create trigger account_model_prices_set_updated_at before update on public.account_model_prices
   for each row execute function private.set_updated_at();
 
-comment on table public.account_model_prices is 'Per-account price overrides; same columns as model_prices. Managed by members with manage_instances.';
+comment on table public.account_model_prices is 'Per-account price overrides (negotiated prices, private models); same columns as model_prices. Written by the operator only (service_role); members read them.';
 comment on column public.account_model_prices.id is 'Unique identifier (UUID primary key).';
 comment on column public.account_model_prices.account_id is 'Account the override applies to.';
 comment on column public.account_model_prices.model is 'Model name (as in model_prices.model); unique per account.';
@@ -329,23 +329,11 @@ grant select on public.model_prices to authenticated;
 create policy "model_prices: signed-in users read" on public.model_prices for select to authenticated
   using (true);
 
--- account_model_prices: members read; manage_instances manages.
-grant select, delete on public.account_model_prices to authenticated;
-grant insert (id, account_id, model, litellm_provider, input_cost_per_token, output_cost_per_token,
-  cache_read_input_token_cost, cache_creation_input_token_cost, output_cost_per_reasoning_token,
-  max_input_tokens, max_output_tokens) on public.account_model_prices to authenticated;
-grant update (model, litellm_provider, input_cost_per_token, output_cost_per_token,
-  cache_read_input_token_cost, cache_creation_input_token_cost, output_cost_per_reasoning_token,
-  max_input_tokens, max_output_tokens) on public.account_model_prices to authenticated;
+-- account_model_prices: members read. Overrides change what the ledger records as an account's cost
+-- (a zero price zeroes its bill), so only the operator (service_role) writes them.
+grant select on public.account_model_prices to authenticated;
 create policy "account_model_prices: members read" on public.account_model_prices for select to authenticated
   using (account_id in (select private.member_accounts()));
-create policy "account_model_prices: instance managers add" on public.account_model_prices for insert to authenticated
-  with check (account_id in (select private.accounts_with_permission('manage_instances')));
-create policy "account_model_prices: instance managers change" on public.account_model_prices for update to authenticated
-  using (account_id in (select private.accounts_with_permission('manage_instances')))
-  with check (account_id in (select private.accounts_with_permission('manage_instances')));
-create policy "account_model_prices: instance managers remove" on public.account_model_prices for delete to authenticated
-  using (account_id in (select private.accounts_with_permission('manage_instances')));
 
 -- account_settings: members read; manage_instances changes (the row is created with the account).
 grant select on public.account_settings to authenticated;

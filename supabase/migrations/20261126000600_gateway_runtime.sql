@@ -40,6 +40,12 @@ create trigger notify_gateway_cache
   after insert or delete or truncate or update of account_id, key_hash, revoked_at on public.api_keys
   for each statement execute function private.notify_gateway_cache();
 
+-- A suspended or deleted user (and the keys they created) is refused at once; sign-ins, which update
+-- last_login_at, do not flush the caches.
+create trigger notify_gateway_cache
+  after delete or truncate or update of status on public.users
+  for each statement execute function private.notify_gateway_cache();
+
 -- A log row Postgres rejects (it should never happen: the proxy builds rows from validated data)
 -- is kept here with the reason instead of being dropped, for an operator to inspect and replay.
 create table private.ledger_dead_letters (

@@ -110,11 +110,15 @@ describe("the last owner", () => {
     const touchOwner = await attempt(sql, as(admin), (tx) =>
       tx`delete from public.user_roles where user_id = ${w.users.owner} and account_id = ${w.a.id}`);
     expect(touchOwner.ok && touchOwner.count).toBe(0);
+    const changed = await asUser(sql, as(admin), (tx) =>
+      tx`select * from public.assign_role(${w.a.id}, 'member', ${w.users.viewer})`);
+    expect(changed[0]).toMatchObject({ user_id: w.users.viewer, account_id: w.a.id, created_by: admin });
     const newcomer = await createUser(sql, "newcomer");
-    const [email] = await sql`select email from public.users where id = ${newcomer}`;
-    const added = await asUser(sql, as(admin), (tx) => tx`select * from public.assign_role(${w.a.id}, 'viewer', null, ${email.email})`);
-    expect(added[0]).toMatchObject({ user_id: newcomer, account_id: w.a.id, created_by: admin });
-    const member = await attempt(sql, as(w.users.member), (tx) => tx`select public.assign_role(${w.a.id}, 'viewer', ${newcomer})`);
+    const outsider = await attempt(sql, as(admin), (tx) =>
+      tx`select public.assign_role(${w.a.id}, 'viewer', ${newcomer})`);
+    expect(outsider.ok ? "ok" : outsider.message).toMatch(/not a member/);
+    const member = await attempt(sql, as(w.users.member), (tx) =>
+      tx`select public.assign_role(${w.a.id}, 'viewer', ${w.users.viewer})`);
     expect(member.ok ? "ok" : member.message).toMatch(/manage_users/);
   });
 });
@@ -216,14 +220,23 @@ describe("feedback columns", () => {
 });
 
 describe("history visibility", () => {
-  it("a user without view_history still reads their own llm_requests, and only those", async () => {
+  it("a user whose role lacks view_history still reads their own llm_requests, and only those", async () => {
     const [own] = await sql`
       insert into public.llm_requests (account_id, user_id, completion_status, model, price_source)
-      values (${w.a.id}, ${w.users.admin}, 'error', 'unknown/model', 'unknown') returning id, account_slug, computed_cost`;
+      values (${w.a.id}, ${w.users.viewer}, 'error', 'unknown/model', 'unknown')
+      returning id, account_slug, computed_cost`;
     expect(own.account_slug).toBe(w.a.slug);
     expect(own.computed_cost).toBeNull();
-    const rows = await asUser(sql, as(w.users.admin), (tx) => tx`select id from public.llm_requests where account_id = ${w.a.id}`);
-    expect(rows.map((r) => r.id)).toEqual([own.id]);
+    // Every seeded role has view_history (cumulatively); permissions are data, so take it away.
+    const o = await attempt(
+      sql,
+      as(w.users.viewer),
+      (tx) => tx`select id from public.llm_requests where account_id = ${w.a.id}`,
+      async (tx) => {
+        await tx`update public.roles set permissions = '{}' where name = 'viewer'`;
+      },
+    );
+    expect(o.ok && o.rows.map((r) => (r as { id: string }).id)).toEqual([own.id]);
   });
 
   it("an unknown price is never recorded as cost 0", async () => {

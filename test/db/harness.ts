@@ -141,6 +141,10 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
   rows.account_model_prices = await one(sql`
     insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
     values (${accountId}, ${`fixture-model-${t}`}, 0.000001, 0.000002) returning id`);
+  rows.account_invitations = await one(sql`
+    insert into public.account_invitations (account_id, email, role_id, token_hash, invited_by)
+    select ${accountId}, ${`invitee-${t}@example.test`}, r.id, ${fakeKeyHash()}, ${rowUser}
+      from public.roles r where r.name = 'member' returning id`);
   rows.account_settings = accountId;
   rows.accounts = accountId;
   rows.sessions = await one(sql`

@@ -1,5 +1,6 @@
 // The RLS matrix, as data: for every public table, what each role may do to a row of account A.
 // Letters: s = select, i = insert, u = update, d = delete; "-" = denied.
+// Permissions are cumulative (owner ⊇ admin ⊇ member ⊇ viewer): an admin reads history like a member.
 import { createUser, fakeKeyHash, roleId, tag, type AccountFixture, type Tx, type World } from "./harness.ts";
 
 export const ROLES = ["owner", "admin", "member", "viewer", "outsider", "anon", "service_role"] as const;
@@ -26,8 +27,8 @@ export interface TableSpec {
   rights: [string, string, string, string, string];
 }
 
-const SERVER_LOG: TableSpec["rights"] = ["s---", "----", "s---", "s---", "----"];
-const FEEDBACK: TableSpec["rights"] = ["s---", "----", "s-u-", "s---", "----"];
+const SERVER_LOG: TableSpec["rights"] = ["s---", "s---", "s---", "s---", "----"];
+const FEEDBACK: TableSpec["rights"] = ["s---", "s---", "s-u-", "s---", "----"];
 const MANAGED: TableSpec["rights"] = ["siud", "siud", "s---", "s---", "----"];
 const GLOBAL: TableSpec["rights"] = ["s---", "s---", "s---", "s---", "s---"];
 
@@ -56,12 +57,14 @@ export const TABLES: TableSpec[] = [
     target: (w) => w.roleIds.viewer,
     insert: async (tx) => {
       await tx`delete from public.user_roles where role_id in (select id from public.roles where name = 'viewer')`;
+      await tx`delete from public.account_invitations where role_id in (select id from public.roles where name = 'viewer')`;
       await tx`delete from public.roles where name = 'viewer'`;
       return { name: "viewer", permissions: { view_history: true } };
     },
     update: () => ({ description: "changed" }),
     beforeDelete: async (tx) => {
       await tx`delete from public.user_roles where role_id in (select id from public.roles where name = 'viewer')`;
+      await tx`delete from public.account_invitations where role_id in (select id from public.roles where name = 'viewer')`;
     },
     rights: GLOBAL,
   },
@@ -75,7 +78,18 @@ export const TABLES: TableSpec[] = [
       created_by: caller,
     }),
     update: (w) => ({ role_id: w.roleIds.viewer }),
-    rights: ["siud", "siud", "s---", "s---", "----"],
+    // Nobody adds members directly: they join by accepting an invitation.
+    rights: ["s-ud", "s-ud", "s---", "s---", "----"],
+  },
+  {
+    table: "account_invitations", pk: "id", tenant: true,
+    insert: async (tx, _w, acct, caller) => ({
+      account_id: acct.id, email: `new-${t()}@example.test`, role_id: await roleId(tx, "member"),
+      token_hash: fakeKeyHash(), invited_by: caller,
+    }),
+    update: () => ({ revoked_at: new Date() }),
+    // Read by user managers (and the invitee, see test/security); written only by the RPCs.
+    rights: ["s---", "s---", "----", "----", "----"],
   },
   {
     table: "api_keys", pk: "id", tenant: true,
@@ -157,7 +171,8 @@ export const TABLES: TableSpec[] = [
     table: "account_model_prices", pk: "id", tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, model: `new-${t()}`, input_cost_per_token: "0.000003" }),
     update: () => ({ input_cost_per_token: "0.000004" }),
-    rights: MANAGED,
+    // Overrides decide what an account is billed: written by the operator (service_role) only.
+    rights: ["s---", "s---", "s---", "s---", "----"],
   },
   {
     table: "account_settings", pk: "account_id", tenant: true,

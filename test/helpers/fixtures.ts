@@ -46,9 +46,12 @@ export async function createAccount(sql: postgres.Sql, owner?: TestUser): Promis
   return { id: account.id, slug: account.slug, owner: user };
 }
 
+/** Adds a user the way apps do: the owner invites their email, the user accepts the invitation. */
 export async function addMember(sql: postgres.Sql, account: TestAccount, role: Role, user?: TestUser): Promise<TestUser> {
   const member = user ?? (await createUser(sql, role));
-  await asUser(sql, account.owner.id, (tx) => tx`select public.assign_role(${account.id}, ${role}, ${member.id})`);
+  const [invitation] = await asUser(sql, account.owner.id, (tx) =>
+    tx`select token from public.invite_member(${account.id}, ${member.email}, ${role})`);
+  await asUser(sql, member.id, (tx) => tx`select public.accept_invitation(${invitation.token})`);
   return member;
 }
 

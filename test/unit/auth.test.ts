@@ -37,11 +37,26 @@ describe("HS256 user JWTs", () => {
     expect(await verify(await hs256(user, SECRET, now() - 60))).toMatchObject({ ok: false, reason: "expired" });
     expect(await verify(await hs256(user, "another-secret-another-secret-another-secret"))).toMatchObject({ ok: false, reason: "invalid_signature" });
     expect(await verify(await hs256({ role: "anon", iss: "supabase" }))).toMatchObject({ ok: false, reason: "anon_role" });
-    expect(await verify(await hs256({ role: "service_role" }))).toMatchObject({ ok: false, reason: "no_subject" });
+    expect(await verify(await hs256({ role: "service_role", aud: "authenticated" })))
+      .toMatchObject({ ok: false, reason: "no_subject" });
     expect(await verify(await hs256(user, SECRET, null))).toMatchObject({ ok: false, reason: "invalid_claims" });
     expect(await verify("not.a.jwt")).toMatchObject({ ok: false, reason: "malformed" });
     const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify(user)).toString("base64url")}.`;
     expect(await verify(none)).toMatchObject({ ok: false, reason: "unsupported_alg" });
+  });
+
+  it("rejects another audience, a non-UUID subject, and (when configured) another issuer", async () => {
+    const refused = { ok: false, reason: "invalid_claims" };
+    expect(await verify(await hs256({ ...user, aud: "anon" }))).toMatchObject(refused);
+    const { aud: _aud, ...noAudience } = user;
+    expect(await verify(await hs256(noAudience))).toMatchObject(refused);
+    expect(await verify(await hs256({ ...user, aud: ["authenticated", "other"] }))).toMatchObject({ ok: true });
+    expect(await verify(await hs256({ ...user, sub: "not-a-uuid" }))).toMatchObject(refused);
+    const issuer = "https://ref.supabase.co/auth/v1";
+    const strict = jwtVerifierFromEnv({ SUPABASE_JWT_SECRET: SECRET, SUPABASE_JWT_ISSUER: issuer });
+    expect(await strict(await hs256({ ...user, iss: issuer }))).toMatchObject({ ok: true });
+    expect(await strict(await hs256({ ...user, iss: "https://evil.example/auth/v1" }))).toMatchObject(refused);
+    expect(await strict(await hs256(user))).toMatchObject(refused);
   });
 
   it("without a secret configured, HS256 tokens are refused", async () => {
@@ -78,13 +93,15 @@ describe("asymmetric user JWTs via JWKS", () => {
   it("verifies ES256 and RS256 tokens against the project's JWKS (default URL from SUPABASE_URL)", async () => {
     const verify = jwtVerifierFromEnv({ SUPABASE_URL: url, SUPABASE_JWT_SECRET: SECRET });
     for (const alg of ["ES256", "RS256"] as const) {
-      const r = await verify(await sign(alg, { sub: `user-${alg}`, role: "authenticated" }));
-      expect(r).toMatchObject({ ok: true, claims: { sub: `user-${alg}` } });
+      const sub = crypto.randomUUID();
+      const r = await verify(await sign(alg, { sub, role: "authenticated", aud: "authenticated" }));
+      expect(r).toMatchObject({ ok: true, claims: { sub } });
     }
     // HS256 still works alongside; keys are cached, not fetched per token.
-    expect((await verify(await hs256({ sub: "u", role: "authenticated" }))).ok).toBe(true);
+    const hsUser = { sub: crypto.randomUUID(), role: "authenticated", aud: "authenticated" };
+    expect((await verify(await hs256(hsUser))).ok).toBe(true);
     const before = fetches;
-    await verify(await sign("ES256", { sub: "again", role: "authenticated" }));
+    await verify(await sign("ES256", { sub: crypto.randomUUID(), role: "authenticated", aud: "authenticated" }));
     expect(fetches).toBe(before);
   });
 
