@@ -61,6 +61,13 @@ export function storedKey(key: string): string {
   return sha256Hex(key);
 }
 
+/**
+ * Expired counter windows are purged past this age, not past the caller's own window: servers
+ * configured with different windows share the counter table, and one must not purge another's
+ * live window (which would reset its counts).
+ */
+const MAX_WINDOW_SECONDS = 86_400;
+
 export interface Limits {
   windowSeconds: number;
   perSession: number;
@@ -70,7 +77,7 @@ export interface Limits {
 
 export function limitsFromEnv(): Limits {
   return {
-    windowSeconds: num("CHAT_RATE_LIMIT_WINDOW_SECONDS", 60),
+    windowSeconds: Math.min(num("CHAT_RATE_LIMIT_WINDOW_SECONDS", 60), MAX_WINDOW_SECONDS),
     perSession: num("CHAT_RATE_LIMIT_PER_SESSION", 20),
     perIp: num("CHAT_RATE_LIMIT_PER_IP", 60),
     perUser: num("CHAT_RATE_LIMIT_PER_USER", 60),
@@ -161,7 +168,7 @@ export async function openSession(
     ), purged as (
       delete from private.chat_rate_limits
        where ctid = any(array(select ctid from private.chat_rate_limits
-                               where window_start < ${windowStart}::timestamptz - make_interval(secs => ${limits.windowSeconds})
+                               where window_start < ${windowStart}::timestamptz - make_interval(secs => ${MAX_WINDOW_SECONDS})
                                limit 20))
     )
     select o.id, o.created, (select hits from ip) as ip_hits, (select hits from usr) as user_hits,
