@@ -2,6 +2,13 @@
 import { badRequest, payloadTooLarge } from "./errors.ts";
 import { env } from "./env.ts";
 import type { Json } from "./ledger.ts";
+import {
+  jsonDepthExceeds,
+  MAX_ACCOUNT_HEADER_CHARS,
+  MAX_CONVERSATION_ID_CHARS,
+  MAX_JSON_DEPTH,
+  MAX_METADATA_BYTES,
+} from "./limits.ts";
 
 const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
@@ -65,17 +72,34 @@ function cleanIp(value: string | null | undefined): string | null {
   return ip.includes(":") && IPV6.test(ip) ? ip : null;
 }
 
+/** The client IP: the first x-forwarded-for hop (as set by Supabase's gateway), else the peer. */
+export function clientIp(req: Request, remoteIp: string | null): string | null {
+  return cleanIp(req.headers.get("x-forwarded-for")?.split(",")[0]) ?? cleanIp(remoteIp);
+}
+
+/** 400 when a header the gateway stores or looks up is longer than its limit (see limits.ts). */
+function checkLength(req: Request, header: string, max: number): void {
+  const value = req.headers.get(header);
+  if (value !== null && value.length > max) {
+    throw badRequest(`The ${header} header is longer than ${max} characters`, header, "header_too_long");
+  }
+}
+
 /**
- * Attribution from headers: the client IP (first x-forwarded-for hop, as set by Supabase's
- * gateway), a conversation id (`x-session-id`, or `x-conversation-id`), and custom properties
- * for analytics (`x-metadata`: a JSON object).
+ * Attribution from headers: the client IP (see `clientIp`), a conversation id (`x-session-id`,
+ * or `x-conversation-id`), and custom properties for analytics (`x-metadata`: a JSON object).
+ * Over-long values are refused (400), never cut silently; so are over-long account headers.
  */
 export function callMetadata(req: Request, remoteIp: string | null): CallMetadata {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0];
-  const conversationId = (req.headers.get("x-session-id") ?? req.headers.get("x-conversation-id"))?.slice(0, 256) ?? null;
+  for (const header of ["x-session-id", "x-conversation-id"]) checkLength(req, header, MAX_CONVERSATION_ID_CHARS);
+  for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
+  const conversationId = req.headers.get("x-session-id") ?? req.headers.get("x-conversation-id");
   let properties: Record<string, Json> = {};
   const raw = req.headers.get("x-metadata");
   if (raw) {
+    if (new TextEncoder().encode(raw).byteLength > MAX_METADATA_BYTES) {
+      throw badRequest(`The x-metadata header is larger than ${MAX_METADATA_BYTES} bytes`, "x-metadata", "invalid_metadata");
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -85,7 +109,17 @@ export function callMetadata(req: Request, remoteIp: string | null): CallMetadat
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw badRequest("The x-metadata header must be a JSON object", "x-metadata", "invalid_metadata");
     }
+    if (jsonDepthExceeds(parsed)) {
+      throw badRequest(`The x-metadata header nests deeper than ${MAX_JSON_DEPTH} levels`, "x-metadata", "invalid_metadata");
+    }
     properties = parsed as Record<string, Json>;
   }
-  return { ip: cleanIp(forwarded) ?? cleanIp(remoteIp), conversationId, properties };
+  return { ip: clientIp(req, remoteIp), conversationId, properties };
+}
+
+/** 400 for a body nested deeper than MAX_JSON_DEPTH, before it is forwarded or walked. */
+export function checkJsonDepth(json: unknown): void {
+  if (jsonDepthExceeds(json)) {
+    throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "json_too_deep");
+  }
 }

@@ -71,7 +71,7 @@ describe("Ledger", () => {
     expect(await stored([bad.llmRequest.id])).toBe(0);
     const [dead] = await sql`select error, payload from private.ledger_dead_letters where request_id = ${bad.llmRequest.id}`;
     expect(dead.error).toMatch(/^23503/);
-    expect(dead.payload.llmRequest.id).toBe(bad.llmRequest.id);
+    expect(JSON.parse(dead.payload).llmRequest.id).toBe(bad.llmRequest.id);
     expect(errors.join("\n")).toContain(bad.llmRequest.id);
   });
 });
