@@ -15,7 +15,12 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/db/**/*.test.ts", "test/functions/**/*.test.ts", "test/types/**/*.test.ts"],
+          include: [
+            "test/db/**/*.test.ts",
+            "test/functions/**/*.test.ts",
+            "test/security/**/*.test.ts",
+            "test/types/**/*.test.ts",
+          ],
           globalSetup: ["test/setup/database.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

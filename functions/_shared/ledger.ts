@@ -17,6 +17,7 @@
  * become U+FFFD in every string of the rows, keys included.
  */
 import type { Sql } from "./db.ts";
+import { capDepth } from "./limits.ts";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -167,7 +168,6 @@ select (select count(*) from requests) as requests, (select count(*) from intera
 interface Pending {
   entry: LedgerEntry;
   resolve: () => void;
-  settled: boolean;
 }
 
 export interface LedgerOptions {
@@ -248,6 +248,18 @@ export function storableText(s: string): string {
   return s.replace(UNSTORABLE_CHAR, "\ufffd");
 }
 
+/**
+ * The entry as JSON text for a text column: NULs and lone surrogates stay escaped, so nothing is
+ * lost. Nesting too deep for JSON.stringify's recursion is cut at MAX_JSON_DEPTH (marked).
+ */
+function deadLetterPayload(entry: LedgerEntry): string {
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    return JSON.stringify(capDepth(entry));
+  }
+}
+
 const DEFAULT_MAX_BACKLOG = 10_000;
 
 export class Ledger {
@@ -281,7 +293,7 @@ export class Ledger {
   record(entry: LedgerEntry): Promise<void> {
     return new Promise((resolve) => {
       if (this.#queue.length === 0) this.#progressAt = Date.now();
-      this.#queue.push({ entry, resolve, settled: false });
+      this.#queue.push({ entry, resolve });
       if (!this.#flushing) {
         this.#flushing = true;
         // Let the other requests finishing in this tick join the batch.
@@ -326,8 +338,6 @@ export class Ledger {
         }
         attempt++;
         await new Promise((r) => setTimeout(r, delay));
-      } finally {
-        this.#queue = this.#queue.filter((p) => !p.settled);
       }
     }
     this.#flushing = false;
@@ -352,7 +362,8 @@ export class Ledger {
   }
 
   #settle(pending: Pending): void {
-    pending.settled = true;
+    // Settled rows are at the front of the queue: this finds them at once.
+    this.#queue.splice(this.#queue.indexOf(pending), 1);
     this.#progressAt = Date.now();
     pending.resolve();
   }
@@ -364,7 +375,7 @@ export class Ledger {
     try {
       await this.#sql()`
         insert into private.ledger_dead_letters (request_id, payload, error)
-        values (${id}, ${JSON.stringify(pending.entry)}, ${describe(err)})
+        values (${id}, ${deadLetterPayload(pending.entry)}, ${describe(err)})
         on conflict (request_id) do nothing`;
       this.#deadLettered++;
     } catch (deadErr) {
