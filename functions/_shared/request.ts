@@ -22,7 +22,7 @@ export function requestLimitBytes(accountLimit: number | null): number {
 export async function readJsonBody(req: Request, limit: number): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw payloadTooLarge(limit);
-  if (!req.body) throw badRequest("The request has no body; send a JSON object");
+  if (!req.body) throw emptyBody();
   // A declared length is enforced by HTTP itself: read the body natively, the fast path.
   if (Number.isFinite(declared)) return parseJson(await req.text());
   const reader = req.body.getReader();
@@ -47,7 +47,10 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
   return parseJson(new TextDecoder().decode(bytes));
 }
 
+const emptyBody = () => badRequest("The request has no body; send a JSON object", null, "empty_body");
+
 function parseJson(text: string): unknown {
+  if (text.trim() === "") throw emptyBody();
   try {
     return JSON.parse(text);
   } catch {

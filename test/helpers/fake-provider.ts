@@ -56,6 +56,9 @@ export function deepJson(levels: number): unknown {
   return v;
 }
 
+/** The JSON text of `deepJson(levels)`, written directly: JSON.stringify may overflow the stack on it. */
+export const deepJsonText = (levels: number): string => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
+
 export interface FakeProviderOptions {
   /** Content chunks in a streamed answer (also the number of words in a non-stream one). */
   chunks: number;
@@ -223,7 +226,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
       scenario === "tools"
         ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_fake_1", type: "function", function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") } }] }
         : { role: "assistant", content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : answerText(opts.chunks), refusal: null, annotations: [] };
-    const hostile = scenario === "nul_reply" ? { x_note: "nul\u0000here" } : scenario === "deep_reply" ? { x_deep: deepJson(DEEP_REPLY_LEVELS) } : {};
+    const hostile = scenario === "nul_reply" ? { x_note: "nul\u0000here" } : scenario === "deep_reply" ? { x_deep: "$deep" } : {};
     const out = JSON.stringify({
       id,
       object: "chat.completion",
@@ -234,7 +237,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
       service_tier: "default",
       system_fingerprint: "fp_fake",
       ...hostile,
-    });
+    }).replace('"x_deep":"$deep"', `"x_deep":${deepJsonText(DEEP_REPLY_LEVELS)}`);
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
     res.end(out);
     return;
