@@ -279,7 +279,9 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
     const settings = ctx.caller.settings;
     // Depth is capped first: a provider's reply can nest without limit, and the walks are recursive.
     const requestBody = settings.log_request_bodies ? redactValue(stripBinary(capDepth(req.body))) : null;
-    const responseBody = settings.log_response_bodies && end.responseBody !== null ? redactValue(capDepth(end.responseBody)) : null;
+    const responseBody = settings.log_response_bodies && end.responseBody !== null
+      ? redactValue(capDepth(end.responseBody))
+      : null;
     const agent = ctx.agent;
     const llmRequest: LlmRequestRow = {
       id: ctx.requestId,

@@ -391,6 +391,10 @@ export class Ledger {
     const requests = entries.map((e) => e.llmRequest);
     const interactions = entries.flatMap((e) => (e.interaction ? [e.interaction] : []));
     const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
-    await this.#sql().unsafe(INSERT_BATCH, [storableJson(requests), storableJson(interactions), `{${keyIds.join(",")}}`]);
+    await this.#sql().unsafe(INSERT_BATCH, [
+      storableJson(requests),
+      storableJson(interactions),
+      `{${keyIds.join(",")}}`,
+    ]);
   }
 }

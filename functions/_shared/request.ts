@@ -101,7 +101,8 @@ export function callMetadata(req: Request, remoteIp: string | null): CallMetadat
   const raw = req.headers.get("x-metadata");
   if (raw) {
     if (new TextEncoder().encode(raw).byteLength > MAX_METADATA_BYTES) {
-      throw badRequest(`The x-metadata header is larger than ${MAX_METADATA_BYTES} bytes`, "x-metadata", "invalid_metadata");
+      const message = `The x-metadata header is larger than ${MAX_METADATA_BYTES} bytes`;
+      throw badRequest(message, "x-metadata", "invalid_metadata");
     }
     let parsed: unknown;
     try {
@@ -113,7 +114,8 @@ export function callMetadata(req: Request, remoteIp: string | null): CallMetadat
       throw badRequest("The x-metadata header must be a JSON object", "x-metadata", "invalid_metadata");
     }
     if (jsonDepthExceeds(parsed)) {
-      throw badRequest(`The x-metadata header nests deeper than ${MAX_JSON_DEPTH} levels`, "x-metadata", "invalid_metadata");
+      const message = `The x-metadata header nests deeper than ${MAX_JSON_DEPTH} levels`;
+      throw badRequest(message, "x-metadata", "invalid_metadata");
     }
     properties = parsed as Record<string, Json>;
   }

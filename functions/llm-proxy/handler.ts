@@ -7,7 +7,13 @@ import { authenticate } from "../_shared/access.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
 import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
-import { admitCall, failedCall, forwardChatCompletion, type CallContext, type LoggedRequest } from "../_shared/gateway.ts";
+import {
+  admitCall,
+  type CallContext,
+  failedCall,
+  forwardChatCompletion,
+  type LoggedRequest,
+} from "../_shared/gateway.ts";
 import type { Json } from "../_shared/ledger.ts";
 import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/limits.ts";
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
@@ -81,7 +87,8 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
 /** What the ledger keeps of a refused request: whatever it could read of it, within the limits. */
 function refusedRequest(json: unknown): LoggedRequest {
   if (json === undefined || jsonDepthExceeds(json)) {
-    return { model: "unknown", messages: [], stream: false, user: null, body: json === undefined ? null : { omitted: "nested too deep" } };
+    const body = json === undefined ? null : { omitted: "nested too deep" };
+    return { model: "unknown", messages: [], stream: false, user: null, body };
   }
   const body = json as { model?: unknown; messages?: unknown; stream?: unknown } | null;
   return {

@@ -124,7 +124,8 @@ const DEFAULTS: FakeProviderOptions = {
 const WORDS = ["Hello", " from", " the", " fake", " provider", " — ", "ünïcødé", " ✓", " 🚀", " done."];
 export const answerText = (chunks: number): string => Array.from({ length: chunks }, (_, i) => WORDS[i % WORDS.length]).join("");
 /** The answer of `nul_reply`: each piece followed by a NUL. */
-export const nulAnswerText = (chunks: number): string => Array.from({ length: chunks }, (_, i) => `${WORDS[i % WORDS.length]}\u0000`).join("");
+export const nulAnswerText = (chunks: number): string =>
+  Array.from({ length: chunks }, (_, i) => `${WORDS[i % WORDS.length]}\u0000`).join("");
 const word = (i: number, scenario: Scenario) => WORDS[i % WORDS.length] + (scenario === "nul_reply" ? "\u0000" : "");
 export const TOOL_ARGUMENT_PIECES = ['{"loc', 'ation": "Par', 'is", "unit":', ' "celsius"}'];
 
@@ -225,8 +226,15 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
     const message: Record<string, unknown> =
       scenario === "tools"
         ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_fake_1", type: "function", function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") } }] }
-        : { role: "assistant", content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : answerText(opts.chunks), refusal: null, annotations: [] };
-    const hostile = scenario === "nul_reply" ? { x_note: "nul\u0000here" } : scenario === "deep_reply" ? { x_deep: "$deep" } : {};
+        : {
+          role: "assistant",
+          content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : answerText(opts.chunks),
+          refusal: null,
+          annotations: [],
+        };
+    const hostile = scenario === "nul_reply"
+      ? { x_note: "nul\u0000here" }
+      : scenario === "deep_reply" ? { x_deep: "$deep" } : {};
     const out = JSON.stringify({
       id,
       object: "chat.completion",
@@ -255,7 +263,10 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
           delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: toolName, arguments: "" } }], refusal: null }),
           ...TOOL_ARGUMENT_PIECES.map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
         ]
-      : [delta({ role: "assistant", content: "", refusal: null }), ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) }))];
+      : [
+          delta({ role: "assistant", content: "", refusal: null }),
+          ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) })),
+        ];
   await streamPieces(res, pieces, scenario, opts, () => delta({ content: "" }), () =>
     `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,
   );

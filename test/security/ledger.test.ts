@@ -31,7 +31,8 @@ const entry = (a = account): LedgerEntry => ledgerEntry(a.id, a.slug);
 const stored = async (ids: string[]) =>
   (await sql`select count(*)::int as n from public.llm_requests where id = any(${ids})`)[0].n as number;
 
-const deadLetters = (id: string) => sql`select error, payload from private.ledger_dead_letters where request_id = ${id}`;
+const deadLetters = (id: string) =>
+  sql`select error, payload from private.ledger_dead_letters where request_id = ${id}`;
 
 /** Fails instead of hanging when the ledger never settles (the old ledger retried bad rows forever). */
 function settled<T>(p: Promise<T>, ms = 15_000): Promise<T> {
@@ -42,10 +43,11 @@ function settled<T>(p: Promise<T>, ms = 15_000): Promise<T> {
 }
 
 /** 3,000 random CJK characters (9 KB of UTF-8 that does not compress): too big for a btree index entry. */
-const giantModel = () => Array.from({ length: 3000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join("");
+const giantModel = () =>
+  Array.from({ length: 3000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join("");
 
 describe("ledger: one bad row never stops logging", () => {
-  it("splits a batch around a row Postgres refuses (54000): the others land, the bad one is dead-lettered", async () => {
+  it("splits a batch around a row Postgres refuses (54000): others land, it is dead-lettered", async () => {
     const errors: string[] = [];
     const ledger = new Ledger(() => sql, { retryDelaysMs: [20], onError: (m) => errors.push(m) });
     const good = Array.from({ length: 7 }, () => entry());
@@ -76,7 +78,11 @@ describe("ledger: one bad row never stops logging", () => {
       end_user: "end\u0000user",
       conversation_id: "conv\u0000",
       properties: { "k\u0000": "v\u0000", lone: "\ud800x" },
-      request_body: { messages: [{ role: "user", content: "hi\u0000 there" }], x_extra: { "\u0000": ["\u0000"] }, literal: "\\u0000" },
+      request_body: {
+        messages: [{ role: "user", content: "hi\u0000 there" }],
+        x_extra: { "\u0000": ["\u0000"] },
+        literal: "\\u0000",
+      },
       response_body: { choices: [{ message: { content: "answer\u0000" } }], pair: "🚀" },
       error_message: "oops\u0000",
       completion_status: "error",
@@ -93,11 +99,16 @@ describe("ledger: one bad row never stops logging", () => {
       conversation_id: "conv\ufffd",
       properties: { "k\ufffd": "v\ufffd", lone: "\ufffdx" },
       // A backslash followed by the text u0000 is not a NUL and stays as written.
-      request_body: { messages: [{ role: "user", content: "hi\ufffd there" }], x_extra: { "\ufffd": ["\ufffd"] }, literal: "\\u0000" },
+      request_body: {
+        messages: [{ role: "user", content: "hi\ufffd there" }],
+        x_extra: { "\ufffd": ["\ufffd"] },
+        literal: "\\u0000",
+      },
       response_body: { choices: [{ message: { content: "answer\ufffd" } }], pair: "🚀" },
       error_message: "oops\ufffd",
     });
-    const [{ n }] = await sql`select count(*)::int as n from public.ai_interactions where llm_request_id = ${e.llmRequest.id}`;
+    const [{ n }] =
+      await sql`select count(*)::int as n from public.ai_interactions where llm_request_id = ${e.llmRequest.id}`;
     expect(n).toBe(1);
     expect(await deadLetters(e.llmRequest.id)).toHaveLength(0);
   });
@@ -125,7 +136,7 @@ describe("ledger: one bad row never stops logging", () => {
 });
 
 describe("ledger: only a lost connection is 'database down'", () => {
-  it("keeps rows queued while the connection is refused, dead-letters nothing, and writes them once it is back", async () => {
+  it("keeps rows queued while the connection is refused, writes them once it is back", async () => {
     const errors: string[] = [];
     let current = down;
     const ledger = new Ledger(() => current, { retryDelaysMs: [50], onError: (m) => errors.push(m) });
