@@ -40,10 +40,15 @@ export async function handler(req: Request, info?: { remoteAddr?: { hostname?: s
     }
     throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
   } catch (err) {
-    if (err instanceof ApiError) return err.toResponse(headers);
-    console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
-    return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error").toResponse(headers);
+    return asApiError(requestId, err).toResponse(headers);
   }
+}
+
+/** An ApiError as is; anything else is a bug: printed, and answered as a 500 that says nothing more. */
+function asApiError(requestId: string, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
+  return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
 }
 
 /**
@@ -79,21 +84,23 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     const { response } = await forwardChatCompletion(ctx, body);
     return response;
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    return failedCall(ctx, refusedRequest(json), null, err).response;
+    return failedCall(ctx, refusedRequest(json), null, asApiError(requestId, err)).response;
   }
 }
 
-/** What the ledger keeps of a refused request: whatever it could read of it, within the limits. */
+/**
+ * What the ledger keeps of a refused request: its body (within the limits) and model. Its messages
+ * are not trusted to derive a prompt hash or file metadata from: they failed validation.
+ */
 function refusedRequest(json: unknown): LoggedRequest {
   if (json === undefined || jsonDepthExceeds(json)) {
     const body = json === undefined ? null : { omitted: "nested too deep" };
     return { model: "unknown", messages: [], stream: false, user: null, body };
   }
-  const body = json as { model?: unknown; messages?: unknown; stream?: unknown } | null;
+  const body = json as { model?: unknown; stream?: unknown } | null;
   return {
     model: typeof body?.model === "string" && body.model !== "" ? clip(body.model, MAX_MODEL_CHARS) : "unknown",
-    messages: Array.isArray(body?.messages) ? body.messages : [],
+    messages: [],
     stream: body?.stream === true,
     user: null,
     body: json as Json,

@@ -188,6 +188,12 @@ describe("security: every authenticated call gets exactly one row, refused ones 
     { name: string; body: string | null; headers?: Record<string, string>; status: number; code: string }
   > = [
     { name: "invalid JSON", body: "{not json", status: 400, code: "invalid_json" },
+    {
+      name: "a message with tool_calls: [null]",
+      body: JSON.stringify({ model: MODEL, messages: [{ role: "assistant", content: "x", tool_calls: [null] }] }),
+      status: 400,
+      code: "invalid_request",
+    },
     { name: "an empty body", body: null, status: 400, code: "empty_body" },
     { name: "a blank body", body: " \n", status: 400, code: "empty_body" },
     {
