@@ -8,6 +8,8 @@ import { bearerToken, credentialKind, hashApiKey, type JwtVerification, jwtVerif
 import { TtlCache } from "./cache.ts";
 import { env, envSnapshot } from "./env.ts";
 import { ApiError, badRequest, forbidden, unauthorized } from "./errors.ts";
+import { MAX_ACCOUNT_HEADER_CHARS } from "./limits.ts";
+import { checkLength } from "./request.ts";
 
 export interface AccountSettings {
   log_request_bodies: boolean;
@@ -178,6 +180,8 @@ export function verifyUserJwt(token: string): Promise<JwtVerification> {
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
+  // Before any lookup: an account header no account can match is a malformed request, not a 403.
+  for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
   const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
   let caller: Caller | ApiError;
   if (credentialKind(token) === "api_key") {

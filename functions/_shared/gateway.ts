@@ -7,10 +7,11 @@
 import type { Caller } from "./access.ts";
 import { corsHeaders } from "./cors.ts";
 import { db } from "./db.ts";
-import { envSnapshot } from "./env.ts";
+import { env, envSnapshot } from "./env.ts";
 import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
 import { promptHash } from "./hash.ts";
-import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow } from "./ledger.ts";
+import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow } from "./ledger.ts";
+import { capDepth } from "./limits.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
@@ -82,7 +83,31 @@ export interface CallResult {
   outcome: Promise<CallOutcome>;
 }
 
-const ledger = new Ledger(db);
+const maxBacklog = Number(env("LEDGER_MAX_BACKLOG") ?? NaN);
+const ledger = new Ledger(db, Number.isInteger(maxBacklog) && maxBacklog > 0 ? { maxBacklog } : {});
+
+/** The ledger of this worker: queued rows, whether it is full or stalled, rows dead-lettered. */
+export function ledgerStatus(): LedgerStatus {
+  return ledger.status();
+}
+
+/**
+ * Refuses a new call (503, before anything is forwarded) while the ledger's backlog is full, so a
+ * database that cannot keep up never turns into unbounded memory or answered-but-unlogged calls.
+ * The refusal itself is not logged: there is no room to queue it.
+ */
+export function admitCall(): void {
+  if (!ledger.full) return;
+  console.error(`[ledger] backlog full (${ledger.backlog} rows queued): refusing a new call`);
+  throw new ApiError(
+    503,
+    "The gateway cannot record calls right now (its log backlog is full); retry shortly",
+    "server_error",
+    "ledger_backlog_full",
+    null,
+    { "retry-after": "5" },
+  );
+}
 
 const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
 
@@ -252,8 +277,11 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
   const cost = computeCost(end.usage, price).total;
   const logged = (async () => {
     const settings = ctx.caller.settings;
-    const requestBody = settings.log_request_bodies ? (redactValue(stripBinary(req.body))) : null;
-    const responseBody = settings.log_response_bodies && end.responseBody !== null ? redactValue(end.responseBody) : null;
+    // Depth is capped first: a provider's reply can nest without limit, and the walks are recursive.
+    const requestBody = settings.log_request_bodies ? redactValue(stripBinary(capDepth(req.body))) : null;
+    const responseBody = settings.log_response_bodies && end.responseBody !== null
+      ? redactValue(capDepth(end.responseBody))
+      : null;
     const agent = ctx.agent;
     const llmRequest: LlmRequestRow = {
       id: ctx.requestId,

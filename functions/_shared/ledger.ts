@@ -2,14 +2,22 @@
  * The interaction ledger's write path. Rows are queued by the request that produced them and
  * written off the hot path in batches: one statement (one round trip) inserts every queued
  * llm_requests and ai_interactions row (plus, for agent calls, the agent metrics derived from them)
- * and stamps the API keys used. When Postgres is unreachable the batch stays queued and is retried
- * with backoff until it lands; `record()` settles only then, so `EdgeRuntime.waitUntil(record(...))`
- * keeps the worker alive for it. Inserts are idempotent
+ * and stamps the API keys used. `record()` settles once the rows are stored, so
+ * `EdgeRuntime.waitUntil(record(...))` keeps the worker alive for them. Inserts are idempotent
  * (`on conflict (id) do nothing`), so a retry after a lost acknowledgement never duplicates a row.
- * A row Postgres rejects as invalid is moved to `private.ledger_dead_letters` instead of blocking
- * the queue: nothing is dropped silently.
+ *
+ * Failures, by what they mean:
+ * - the connection is lost or refused (see `isConnectionError`): the database is down; the batch
+ *   stays queued and is retried with backoff until it lands;
+ * - anything else: some row in the batch is unstorable. The batch is split in halves until the
+ *   offending rows stand alone; the good rows land and each bad row goes to
+ *   `private.ledger_dead_letters` as JSON text, which stores any payload. One tenant's hostile
+ *   input never stalls anyone else's logging, and no row is dropped silently.
+ * Before anything is sent, NUL characters and lone UTF-16 surrogates (which jsonb and text refuse)
+ * become U+FFFD in every string of the rows, keys included.
  */
 import type { Sql } from "./db.ts";
+import { capDepth } from "./limits.ts";
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -167,19 +175,92 @@ export interface LedgerOptions {
   maxBatch?: number;
   /** Backoff between retries while the database is unreachable (the last value repeats). */
   retryDelaysMs?: number[];
+  /** Queued rows at which `full` turns true (callers then refuse new calls); default 10,000. */
+  maxBacklog?: number;
+  /** Rows queued this long without any progress count as a stall (default 30 s). */
+  stallAfterMs?: number;
   onError?: (message: string) => void;
 }
 
-/** SQLSTATE classes that mean "this row is bad", not "the database is unavailable". */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === "string" && /^(22|23|42)/.test(code);
+export interface LedgerStatus {
+  /** Rows waiting to be written. */
+  backlog: number;
+  maxBacklog: number;
+  /** The backlog reached `maxBacklog`: new calls are refused until it drains. */
+  full: boolean;
+  /** Rows are queued and none has been stored for `stallAfterMs`. */
+  stalled: boolean;
+  /** Rows this instance moved to private.ledger_dead_letters. */
+  deadLettered: number;
+  /** Rows that could be stored neither as rows nor as dead letters (logged to stderr). */
+  lost: number;
 }
 
+/**
+ * SQLSTATEs and client error codes that mean the database is down or refusing connections, as
+ * opposed to refusing these rows: class 08 (connection exception), 57P01-57P03 (the server is
+ * shutting down or starting up), 53300 (too many connections), and the socket-level codes of
+ * postgres.js and Node/Deno.
+ */
+const CONNECTION_CODES = new Set([
+  "57P01", "57P02", "57P03", "53300",
+  "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT",
+  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "EHOSTDOWN",
+  "ENETUNREACH", "ENETDOWN", "ENOTFOUND", "EAI_AGAIN", "ENOTCONN",
+]);
+/** Deno's own network errors carry their kind in `name` rather than a code. */
+const CONNECTION_ERROR_NAMES = new Set([
+  "ConnectionRefused", "ConnectionReset", "ConnectionAborted", "NotConnected", "BrokenPipe", "TimedOut",
+]);
+
+/** Only a lost or refused connection is "database down"; every other error is about the rows. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  return code.startsWith("08") || CONNECTION_CODES.has(code) ||
+    (typeof e?.name === "string" && CONNECTION_ERROR_NAMES.has(e.name));
+}
+
+/** One line saying what failed, safe to store as text (no NUL, no lone surrogate). */
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string };
-  return `${e?.code ?? "error"}: ${e?.message ?? String(err)}`;
+  return storableText(`${e?.code ?? "error"}: ${e?.message ?? String(err)}`);
 }
+
+// In JSON text: an escaped backslash (kept as is), an escaped NUL, a surrogate pair (kept), or a
+// lone surrogate. Scanning left to right consumes `\\` pairs first, so `\\u0000` (a backslash
+// followed by the text u0000) is never mistaken for a NUL.
+const UNSTORABLE_ESCAPE = /\\(\\|u0000|ud[89ab][0-9a-f]{2}(?:\\ud[c-f][0-9a-f]{2})?|ud[c-f][0-9a-f]{2})/gi;
+
+/**
+ * JSON text of `value` that Postgres' jsonb accepts: JSON.stringify escapes NUL as \u0000 and a
+ * lone surrogate as \udXXX, both of which jsonb refuses (22P05, 22P02); they become \ufffd.
+ */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value).replace(UNSTORABLE_ESCAPE, (m, esc: string) =>
+    esc === "\\" || esc.length > 5 ? m : "\\ufffd");
+}
+
+const UNSTORABLE_CHAR = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `s` without NUL characters or lone surrogates (U+FFFD instead), for a text column. */
+export function storableText(s: string): string {
+  return s.replace(UNSTORABLE_CHAR, "\ufffd");
+}
+
+/**
+ * The entry as JSON text for a text column: NULs and lone surrogates stay escaped, so nothing is
+ * lost. Nesting too deep for JSON.stringify's recursion is cut at MAX_JSON_DEPTH (marked).
+ */
+function deadLetterPayload(entry: LedgerEntry): string {
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    return JSON.stringify(capDepth(entry));
+  }
+}
+
+const DEFAULT_MAX_BACKLOG = 10_000;
 
 export class Ledger {
   #queue: Pending[] = [];
@@ -187,18 +268,31 @@ export class Ledger {
   #sql: () => Sql;
   #maxBatch: number;
   #delays: number[];
+  #maxBacklog: number;
+  #stallAfterMs: number;
   #onError: (message: string) => void;
+  /** When the ledger last stored something, or when the queue last went from empty to non-empty. */
+  #progressAt = Date.now();
+  #deadLettered = 0;
+  #lost = 0;
 
   constructor(sql: () => Sql, options: LedgerOptions = {}) {
     this.#sql = sql;
     this.#maxBatch = options.maxBatch ?? 200;
     this.#delays = options.retryDelaysMs ?? [100, 250, 500, 1000, 2000, 5000];
+    this.#maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    this.#stallAfterMs = options.stallAfterMs ?? 30_000;
     this.#onError = options.onError ?? ((m) => console.error(`[ledger] ${m}`));
   }
 
-  /** Queues the rows; the promise settles once they are stored (it never rejects). */
+  /**
+   * Queues the rows; the promise settles once they are stored (it never rejects). Rows are always
+   * accepted, even past `maxBacklog`: the bound is enforced on admission of new calls (`full`), so
+   * a call already answered is never left unlogged.
+   */
   record(entry: LedgerEntry): Promise<void> {
     return new Promise((resolve) => {
+      if (this.#queue.length === 0) this.#progressAt = Date.now();
       this.#queue.push({ entry, resolve });
       if (!this.#flushing) {
         this.#flushing = true;
@@ -213,21 +307,31 @@ export class Ledger {
     return this.#queue.length;
   }
 
+  /** The backlog reached its limit: refuse new calls rather than queue without bound. */
+  get full(): boolean {
+    return this.#queue.length >= this.#maxBacklog;
+  }
+
+  status(): LedgerStatus {
+    const backlog = this.#queue.length;
+    return {
+      backlog,
+      maxBacklog: this.#maxBacklog,
+      full: this.full,
+      stalled: backlog > 0 && Date.now() - this.#progressAt > this.#stallAfterMs,
+      deadLettered: this.#deadLettered,
+      lost: this.#lost,
+    };
+  }
+
   async #drain(): Promise<void> {
     let attempt = 0;
     while (this.#queue.length > 0) {
       const batch = this.#queue.slice(0, this.#maxBatch);
       try {
-        await this.#write(batch.map((p) => p.entry));
-        this.#queue.splice(0, batch.length);
-        batch.forEach((p) => p.resolve());
+        await this.#store(batch);
         attempt = 0;
       } catch (err) {
-        if (isDataError(err)) {
-          this.#queue.splice(0, batch.length);
-          await this.#writeOneByOne(batch);
-          continue;
-        }
         const delay = this.#delays[Math.min(attempt, this.#delays.length - 1)];
         if (attempt === 0 || attempt % 10 === 0) {
           this.#onError(`database unavailable, ${this.#queue.length} rows queued, retrying (${describe(err)})`);
@@ -239,40 +343,48 @@ export class Ledger {
     this.#flushing = false;
   }
 
-  async #writeOneByOne(batch: Pending[]): Promise<void> {
-    for (const pending of batch) {
-      try {
-        await this.#write([pending.entry]);
-      } catch (err) {
-        if (!isDataError(err)) {
-          // The database went away meanwhile: requeue and let the drain loop retry.
-          this.#queue.unshift(pending);
-          continue;
-        }
-        if (!(await this.#deadLetter(pending.entry, err))) {
-          this.#queue.unshift(pending);
-          continue;
-        }
-      }
-      pending.resolve();
+  /**
+   * Stores `batch`, splitting it around rows Postgres refuses; throws only when the connection is
+   * lost, leaving the rows not yet settled queued.
+   */
+  async #store(batch: Pending[]): Promise<void> {
+    try {
+      await this.#write(batch.map((p) => p.entry));
+      batch.forEach((p) => this.#settle(p));
+      return;
+    } catch (err) {
+      if (isConnectionError(err)) throw err;
+      if (batch.length === 1) return await this.#deadLetter(batch[0], err);
     }
+    const half = Math.ceil(batch.length / 2);
+    await this.#store(batch.slice(0, half));
+    await this.#store(batch.slice(half));
   }
 
-  /** False when the database went away before the dead letter was stored (the row stays queued). */
-  async #deadLetter(entry: LedgerEntry, err: unknown): Promise<boolean> {
-    const id = entry.llmRequest.id;
+  #settle(pending: Pending): void {
+    // Settled rows are at the front of the queue: this finds them at once.
+    this.#queue.splice(this.#queue.indexOf(pending), 1);
+    this.#progressAt = Date.now();
+    pending.resolve();
+  }
+
+  /** Throws when the connection is lost before the dead letter is stored (the row stays queued). */
+  async #deadLetter(pending: Pending, err: unknown): Promise<void> {
+    const id = pending.entry.llmRequest.id;
     this.#onError(`row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`);
     try {
       await this.#sql()`
         insert into private.ledger_dead_letters (request_id, payload, error)
-        values (${id}, ${this.#sql().json(entry as unknown as Json)}, ${describe(err)})
+        values (${id}, ${deadLetterPayload(pending.entry)}, ${describe(err)})
         on conflict (request_id) do nothing`;
-      return true;
+      this.#deadLettered++;
     } catch (deadErr) {
-      if (!isDataError(deadErr)) return false;
-      this.#onError(`row ${id} could not be dead-lettered either (${describe(deadErr)})`);
-      return true;
+      if (isConnectionError(deadErr)) throw deadErr;
+      // JSON text of well-formed strings fits a text column; reaching this is a bug, so say so loudly.
+      this.#lost++;
+      this.#onError(`row ${id} LOST: it could not be dead-lettered either (${describe(deadErr)})`);
     }
+    this.#settle(pending);
   }
 
   async #write(entries: LedgerEntry[]): Promise<void> {
@@ -280,8 +392,8 @@ export class Ledger {
     const interactions = entries.flatMap((e) => (e.interaction ? [e.interaction] : []));
     const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
     await this.#sql().unsafe(INSERT_BATCH, [
-      JSON.stringify(requests),
-      JSON.stringify(interactions),
+      storableJson(requests),
+      storableJson(interactions),
       `{${keyIds.join(",")}}`,
     ]);
   }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ApiError, fromZodError } from "./errors.ts";
+import { MAX_MODEL_CHARS, MAX_USER_CHARS } from "./limits.ts";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 
@@ -103,7 +104,7 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
 const positiveInt = z.number().int("must be an integer").positive("must be positive");
 
 export const chatCompletionRequestSchema = z.looseObject({
-  model: nonEmpty,
+  model: nonEmpty.max(MAX_MODEL_CHARS, `must be at most ${MAX_MODEL_CHARS} characters`),
   messages: z.array(chatMessageSchema).min(1, "must contain at least one message"),
   tools: z.array(toolSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
@@ -123,7 +124,7 @@ export const chatCompletionRequestSchema = z.looseObject({
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
-  user: z.string().max(512).optional(),
+  user: z.string().max(MAX_USER_CHARS, `must be at most ${MAX_USER_CHARS} characters`).optional(),
   metadata: z.record(z.string().max(64), z.string().max(512)).nullish(),
 });
 

@@ -3,6 +3,12 @@ import { clientAddress } from "./client-address.ts";
 import { badRequest, payloadTooLarge } from "./errors.ts";
 import { env } from "./env.ts";
 import type { Json } from "./ledger.ts";
+import {
+  jsonDepthExceeds,
+  MAX_CONVERSATION_ID_CHARS,
+  MAX_JSON_DEPTH,
+  MAX_METADATA_BYTES,
+} from "./limits.ts";
 
 const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
@@ -16,7 +22,7 @@ export function requestLimitBytes(accountLimit: number | null): number {
 export async function readJsonBody(req: Request, limit: number): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw payloadTooLarge(limit);
-  if (!req.body) throw badRequest("The request has no body; send a JSON object");
+  if (!req.body) throw emptyBody();
   // A declared length is enforced by HTTP itself: read the body natively, the fast path.
   if (Number.isFinite(declared)) return parseJson(await req.text());
   const reader = req.body.getReader();
@@ -41,7 +47,10 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
   return parseJson(new TextDecoder().decode(bytes));
 }
 
+const emptyBody = () => badRequest("The request has no body; send a JSON object", null, "empty_body");
+
 function parseJson(text: string): unknown {
+  if (text.trim() === "") throw emptyBody();
   try {
     return JSON.parse(text);
   } catch {
@@ -55,16 +64,29 @@ export interface CallMetadata {
   properties: Record<string, Json>;
 }
 
+/** 400 when a header the gateway stores or looks up is longer than its limit (see limits.ts). */
+export function checkLength(req: Request, header: string, max: number): void {
+  const value = req.headers.get(header);
+  if (value !== null && value.length > max) {
+    throw badRequest(`The ${header} header is longer than ${max} characters`, header, "header_too_long");
+  }
+}
+
 /**
- * Attribution from headers: the client IP (the trusted address, see client-address.ts), a
- * conversation id (`x-session-id`, or `x-conversation-id`), and custom properties for analytics
- * (`x-metadata`: a JSON object).
+ * Attribution from headers: the client IP (the trusted address, see client-address.ts), a conversation id (`x-session-id`,
+ * or `x-conversation-id`), and custom properties for analytics (`x-metadata`: a JSON object).
+ * Over-long values are refused (400), never cut silently.
  */
 export function callMetadata(req: Request, remoteIp: string | null): CallMetadata {
-  const conversationId = (req.headers.get("x-session-id") ?? req.headers.get("x-conversation-id"))?.slice(0, 256) ?? null;
+  for (const header of ["x-session-id", "x-conversation-id"]) checkLength(req, header, MAX_CONVERSATION_ID_CHARS);
+  const conversationId = req.headers.get("x-session-id") ?? req.headers.get("x-conversation-id");
   let properties: Record<string, Json> = {};
   const raw = req.headers.get("x-metadata");
   if (raw) {
+    if (new TextEncoder().encode(raw).byteLength > MAX_METADATA_BYTES) {
+      const message = `The x-metadata header is larger than ${MAX_METADATA_BYTES} bytes`;
+      throw badRequest(message, "x-metadata", "invalid_metadata");
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -74,7 +96,18 @@ export function callMetadata(req: Request, remoteIp: string | null): CallMetadat
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw badRequest("The x-metadata header must be a JSON object", "x-metadata", "invalid_metadata");
     }
+    if (jsonDepthExceeds(parsed)) {
+      const message = `The x-metadata header nests deeper than ${MAX_JSON_DEPTH} levels`;
+      throw badRequest(message, "x-metadata", "invalid_metadata");
+    }
     properties = parsed as Record<string, Json>;
   }
   return { ip: clientAddress(req, remoteIp), conversationId, properties };
+}
+
+/** 400 for a body nested deeper than MAX_JSON_DEPTH, before it is forwarded or walked. */
+export function checkJsonDepth(json: unknown): void {
+  if (jsonDepthExceeds(json)) {
+    throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`, null, "json_too_deep");
+  }
 }

@@ -22,7 +22,13 @@ import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { asUser, db } from "../_shared/db.ts";
 import { env } from "../_shared/env.ts";
 import { ApiError, badRequest, forbidden, fromZodError, jsonResponse, notFound, unauthorized } from "../_shared/errors.ts";
-import { forwardChatCompletion, runInBackground, type CallContext, type CallOutcome } from "../_shared/gateway.ts";
+import {
+  admitCall,
+  type CallContext,
+  type CallOutcome,
+  forwardChatCompletion,
+  runInBackground,
+} from "../_shared/gateway.ts";
 import { type ChatMessage, parseChatCompletionRequest } from "../_shared/openai-schema.ts";
 import { extractProfile, isEmptyProfile } from "../_shared/profile-extraction.ts";
 import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
@@ -211,6 +217,7 @@ async function postMessage(
   info: Info | undefined,
   cors: Cors,
 ): Promise<Response> {
+  admitCall();
   const startedAt = performance.now();
   const receivedAt = new Date();
   const instance = await openInstance(accountSlug, instanceSlug);

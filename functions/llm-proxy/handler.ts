@@ -7,9 +7,18 @@ import { authenticate } from "../_shared/access.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
 import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
-import { failedCall, forwardChatCompletion, type CallContext } from "../_shared/gateway.ts";
+import {
+  admitCall,
+  type CallContext,
+  failedCall,
+  forwardChatCompletion,
+  type LoggedRequest,
+} from "../_shared/gateway.ts";
+import type { Json } from "../_shared/ledger.ts";
+import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/limits.ts";
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
-import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
+import { clientAddress } from "../_shared/client-address.ts";
+import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
 import { listModels } from "../_shared/prices.ts";
 import { functionSubpath } from "../_shared/route.ts";
 
@@ -32,38 +41,69 @@ export async function handler(req: Request, info?: { remoteAddr?: { hostname?: s
     }
     throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
   } catch (err) {
-    if (err instanceof ApiError) return err.toResponse(headers);
-    console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
-    return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error").toResponse(headers);
+    return asApiError(requestId, err).toResponse(headers);
   }
 }
 
+/** An ApiError as is; anything else is a bug: printed, and answered as a 500 that says nothing more. */
+function asApiError(requestId: string, err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
+  return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
+}
+
+/**
+ * Every authenticated call gets exactly one ledger row, refused ones included (bad headers, a body
+ * that is missing, too large, not JSON, too deep or invalid), with the error code and status.
+ * Only a call refused because the ledger itself is full goes unlogged: there is no room to queue it.
+ */
 async function chatCompletions(req: Request, requestId: string, remoteIp: string | null): Promise<Response> {
   const startedAt = performance.now();
   const receivedAt = new Date();
+  admitCall();
   const caller = await authenticate(req, db());
-  const meta = callMetadata(req, remoteIp);
   const ctx: CallContext = {
     requestId,
     caller,
     receivedAt,
     startedAt,
-    ip: meta.ip,
-    conversationId: meta.conversationId,
-    properties: meta.properties,
+    ip: clientAddress(req, remoteIp),
+    conversationId: null,
+    properties: {},
     clientSignal: req.signal,
   };
-  const json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
-  const parsed = parseChatCompletionRequest(json);
-  if (!parsed.ok) {
-    // Rejected bodies are logged too, attributed to the caller, with whatever model they named.
-    const model = typeof (json as { model?: unknown })?.model === "string" ? (json as { model: string }).model : "unknown";
-    const messages = Array.isArray((json as { messages?: unknown })?.messages) ? (json as { messages: unknown[] }).messages : [];
-    return failedCall(ctx, { model, messages, stream: false, user: null, body: json as never }, null, parsed.error).response;
+  let json: unknown = undefined;
+  try {
+    Object.assign(ctx, callMetadata(req, remoteIp));
+    json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
+    checkJsonDepth(json);
+    const parsed = parseChatCompletionRequest(json);
+    if (!parsed.ok) throw parsed.error;
+    const body = parsed.data;
+    // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
+    if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
+    const { response } = await forwardChatCompletion(ctx, body);
+    return response;
+  } catch (err) {
+    return failedCall(ctx, refusedRequest(json), null, asApiError(requestId, err)).response;
   }
-  const body = parsed.data;
-  // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
-  if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
-  const { response } = await forwardChatCompletion(ctx, body);
-  return response;
+}
+
+/**
+ * What the ledger keeps of a refused request: its body (within the limits) and model. Its messages
+ * are not trusted to derive a prompt hash or file metadata from: they failed validation.
+ */
+function refusedRequest(json: unknown): LoggedRequest {
+  if (json === undefined || jsonDepthExceeds(json)) {
+    const body = json === undefined ? null : { omitted: "nested too deep" };
+    return { model: "unknown", messages: [], stream: false, user: null, body };
+  }
+  const body = json as { model?: unknown; stream?: unknown } | null;
+  return {
+    model: typeof body?.model === "string" && body.model !== "" ? clip(body.model, MAX_MODEL_CHARS) : "unknown",
+    messages: [],
+    stream: body?.stream === true,
+    user: null,
+    body: json as Json,
+  };
 }

@@ -46,12 +46,14 @@ create trigger notify_gateway_cache
   after delete or truncate or update of status on public.users
   for each statement execute function private.notify_gateway_cache();
 
--- A log row Postgres rejects (it should never happen: the proxy builds rows from validated data)
--- is kept here with the reason instead of being dropped, for an operator to inspect and replay.
+-- A log row Postgres refuses for any reason other than a lost connection is kept here with the
+-- reason instead of being dropped (or blocking the rows behind it), for an operator to inspect and
+-- replay. The payload is JSON text, not jsonb: text stores any payload, including strings jsonb
+-- refuses (\u0000, lone surrogates) and nesting deeper than jsonb's parser allows.
 create table private.ledger_dead_letters (
   id uuid primary key default gen_random_uuid(),
   request_id uuid not null unique,
-  payload jsonb not null,
+  payload text not null,
   error text not null,
   created_at timestamptz not null default now()
 );
@@ -59,7 +61,8 @@ create table private.ledger_dead_letters (
 comment on table private.ledger_dead_letters is
   'Ledger rows (llm_requests + ai_interactions) that Postgres rejected; kept for inspection and replay.';
 comment on column private.ledger_dead_letters.request_id is 'The llm_requests.id (x-request-id) of the rejected row.';
-comment on column private.ledger_dead_letters.payload is 'The rows exactly as the proxy tried to insert them.';
+comment on column private.ledger_dead_letters.payload is
+  'The rows exactly as the proxy tried to insert them, as JSON text (cast to jsonb to query one that has no \u0000).';
 comment on column private.ledger_dead_letters.error is 'SQLSTATE and message Postgres returned.';
 comment on column private.ledger_dead_letters.created_at is 'When the row was dead-lettered.';
 

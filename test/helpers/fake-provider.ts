@@ -9,7 +9,7 @@
  * message. Knobs in the same text (`chunks:5 delay:20 cut:3`) or headers (`x-fake-chunks`,
  * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request.
  * Scenarios: normal, tools, slow, cut, truncate, rate_limit, server_error, unauthorized, hang,
- * stall, error_event (see `Scenario`).
+ * stall, error_event, and the hostile replies nul_reply, deep_reply (see `Scenario`).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -36,11 +36,28 @@ export type Scenario =
   /** Stream: sends headers and one chunk, then nothing. */
   | "stall"
   /** Stream: an error event after `cutAfter` chunks. */
-  | "error_event";
+  | "error_event"
+  /** OpenAI format: every content piece ends with a NUL (U+0000), and an extra field holds one. */
+  | "nul_reply"
+  /** OpenAI format, non-stream: an extra field nested `DEEP_REPLY_LEVELS` deep. */
+  | "deep_reply";
 
 const SCENARIOS = new Set<Scenario>([
   "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
+  "nul_reply", "deep_reply",
 ]);
+
+export const DEEP_REPLY_LEVELS = 10_000;
+
+/** `{"a":{"a":...1...}}`, `levels` deep, built without recursion. */
+export function deepJson(levels: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < levels; i++) v = { a: v };
+  return v;
+}
+
+/** The JSON text of `deepJson(levels)`, written directly: JSON.stringify may overflow the stack on it. */
+export const deepJsonText = (levels: number): string => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
 
 export interface FakeProviderOptions {
   /** Content chunks in a streamed answer (also the number of words in a non-stream one). */
@@ -106,6 +123,10 @@ const DEFAULTS: FakeProviderOptions = {
 /** Words of the answer; includes multi-byte characters so UTF-8 splitting gets exercised. */
 const WORDS = ["Hello", " from", " the", " fake", " provider", " — ", "ünïcødé", " ✓", " 🚀", " done."];
 export const answerText = (chunks: number): string => Array.from({ length: chunks }, (_, i) => WORDS[i % WORDS.length]).join("");
+/** The answer of `nul_reply`: each piece followed by a NUL. */
+export const nulAnswerText = (chunks: number): string =>
+  Array.from({ length: chunks }, (_, i) => `${WORDS[i % WORDS.length]}\u0000`).join("");
+const word = (i: number, scenario: Scenario) => WORDS[i % WORDS.length] + (scenario === "nul_reply" ? "\u0000" : "");
 export const TOOL_ARGUMENT_PIECES = ['{"loc', 'ation": "Par', 'is", "unit":', ' "celsius"}'];
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -205,7 +226,15 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
     const message: Record<string, unknown> =
       scenario === "tools"
         ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_fake_1", type: "function", function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") } }] }
-        : { role: "assistant", content: answerText(opts.chunks), refusal: null, annotations: [] };
+        : {
+          role: "assistant",
+          content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : answerText(opts.chunks),
+          refusal: null,
+          annotations: [],
+        };
+    const hostile = scenario === "nul_reply"
+      ? { x_note: "nul\u0000here" }
+      : scenario === "deep_reply" ? { x_deep: "$deep" } : {};
     const out = JSON.stringify({
       id,
       object: "chat.completion",
@@ -215,7 +244,8 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
       usage: openaiUsage(opts, withCost),
       service_tier: "default",
       system_fingerprint: "fp_fake",
-    });
+      ...hostile,
+    }).replace('"x_deep":"$deep"', `"x_deep":${deepJsonText(DEEP_REPLY_LEVELS)}`);
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
     res.end(out);
     return;
@@ -233,7 +263,10 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
           delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: toolName, arguments: "" } }], refusal: null }),
           ...TOOL_ARGUMENT_PIECES.map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
         ]
-      : [delta({ role: "assistant", content: "", refusal: null }), ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: WORDS[i % WORDS.length] }))];
+      : [
+          delta({ role: "assistant", content: "", refusal: null }),
+          ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) })),
+        ];
   await streamPieces(res, pieces, scenario, opts, () => delta({ content: "" }), () =>
     `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,
   );
