@@ -249,7 +249,9 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
   const { price, source } = await resolvePrice(db(), ctx.caller.accountId, priceKeys(provider, upstreamModel, req.model))
     // Without prices the call is still logged, with its cost unknown (null), never 0.
     .catch(() => ({ price: null, source: "unknown" as const }));
-  const cost = computeCost(end.usage, price).total;
+  const breakdown = computeCost(end.usage, price);
+  const cost = breakdown.total;
+  const rates = breakdown.rates;
   const logged = (async () => {
     const settings = ctx.caller.settings;
     const requestBody = settings.log_request_bodies ? (redactValue(stripBinary(req.body))) : null;
@@ -286,14 +288,17 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       cache_creation_tokens: end.usage.cache_creation_tokens,
       reasoning_tokens: end.usage.reasoning_tokens,
       usage_source: end.usageSource,
-      unit_cost_prompt: price?.input_cost_per_token ?? null,
-      unit_cost_completion: price?.output_cost_per_token ?? null,
-      unit_cost_cached: price?.cache_read_input_token_cost ?? null,
-      unit_cost_cache_creation: price?.cache_creation_input_token_cost ?? null,
-      unit_cost_reasoning: price?.output_cost_per_reasoning_token ?? null,
+      unit_cost_prompt: rates?.input ?? null,
+      unit_cost_completion: rates?.output ?? null,
+      unit_cost_cached: rates?.cache_read ?? null,
+      unit_cost_cache_creation: rates?.cache_creation ?? null,
+      unit_cost_cache_creation_1h: rates?.cache_creation_1h ?? null,
+      unit_cost_reasoning: rates?.reasoning ?? null,
       computed_cost: cost,
       provider_cost: end.usage.provider_cost,
-      price_source: price ? source : "unknown",
+      price_source: price && source !== "unknown" ? `${source}${breakdown.fallback ? `+${breakdown.fallback}` : ""}` : "unknown",
+      cache_creation_1h_tokens: end.usage.cache_creation_1h_tokens,
+      service_tier: end.usage.service_tier,
       latency_ms: latencyMs,
       time_to_first_token_ms: end.ttftMs,
       ip_address: ctx.ip,

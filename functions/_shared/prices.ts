@@ -5,7 +5,7 @@
 import type { Sql } from "./db.ts";
 import { TtlCache } from "./cache.ts";
 import { env } from "./env.ts";
-import type { ModelPrice } from "./pricing.ts";
+import { type ModelPrice, PRICE_FIELDS } from "./pricing.ts";
 
 export interface ResolvedPrice {
   price: ModelPrice | null;
@@ -22,23 +22,25 @@ export function priceKeys(provider: string, upstreamModel: string, requestedMode
   return [...new Set([`${provider}/${upstreamModel}`, upstreamModel, requestedModel])];
 }
 
+/** The ModelPrice columns of both price tables, prices as exact decimal text. */
+const PRICE_SELECT = [
+  ...PRICE_FIELDS.map((f) => `p.${f}::text as ${f}`),
+  "p.tier_threshold_tokens",
+  "p.deprecation_date::text as deprecation_date",
+].join(", ");
+const TABLE_COLUMNS = [...PRICE_FIELDS, "tier_threshold_tokens", "deprecation_date"].join(", ");
+
 export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promise<ResolvedPrice> {
   return priceCache.get(`${accountId} ${keys.join(" ")}`, async () => {
     const rows = await sql<(ModelPrice & { source: ResolvedPrice["source"] })[]>`
-      select p.model, p.litellm_provider as provider,
-             p.input_cost_per_token::text, p.output_cost_per_token::text,
-             p.cache_read_input_token_cost::text, p.cache_creation_input_token_cost::text,
-             p.output_cost_per_reasoning_token::text, p.source
+      select p.model, p.litellm_provider as provider, ${sql.unsafe(PRICE_SELECT)}, p.source
         from (
-          select o.model, null::text as litellm_provider, o.input_cost_per_token, o.output_cost_per_token,
-                 o.cache_read_input_token_cost, o.cache_creation_input_token_cost,
-                 o.output_cost_per_reasoning_token, 'account_override' as source, 0 as tier
+          select o.model, null::text as litellm_provider, ${sql.unsafe(TABLE_COLUMNS)},
+                 'account_override' as source, 0 as tier
             from public.account_model_prices o
            where o.account_id = ${accountId} and o.model = any(${keys})
           union all
-          select g.model, g.litellm_provider, g.input_cost_per_token, g.output_cost_per_token,
-                 g.cache_read_input_token_cost, g.cache_creation_input_token_cost,
-                 g.output_cost_per_reasoning_token, 'model_prices', 1
+          select g.model, g.litellm_provider, ${sql.unsafe(TABLE_COLUMNS)}, 'model_prices', 1
             from public.model_prices g where g.model = any(${keys})
         ) p
        order by p.tier, array_position(${keys}::text[], p.model)
