@@ -10,7 +10,7 @@ import { db } from "./db.ts";
 import { envSnapshot } from "./env.ts";
 import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
 import { promptHash } from "./hash.ts";
-import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow } from "./ledger.ts";
+import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow, priceSourceOf } from "./ledger.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
@@ -296,7 +296,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       unit_cost_reasoning: rates?.reasoning ?? null,
       computed_cost: cost,
       provider_cost: end.usage.provider_cost,
-      price_source: price && source !== "unknown" ? `${source}${breakdown.fallback ? `+${breakdown.fallback}` : ""}` : "unknown",
+      price_source: price ? priceSourceOf(source, breakdown.fallback) : "unknown",
       cache_creation_1h_tokens: end.usage.cache_creation_1h_tokens,
       service_tier: end.usage.service_tier,
       latency_ms: latencyMs,

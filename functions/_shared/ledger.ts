@@ -14,6 +14,11 @@ import type { Sql } from "./db.ts";
 /** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (pricing.ts `fallback`). */
 export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
 
+export function priceSourceOf(source: "model_prices" | "account_override" | "unknown", fallback: "rule" | "estimate" | null): PriceSource {
+  if (source === "unknown") return "unknown";
+  return fallback ? `${source}+${fallback}` : source;
+}
+
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** A public.llm_requests row; `id` is the request id returned to the client as x-request-id. */
