@@ -12,7 +12,7 @@ import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
 import { promptHash } from "./hash.ts";
 import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow, priceSourceOf } from "./ledger.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
-import { priceKeys, resolvePrice } from "./prices.ts";
+import { priceKeys, type ResolvedPrice, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
 import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
 import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
@@ -111,6 +111,8 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
   const { target, adapter } = resolved;
+  // Looked up while the provider answers, so recording the finished call does not wait for it.
+  const pricing = priceFor(ctx, target, request.model);
 
   const upstreamAbort = new AbortController();
   const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
@@ -147,7 +149,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
         error: null,
       };
       const response = new Response(out, { status: 200, headers: responseHeaders(ctx, "application/json") });
-      return { response, outcome: record(ctx, request, target, ending) };
+      return { response, outcome: record(ctx, request, target, ending, pricing) };
     }
 
     const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!), {
@@ -168,7 +170,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
         responseBody: streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage),
         ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
         error: streamError(r.error, r.client_cancelled),
-      })
+      }, pricing)
     );
     const response = new Response(teed.stream, {
       status: 200,
@@ -238,17 +240,26 @@ export function failedCall(ctx: CallContext, req: LoggedRequest, target: Provide
   return { response: error.toResponse({ "x-request-id": ctx.requestId }), outcome };
 }
 
+function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string): Promise<ResolvedPrice> {
+  const keys = priceKeys(target?.provider ?? "unknown", target?.model ?? model, model);
+  // Without prices the call is still logged, with its cost unknown (null), never 0.
+  return resolvePrice(db(), ctx.caller.accountId, keys).catch(() => ({ price: null, source: "unknown" as const }));
+}
+
 /**
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
  */
-async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, end: Ending): Promise<CallOutcome> {
+async function record(
+  ctx: CallContext,
+  req: LoggedRequest,
+  target: ProviderTarget | null,
+  end: Ending,
+  pricing = priceFor(ctx, target, req.model),
+): Promise<CallOutcome> {
   const latencyMs = Math.round(performance.now() - ctx.startedAt);
   const provider = target?.provider ?? "unknown";
-  const upstreamModel = target?.model ?? req.model;
-  const { price, source } = await resolvePrice(db(), ctx.caller.accountId, priceKeys(provider, upstreamModel, req.model))
-    // Without prices the call is still logged, with its cost unknown (null), never 0.
-    .catch(() => ({ price: null, source: "unknown" as const }));
+  const { price, source } = await pricing;
   const breakdown = computeCost(end.usage, price);
   const cost = breakdown.total;
   const rates = breakdown.rates;
