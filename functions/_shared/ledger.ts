@@ -14,7 +14,10 @@ import type { Sql } from "./db.ts";
 /** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (pricing.ts `fallback`). */
 export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
 
-export function priceSourceOf(source: "model_prices" | "account_override" | "unknown", fallback: "rule" | "estimate" | null): PriceSource {
+export function priceSourceOf(
+  source: "model_prices" | "account_override" | "unknown",
+  fallback: "rule" | "estimate" | null,
+): PriceSource {
   if (source === "unknown") return "unknown";
   return fallback ? `${source}+${fallback}` : source;
 }

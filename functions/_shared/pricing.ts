@@ -115,7 +115,8 @@ export function priceFromEntry(model: string, entry: unknown): ModelPrice | null
       if (threshold === null || tokens < threshold) threshold = tokens;
     }
   }
-  const above = (k: (typeof TIERED_KEYS)[number]) => (threshold ? text(e[`${k}_above_${threshold / 1000}k_tokens`]) : null);
+  const above = (k: (typeof TIERED_KEYS)[number]) =>
+    threshold ? text(e[`${k}_above_${threshold / 1000}k_tokens`]) : null;
   const price = {
     model,
     provider: typeof e.litellm_provider === "string" ? e.litellm_provider : null,

@@ -109,7 +109,8 @@ export function genaiPriceRows(now = new Date()): PriceRow[] {
       for (const name of exactNames(model)) {
         const k = key(name);
         if (rows.has(k)) continue;
-        rows.set(k, { price: priceFromGenaiEntry(k, entry), maxInputTokens: model.context_window ?? null, maxOutputTokens: null });
+        const price = priceFromGenaiEntry(k, entry);
+        rows.set(k, { price, maxInputTokens: model.context_window ?? null, maxOutputTokens: null });
       }
     }
   }
