@@ -103,46 +103,100 @@ export type Database = {
         Row: {
           account_id: string
           cache_creation_input_token_cost: number | null
+          cache_creation_input_token_cost_above_1hr: number | null
+          cache_creation_input_token_cost_above_1hr_above_threshold:
+            | number
+            | null
+          cache_creation_input_token_cost_above_threshold: number | null
           cache_read_input_token_cost: number | null
+          cache_read_input_token_cost_above_threshold: number | null
+          cache_read_input_token_cost_flex: number | null
+          cache_read_input_token_cost_priority: number | null
           created_at: string
+          deprecation_date: string | null
           id: string
           input_cost_per_token: number | null
+          input_cost_per_token_above_threshold: number | null
+          input_cost_per_token_batches: number | null
+          input_cost_per_token_flex: number | null
+          input_cost_per_token_priority: number | null
           litellm_provider: string | null
           max_input_tokens: number | null
           max_output_tokens: number | null
           model: string
           output_cost_per_reasoning_token: number | null
           output_cost_per_token: number | null
+          output_cost_per_token_above_threshold: number | null
+          output_cost_per_token_batches: number | null
+          output_cost_per_token_flex: number | null
+          output_cost_per_token_priority: number | null
+          tier_threshold_tokens: number | null
           updated_at: string
         }
         Insert: {
           account_id: string
           cache_creation_input_token_cost?: number | null
+          cache_creation_input_token_cost_above_1hr?: number | null
+          cache_creation_input_token_cost_above_1hr_above_threshold?:
+            | number
+            | null
+          cache_creation_input_token_cost_above_threshold?: number | null
           cache_read_input_token_cost?: number | null
+          cache_read_input_token_cost_above_threshold?: number | null
+          cache_read_input_token_cost_flex?: number | null
+          cache_read_input_token_cost_priority?: number | null
           created_at?: string
+          deprecation_date?: string | null
           id?: string
           input_cost_per_token?: number | null
+          input_cost_per_token_above_threshold?: number | null
+          input_cost_per_token_batches?: number | null
+          input_cost_per_token_flex?: number | null
+          input_cost_per_token_priority?: number | null
           litellm_provider?: string | null
           max_input_tokens?: number | null
           max_output_tokens?: number | null
           model: string
           output_cost_per_reasoning_token?: number | null
           output_cost_per_token?: number | null
+          output_cost_per_token_above_threshold?: number | null
+          output_cost_per_token_batches?: number | null
+          output_cost_per_token_flex?: number | null
+          output_cost_per_token_priority?: number | null
+          tier_threshold_tokens?: number | null
           updated_at?: string
         }
         Update: {
           account_id?: string
           cache_creation_input_token_cost?: number | null
+          cache_creation_input_token_cost_above_1hr?: number | null
+          cache_creation_input_token_cost_above_1hr_above_threshold?:
+            | number
+            | null
+          cache_creation_input_token_cost_above_threshold?: number | null
           cache_read_input_token_cost?: number | null
+          cache_read_input_token_cost_above_threshold?: number | null
+          cache_read_input_token_cost_flex?: number | null
+          cache_read_input_token_cost_priority?: number | null
           created_at?: string
+          deprecation_date?: string | null
           id?: string
           input_cost_per_token?: number | null
+          input_cost_per_token_above_threshold?: number | null
+          input_cost_per_token_batches?: number | null
+          input_cost_per_token_flex?: number | null
+          input_cost_per_token_priority?: number | null
           litellm_provider?: string | null
           max_input_tokens?: number | null
           max_output_tokens?: number | null
           model?: string
           output_cost_per_reasoning_token?: number | null
           output_cost_per_token?: number | null
+          output_cost_per_token_above_threshold?: number | null
+          output_cost_per_token_batches?: number | null
+          output_cost_per_token_flex?: number | null
+          output_cost_per_token_priority?: number | null
+          tier_threshold_tokens?: number | null
           updated_at?: string
         }
         Relationships: [
@@ -477,6 +531,13 @@ export type Database = {
             columns: ["account_id"]
             isOneToOne: false
             referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_llm_request_id_fkey"
+            columns: ["llm_request_id"]
+            isOneToOne: false
+            referencedRelation: "llm_cost_discrepancies"
             referencedColumns: ["id"]
           },
           {
@@ -920,12 +981,15 @@ export type Database = {
           agent_instance_slug: string | null
           agent_type: string | null
           api_key_id: string | null
+          billed_cost: number | null
+          cache_creation_1h_tokens: number | null
           cache_creation_tokens: number | null
           cached_tokens: number | null
           completion_status: string
           completion_tokens: number | null
           computed_cost: number | null
           conversation_id: string | null
+          cost_difference: number | null
           created_at: string
           end_user: string | null
           error_code: string | null
@@ -945,10 +1009,12 @@ export type Database = {
           reasoning_tokens: number | null
           request_body: Json | null
           response_body: Json | null
+          service_tier: string | null
           session_id: string | null
           time_to_first_token_ms: number | null
           total_tokens: number | null
           unit_cost_cache_creation: number | null
+          unit_cost_cache_creation_1h: number | null
           unit_cost_cached: number | null
           unit_cost_completion: number | null
           unit_cost_prompt: number | null
@@ -963,12 +1029,15 @@ export type Database = {
           agent_instance_slug?: string | null
           agent_type?: string | null
           api_key_id?: string | null
+          billed_cost?: never
+          cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
           cached_tokens?: number | null
           completion_status: string
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
+          cost_difference?: never
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -988,10 +1057,12 @@ export type Database = {
           reasoning_tokens?: number | null
           request_body?: Json | null
           response_body?: Json | null
+          service_tier?: string | null
           session_id?: string | null
           time_to_first_token_ms?: number | null
           total_tokens?: number | null
           unit_cost_cache_creation?: number | null
+          unit_cost_cache_creation_1h?: number | null
           unit_cost_cached?: number | null
           unit_cost_completion?: number | null
           unit_cost_prompt?: number | null
@@ -1006,12 +1077,15 @@ export type Database = {
           agent_instance_slug?: string | null
           agent_type?: string | null
           api_key_id?: string | null
+          billed_cost?: never
+          cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
           cached_tokens?: number | null
           completion_status?: string
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
+          cost_difference?: never
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -1031,10 +1105,12 @@ export type Database = {
           reasoning_tokens?: number | null
           request_body?: Json | null
           response_body?: Json | null
+          service_tier?: string | null
           session_id?: string | null
           time_to_first_token_ms?: number | null
           total_tokens?: number | null
           unit_cost_cache_creation?: number | null
+          unit_cost_cache_creation_1h?: number | null
           unit_cost_cached?: number | null
           unit_cost_completion?: number | null
           unit_cost_prompt?: number | null
@@ -1243,38 +1319,92 @@ export type Database = {
       model_prices: {
         Row: {
           cache_creation_input_token_cost: number | null
+          cache_creation_input_token_cost_above_1hr: number | null
+          cache_creation_input_token_cost_above_1hr_above_threshold:
+            | number
+            | null
+          cache_creation_input_token_cost_above_threshold: number | null
           cache_read_input_token_cost: number | null
+          cache_read_input_token_cost_above_threshold: number | null
+          cache_read_input_token_cost_flex: number | null
+          cache_read_input_token_cost_priority: number | null
+          deprecation_date: string | null
           input_cost_per_token: number | null
+          input_cost_per_token_above_threshold: number | null
+          input_cost_per_token_batches: number | null
+          input_cost_per_token_flex: number | null
+          input_cost_per_token_priority: number | null
           litellm_provider: string | null
           max_input_tokens: number | null
           max_output_tokens: number | null
           model: string
           output_cost_per_reasoning_token: number | null
           output_cost_per_token: number | null
+          output_cost_per_token_above_threshold: number | null
+          output_cost_per_token_batches: number | null
+          output_cost_per_token_flex: number | null
+          output_cost_per_token_priority: number | null
+          tier_threshold_tokens: number | null
           updated_at: string
         }
         Insert: {
           cache_creation_input_token_cost?: number | null
+          cache_creation_input_token_cost_above_1hr?: number | null
+          cache_creation_input_token_cost_above_1hr_above_threshold?:
+            | number
+            | null
+          cache_creation_input_token_cost_above_threshold?: number | null
           cache_read_input_token_cost?: number | null
+          cache_read_input_token_cost_above_threshold?: number | null
+          cache_read_input_token_cost_flex?: number | null
+          cache_read_input_token_cost_priority?: number | null
+          deprecation_date?: string | null
           input_cost_per_token?: number | null
+          input_cost_per_token_above_threshold?: number | null
+          input_cost_per_token_batches?: number | null
+          input_cost_per_token_flex?: number | null
+          input_cost_per_token_priority?: number | null
           litellm_provider?: string | null
           max_input_tokens?: number | null
           max_output_tokens?: number | null
           model: string
           output_cost_per_reasoning_token?: number | null
           output_cost_per_token?: number | null
+          output_cost_per_token_above_threshold?: number | null
+          output_cost_per_token_batches?: number | null
+          output_cost_per_token_flex?: number | null
+          output_cost_per_token_priority?: number | null
+          tier_threshold_tokens?: number | null
           updated_at?: string
         }
         Update: {
           cache_creation_input_token_cost?: number | null
+          cache_creation_input_token_cost_above_1hr?: number | null
+          cache_creation_input_token_cost_above_1hr_above_threshold?:
+            | number
+            | null
+          cache_creation_input_token_cost_above_threshold?: number | null
           cache_read_input_token_cost?: number | null
+          cache_read_input_token_cost_above_threshold?: number | null
+          cache_read_input_token_cost_flex?: number | null
+          cache_read_input_token_cost_priority?: number | null
+          deprecation_date?: string | null
           input_cost_per_token?: number | null
+          input_cost_per_token_above_threshold?: number | null
+          input_cost_per_token_batches?: number | null
+          input_cost_per_token_flex?: number | null
+          input_cost_per_token_priority?: number | null
           litellm_provider?: string | null
           max_input_tokens?: number | null
           max_output_tokens?: number | null
           model?: string
           output_cost_per_reasoning_token?: number | null
           output_cost_per_token?: number | null
+          output_cost_per_token_above_threshold?: number | null
+          output_cost_per_token_batches?: number | null
+          output_cost_per_token_flex?: number | null
+          output_cost_per_token_priority?: number | null
+          tier_threshold_tokens?: number | null
           updated_at?: string
         }
         Relationships: []
@@ -1716,6 +1846,65 @@ export type Database = {
       }
     }
     Views: {
+      llm_cost_discrepancies: {
+        Row: {
+          account_id: string | null
+          cache_creation_tokens: number | null
+          cached_tokens: number | null
+          completion_tokens: number | null
+          computed_cost: number | null
+          cost_difference: number | null
+          created_at: string | null
+          id: string | null
+          model: string | null
+          price_source: string | null
+          prompt_tokens: number | null
+          provider: string | null
+          provider_cost: number | null
+          service_tier: string | null
+        }
+        Insert: {
+          account_id?: string | null
+          cache_creation_tokens?: number | null
+          cached_tokens?: number | null
+          completion_tokens?: number | null
+          computed_cost?: number | null
+          cost_difference?: number | null
+          created_at?: string | null
+          id?: string | null
+          model?: string | null
+          price_source?: string | null
+          prompt_tokens?: number | null
+          provider?: string | null
+          provider_cost?: number | null
+          service_tier?: string | null
+        }
+        Update: {
+          account_id?: string | null
+          cache_creation_tokens?: number | null
+          cached_tokens?: number | null
+          completion_tokens?: number | null
+          computed_cost?: number | null
+          cost_difference?: number | null
+          created_at?: string | null
+          id?: string | null
+          model?: string | null
+          price_source?: string | null
+          prompt_tokens?: number | null
+          provider?: string | null
+          provider_cost?: number | null
+          service_tier?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_requests_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       user_profiles: {
         Row: {
           created_at: string | null

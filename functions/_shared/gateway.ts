@@ -10,10 +10,10 @@ import { db } from "./db.ts";
 import { env, envSnapshot } from "./env.ts";
 import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
 import { promptHash } from "./hash.ts";
-import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow } from "./ledger.ts";
+import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "./ledger.ts";
 import { capDepth } from "./limits.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
-import { priceKeys, resolvePrice } from "./prices.ts";
+import { priceKeys, type ResolvedPrice, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
 import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
 import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
@@ -136,6 +136,8 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
   const { target, adapter } = resolved;
+  // Looked up while the provider answers, so recording the finished call does not wait for it.
+  const pricing = priceFor(ctx, target, request.model);
 
   const upstreamAbort = new AbortController();
   const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
@@ -172,7 +174,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
         error: null,
       };
       const response = new Response(out, { status: 200, headers: responseHeaders(ctx, "application/json") });
-      return { response, outcome: record(ctx, request, target, ending) };
+      return { response, outcome: record(ctx, request, target, ending, pricing) };
     }
 
     const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!), {
@@ -193,7 +195,7 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
         responseBody: streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage),
         ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
         error: streamError(r.error, r.client_cancelled),
-      })
+      }, pricing)
     );
     const response = new Response(teed.stream, {
       status: 200,
@@ -263,18 +265,29 @@ export function failedCall(ctx: CallContext, req: LoggedRequest, target: Provide
   return { response: error.toResponse({ "x-request-id": ctx.requestId }), outcome };
 }
 
+function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string): Promise<ResolvedPrice> {
+  const keys = priceKeys(target?.provider ?? "unknown", target?.model ?? model, model);
+  // Without prices the call is still logged, with its cost unknown (null), never 0.
+  return resolvePrice(db(), ctx.caller.accountId, keys).catch(() => ({ price: null, source: "unknown" as const }));
+}
+
 /**
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
  */
-async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, end: Ending): Promise<CallOutcome> {
+async function record(
+  ctx: CallContext,
+  req: LoggedRequest,
+  target: ProviderTarget | null,
+  end: Ending,
+  pricing = priceFor(ctx, target, req.model),
+): Promise<CallOutcome> {
   const latencyMs = Math.round(performance.now() - ctx.startedAt);
   const provider = target?.provider ?? "unknown";
-  const upstreamModel = target?.model ?? req.model;
-  const { price, source } = await resolvePrice(db(), ctx.caller.accountId, priceKeys(provider, upstreamModel, req.model))
-    // Without prices the call is still logged, with its cost unknown (null), never 0.
-    .catch(() => ({ price: null, source: "unknown" as const }));
-  const cost = computeCost(end.usage, price).total;
+  const { price, source } = await pricing;
+  const breakdown = computeCost(end.usage, price);
+  const cost = breakdown.total;
+  const rates = breakdown.rates;
   const logged = (async () => {
     const settings = ctx.caller.settings;
     // Depth is capped first: a provider's reply can nest without limit, and the walks are recursive.
@@ -314,14 +327,17 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       cache_creation_tokens: end.usage.cache_creation_tokens,
       reasoning_tokens: end.usage.reasoning_tokens,
       usage_source: end.usageSource,
-      unit_cost_prompt: price?.input_cost_per_token ?? null,
-      unit_cost_completion: price?.output_cost_per_token ?? null,
-      unit_cost_cached: price?.cache_read_input_token_cost ?? null,
-      unit_cost_cache_creation: price?.cache_creation_input_token_cost ?? null,
-      unit_cost_reasoning: price?.output_cost_per_reasoning_token ?? null,
+      unit_cost_prompt: rates?.input ?? null,
+      unit_cost_completion: rates?.output ?? null,
+      unit_cost_cached: rates?.cache_read ?? null,
+      unit_cost_cache_creation: rates?.cache_creation ?? null,
+      unit_cost_cache_creation_1h: rates?.cache_creation_1h ?? null,
+      unit_cost_reasoning: rates?.reasoning ?? null,
       computed_cost: cost,
       provider_cost: end.usage.provider_cost,
-      price_source: price ? source : "unknown",
+      price_source: price ? priceSourceOf(source, breakdown.fallback) : "unknown",
+      cache_creation_1h_tokens: end.usage.cache_creation_1h_tokens,
+      service_tier: end.usage.service_tier,
       latency_ms: latencyMs,
       time_to_first_token_ms: end.ttftMs,
       ip_address: ctx.ip,

@@ -19,6 +19,17 @@
 import type { Sql } from "./db.ts";
 import { capDepth } from "./limits.ts";
 
+/** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (pricing.ts `fallback`). */
+export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
+
+export function priceSourceOf(
+  source: "model_prices" | "account_override" | "unknown",
+  fallback: "rule" | "estimate" | null,
+): PriceSource {
+  if (source === "unknown") return "unknown";
+  return fallback ? `${source}+${fallback}` : source;
+}
+
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** A public.llm_requests row; `id` is the request id returned to the client as x-request-id. */
@@ -60,7 +71,10 @@ export interface LlmRequestRow {
   unit_cost_reasoning: string | null;
   computed_cost: string | null;
   provider_cost: string | null;
-  price_source: "model_prices" | "account_override" | "unknown";
+  price_source: PriceSource;
+  cache_creation_1h_tokens?: number | null;
+  unit_cost_cache_creation_1h?: string | null;
+  service_tier?: string | null;
   latency_ms: number | null;
   time_to_first_token_ms: number | null;
   ip_address: string | null;
@@ -98,7 +112,7 @@ const LLM_REQUEST_COLUMNS = [
   "total_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "usage_source",
   "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
   "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
-  "time_to_first_token_ms", "ip_address",
+  "time_to_first_token_ms", "ip_address", "cache_creation_1h_tokens", "unit_cost_cache_creation_1h", "service_tier",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [

@@ -24,21 +24,47 @@ export function priceKeys(provider: string, upstreamModel: string, requestedMode
 
 export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promise<ResolvedPrice> {
   return priceCache.get(`${accountId} ${keys.join(" ")}`, async () => {
+    // Prices leave Postgres as text: exact decimals. The column lists are written out (not spliced
+    // in with sql.unsafe) so the statement stays a plain prepared one on this hot path.
     const rows = await sql<(ModelPrice & { source: ResolvedPrice["source"] })[]>`
       select p.model, p.litellm_provider as provider,
-             p.input_cost_per_token::text, p.output_cost_per_token::text,
-             p.cache_read_input_token_cost::text, p.cache_creation_input_token_cost::text,
-             p.output_cost_per_reasoning_token::text, p.source
+             p.input_cost_per_token::text, p.output_cost_per_token::text, p.cache_read_input_token_cost::text,
+             p.cache_creation_input_token_cost::text, p.cache_creation_input_token_cost_above_1hr::text,
+             p.output_cost_per_reasoning_token::text, p.tier_threshold_tokens,
+             p.input_cost_per_token_above_threshold::text, p.output_cost_per_token_above_threshold::text,
+             p.cache_read_input_token_cost_above_threshold::text,
+             p.cache_creation_input_token_cost_above_threshold::text,
+             p.cache_creation_input_token_cost_above_1hr_above_threshold::text, p.input_cost_per_token_flex::text,
+             p.output_cost_per_token_flex::text, p.cache_read_input_token_cost_flex::text,
+             p.input_cost_per_token_priority::text, p.output_cost_per_token_priority::text,
+             p.cache_read_input_token_cost_priority::text, p.input_cost_per_token_batches::text,
+             p.output_cost_per_token_batches::text, p.deprecation_date::text, p.source
         from (
-          select o.model, null::text as litellm_provider, o.input_cost_per_token, o.output_cost_per_token,
-                 o.cache_read_input_token_cost, o.cache_creation_input_token_cost,
-                 o.output_cost_per_reasoning_token, 'account_override' as source, 0 as tier
+          select o.model, null::text as litellm_provider,
+                 o.input_cost_per_token, o.output_cost_per_token, o.cache_read_input_token_cost,
+                 o.cache_creation_input_token_cost, o.cache_creation_input_token_cost_above_1hr,
+                 o.output_cost_per_reasoning_token, o.tier_threshold_tokens, o.input_cost_per_token_above_threshold,
+                 o.output_cost_per_token_above_threshold, o.cache_read_input_token_cost_above_threshold,
+                 o.cache_creation_input_token_cost_above_threshold,
+                 o.cache_creation_input_token_cost_above_1hr_above_threshold, o.input_cost_per_token_flex,
+                 o.output_cost_per_token_flex, o.cache_read_input_token_cost_flex, o.input_cost_per_token_priority,
+                 o.output_cost_per_token_priority, o.cache_read_input_token_cost_priority,
+                 o.input_cost_per_token_batches, o.output_cost_per_token_batches, o.deprecation_date,
+                 'account_override' as source, 0 as tier
             from public.account_model_prices o
            where o.account_id = ${accountId} and o.model = any(${keys})
           union all
-          select g.model, g.litellm_provider, g.input_cost_per_token, g.output_cost_per_token,
-                 g.cache_read_input_token_cost, g.cache_creation_input_token_cost,
-                 g.output_cost_per_reasoning_token, 'model_prices', 1
+          select g.model, g.litellm_provider,
+                 g.input_cost_per_token, g.output_cost_per_token, g.cache_read_input_token_cost,
+                 g.cache_creation_input_token_cost, g.cache_creation_input_token_cost_above_1hr,
+                 g.output_cost_per_reasoning_token, g.tier_threshold_tokens, g.input_cost_per_token_above_threshold,
+                 g.output_cost_per_token_above_threshold, g.cache_read_input_token_cost_above_threshold,
+                 g.cache_creation_input_token_cost_above_threshold,
+                 g.cache_creation_input_token_cost_above_1hr_above_threshold, g.input_cost_per_token_flex,
+                 g.output_cost_per_token_flex, g.cache_read_input_token_cost_flex, g.input_cost_per_token_priority,
+                 g.output_cost_per_token_priority, g.cache_read_input_token_cost_priority,
+                 g.input_cost_per_token_batches, g.output_cost_per_token_batches, g.deprecation_date,
+                 'model_prices', 1
             from public.model_prices g where g.model = any(${keys})
         ) p
        order by p.tier, array_position(${keys}::text[], p.model)

@@ -157,7 +157,7 @@ class ChatStreamCollector {
     if (this.model === null && typeof obj.model === "string") this.model = obj.model;
     const choices = obj.choices as Array<Record<string, unknown>> | undefined;
     if (obj.usage) {
-      this.usage = normalizeOpenAIUsage(obj.usage);
+      this.usage = normalizeOpenAIUsage(obj.usage, obj.service_tier);
       if (Array.isArray(choices) && choices.length === 0) this.usageOnlyEvent = true;
     }
     if (!Array.isArray(choices)) return;

@@ -56,8 +56,10 @@ export async function estimateUsage(messages: readonly unknown[] | undefined, ou
     total_tokens: prompt + completion,
     cached_tokens: 0,
     cache_creation_tokens: 0,
+    cache_creation_1h_tokens: 0,
     reasoning_tokens: reasoning,
     provider_cost: null,
+    service_tier: null,
   };
 }
 

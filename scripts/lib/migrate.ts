@@ -5,11 +5,10 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
 import { repoRoot } from "./paths.ts";
-import { loadPrices } from "./prices.ts";
+import { loadDefaultPrices } from "./prices.ts";
 
 const PLATFORM_SQL = path.join(repoRoot, "scripts/sql/supabase-platform.sql");
 const SEED_SQL = path.join(repoRoot, "supabase/seed.sql");
-const PRICES_JSON = path.join(repoRoot, "supabase/model_prices.json");
 
 async function runSqlFile(url: string, file: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -53,10 +52,13 @@ export function applySeed(url: string): Promise<void> {
   return runSqlFile(url, SEED_SQL);
 }
 
-/** Bootstrap + migrations + seed + model prices. Every step is idempotent, so this runs on every start. */
+/**
+ * Bootstrap + migrations + seed + model prices (genai-prices, then the shipped LiteLLM-format file).
+ * Every step is idempotent, so this runs on every start.
+ */
 export async function migrate(url: string): Promise<void> {
   await applyPlatformBootstrap(url);
   await pushMigrations(url);
   await applySeed(url);
-  await loadPrices(url, PRICES_JSON);
+  await loadDefaultPrices(url);
 }

@@ -14,7 +14,25 @@ create table public.model_prices (
   output_cost_per_token numeric check (output_cost_per_token >= 0),
   cache_read_input_token_cost numeric check (cache_read_input_token_cost >= 0),
   cache_creation_input_token_cost numeric check (cache_creation_input_token_cost >= 0),
+  cache_creation_input_token_cost_above_1hr numeric check (cache_creation_input_token_cost_above_1hr >= 0),
   output_cost_per_reasoning_token numeric check (output_cost_per_reasoning_token >= 0),
+  tier_threshold_tokens integer check (tier_threshold_tokens > 0),
+  input_cost_per_token_above_threshold numeric check (input_cost_per_token_above_threshold >= 0),
+  output_cost_per_token_above_threshold numeric check (output_cost_per_token_above_threshold >= 0),
+  cache_read_input_token_cost_above_threshold numeric check (cache_read_input_token_cost_above_threshold >= 0),
+  cache_creation_input_token_cost_above_threshold numeric
+    check (cache_creation_input_token_cost_above_threshold >= 0),
+  cache_creation_input_token_cost_above_1hr_above_threshold numeric
+    check (cache_creation_input_token_cost_above_1hr_above_threshold >= 0),
+  input_cost_per_token_flex numeric check (input_cost_per_token_flex >= 0),
+  output_cost_per_token_flex numeric check (output_cost_per_token_flex >= 0),
+  cache_read_input_token_cost_flex numeric check (cache_read_input_token_cost_flex >= 0),
+  input_cost_per_token_priority numeric check (input_cost_per_token_priority >= 0),
+  output_cost_per_token_priority numeric check (output_cost_per_token_priority >= 0),
+  cache_read_input_token_cost_priority numeric check (cache_read_input_token_cost_priority >= 0),
+  input_cost_per_token_batches numeric check (input_cost_per_token_batches >= 0),
+  output_cost_per_token_batches numeric check (output_cost_per_token_batches >= 0),
+  deprecation_date date,
   max_input_tokens integer,
   max_output_tokens integer,
   updated_at timestamptz not null default now()
@@ -30,6 +48,22 @@ comment on column public.model_prices.output_cost_per_token is 'USD per completi
 comment on column public.model_prices.cache_read_input_token_cost is 'USD per cached (cache read) input token.';
 comment on column public.model_prices.cache_creation_input_token_cost is 'USD per cache-creation (cache write) input token.';
 comment on column public.model_prices.output_cost_per_reasoning_token is 'USD per reasoning token (when priced differently from output).';
+comment on column public.model_prices.cache_creation_input_token_cost_above_1hr is 'USD per cache-write token with the one-hour lifetime (Anthropic ttl 1h; the plain column is the 5-minute write).';
+comment on column public.model_prices.tier_threshold_tokens is 'Long-context tier: above this many prompt tokens (cache reads and writes included) every token of the call is billed at the *_above_threshold prices (LiteLLM *_above_200k_tokens).';
+comment on column public.model_prices.input_cost_per_token_above_threshold is 'USD per input token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.model_prices.output_cost_per_token_above_threshold is 'USD per output token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.model_prices.cache_read_input_token_cost_above_threshold is 'USD per cache-read token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.model_prices.cache_creation_input_token_cost_above_threshold is 'USD per 5-minute cache-write token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.model_prices.cache_creation_input_token_cost_above_1hr_above_threshold is 'USD per one-hour cache-write token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.model_prices.input_cost_per_token_flex is 'USD per input token in OpenAI''s flex service tier.';
+comment on column public.model_prices.output_cost_per_token_flex is 'USD per output token in the flex service tier.';
+comment on column public.model_prices.cache_read_input_token_cost_flex is 'USD per cached input token in the flex service tier.';
+comment on column public.model_prices.input_cost_per_token_priority is 'USD per input token in OpenAI''s priority service tier.';
+comment on column public.model_prices.output_cost_per_token_priority is 'USD per output token in the priority service tier.';
+comment on column public.model_prices.cache_read_input_token_cost_priority is 'USD per cached input token in the priority service tier.';
+comment on column public.model_prices.input_cost_per_token_batches is 'USD per input token through the Batch API (service tier batch).';
+comment on column public.model_prices.output_cost_per_token_batches is 'USD per output token through the Batch API.';
+comment on column public.model_prices.deprecation_date is 'Date the provider retires (or retired) the model; calls after it are expected to fail upstream.';
 comment on column public.model_prices.max_input_tokens is 'Context window: maximum input tokens.';
 comment on column public.model_prices.max_output_tokens is 'Maximum output tokens.';
 comment on column public.model_prices.updated_at is 'Last update timestamp (kept by trigger).';
@@ -46,7 +80,25 @@ create table public.account_model_prices (
   output_cost_per_token numeric check (output_cost_per_token >= 0),
   cache_read_input_token_cost numeric check (cache_read_input_token_cost >= 0),
   cache_creation_input_token_cost numeric check (cache_creation_input_token_cost >= 0),
+  cache_creation_input_token_cost_above_1hr numeric check (cache_creation_input_token_cost_above_1hr >= 0),
   output_cost_per_reasoning_token numeric check (output_cost_per_reasoning_token >= 0),
+  tier_threshold_tokens integer check (tier_threshold_tokens > 0),
+  input_cost_per_token_above_threshold numeric check (input_cost_per_token_above_threshold >= 0),
+  output_cost_per_token_above_threshold numeric check (output_cost_per_token_above_threshold >= 0),
+  cache_read_input_token_cost_above_threshold numeric check (cache_read_input_token_cost_above_threshold >= 0),
+  cache_creation_input_token_cost_above_threshold numeric
+    check (cache_creation_input_token_cost_above_threshold >= 0),
+  cache_creation_input_token_cost_above_1hr_above_threshold numeric
+    check (cache_creation_input_token_cost_above_1hr_above_threshold >= 0),
+  input_cost_per_token_flex numeric check (input_cost_per_token_flex >= 0),
+  output_cost_per_token_flex numeric check (output_cost_per_token_flex >= 0),
+  cache_read_input_token_cost_flex numeric check (cache_read_input_token_cost_flex >= 0),
+  input_cost_per_token_priority numeric check (input_cost_per_token_priority >= 0),
+  output_cost_per_token_priority numeric check (output_cost_per_token_priority >= 0),
+  cache_read_input_token_cost_priority numeric check (cache_read_input_token_cost_priority >= 0),
+  input_cost_per_token_batches numeric check (input_cost_per_token_batches >= 0),
+  output_cost_per_token_batches numeric check (output_cost_per_token_batches >= 0),
+  deprecation_date date,
   max_input_tokens integer,
   max_output_tokens integer,
   created_at timestamptz not null default now(),
@@ -66,6 +118,22 @@ comment on column public.account_model_prices.output_cost_per_token is 'USD per 
 comment on column public.account_model_prices.cache_read_input_token_cost is 'USD per cached (cache read) input token.';
 comment on column public.account_model_prices.cache_creation_input_token_cost is 'USD per cache-creation (cache write) input token.';
 comment on column public.account_model_prices.output_cost_per_reasoning_token is 'USD per reasoning token.';
+comment on column public.account_model_prices.cache_creation_input_token_cost_above_1hr is 'USD per cache-write token with the one-hour lifetime (Anthropic ttl 1h; the plain column is the 5-minute write).';
+comment on column public.account_model_prices.tier_threshold_tokens is 'Long-context tier: above this many prompt tokens (cache reads and writes included) every token of the call is billed at the *_above_threshold prices (LiteLLM *_above_200k_tokens).';
+comment on column public.account_model_prices.input_cost_per_token_above_threshold is 'USD per input token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.account_model_prices.output_cost_per_token_above_threshold is 'USD per output token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.account_model_prices.cache_read_input_token_cost_above_threshold is 'USD per cache-read token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.account_model_prices.cache_creation_input_token_cost_above_threshold is 'USD per 5-minute cache-write token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.account_model_prices.cache_creation_input_token_cost_above_1hr_above_threshold is 'USD per one-hour cache-write token when the prompt exceeds tier_threshold_tokens.';
+comment on column public.account_model_prices.input_cost_per_token_flex is 'USD per input token in OpenAI''s flex service tier.';
+comment on column public.account_model_prices.output_cost_per_token_flex is 'USD per output token in the flex service tier.';
+comment on column public.account_model_prices.cache_read_input_token_cost_flex is 'USD per cached input token in the flex service tier.';
+comment on column public.account_model_prices.input_cost_per_token_priority is 'USD per input token in OpenAI''s priority service tier.';
+comment on column public.account_model_prices.output_cost_per_token_priority is 'USD per output token in the priority service tier.';
+comment on column public.account_model_prices.cache_read_input_token_cost_priority is 'USD per cached input token in the priority service tier.';
+comment on column public.account_model_prices.input_cost_per_token_batches is 'USD per input token through the Batch API (service tier batch).';
+comment on column public.account_model_prices.output_cost_per_token_batches is 'USD per output token through the Batch API.';
+comment on column public.account_model_prices.deprecation_date is 'Date the provider retires (or retired) the model; calls after it are expected to fail upstream.';
 comment on column public.account_model_prices.max_input_tokens is 'Context window: maximum input tokens.';
 comment on column public.account_model_prices.max_output_tokens is 'Maximum output tokens.';
 comment on column public.account_model_prices.created_at is 'Record creation timestamp.';
@@ -154,8 +222,15 @@ create table public.llm_requests (
   unit_cost_cache_creation numeric,
   unit_cost_reasoning numeric,
   provider_cost numeric,
-  price_source text check (price_source in ('model_prices', 'account_override', 'unknown')),
+  price_source text check (price_source in ('model_prices', 'model_prices+rule', 'model_prices+estimate',
+    'account_override', 'account_override+rule', 'account_override+estimate', 'unknown')),
   ip_address inet,
+  cache_creation_1h_tokens integer check (cache_creation_1h_tokens >= 0),
+  unit_cost_cache_creation_1h numeric,
+  service_tier text,
+  -- The billing figure: the provider's own report where it gives one (OpenRouter), else our price.
+  billed_cost numeric generated always as (coalesce(provider_cost, computed_cost)) stored,
+  cost_difference numeric generated always as (computed_cost - provider_cost) stored,
   -- An unknown price is recorded as unknown, never as a cost of 0.
   constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null)
 );
@@ -213,7 +288,12 @@ comment on column public.llm_requests.unit_cost_cached is 'USD per cached input 
 comment on column public.llm_requests.unit_cost_cache_creation is 'USD per cache-creation token applied.';
 comment on column public.llm_requests.unit_cost_reasoning is 'USD per reasoning token applied.';
 comment on column public.llm_requests.provider_cost is 'Cost reported by the provider (e.g. OpenRouter usage.cost), USD.';
-comment on column public.llm_requests.price_source is 'Which price applied: model_prices|account_override|unknown.';
+comment on column public.llm_requests.price_source is 'Which price applied: model_prices|account_override|unknown; suffix +rule when a price the entry lacks (a cache price) came from the provider''s published rule, +estimate when it was stood in for (the input price for a cache price, the standard price for a service tier), so such costs are visible.';
+comment on column public.llm_requests.cache_creation_1h_tokens is 'Of cache_creation_tokens, those written with the one-hour lifetime (priced higher).';
+comment on column public.llm_requests.unit_cost_cache_creation_1h is 'USD per one-hour cache-write token applied.';
+comment on column public.llm_requests.service_tier is 'Service tier the provider reported running the call in (OpenAI: default, flex, priority, ...).';
+comment on column public.llm_requests.billed_cost is 'The billing figure: provider_cost where the provider reports one (OpenRouter), else computed_cost.';
+comment on column public.llm_requests.cost_difference is 'computed_cost - provider_cost (USD): how far our price is from the provider''s report; see llm_cost_discrepancies.';
 comment on column public.llm_requests.ip_address is 'IP address of the caller.';
 
 -- ---------------------------------------------------------------------------------------------------
@@ -352,6 +432,17 @@ create policy "llm_requests: history readers and the caller read" on public.llm_
     account_id in (select private.accounts_with_permission('view_history'))
     or (user_id = (select auth.uid()) and account_id in (select private.member_accounts()))
   );
+-- llm_cost_discrepancies: calls whose computed cost differs from the provider's own report (OpenRouter
+-- usage.cost) by more than a tolerance: a stale or missing price, a tier we do not model, or a fee.
+create view public.llm_cost_discrepancies with (security_invoker = true) as
+  select id, created_at, account_id, provider, model, service_tier, prompt_tokens, completion_tokens,
+         cached_tokens, cache_creation_tokens, computed_cost, provider_cost, cost_difference, price_source
+    from public.llm_requests
+   where abs(cost_difference) > greatest(0.000001, 0.01 * provider_cost);
+comment on view public.llm_cost_discrepancies is 'Calls whose computed_cost differs from provider_cost by more than 1% (and more than USD 0.000001); security_invoker, so llm_requests'' RLS applies. Filter by account_id and created_at.';
+revoke all on public.llm_cost_discrepancies from anon, authenticated;
+grant select on public.llm_cost_discrepancies to authenticated;
+grant all on public.llm_cost_discrepancies to service_role;
 create policy "ai_interactions: history readers and the caller read" on public.ai_interactions for select to authenticated
   using (
     account_id in (select private.accounts_with_permission('view_history'))

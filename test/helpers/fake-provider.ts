@@ -73,9 +73,24 @@ export interface FakeProviderOptions {
   completionTokens: number;
   cachedTokens: number;
   cacheCreationTokens: number;
+  /**
+   * Anthropic: of cacheCreationTokens, those written with the one-hour lifetime; when > 0 the usage
+   * carries the `cache_creation: {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}` split.
+   */
+  cacheCreation1hTokens: number;
   reasoningTokens: number;
+  /**
+   * Anthropic stream: `message_delta` usage is `output` (output_tokens only, like Anthropic) or
+   * `nulls` (input and cache counts restated as null, as some Anthropic-format servers send).
+   */
+  deltaUsage: "output" | "nulls";
   /** OpenRouter-style `usage.cost` in USD, sent when the request has `usage.include`. */
   cost: number;
+  /**
+   * OpenRouter BYOK: the call ran on the account's own provider key; `usage.is_byok` and
+   * `usage.cost_details.upstream_inference_cost` (USD) are sent with the cost. Null: not BYOK.
+   */
+  byokUpstreamCost: number | null;
   /** Keep every request for assertions (off for the benchmark). */
   record: boolean;
   /** Listen port; 0 picks a free one. */
@@ -114,8 +129,11 @@ const DEFAULTS: FakeProviderOptions = {
   completionTokens: 6,
   cachedTokens: 0,
   cacheCreationTokens: 0,
+  cacheCreation1hTokens: 0,
   reasoningTokens: 0,
+  deltaUsage: "output",
   cost: 0.0000123,
+  byokUpstreamCost: null,
   record: true,
   port: 0,
 };
@@ -181,6 +199,10 @@ function openaiUsage(o: FakeProviderOptions, withCost: boolean): Record<string, 
     completion_tokens_details: { reasoning_tokens: o.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
   if (withCost) usage.cost = o.cost;
+  if (withCost && o.byokUpstreamCost !== null) {
+    usage.is_byok = true;
+    usage.cost_details = { upstream_inference_cost: o.byokUpstreamCost };
+  }
   return usage;
 }
 
@@ -221,6 +243,8 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
   const model = String(body?.model ?? "fake-model");
   const withCost = body?.usage?.include === true;
   const toolName = body?.tools?.[0]?.function?.name ?? "get_weather";
+  // OpenAI reports the tier it ran the call in: flex or priority when asked for, else default.
+  const serviceTier = ["flex", "priority", "scale"].includes(body?.service_tier) ? body.service_tier : "default";
 
   if (!body?.stream) {
     const message: Record<string, unknown> =
@@ -242,7 +266,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
       model,
       choices: [{ index: 0, message, logprobs: null, finish_reason: scenario === "tools" ? "tool_calls" : "stop" }],
       usage: openaiUsage(opts, withCost),
-      service_tier: "default",
+      service_tier: serviceTier,
       system_fingerprint: "fp_fake",
       ...hostile,
     }).replace('"x_deep":"$deep"', `"x_deep":${deepJsonText(DEEP_REPLY_LEVELS)}`);
@@ -253,7 +277,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
 
   const includeUsage = body?.stream_options?.include_usage === true;
   const chunk = (choices: unknown[], extra?: Record<string, unknown>): string =>
-    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, service_tier: "default", system_fingerprint: "fp_fake", choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, service_tier: serviceTier, system_fingerprint: "fp_fake", choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
   const delta = (d: Record<string, unknown>, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
 
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
@@ -314,6 +338,14 @@ function anthropicUsage(o: FakeProviderOptions, output: number): Record<string, 
     input_tokens: o.promptTokens,
     cache_creation_input_tokens: o.cacheCreationTokens,
     cache_read_input_tokens: o.cachedTokens,
+    ...(o.cacheCreation1hTokens > 0
+      ? {
+          cache_creation: {
+            ephemeral_5m_input_tokens: o.cacheCreationTokens - o.cacheCreation1hTokens,
+            ephemeral_1h_input_tokens: o.cacheCreation1hTokens,
+          },
+        }
+      : {}),
     output_tokens: output,
     service_tier: "standard",
   };
@@ -363,8 +395,13 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
   await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: "Overloaded" } }));
   if (res.destroyed || res.writableEnded) return;
   res.write(ev("content_block_stop", { index: tools ? 1 : 0 }));
-  res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: opts.completionTokens } }));
+  res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: deltaUsage(opts) }));
   res.end(ev("message_stop", {}));
+}
+
+function deltaUsage(o: FakeProviderOptions): Record<string, unknown> {
+  if (o.deltaUsage === "output") return { output_tokens: o.completionTokens };
+  return { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: o.completionTokens };
 }
 
 function handleModels(res: http.ServerResponse): void {

@@ -60,6 +60,17 @@ describe("fake provider speaks the real OpenAI wire format (official SDK as clie
     expect((withCost.usage as unknown as { cost: number }).cost).toBe(0.0000123);
   });
 
+  it("reports the service tier asked for, and OpenRouter's BYOK cost details", async () => {
+    const flex = await client.chat.completions.create({ model: "o4-mini", messages: [{ role: "user", content: "hi" }], service_tier: "flex" });
+    expect(flex.service_tier).toBe("flex");
+    const auto = await client.chat.completions.create({ model: "o4-mini", messages: [{ role: "user", content: "hi" }], service_tier: "auto" });
+    expect(auto.service_tier).toBe("default");
+    fake.setOptions({ cost: 0.0000075, byokUpstreamCost: 0.00015 });
+    const body = { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], usage: { include: true } };
+    const res = await (await fetch(`${fake.openaiBaseUrl}/chat/completions`, { method: "POST", body: JSON.stringify(body) })).json();
+    expect(res.usage).toMatchObject({ cost: 0.0000075, is_byok: true, cost_details: { upstream_inference_cost: 0.00015 } });
+  });
+
   it("streams a tool call with arguments in pieces", async () => {
     const stream = await client.chat.completions.create({
       model: "gpt-4o-mini",
@@ -153,6 +164,15 @@ describe("fake provider speaks the Anthropic Messages format", () => {
     expect(names.filter((n) => n === "content_block_start")).toHaveLength(2);
     expect(names.slice(-2)).toEqual(["message_delta", "message_stop"]);
     expect(text).toContain('"type":"input_json_delta"');
+  });
+
+  it("splits cache writes by lifetime and can restate counts as null in message_delta", async () => {
+    fake.setOptions({ cacheCreationTokens: 300, cacheCreation1hTokens: 200, deltaUsage: "nulls" });
+    const res = await (await post({ messages: [{ role: "user", content: "hi" }] })).json();
+    expect(res.usage).toMatchObject({ cache_creation_input_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 } });
+    const text = await (await post({ messages: [{ role: "user", content: "hi" }], stream: true })).text();
+    const delta = JSON.parse(/event: message_delta\ndata: (.*)/.exec(text)![1]);
+    expect(delta.usage).toEqual({ input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: 6 });
   });
 
   it("errors in Anthropic's shape", async () => {

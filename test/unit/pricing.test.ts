@@ -94,13 +94,7 @@ describe("price table", () => {
 
 describe("computeCost", () => {
   const price = (p: Partial<ModelPrice>): ModelPrice => ({
-    model: "m",
-    provider: null,
-    input_cost_per_token: "0.0000025",
-    output_cost_per_token: "0.00001",
-    cache_read_input_token_cost: null,
-    cache_creation_input_token_cost: null,
-    output_cost_per_reasoning_token: null,
+    ...priceFromEntry("m", { input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 })!,
     ...p,
   });
 
@@ -135,9 +129,52 @@ describe("computeCost", () => {
     expect(c.total).toBe("0.003525");
   });
 
-  it("falls back to the input price for cache tokens when the entry has no cache price", () => {
+  it("bills a missing cache price at the input price only visibly, as an estimate", () => {
     const c = computeCost(usage({ prompt_tokens: 100, cached_tokens: 40 }), price({}));
     expect(c.total).toBe("0.00025");
+    expect(c.fallback).toBe("estimate");
+    expect(computeCost(usage({ prompt_tokens: 100 }), price({})).fallback).toBeNull();
+  });
+
+  it("fills a missing Anthropic cache price by Anthropic's published multipliers, marked as a rule", () => {
+    const p = price({ model: "claude-x", provider: "anthropic", input_cost_per_token: "3e-06" });
+    const c = computeCost(usage({ prompt_tokens: 1000, cached_tokens: 100, cache_creation_tokens: 300, cache_creation_1h_tokens: 200 }), p);
+    // 600 * 3e-6 + 100 * 3e-7 + 100 * 3.75e-6 + 200 * 6e-6
+    expect(c.total).toBe("0.003405");
+    expect(c.fallback).toBe("rule");
+    expect(c.rates).toMatchObject({ cache_read: "0.0000003", cache_creation: "0.00000375", cache_creation_1h: "0.000006" });
+  });
+
+  it("bills a service tier without its own prices at the standard price, marked as an estimate", () => {
+    const c = computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "flex" }), price({}));
+    expect(c.total).toBe("0.0035");
+    expect(c.fallback).toBe("estimate");
+    const batch = price({ input_cost_per_token_batches: "1.25e-06", output_cost_per_token_batches: "5e-06" });
+    expect(computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "batch" }), batch).total).toBe("0.00175");
+    expect(computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "default" }), batch).fallback).toBeNull();
+  });
+
+  it("switches to the long-context prices only above the threshold", () => {
+    const p = priceFromEntry("claude", {
+      input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5, cache_read_input_token_cost: 3e-7,
+      input_cost_per_token_above_200k_tokens: 6e-6, output_cost_per_token_above_200k_tokens: 2.25e-5,
+      cache_read_input_token_cost_above_200k_tokens: 6e-7, litellm_provider: "anthropic",
+    })!;
+    expect(p.tier_threshold_tokens).toBe(200000);
+    expect(computeCost(usage({ prompt_tokens: 200000 }), p).total).toBe("0.6");
+    // 200001 tokens, 1 read from cache: the whole call at the higher tier.
+    expect(computeCost(usage({ prompt_tokens: 200001, cached_tokens: 1 }), p).total).toBe("1.2000006");
+  });
+
+  it("reads one-hour cache, tier and deprecation keys from a LiteLLM entry", () => {
+    const p = priceFromEntry("x", {
+      input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5, cache_creation_input_token_cost_above_1hr: 6e-6,
+      input_cost_per_token_flex: 5.5e-7, output_cost_per_token_priority: 1.7e-5, deprecation_date: "2026-02-19",
+    })!;
+    expect(p).toMatchObject({
+      cache_creation_input_token_cost_above_1hr: "0.000006", input_cost_per_token_flex: "0.00000055",
+      output_cost_per_token_priority: "0.000017", deprecation_date: "2026-02-19", tier_threshold_tokens: null,
+    });
   });
 
   it("bills reasoning tokens at the reasoning price without double counting", () => {

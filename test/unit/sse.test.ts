@@ -91,8 +91,10 @@ describe("teeChatStream", () => {
       total_tokens: 26,
       cached_tokens: 5,
       cache_creation_tokens: 0,
+      cache_creation_1h_tokens: 0,
       reasoning_tokens: 3,
       provider_cost: "0.00001234",
+      service_tier: null,
     });
     expect(r.text).toBe("Grüß dich 👋🏽 — ok");
     expect(r.finish_reason).toBe("stop");

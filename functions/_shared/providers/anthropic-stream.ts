@@ -66,8 +66,9 @@ class AnthropicChunkWriter {
         break;
       }
       case "message_delta": {
-        // message_delta usage is cumulative; it may also restate input and cache counts.
-        Object.assign(this.usage, data.usage);
+        // message_delta usage is cumulative; it may also restate input and cache counts, or send
+        // them as null (OpenAI-compatible Anthropic-format servers): a null never erases a count.
+        for (const [k, v] of Object.entries(data.usage ?? {})) if (v !== null && v !== undefined) this.usage[k] = v;
         this.finishReason = mapStopReason(data.delta?.stop_reason);
         if (this.finishReason) this.chunk({}, this.finishReason);
         break;

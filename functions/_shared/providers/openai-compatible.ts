@@ -55,7 +55,7 @@ export function normalizeOpenAIResponse(json: unknown): NormalizedCompletion {
   });
   return {
     body,
-    usage: normalizeOpenAIUsage(body.usage),
+    usage: normalizeOpenAIUsage(body.usage, body.service_tier),
     finish_reason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
     text: typeof message.content === "string" ? message.content : "",
     tool_calls,

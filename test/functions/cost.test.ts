@@ -1,0 +1,131 @@
+// Issue 17 end to end: each call of test/helpers/cost-cases.ts through llm-proxy (official openai
+// SDK) against the fake provider, streamed and not; the logged computed_cost is the exact bill.
+import OpenAI from "openai";
+import type postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COST_CASES } from "../helpers/cost-cases.ts";
+import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createApiKey } from "../helpers/fixtures.ts";
+import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+
+let sql: postgres.Sql;
+let fake: FakeProvider;
+let fns: TestFunctions;
+let client: OpenAI;
+
+beforeAll(async () => {
+  sql = adminSql();
+  fake = await startFakeProvider();
+  fns = await startFunctions({
+    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
+    OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
+    ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_BASE_URL: fake.url,
+  });
+  const account = await createAccount(sql);
+  const apiKey = await createApiKey(sql, account);
+  client = new OpenAI({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await fns?.stop();
+  await fake?.stop();
+  await sql?.end();
+});
+
+async function ledgerRow(requestId: string | null) {
+  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await sql`
+      select prompt_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens, service_tier,
+             price_source, computed_cost::text, provider_cost::text, billed_cost::text, cost_difference::text
+        from public.llm_requests where id = ${requestId!}`;
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One call through the proxy; returns its x-request-id once the answer has been read to the end. */
+async function call(model: string, body: Record<string, unknown>, stream: boolean): Promise<string | null> {
+  const params = { model, messages: [{ role: "user" as const, content: "Hi" }], ...body };
+  if (!stream) {
+    const { response } = await client.chat.completions.create({ ...params, stream: false }).withResponse();
+    return response.headers.get("x-request-id");
+  }
+  const { data, response } = await client.chat.completions.create({ ...params, stream: true }).withResponse();
+  for await (const chunk of data) void chunk;
+  return response.headers.get("x-request-id");
+}
+
+describe("llm-proxy logs the provider's bill as computed_cost (issue 17)", () => {
+  for (const stream of [false, true]) {
+    it.each(COST_CASES.map((c) => [c.name, c] as const))(`%s (${stream ? "stream" : "non-stream"})`, async (_, c) => {
+      fake.setOptions(c.fake);
+      try {
+        const row = await ledgerRow(await call(c.model, c.body ?? {}, stream));
+        expect(row.prompt_tokens).toBe(c.promptTokens);
+        expect(row.computed_cost).toBe(c.cost);
+        expect(row.price_source).toBe("model_prices");
+        if (c.serviceTier) expect(row.service_tier).toBe(c.serviceTier);
+        if (c.model.startsWith("openrouter:")) {
+          // OpenRouter reports its own bill: it is the billing figure, and ours agrees with it.
+          expect(row.provider_cost).toBe(c.cost);
+          expect(row.billed_cost).toBe(c.cost);
+          expect(Number(row.cost_difference)).toBe(0);
+        } else {
+          expect(row.provider_cost).toBeNull();
+          expect(row.billed_cost).toBe(c.cost);
+        }
+      } finally {
+        fake.reset();
+      }
+    });
+  }
+
+  it("bills a BYOK OpenRouter call as OpenRouter's fee plus the upstream cost, and lists a mismatch", async () => {
+    // 1000 in (800 cached) + 100 out of openai/gpt-4o-mini on the account's own key: the model costs
+    // 0.00015 upstream, OpenRouter charges a 5% fee (0.0000075) on its credits.
+    fake.setOptions({ promptTokens: 1000, cachedTokens: 800, completionTokens: 100, cost: 0.0000075, byokUpstreamCost: 0.00015 });
+    try {
+      const id = await call("openrouter:openai/gpt-4o-mini", {}, false);
+      const row = await ledgerRow(id);
+      expect(row).toMatchObject({
+        computed_cost: "0.00015",
+        provider_cost: "0.0001575",
+        billed_cost: "0.0001575",
+        cost_difference: "-0.0000075",
+      });
+      // The fee is 5% of the bill, beyond the view's 1% tolerance: the call is easy to find.
+      const listed = await sql`select computed_cost::text from public.llm_cost_discrepancies where id = ${id!}`;
+      expect(listed).toEqual([{ computed_cost: "0.00015" }]);
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it("keeps calls within the tolerance out of llm_cost_discrepancies", async () => {
+    fake.setOptions({ promptTokens: 1000, cachedTokens: 800, completionTokens: 100, cost: 0.0001501 });
+    try {
+      const id = await call("openrouter:openai/gpt-4o-mini", {}, false);
+      expect((await ledgerRow(id)).cost_difference).toBe("-0.0000001");
+      expect(await sql`select 1 from public.llm_cost_discrepancies where id = ${id!}`).toHaveLength(0);
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it("marks a cost whose cache price was stood in for, instead of hiding it", async () => {
+    // The fixture has no cache price for llama-3.1-8b on OpenRouter and no published rule applies.
+    fake.setOptions({ promptTokens: 1000, cachedTokens: 500, completionTokens: 10 });
+    try {
+      const row = await ledgerRow(await call("openrouter:meta-llama/llama-3.1-8b-instruct", {}, false));
+      expect(row).toMatchObject({ computed_cost: "0.0000606", price_source: "model_prices+estimate" });
+    } finally {
+      fake.reset();
+    }
+  });
+});
