@@ -9,13 +9,17 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          // test/security/redaction-* need no database.
+          include: ["test/unit/**/*.test.ts", "test/security/redaction-*.test.ts"],
         },
       },
       {
         test: {
           name: "integration",
-          include: ["test/db/**/*.test.ts", "test/functions/**/*.test.ts", "test/types/**/*.test.ts"],
+          include: [
+            "test/db/**/*.test.ts", "test/functions/**/*.test.ts", "test/types/**/*.test.ts", "test/security/**/*.test.ts",
+          ],
+          exclude: ["test/security/redaction-*.test.ts"],
           globalSetup: ["test/setup/database.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
