@@ -15,7 +15,7 @@ import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
 import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
-import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
+import { extractFileMetadata, redactText, redactValue, stripBinary } from "./redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
 import { estimateUsage } from "./tokens.ts";
 import { emptyUsage, type NormalizedUsage } from "./usage.ts";
@@ -238,6 +238,8 @@ export function failedCall(ctx: CallContext, req: LoggedRequest, target: Provide
   return { response: error.toResponse({ "x-request-id": ctx.requestId }), outcome };
 }
 
+const redactNullable = (s: string | null): string | null => (s === null ? null : redactText(s));
+
 /**
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
@@ -254,6 +256,9 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
     const settings = ctx.caller.settings;
     const requestBody = settings.log_request_bodies ? (redactValue(stripBinary(req.body))) : null;
     const responseBody = settings.log_response_bodies && end.responseBody !== null ? redactValue(end.responseBody) : null;
+    // Every other string a client or provider chose is redacted too, whatever the body settings.
+    const errorCode = redactNullable(end.error?.code ?? null);
+    const errorMessage = redactNullable(end.error?.message ?? null);
     const agent = ctx.agent;
     const llmRequest: LlmRequestRow = {
       id: ctx.requestId,
@@ -266,17 +271,17 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       agent_type: agent?.agentType ?? null,
       user_id: ctx.caller.userId,
       api_key_id: ctx.caller.apiKeyId,
-      end_user: req.user,
-      conversation_id: ctx.conversationId,
-      properties: ctx.properties,
+      end_user: redactNullable(req.user),
+      conversation_id: redactNullable(ctx.conversationId),
+      properties: redactValue(ctx.properties),
       provider,
       model: req.model,
       is_stream: req.stream,
       completion_status: end.status,
       http_status: end.httpStatus,
-      finish_reason: end.finishReason,
-      error_code: end.error?.code ?? null,
-      error_message: end.error?.message ?? null,
+      finish_reason: redactNullable(end.finishReason),
+      error_code: errorCode,
+      error_message: errorMessage,
       request_body: requestBody,
       response_body: responseBody,
       prompt_tokens: end.usage.prompt_tokens,
@@ -306,8 +311,8 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       request: requestBody ?? { omitted: true },
       response: responseBody,
       latency_ms: latencyMs,
-      error_code: end.error?.code ?? null,
-      error_message: end.error?.message ?? null,
+      error_code: errorCode,
+      error_message: errorMessage,
       model_name: req.model,
       user_id: ctx.caller.userId,
       file_metadata: extractFileMetadata(req.messages) as unknown as Json,

@@ -1,0 +1,71 @@
+// Mid-stream upstream error events reach the client through the tee: their text is redacted
+// (providers quote the key they were sent and the request's content), other events are untouched.
+import { describe, expect, it } from "vitest";
+import { REDACTED } from "../../functions/_shared/redaction.ts";
+import { teeChatStream } from "../../functions/_shared/sse.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const KEY = "sk-proj-upstreamEchoedKey0123456789abcdef";
+const CONTENT = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "mail me: a@b.co" }, finish_reason: null }] })}\n\n`;
+
+function source(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = enc.encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.subarray(at, at + size));
+      at += size;
+    },
+  });
+}
+
+async function run(text: string, size: number, clientWantsUsage: boolean) {
+  const { stream, result } = teeChatStream(source(text, size), { clientWantsUsage });
+  let out = "";
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) out += dec.decode(r.value, { stream: true });
+  return { out, result: await result };
+}
+
+describe("upstream error events are redacted before the client sees them", () => {
+  const error = { error: { message: `Invalid key ${KEY} for jane@example.com, card 4111 1111 1111 1111`, type: "server_error", code: null } };
+  const cases = [
+    ["an OpenAI-style error chunk", `data: ${JSON.stringify(error)}\n\n`],
+    ["an OpenRouter-style chunk with error and choices", `data: ${JSON.stringify({ id: "c1", ...error, choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }] })}\n\n`],
+    ["a named non-JSON error event", `event: error\ndata: upstream failed: ${KEY}\ndata: contact jane@example.com\n\n`],
+    ["an unterminated error at the end", `data: ${JSON.stringify(error)}`],
+  ] as const;
+
+  for (const [name, errorEvent] of cases) {
+    for (const size of [1, 7, 64, 100_000]) {
+      for (const usage of [true, false]) {
+        it(`${name} (chunks of ${size}, include_usage ${usage})`, async () => {
+          const { out, result } = await run(CONTENT + errorEvent, size, usage);
+          expect(out.startsWith(CONTENT)).toBe(true); // other events pass untouched
+          expect(out).not.toContain(KEY);
+          expect(out).not.toContain("jane@example.com");
+          expect(out).not.toContain("4111 1111 1111 1111");
+          if (!name.includes("unterminated")) {
+            expect(out).toContain(REDACTED.secret);
+            expect(out).toContain(REDACTED.email);
+            expect(out.endsWith("\n\n")).toBe(true);
+            expect(result.error).not.toBeNull();
+          }
+          if (errorEvent.startsWith("data: {") && errorEvent.endsWith("\n\n")) {
+            const redacted = JSON.parse(out.slice(CONTENT.length + "data: ".length));
+            expect(redacted.error.message).toBe(`Invalid key ${REDACTED.secret} for ${REDACTED.email}, card ${REDACTED.card}`);
+          }
+        });
+      }
+    }
+  }
+
+  it("keeps an error event that needs no redaction byte for byte", async () => {
+    const plain = `data: {"error": {"message": "Overloaded", "type": "overloaded_error"}}\n\n`;
+    const { out, result } = await run(CONTENT + plain, 5, true);
+    expect(out).toBe(CONTENT + plain);
+    expect(result.error?.message).toBe("Overloaded");
+  });
+});
