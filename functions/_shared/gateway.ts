@@ -252,13 +252,13 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
     // Without prices the call is still logged, with its cost unknown (null), never 0.
     .catch(() => ({ price: null, source: "unknown" as const }));
   const cost = computeCost(end.usage, price).total;
+  // Every other string a client or provider chose is redacted too, whatever the body settings;
+  // the error also for callers that keep it (chat's message metadata).
+  const error = end.error && { code: redactNullable(end.error.code), message: redactText(end.error.message) };
   const logged = (async () => {
     const settings = ctx.caller.settings;
     const requestBody = settings.log_request_bodies ? (redactValue(stripBinary(req.body))) : null;
     const responseBody = settings.log_response_bodies && end.responseBody !== null ? redactValue(end.responseBody) : null;
-    // Every other string a client or provider chose is redacted too, whatever the body settings.
-    const errorCode = redactNullable(end.error?.code ?? null);
-    const errorMessage = redactNullable(end.error?.message ?? null);
     const agent = ctx.agent;
     const llmRequest: LlmRequestRow = {
       id: ctx.requestId,
@@ -280,8 +280,8 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       completion_status: end.status,
       http_status: end.httpStatus,
       finish_reason: redactNullable(end.finishReason),
-      error_code: errorCode,
-      error_message: errorMessage,
+      error_code: error?.code ?? null,
+      error_message: error?.message ?? null,
       request_body: requestBody,
       response_body: responseBody,
       prompt_tokens: end.usage.prompt_tokens,
@@ -311,8 +311,8 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       request: requestBody ?? { omitted: true },
       response: responseBody,
       latency_ms: latencyMs,
-      error_code: errorCode,
-      error_message: errorMessage,
+      error_code: error?.code ?? null,
+      error_message: error?.message ?? null,
       model_name: req.model,
       user_id: ctx.caller.userId,
       file_metadata: extractFileMetadata(req.messages) as unknown as Json,
@@ -333,7 +333,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
     usageSource: end.usageSource,
     cost,
     latencyMs,
-    error: end.error,
+    error,
     logged,
   };
 }
