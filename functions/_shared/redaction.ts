@@ -48,7 +48,9 @@ export function providerSecrets(): readonly string[] {
 /** Replaces every exact occurrence of each secret (plain substring search: linear). */
 export function removeSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH && out.includes(s)) out = out.split(s).join(REDACTED.secret);
+  for (const s of secrets) {
+    if (s.length >= MIN_SECRET_LENGTH && out.includes(s)) out = out.split(s).join(REDACTED.secret);
+  }
   return out;
 }
 
@@ -57,7 +59,9 @@ export interface RedactionRule {
   redact(text: string): string;
 }
 
-const rx = (name: string, re: RegExp, replacement: string | ((m: string, ...groups: string[]) => string)): RedactionRule => ({
+type Replacement = string | ((m: string, ...groups: string[]) => string);
+
+const rx = (name: string, re: RegExp, replacement: Replacement): RedactionRule => ({
   name,
   redact: (text) => text.replace(re, replacement as (m: string, ...g: string[]) => string),
 });
@@ -277,7 +281,11 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   // This gateway's own API keys.
   rx("gateway_key", /\bsgw_[A-Za-z0-9]{20,}/g, REDACTED.secret),
   rx("aws_access_key_id", /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED.secret),
-  rx("aws_secret_assignment", /(aws_secret_access_key["']?\s{0,16}[=:]\s{0,16}["']?)[A-Za-z0-9/+=]{40}/gi, `$1${REDACTED.secret}`),
+  rx(
+    "aws_secret_assignment",
+    /(aws_secret_access_key["']?\s{0,16}[=:]\s{0,16}["']?)[A-Za-z0-9/+=]{40}/gi,
+    `$1${REDACTED.secret}`,
+  ),
   rx("github_token", /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b/g, REDACTED.secret),
   rx("github_pat", /\bgithub_pat_[A-Za-z0-9_]{22,}/g, REDACTED.secret),
   rx("slack_token", /\bxox[abpors]-[A-Za-z0-9-]{10,}/g, REDACTED.secret),
@@ -295,13 +303,21 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     /\b(pass(?:word|wd|phrase|code))\b(["']?(?:\s{0,8}[:=]|\s{1,8}(?:is|was)\b:?)\s{0,8}["']?)([^\s"'`,;&<>]{1,256})/gi,
     redactPasswordValue,
   ),
-  rx("aws_secret_key", /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (looksLikeAwsSecret(m) ? REDACTED.secret : m)),
+  rx(
+    "aws_secret_key",
+    /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    (m) => (looksLikeAwsSecret(m) ? REDACTED.secret : m),
+  ),
   { name: "email", redact: redactEmails },
   // 15-34 characters, printed compact or in groups of four; checked with ISO 13616's mod 97.
   rx("iban", /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g, redactIban),
   // US SSN, dashed; area 000, 666 and 9xx, group 00 and serial 0000 are never issued.
   rx("ssn", /(?<![\w-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g, REDACTED.ssn),
-  rx("ssn_labelled", /\b(ssn|social security (?:number|no\.?))(\s{0,4}[:#]?\s{0,4})\d{9}(?!\d)/gi, `$1$2${REDACTED.ssn}`),
+  rx(
+    "ssn_labelled",
+    /\b(ssn|social security (?:number|no\.?))(\s{0,4}[:#]?\s{0,4})\d{9}(?!\d)/gi,
+    `$1$2${REDACTED.ssn}`,
+  ),
   /** 13-19 digits, optionally grouped by single spaces or dashes; Luhn-valid only. */
   rx("card", /(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w-]|\.\d)/g, cardIfLuhn),
   /** Dotted groups as printed on cards (4.4.4.4, 4.6.5, 4.4.4.4.3); Luhn-valid only. */

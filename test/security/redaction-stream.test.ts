@@ -7,7 +7,9 @@ import { teeChatStream } from "../../functions/_shared/sse.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const KEY = "sk-proj-upstreamEchoedKey0123456789abcdef";
-const CONTENT = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: "mail me: a@b.co" }, finish_reason: null }] })}\n\n`;
+const chunk = (extra: object) => JSON.stringify({ id: "c1", object: "chat.completion.chunk", ...extra });
+const CONTENT_CHOICE = { index: 0, delta: { content: "mail me: a@b.co" }, finish_reason: null };
+const CONTENT = `data: ${chunk({ choices: [CONTENT_CHOICE] })}\n\n`;
 
 function source(text: string, size: number): ReadableStream<Uint8Array> {
   const bytes = enc.encode(text);
@@ -30,10 +32,12 @@ async function run(text: string, size: number, clientWantsUsage: boolean) {
 }
 
 describe("upstream error events are redacted before the client sees them", () => {
-  const error = { error: { message: `Invalid key ${KEY} for jane@example.com, card 4111 1111 1111 1111`, type: "server_error", code: null } };
+  const message = `Invalid key ${KEY} for jane@example.com, card 4111 1111 1111 1111`;
+  const error = { error: { message, type: "server_error", code: null } };
+  const errorChoice = { index: 0, delta: { content: "" }, finish_reason: "error" };
   const cases = [
     ["an OpenAI-style error chunk", `data: ${JSON.stringify(error)}\n\n`],
-    ["an OpenRouter-style chunk with error and choices", `data: ${JSON.stringify({ id: "c1", ...error, choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }] })}\n\n`],
+    ["an OpenRouter-style chunk with error and choices", `data: ${chunk({ ...error, choices: [errorChoice] })}\n\n`],
     ["a named non-JSON error event", `event: error\ndata: upstream failed: ${KEY}\ndata: contact jane@example.com\n\n`],
     ["an unterminated error at the end", `data: ${JSON.stringify(error)}`],
   ] as const;
@@ -55,7 +59,8 @@ describe("upstream error events are redacted before the client sees them", () =>
           }
           if (errorEvent.startsWith("data: {") && errorEvent.endsWith("\n\n")) {
             const redacted = JSON.parse(out.slice(CONTENT.length + "data: ".length));
-            expect(redacted.error.message).toBe(`Invalid key ${REDACTED.secret} for ${REDACTED.email}, card ${REDACTED.card}`);
+            const expected = `Invalid key ${REDACTED.secret} for ${REDACTED.email}, card ${REDACTED.card}`;
+            expect(redacted.error.message).toBe(expected);
           }
         });
       }
