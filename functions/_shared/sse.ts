@@ -161,8 +161,7 @@ class ChatStreamCollector {
     if (!obj || typeof obj !== "object") return;
     if (obj.error) {
       this.error = toStreamError(obj.error);
-      const safe = JSON.stringify(redactValue(obj));
-      this.redactedEvent = redactEvent(ev, JSON.stringify(obj), safe);
+      this.redactedEvent = redactJsonEvent(ev, obj);
     }
     if (this.responseId === null && typeof obj.id === "string") this.responseId = obj.id;
     if (this.model === null && typeof obj.model === "string") this.model = obj.model;
@@ -311,6 +310,16 @@ function toStreamError(e: unknown): StreamError {
     };
   }
   return { message: String(e), type: null, code: null };
+}
+
+/** An error event's JSON redacted, or a fixed error when it is too deep to walk. */
+function redactJsonEvent(ev: EventSourceMessage, obj: unknown): string | null {
+  try {
+    return redactEvent(ev, JSON.stringify(obj), JSON.stringify(redactValue(obj)));
+  } catch {
+    const error = { message: "The upstream provider reported an error", type: "upstream_error", code: null };
+    return redactEvent(ev, "", JSON.stringify({ error }));
+  }
 }
 
 /** The event re-written with `safe` as its data, or null when redaction changed nothing. */

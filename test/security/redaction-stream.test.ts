@@ -74,3 +74,16 @@ describe("upstream error events are redacted before the client sees them", () =>
     expect(result.error?.message).toBe("Overloaded");
   });
 });
+
+describe("an error event too deep to redact", () => {
+  it("is replaced by a fixed error, and the stream still ends with a result", async () => {
+    const depth = 100_000;
+    const deep = `data: {"error": {"message": "${KEY}", "detail": ${"[".repeat(depth)}${"]".repeat(depth)}}}\n\n`;
+    const { out, result } = await run(CONTENT + deep, 4096, false);
+    expect(out).not.toContain(KEY);
+    expect(out.slice(CONTENT.length)).toBe(
+      `data: ${JSON.stringify({ error: { message: "The upstream provider reported an error", type: "upstream_error", code: null } })}\n\n`,
+    );
+    expect(result.status).toBe("partial");
+  });
+});
