@@ -227,6 +227,7 @@ const phoneIfDigits = (min: number, max: number) => (m: string): string => {
   return n >= min && n <= max ? REDACTED.phone : m;
 };
 
+
 /** Adds a character to a remainder mod 97, letters counting as 10..35 (ISO 13616). */
 const mod97 = (rem: number, c: number): number => (isDigit(c) ? (rem * 10 + c - 48) % 97 : (rem * 100 + c - 55) % 97);
 
@@ -239,6 +240,7 @@ const mod97 = (rem: number, c: number): number => (isDigit(c) ? (rem * 10 + c - 
 function redactIban(m: string): string {
   for (let start = 0; start >= 0; start = nextGroup(m, start)) {
     if (!isUpper(m.charCodeAt(start)) || !isUpper(m.charCodeAt(start + 1))) continue;
+    if (!isDigit(m.charCodeAt(start + 2)) || !isDigit(m.charCodeAt(start + 3))) continue;
     const moved = fourAsNumber(m, start);
     let rem = 0;
     let len = 4;
@@ -247,7 +249,7 @@ function redactIban(m: string): string {
       const c = i < m.length ? m.charCodeAt(i) : 32;
       if (c === 32) {
         // The four moved characters are six digits once the two letters are converted.
-        if (len >= 15 && len <= 34 && (rem * 1_000_000 + moved) % 97 === 1) best = i;
+        if (len >= 15 && (rem * 1_000_000 + moved) % 97 === 1) best = i;
         continue;
       }
       rem = mod97(rem, c);
@@ -264,8 +266,8 @@ function nextGroup(m: string, from: number): number {
 }
 
 function fourAsNumber(m: string, start: number): number {
-  const c = (i: number) => m.charCodeAt(start + i);
-  return ((c(0) - 55) * 100 + (c(1) - 55)) * 100 + (c(2) - 48) * 10 + (c(3) - 48);
+  const letters = (m.charCodeAt(start) - 55) * 100 + m.charCodeAt(start + 1) - 55;
+  return letters * 100 + (m.charCodeAt(start + 2) - 48) * 10 + m.charCodeAt(start + 3) - 48;
 }
 
 /**
