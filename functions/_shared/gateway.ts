@@ -255,6 +255,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
   // Every other string a client or provider chose is redacted too, whatever the body settings;
   // the error also for callers that keep it (chat's message metadata).
   const error = end.error && { code: redactNullable(end.error.code), message: redactText(end.error.message) };
+  const model = redactText(req.model);
   const logged = (async () => {
     const settings = ctx.caller.settings;
     const requestBody = settings.log_request_bodies ? (redactValue(stripBinary(req.body))) : null;
@@ -275,7 +276,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       conversation_id: redactNullable(ctx.conversationId),
       properties: redactValue(ctx.properties),
       provider,
-      model: req.model,
+      model,
       is_stream: req.stream,
       completion_status: end.status,
       http_status: end.httpStatus,
@@ -313,7 +314,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       latency_ms: latencyMs,
       error_code: error?.code ?? null,
       error_message: error?.message ?? null,
-      model_name: req.model,
+      model_name: model,
       user_id: ctx.caller.userId,
       file_metadata: extractFileMetadata(req.messages) as unknown as Json,
       status: end.status === "complete" ? "success" : end.status,

@@ -117,6 +117,14 @@ describe("upstream error text is redacted before the client sees it and before i
 
 describe("every client-chosen string is redacted before it is stored", () => {
   const BUCKET = "https://b.s3.amazonaws.com";
+  it("the model name as the client wrote it", async () => {
+    const res = await post({ model: `openai/${EMAIL}`, messages: [{ role: "user", content: "Hi" }] });
+    expect(res.status).toBe(200);
+    const { request, interaction } = await storedRows(res.headers.get("x-request-id"));
+    expect(request.model).toBe("openai/[REDACTED_EMAIL]");
+    expect(interaction.model_name).toBe("openai/[REDACTED_EMAIL]");
+  });
+
   it("x-metadata, metadata, user, the conversation id and file URLs and names", async () => {
     const client = new OpenAI({
       apiKey,
