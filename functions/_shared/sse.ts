@@ -419,7 +419,8 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
             const tail = decoder.decode(pending);
             parser.feed(tail);
             // Not an event (no blank line ends it), but its bytes still must not carry a key.
-            controller.enqueue(encoder.encode(redactText(tail)));
+            const safe = redactText(tail);
+            controller.enqueue(safe === tail ? pending : encoder.encode(safe));
           }
           // Completes a trailing CR line ending; adds no event of its own.
           parser.feed("\n");
