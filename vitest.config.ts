@@ -9,7 +9,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          // test/security/redaction-* need no database.
+          include: ["test/unit/**/*.test.ts", "test/security/redaction-*.test.ts"],
         },
       },
       {
@@ -21,6 +22,7 @@ export default defineConfig({
             "test/types/**/*.test.ts",
             "test/security/**/*.test.ts",
           ],
+          exclude: ["test/security/redaction-*.test.ts"],
           globalSetup: ["test/setup/database.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

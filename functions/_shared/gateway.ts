@@ -16,7 +16,7 @@ import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
 import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
-import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
+import { extractFileMetadata, redactText, redactValue, stripBinary } from "./redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
 import { estimateUsage } from "./tokens.ts";
 import { emptyUsage, type NormalizedUsage } from "./usage.ts";
@@ -271,6 +271,8 @@ function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string
   return resolvePrice(db(), ctx.caller.accountId, keys).catch(() => ({ price: null, source: "unknown" as const }));
 }
 
+const redactNullable = (s: string | null): string | null => (s === null ? null : redactText(s));
+
 /**
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
@@ -288,6 +290,10 @@ async function record(
   const breakdown = computeCost(end.usage, price);
   const cost = breakdown.total;
   const rates = breakdown.rates;
+  // Every other string a client or provider chose is redacted too, whatever the body settings;
+  // the error also for callers that keep it (chat's message metadata).
+  const error = end.error && { code: redactNullable(end.error.code), message: redactText(end.error.message) };
+  const model = redactText(req.model);
   const logged = (async () => {
     const settings = ctx.caller.settings;
     // Depth is capped first: a provider's reply can nest without limit, and the walks are recursive.
@@ -307,17 +313,17 @@ async function record(
       agent_type: agent?.agentType ?? null,
       user_id: ctx.caller.userId,
       api_key_id: ctx.caller.apiKeyId,
-      end_user: req.user,
-      conversation_id: ctx.conversationId,
-      properties: ctx.properties,
+      end_user: redactNullable(req.user),
+      conversation_id: redactNullable(ctx.conversationId),
+      properties: redactValue(ctx.properties),
       provider,
-      model: req.model,
+      model,
       is_stream: req.stream,
       completion_status: end.status,
       http_status: end.httpStatus,
-      finish_reason: end.finishReason,
-      error_code: end.error?.code ?? null,
-      error_message: end.error?.message ?? null,
+      finish_reason: redactNullable(end.finishReason),
+      error_code: error?.code ?? null,
+      error_message: error?.message ?? null,
       request_body: requestBody,
       response_body: responseBody,
       prompt_tokens: end.usage.prompt_tokens,
@@ -350,9 +356,9 @@ async function record(
       request: requestBody ?? { omitted: true },
       response: responseBody,
       latency_ms: latencyMs,
-      error_code: end.error?.code ?? null,
-      error_message: end.error?.message ?? null,
-      model_name: req.model,
+      error_code: error?.code ?? null,
+      error_message: error?.message ?? null,
+      model_name: model,
       user_id: ctx.caller.userId,
       file_metadata: extractFileMetadata(req.messages) as unknown as Json,
       status: end.status === "complete" ? "success" : end.status,
@@ -372,7 +378,7 @@ async function record(
     usageSource: end.usageSource,
     cost,
     latencyMs,
-    error: end.error,
+    error,
     logged,
   };
 }

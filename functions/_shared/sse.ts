@@ -1,12 +1,14 @@
 /**
  * The hot-path stream tee. Upstream SSE bytes go to the client as they arrive while a copy is
  * parsed (eventsource-parser) for usage, finish reason, the assembled answer, time to first
- * token and upstream errors. The only byte change ever made: when the client did not ask for
+ * token and upstream errors. The only byte changes ever made: when the client did not ask for
  * `stream_options.include_usage` (the gateway always asks upstream), the usage-only chunk
- * (`choices: []` with `usage`) is dropped. To do that exactly, that mode holds back the current
- * incomplete SSE event (never more) until its blank line arrives.
+ * (`choices: []` with `usage`) is dropped; and an upstream error event is redacted (providers
+ * quote the key they were sent and the request's content). To do that exactly, the tee holds
+ * back the current incomplete SSE event (never more) until its blank line arrives.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { redactText, redactValue } from "./redaction.ts";
 import { estimateUsage } from "./tokens.ts";
 import { emptyUsage, type NormalizedUsage, normalizeOpenAIUsage } from "./usage.ts";
 
@@ -130,6 +132,8 @@ class ChatStreamCollector {
   clientCancelled = false;
   /** Set while parsing an event that is the usage-only chunk. */
   usageOnlyEvent = false;
+  /** Set while parsing an error event that redaction changes: what the client gets instead. */
+  redactedEvent: string | null = null;
 
   onEvent = (ev: EventSourceMessage): void => {
     const data = ev.data;
@@ -148,11 +152,17 @@ class ChatStreamCollector {
     try {
       obj = JSON.parse(data);
     } catch {
-      if (ev.event === "error") this.error = { message: data, type: null, code: null };
+      if (ev.event === "error") {
+        this.error = { message: data, type: null, code: null };
+        this.redactedEvent = redactEvent(ev, data, redactText(data));
+      }
       return;
     }
     if (!obj || typeof obj !== "object") return;
-    if (obj.error) this.error = toStreamError(obj.error);
+    if (obj.error) {
+      this.error = toStreamError(obj.error);
+      this.redactedEvent = redactJsonEvent(ev, obj);
+    }
     if (this.responseId === null && typeof obj.id === "string") this.responseId = obj.id;
     if (this.model === null && typeof obj.model === "string") this.model = obj.model;
     const choices = obj.choices as Array<Record<string, unknown>> | undefined;
@@ -302,6 +312,23 @@ function toStreamError(e: unknown): StreamError {
   return { message: String(e), type: null, code: null };
 }
 
+/** An error event's JSON redacted, or a fixed error when it is too deep to walk. */
+function redactJsonEvent(ev: EventSourceMessage, obj: unknown): string | null {
+  try {
+    return redactEvent(ev, JSON.stringify(obj), JSON.stringify(redactValue(obj)));
+  } catch {
+    const error = { message: "The upstream provider reported an error", type: "upstream_error", code: null };
+    return redactEvent(ev, "", JSON.stringify({ error }));
+  }
+}
+
+/** The event re-written with `safe` as its data, or null when redaction changed nothing. */
+function redactEvent(ev: EventSourceMessage, data: string, safe: string): string | null {
+  if (safe === data) return null;
+  const head = (ev.event ? `event: ${ev.event}\n` : "") + (ev.id !== undefined ? `id: ${ev.id}\n` : "");
+  return `${head}${safe.split("\n").map((line) => `data: ${line}`).join("\n")}\n\n`;
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -320,6 +347,7 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
   const parser = createParser({ onEvent: collector.onEvent });
   const hideUsage = !opts.clientWantsUsage;
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
   const framer = new EventFramer();
   let pending: Uint8Array | null = null;
   let ended = false;
@@ -335,7 +363,7 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
     );
   };
 
-  /** Forwards the complete events in `chunk` (dropping the usage-only one); true if any bytes went out. */
+  /** Forwards the complete events in `chunk` (dropping or redacting some); true if any bytes went out. */
   const forwardEvents = (chunk: Uint8Array, controller: ReadableStreamDefaultController<Uint8Array>): boolean => {
     const from = pending ? pending.length : 0;
     const buf = pending ? concat(pending, chunk) : chunk;
@@ -345,13 +373,19 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
     let sent = false;
     framer.scan(buf, from, (segEnd) => {
       collector.usageOnlyEvent = false;
+      collector.redactedEvent = null;
       const text = decoder.decode(buf.subarray(segStart, segEnd));
       // eventsource-parser waits for the byte after a CR (it may be CRLF); this segment is
       // complete, so unify line endings to make its event dispatch now.
       parser.feed(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
-      if (collector.usageOnlyEvent) {
+      const replacement = collector.redactedEvent;
+      if ((hideUsage && collector.usageOnlyEvent) || replacement !== null) {
         if (segStart > keepFrom) {
           controller.enqueue(buf.subarray(keepFrom, segStart));
+          sent = true;
+        }
+        if (replacement !== null) {
+          controller.enqueue(encoder.encode(replacement));
           sent = true;
         }
         keepFrom = segEnd;
@@ -382,8 +416,11 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
         if (ended) return;
         if (r.done) {
           if (pending) {
-            parser.feed(decoder.decode(pending));
-            controller.enqueue(pending);
+            const tail = decoder.decode(pending);
+            parser.feed(tail);
+            // Not an event (no blank line ends it), but its bytes still must not carry a key.
+            const safe = redactText(tail);
+            controller.enqueue(safe === tail ? pending : encoder.encode(safe));
           }
           // Completes a trailing CR line ending; adds no event of its own.
           parser.feed("\n");
@@ -393,11 +430,6 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
         }
         const chunk = r.value;
         collector.bytes += chunk.byteLength;
-        if (!hideUsage) {
-          controller.enqueue(chunk);
-          parser.feed(decoder.decode(chunk, { stream: true }));
-          return;
-        }
         if (forwardEvents(chunk, controller)) return;
       }
     },

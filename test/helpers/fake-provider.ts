@@ -9,7 +9,9 @@
  * message. Knobs in the same text (`chunks:5 delay:20 cut:3`) or headers (`x-fake-chunks`,
  * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request.
  * Scenarios: normal, tools, slow, cut, truncate, rate_limit, server_error, unauthorized, hang,
- * stall, error_event, and the hostile replies nul_reply, deep_reply (see `Scenario`).
+ * stall, error_event, bad_request, and the hostile replies nul_reply, deep_reply (see `Scenario`).
+ * Option `errorMessage` makes every error hostile: it replaces their text, with `{key}` standing
+ * for the API key the request carried.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -40,11 +42,13 @@ export type Scenario =
   /** OpenAI format: every content piece ends with a NUL (U+0000), and an extra field holds one. */
   | "nul_reply"
   /** OpenAI format, non-stream: an extra field nested `DEEP_REPLY_LEVELS` deep. */
-  | "deep_reply";
+  | "deep_reply"
+  /** 400 invalid_request_error (passed on to the client). */
+  | "bad_request";
 
 const SCENARIOS = new Set<Scenario>([
   "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
-  "nul_reply", "deep_reply",
+  "nul_reply", "deep_reply", "bad_request",
 ]);
 
 export const DEEP_REPLY_LEVELS = 10_000;
@@ -95,6 +99,8 @@ export interface FakeProviderOptions {
   record: boolean;
   /** Listen port; 0 picks a free one. */
   port: number;
+  /** Replaces the text of every error (status or stream event); `{key}` becomes the key the request carried. */
+  errorMessage: string | null;
 }
 
 export interface RecordedRequest {
@@ -136,6 +142,7 @@ const DEFAULTS: FakeProviderOptions = {
   byokUpstreamCost: null,
   record: true,
   port: 0,
+  errorMessage: null,
 };
 
 /** Words of the answer; includes multi-byte characters so UTF-8 splitting gets exercised. */
@@ -152,6 +159,8 @@ const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : 
 interface RequestPlan {
   scenario: Scenario;
   opts: FakeProviderOptions;
+  /** `opts.errorMessage` with the request's key in it, or null. */
+  hostileError: string | null;
 }
 
 function lastUserText(body: any): string {
@@ -185,7 +194,8 @@ function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions): 
   const named = (req.headers["x-fake-scenario"] as string | undefined) ?? SCENARIO_KNOB.exec(text)?.[1];
   const scenario = named && SCENARIOS.has(named as Scenario) ? (named as Scenario) : "normal";
   if (scenario === "slow" && opts.chunkDelayMs === 0) opts.chunkDelayMs = 50;
-  return { scenario, opts };
+  const key = String(req.headers["x-api-key"] ?? req.headers.authorization ?? "").replace(/^Bearer /, "");
+  return { scenario, opts, hostileError: opts.errorMessage?.replaceAll("{key}", key) ?? null };
 }
 
 // ---------- OpenAI format ----------
@@ -212,8 +222,9 @@ function openaiError(res: http.ServerResponse, status: number, message: string, 
   res.end(body);
 }
 
-function failIfScenario(res: http.ServerResponse, scenario: Scenario, anthropic: boolean): boolean {
-  const fail = (status: number, message: string, oType: string, aType: string, headers?: Record<string, string>) => {
+function failIfScenario(res: http.ServerResponse, { scenario, hostileError }: RequestPlan, anthropic: boolean): boolean {
+  const fail = (status: number, text: string, oType: string, aType: string, headers?: Record<string, string>) => {
+    const message = hostileError ?? text;
     if (anthropic) {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify({ type: "error", error: { type: aType, message } }));
@@ -229,6 +240,9 @@ function failIfScenario(res: http.ServerResponse, scenario: Scenario, anthropic:
     case "unauthorized":
       fail(401, "Incorrect API key provided.", "invalid_request_error", "authentication_error");
       return true;
+    case "bad_request":
+      fail(400, "Invalid value for 'messages'.", "invalid_request_error", "invalid_request_error");
+      return true;
     case "hang":
       return true;
     default:
@@ -236,8 +250,9 @@ function failIfScenario(res: http.ServerResponse, scenario: Scenario, anthropic:
   }
 }
 
-async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): Promise<void> {
-  if (failIfScenario(res, scenario, false)) return;
+async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPlan): Promise<void> {
+  const { scenario, opts, hostileError } = plan;
+  if (failIfScenario(res, plan, false)) return;
   const id = "chatcmpl-fake" + Math.random().toString(36).slice(2, 10);
   const created = Math.floor(Date.now() / 1000);
   const model = String(body?.model ?? "fake-model");
@@ -292,7 +307,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, { scenario, opt
           ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) })),
         ];
   await streamPieces(res, pieces, scenario, opts, () => delta({ content: "" }), () =>
-    `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,
+    `data: ${JSON.stringify({ error: { message: hostileError ?? "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,
   );
   if (res.destroyed || res.writableEnded) return;
   res.write(delta({}, scenario === "tools" ? "tool_calls" : "stop"));
@@ -351,8 +366,9 @@ function anthropicUsage(o: FakeProviderOptions, output: number): Record<string, 
   };
 }
 
-async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): Promise<void> {
-  if (failIfScenario(res, scenario, true)) return;
+async function handleAnthropic(res: http.ServerResponse, body: any, plan: RequestPlan): Promise<void> {
+  const { scenario, opts, hostileError } = plan;
+  if (failIfScenario(res, plan, true)) return;
   const id = "msg_fake" + Math.random().toString(36).slice(2, 10);
   const model = String(body?.model ?? "claude-fake");
   const toolName = body?.tools?.[0]?.name ?? "get_weather";
@@ -392,7 +408,7 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
         ...TOOL_ARGUMENT_PIECES.map((p) => ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: p } })),
       ]
     : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
-  await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: "Overloaded" } }));
+  await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: hostileError ?? "Overloaded" } }));
   if (res.destroyed || res.writableEnded) return;
   res.write(ev("content_block_stop", { index: tools ? 1 : 0 }));
   res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: deltaUsage(opts) }));

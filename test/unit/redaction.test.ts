@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { extractFileMetadata, REDACTED, redactText, redactValue, stripBinary } from "../../functions/_shared/redaction.ts";
 
+// Read once, on the first redaction: set before any test runs.
+const CONFIGURED_KEY = "configured-compat-key-4f1d9a";
+process.env.OPENAI_COMPAT_API_KEY = CONFIGURED_KEY;
+
 describe("redactText: true positives", () => {
   it.each([
     ["mail me at jane.doe+work@example.co.uk today", `mail me at ${REDACTED.email} today`],
@@ -27,6 +31,46 @@ describe("redactText: true positives", () => {
     ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", `aws_secret_access_key = ${REDACTED.secret}`],
     ["gh ghp_0123456789abcdefghijABCDEFGHIJ012345", `gh ${REDACTED.secret}`],
     ["our key sgw_7Hk2mPq9Xw3Lr8Tn4Vb6Yc1Zd5Fg0Jh2Ks4", `our key ${REDACTED.secret}`],
+    // US SSNs: dashed, or labelled.
+    ["SSN 123-45-6789.", `SSN ${REDACTED.ssn}.`],
+    ["my social security number: 123456789", `my social security number: ${REDACTED.ssn}`],
+    // IBANs (mod 97), grouped or compact, with a word or a look-alike group around them.
+    ["IBAN GB82 WEST 1234 5698 7654 32 TO me", `IBAN ${REDACTED.iban} TO me`],
+    ["pay DE89370400440532013000.", `pay ${REDACTED.iban}.`],
+    ["NO9386011117947", REDACTED.iban],
+    ["ref XX00 1234 FR14 2004 1010 0505 0001 3M02 606", `ref XX00 1234 ${REDACTED.iban}`],
+    // PEM private keys, whole blocks, or to the end when cut off.
+    [
+      "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----\nthanks",
+      `key:\n${REDACTED.secret}\nthanks`,
+    ],
+    ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", REDACTED.secret],
+    ["-----BEGIN PRIVATE KEY----- MIIEvQIBADANBg -----END PRIVATE KEY----- and", `${REDACTED.secret} and`],
+    // Bare 40-character AWS secret keys.
+    ["secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here", `secret ${REDACTED.secret} here`],
+    ['"SecretAccessKey": "Je7MtGbClwBF2Zp9Utk/h3yCo8nvbEXAMPLEKEYz"', `"SecretAccessKey": "${REDACTED.secret}"`],
+    // Passwords in prose and key-value form.
+    ["my password is hunter2!", `my password is ${REDACTED.secret}`],
+    ["Password: s3cr3t, thanks", `Password: ${REDACTED.secret}, thanks`],
+    ['{"passwd": "abc123"}', `{"passwd": "${REDACTED.secret}"}`],
+    ["login?user=bob&password=pa55word&next=/", `login?user=bob&password=${REDACTED.secret}&next=/`],
+    ["the passphrase was correct-horse-battery", `the passphrase was ${REDACTED.secret}`],
+    // UK national numbers.
+    ["ring 020 7946 0958 today", `ring ${REDACTED.phone} today`],
+    ["(020) 7946 0958", REDACTED.phone],
+    ["0161 496 0000 or 07700 900123", `${REDACTED.phone} or ${REDACTED.phone}`],
+    ["call +44 (0)20 7946 0958", `call ${REDACTED.phone}`],
+    ["e164 +14155552671", `e164 ${REDACTED.phone}`],
+    // Dotted card numbers, Luhn-checked like the others.
+    ["card 4012.8888.8888.1881 exp", `card ${REDACTED.card} exp`],
+    ["amex 3782.822463.10005", `amex ${REDACTED.card}`],
+    // Presigned URL signatures and credentials.
+    [
+      "https://b.s3.amazonaws.com/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20240101%2Fs3&X-Amz-Signature=9f2c1e0d7b&x=1",
+      `https://b.s3.amazonaws.com/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${REDACTED.secret}&X-Amz-Signature=${REDACTED.secret}&x=1`,
+    ],
+    ["x-amz-security-token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz", `x-amz-security-token=${REDACTED.secret}`],
+    ["a@b@c.com", `a@${REDACTED.email}`],
   ])("%s", (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -51,6 +95,33 @@ describe("redactText: false positives stay untouched", () => {
     "math: 2+2=4, 10-5=5, 3*3=9",
     "Version 2.0.0-beta.1+build.5",
     "ratio 555-1234",
+    // SSN look-alikes: never-issued areas, groups and serials; other dash shapes.
+    "000-12-3456, 666-12-3456, 912-34-5678, 123-00-4567, 123-45-0000",
+    "part 123-45-67890 and 1234-56-7890",
+    // IBAN look-alikes failing mod 97, lower case, too short.
+    "GB82 WEST 1234 5698 7654 33",
+    "ABCD1234EFGH5678 and gb82west12345698765432 and GB82 1234",
+    // Not private keys.
+    "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----",
+    "-----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYI -----END PUBLIC KEY-----",
+    // 40-character tokens that are not AWS secrets: hex digests, words, longer base64.
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+    "SHA1 3F786850E387550FDAB836ED7E6DC881DE23001B",
+    "ThisIsAVeryLongCamelCaseIdentifierNameXy ok",
+    "blob QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9w",
+    // Password prose.
+    "Your password is too short",
+    "The password is required, password: ********",
+    "passwords are hashed; password_hash=x",
+    // UK-like digit groups that are too short or too long, and dates.
+    "room 020 7946 and code 0123 456",
+    "invoice 01234 567890123",
+    "on 03-15-2024 and 01.02.2024",
+    // Dotted numbers failing Luhn, versions and decimals.
+    "ref 4012.8888.8888.1882",
+    "v2024.0315.1200.1 and 1234567890123.45",
+    // Presigned-looking words without a value.
+    "set the X-Amz-Signature header",
   ])("%s", (input) => {
     expect(redactText(input)).toBe(input);
   });
@@ -121,5 +192,38 @@ describe("binary stripping and file metadata", () => {
     expect(parts[4].file.file_data).toBe("[binary omitted: application/pdf, 8 bytes]");
     expect(JSON.stringify(out).length).toBeLessThan(1200);
     expect((messages[1].content as any[])[1].image_url.url).toBe(png); // input not mutated
+  });
+});
+
+describe("configured provider keys", () => {
+  it("are removed by exact match wherever they appear", () => {
+    const key = "provider-key-without-known-shape-0123";
+    expect(redactText(`Incorrect API key provided: ${key}.${key}`, [key])).toBe(
+      `Incorrect API key provided: ${REDACTED.secret}.${REDACTED.secret}`,
+    );
+  });
+
+  it("come from the environment by default, and are removed from data: URLs too", () => {
+    expect(redactText(`echo ${CONFIGURED_KEY}`)).toBe(`echo ${REDACTED.secret}`);
+    expect(redactValue({ a: `data:text/plain;base64,${CONFIGURED_KEY}`, b: `data:,${CONFIGURED_KEY} jane@example.com` })).toEqual({
+      a: `data:text/plain;base64,${REDACTED.secret}`,
+      b: `data:,${REDACTED.secret} ${REDACTED.email}`,
+    });
+  });
+});
+
+describe("file metadata is safe to log", () => {
+  it("drops query, fragment and credentials from URLs and redacts names and ids", () => {
+    const messages = [{
+      role: "user",
+      content: [
+        { type: "image_url", image_url: { url: "https://u:p@b.s3.amazonaws.com/up/jane@example.com/a.png?X-Amz-Signature=abc&X-Amz-Credential=AKIA#frag" } },
+        { type: "file", file: { filename: "cv of jane.doe@example.com 020 7946 0958.pdf", file_id: "bob@example.com" } },
+      ],
+    }];
+    expect(extractFileMetadata(messages)).toEqual([
+      { type: "image", mime: null, bytes: null, url: `https://b.s3.amazonaws.com/up/${REDACTED.email}/a.png`, message_index: 0 },
+      { type: "file", mime: null, bytes: null, name: `cv of ${REDACTED.email} ${REDACTED.phone}.pdf`, file_id: REDACTED.email, message_index: 0 },
+    ]);
   });
 });

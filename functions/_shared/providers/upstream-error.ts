@@ -1,5 +1,6 @@
 /** Maps an upstream HTTP failure to the status and OpenAI error our client should see. */
 import { ApiError, badGateway, rateLimited } from "../errors.ts";
+import { redactText } from "../redaction.ts";
 
 export interface UpstreamErrorInfo {
   message: string | null;
@@ -14,8 +15,11 @@ export interface UpstreamErrorInfo {
  *   401 that would make the client think its own key is wrong.
  * - 429 is passed on with its retry-after.
  * - Anything else (5xx, Anthropic's 529 overloaded) is a 502.
+ * The provider's text is echoed only redacted: providers quote the key they were sent and the
+ * request's content (cards, emails) in their errors.
  */
-export function mapUpstreamError(status: number, info: UpstreamErrorInfo, headers: Headers, provider: string): ApiError {
+export function mapUpstreamError(status: number, raw: UpstreamErrorInfo, headers: Headers, provider: string): ApiError {
+  const info = redactInfo(raw);
   const msg = info.message ?? `HTTP ${status}`;
   if (status === 429) {
     return rateLimited(`Upstream rate limit (${provider}): ${msg}`, headers.get("retry-after"), info.code ?? "rate_limit_exceeded");
@@ -33,6 +37,11 @@ export function mapUpstreamError(status: number, info: UpstreamErrorInfo, header
     );
   }
   return badGateway(`Upstream provider (${provider}) failed with HTTP ${status}: ${msg}`, "upstream_error");
+}
+
+function redactInfo(info: UpstreamErrorInfo): UpstreamErrorInfo {
+  const r = (s: string | null) => (s === null ? null : redactText(s));
+  return { message: r(info.message), type: r(info.type), code: r(info.code), param: r(info.param) };
 }
 
 /** Reads `{error:{message,type,code,param}}` (OpenAI) or `{type:'error',error:{type,message}}` (Anthropic). */
