@@ -1,7 +1,8 @@
 // A bounded soak: a few hundred llm-proxy calls over two accounts, mixing hostile bodies (NULs,
 // JSON nested thousands deep, 3,000-character model names, invalid JSON) with hostile provider
-// replies (NULs, deep JSON, cut streams). Every call must end with exactly one ledger row, and
-// nothing may land in the dead letters: all of it could be stored.
+// replies (NULs, deep JSON, cut streams, errors that echo the provider key). Every call must end
+// with exactly one ledger row, nothing may land in the dead letters (all of it could be stored),
+// and the provider key must appear in no answer and nowhere in the database.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deepJsonText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
@@ -16,14 +17,14 @@ const tenants: Array<{ account: TestAccount; key: string }> = [];
 const CALLS = 240;
 const CONCURRENCY = 8;
 const MODEL = "openai/gpt-4o-mini";
+const PROVIDER_KEY = "sk-or-v1-security-soak-test-key-0123456789";
+const SHAPES = 12;
 
 beforeAll(async () => {
   sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENROUTER_API_KEY: "sk-or-v1-security-soak-test-key-0123456789",
-  });
+  // Every provider error quotes the key it was sent, as some upstream errors do.
+  fake = await startFakeProvider({ errorMessage: "Invalid request for key {key}" });
+  fns = await startFunctions({ OPENROUTER_BASE_URL: fake.openaiBaseUrl, OPENROUTER_API_KEY: PROVIDER_KEY });
   for (let i = 0; i < 2; i++) {
     const account = await createAccount(sql);
     tenants.push({ account, key: (await createApiKey(sql, account)).key });
@@ -39,11 +40,11 @@ afterAll(async () => {
 const giantModel = () =>
   Array.from({ length: 3000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join("");
 
-/** The body of call `i`: one of ten hostile or ordinary shapes. */
+/** The body of call `i`: one of `SHAPES` hostile or ordinary shapes. */
 function body(i: number): string {
   const chat = (content: string, extra: Record<string, unknown> = {}) =>
     JSON.stringify({ model: MODEL, messages: [{ role: "user", content }], ...extra });
-  switch (i % 10) {
+  switch (i % SHAPES) {
     case 0:
       return chat(`plain ${i}`);
     case 1:
@@ -62,12 +63,16 @@ function body(i: number): string {
       return `{"model":"${MODEL}","messages":[{"role":"user","content":"deep"}],"x":${deepJsonText(3000)}}`;
     case 8:
       return chat("scenario:cut cut:2", { stream: true });
+    case 9:
+      return chat("scenario:bad_request");
+    case 10:
+      return chat("scenario:error_event cut:2", { stream: true });
     default:
       return "{not json";
   }
 }
 
-async function call(i: number): Promise<{ requestId: string | null; status: number }> {
+async function call(i: number): Promise<{ requestId: string | null; status: number; text: string }> {
   const { key } = tenants[i % 2];
   const res = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
     method: "POST",
@@ -75,13 +80,13 @@ async function call(i: number): Promise<{ requestId: string | null; status: numb
     body: body(i),
   });
   // A cut stream may end the body with an error; the call was still answered.
-  await res.text().catch(() => "");
-  return { requestId: res.headers.get("x-request-id"), status: res.status };
+  const text = await res.text().catch(() => "");
+  return { requestId: res.headers.get("x-request-id"), status: res.status, text };
 }
 
 describe("security: soak", () => {
   it(`${CALLS} hostile calls over two accounts: exactly one row each, no dead letters`, async () => {
-    const results: Array<{ requestId: string | null; status: number }> = [];
+    const results: Array<{ requestId: string | null; status: number; text: string }> = [];
     let next = 0;
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
       while (next < CALLS) results.push(await call(next++));
@@ -90,9 +95,11 @@ describe("security: soak", () => {
     const ids = results.map((r) => r.requestId);
     expect(ids.every((id) => typeof id === "string")).toBe(true);
     expect(new Set(ids).size).toBe(CALLS);
-    // Of the ten shapes, three are refused at the door (giant model, deep body, invalid JSON).
-    expect(results.filter((r) => r.status === 400)).toHaveLength(CALLS * 3 / 10);
-    expect(results.filter((r) => r.status === 200)).toHaveLength(CALLS * 7 / 10);
+    // Of the shapes, three are refused at the door (giant model, deep body, invalid JSON) and one
+    // by the provider (its 400 passed on).
+    expect(results.filter((r) => r.status === 400)).toHaveLength(CALLS * 4 / SHAPES);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(CALLS * 8 / SHAPES);
+    expect(results.filter((r) => r.text.includes(PROVIDER_KEY))).toEqual([]);
 
     const accountIds = tenants.map((t) => t.account.id);
     const count = async () =>
@@ -114,5 +121,18 @@ describe("security: soak", () => {
     const [{ dead }] =
       await sql`select count(*)::int as dead from private.ledger_dead_letters where request_id = any(${ids as string[]})`;
     expect(dead).toBe(0);
+    // The provider's error text reached the ledger (redacted), never the key itself.
+    const [{ echoed, leaked }] = await sql`
+      select count(*) filter (where r.error_message like 'Invalid request for key%')::int as echoed,
+             count(*) filter (where r::text like ${"%" + PROVIDER_KEY + "%"}
+                                 or exists (select 1 from public.ai_interactions i
+                                             where i.llm_request_id = r.id and i::text like ${"%" + PROVIDER_KEY + "%"}))::int
+               as leaked
+        from public.llm_requests r where r.account_id = any(${accountIds})`;
+    expect(echoed).toBeGreaterThan(0);
+    expect(leaked).toBe(0);
+    const [{ deadLeaked }] = await sql`
+      select count(*)::int as "deadLeaked" from private.ledger_dead_letters where payload like ${"%" + PROVIDER_KEY + "%"}`;
+    expect(deadLeaked).toBe(0);
   });
 });
