@@ -14,7 +14,7 @@ import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow } from "./
 import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
-import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
+import { resolveProvider, type ProviderTarget, withoutUsageCost } from "./providers/index.ts";
 import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
 import { estimateUsage } from "./tokens.ts";
@@ -132,7 +132,10 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
       const text = await upstream.text();
       const completion = adapter.normalizeResponse(JSON.parse(text));
       // OpenAI-format providers' bytes go back untouched; Anthropic's are the translated body.
-      const out = target.provider === "anthropic" ? JSON.stringify(completion.body) : text;
+      // OpenRouter's cost goes back only to clients that asked for it.
+      const out = target.provider === "anthropic"
+        ? JSON.stringify(completion.body)
+        : call.clientWantsCost ? text : JSON.stringify(withoutUsageCost(completion.body));
       const usage = completion.usage ?? null;
       const ending: Ending = {
         status: "complete",
@@ -150,8 +153,11 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
       return { response, outcome: record(ctx, request, target, ending) };
     }
 
-    const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!), {
+    let reported: NormalizedUsage | null = null;
+    const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!, (u) => (reported = u)), {
       clientWantsUsage: call.clientWantsUsage,
+      clientWantsCost: call.clientWantsCost,
+      reportedUsage: () => reported,
       startedAt: ctx.startedAt,
       messages: body.messages,
       onCancel: () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError")),

@@ -220,6 +220,77 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 });
 
+describe("llm-proxy: streams the provider breaks, and what the client did not ask for", () => {
+  /** A raw streamed call: the exact bytes the client gets, and the request id. */
+  async function rawStream(body: Record<string, unknown>) {
+    const res = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ stream: true, ...body }),
+    });
+    return { status: res.status, text: await res.text(), requestId: res.headers.get("x-request-id") };
+  }
+  const events = (text: string) => text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
+
+  it.each(["truncate", "cut"])("ends a stream the provider %ss with an OpenAI error chunk; the SDK throws", async (scenario) => {
+    const raw = await rawStream({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: `scenario:${scenario} cut:3` }] });
+    expect(raw.status).toBe(200);
+    const last = JSON.parse(events(raw.text).at(-1)!);
+    expect(last.error).toMatchObject({ type: "upstream_error", code: scenario === "cut" ? "upstream_disconnected" : "stream_truncated" });
+    expect(raw.text).not.toContain("data: [DONE]");
+    const row = await ledgerRow(raw.requestId);
+    expect(row).toMatchObject({ completion_status: "partial", error_code: last.error.code, usage_source: "estimated" });
+
+    const stream = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: `scenario:${scenario} cut:3` }],
+      stream: true,
+    });
+    let text = "";
+    await expect(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    }).rejects.toThrow(OpenAI.APIError);
+    expect(text).toBe(answerText(3));
+  });
+
+  it("logs a cut Anthropic stream with the provider's prompt tokens from message_start", async () => {
+    const raw = await rawStream({ model: "anthropic:claude-sonnet-4-20250514", messages: [{ role: "user", content: "scenario:truncate cut:3" }] });
+    expect(JSON.parse(events(raw.text).at(-1)!).error.code).toBe("stream_truncated");
+    const row = await ledgerRow(raw.requestId);
+    expect(row).toMatchObject({ provider: "anthropic", completion_status: "partial", prompt_tokens: 21, error_code: "stream_truncated" });
+    expect(row.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("hides usage fields and the usage chunk unless asked, and passes them through when asked", async () => {
+    const plain = await rawStream({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    expect(plain.text).not.toContain('"usage"');
+    expect(plain.text.endsWith("data: [DONE]\n\n")).toBe(true);
+    const asked = await rawStream({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+      stream_options: { include_usage: true },
+    });
+    expect(asked.text).toContain('"usage":null');
+    const usage = JSON.parse(events(asked.text).at(-2)!).usage;
+    expect(usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 6 });
+    // The gateway asked OpenRouter for its cost; the client did not.
+    expect(usage.cost).toBeUndefined();
+    expect(fake.requests.at(-1)!.body.usage).toEqual({ include: true });
+  });
+
+  it("returns OpenRouter's usage.cost only to a client that asked for it", async () => {
+    const plain = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    expect(plain.usage).toMatchObject({ prompt_tokens: 21 });
+    expect((plain.usage as unknown as Record<string, unknown>).cost).toBeUndefined();
+    const asked = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+      usage: { include: true },
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect((asked.usage as unknown as Record<string, unknown>).cost).toBe(0.0000123);
+  });
+});
+
 describe("llm-proxy: Anthropic through the OpenAI format", () => {
   it("translates a non-stream call and prices cache tokens exactly", async () => {
     fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
