@@ -84,7 +84,7 @@ export interface CallResult {
 
 const ledger = new Ledger(db);
 
-const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
+export const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
 
 /** Keeps the worker alive for work that outlives the response (Supabase Edge Runtime). */
 export function runInBackground(promise: Promise<unknown>): void {
@@ -92,7 +92,8 @@ export function runInBackground(promise: Promise<unknown>): void {
   runtime?.waitUntil(promise);
 }
 
-interface Ending {
+/** How a call ended, as the ledger records it. */
+export interface Ending {
   status: CallOutcome["status"];
   httpStatus: number;
   usage: NormalizedUsage;
@@ -248,7 +249,7 @@ export function failedCall(ctx: CallContext, req: LoggedRequest, target: Provide
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
  */
-async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, end: Ending): Promise<CallOutcome> {
+export async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, end: Ending): Promise<CallOutcome> {
   const latencyMs = Math.round(performance.now() - ctx.startedAt);
   const provider = target?.provider ?? "unknown";
   const upstreamModel = target?.model ?? req.model;

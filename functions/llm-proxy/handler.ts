@@ -1,49 +1,82 @@
 /**
- * llm-proxy: an OpenAI-compatible endpoint. Point the official SDK's baseURL at
+ * llm-proxy: OpenAI- and Anthropic-compatible endpoints. Point an SDK's baseURL at
  * `<SUPABASE_URL>/functions/v1/llm-proxy` (or `.../llm-proxy/v1`). Thin by design: parse,
  * authorize, hand over to the shared gateway core, respond.
  */
 import { authenticate } from "../_shared/access.ts";
+import { anthropicErrorResponse } from "../_shared/anthropic-errors.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
+import { forwardEmbeddings } from "../_shared/embeddings.ts";
 import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
 import { failedCall, forwardChatCompletion, type CallContext } from "../_shared/gateway.ts";
+import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/models.ts";
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
 import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
-import { listModels } from "../_shared/prices.ts";
 import { functionSubpath } from "../_shared/route.ts";
 
 /** OpenAI clients use the base URL with or without `/v1`. */
 const OPENAI_ROUTE = /^(?:\/v1)?(\/.*)$/;
+const MODEL_ROUTE = /^\/models\/(.+)$/;
 
-export async function handler(req: Request, info?: { remoteAddr?: { hostname?: string } }): Promise<Response> {
+type Info = { remoteAddr?: { hostname?: string } };
+
+export async function handler(req: Request, info?: Info): Promise<Response> {
   if (isPreflight(req)) return preflightResponse(req);
   const requestId = crypto.randomUUID();
   const headers = { "x-request-id": requestId };
   const url = new URL(req.url);
   const path = OPENAI_ROUTE.exec(functionSubpath(url.pathname, "llm-proxy") ?? "")?.[1] ?? null;
+  // Anthropic's endpoints, and Anthropic clients (they send anthropic-version), get Anthropic's error shape.
+  const anthropicShape = path?.startsWith("/messages") || req.headers.has("anthropic-version");
+  const remoteIp = info?.remoteAddr?.hostname ?? null;
   try {
-    if (path === "/chat/completions" && req.method === "POST") {
-      return await chatCompletions(req, requestId, info?.remoteAddr?.hostname ?? null);
+    if (req.method === "POST") {
+      if (path === "/chat/completions") return await chatCompletions(req, requestId, remoteIp);
+      if (path === "/embeddings") return await withContext(req, requestId, remoteIp, forwardEmbeddings);
     }
-    if (path === "/models" && req.method === "GET") {
+    if (req.method === "GET" && path === "/models") {
       await authenticate(req, db());
-      return jsonResponse({ object: "list", data: await listModels(db()) }, 200, headers);
+      const models = await routableModels(db());
+      if (anthropicShape) return jsonResponse(anthropicModelList(models), 200, headers);
+      return jsonResponse({ object: "list", data: models }, 200, headers);
+    }
+    const modelId = req.method === "GET" && path ? MODEL_ROUTE.exec(path)?.[1] : undefined;
+    if (modelId !== undefined) {
+      await authenticate(req, db());
+      const model = await findModel(db(), decodeURIComponent(modelId));
+      return jsonResponse(anthropicShape ? anthropicModel(model) : model, 200, headers);
     }
     throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
   } catch (err) {
-    if (err instanceof ApiError) return err.toResponse(headers);
-    console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
-    return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error").toResponse(headers);
+    const error = err instanceof ApiError
+      ? err
+      : new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
+    if (!(err instanceof ApiError)) {
+      console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
+    }
+    return anthropicShape ? anthropicErrorResponse(error, headers) : error.toResponse(headers);
   }
 }
 
-async function chatCompletions(req: Request, requestId: string, remoteIp: string | null): Promise<Response> {
+/** Authenticates, reads the JSON body and the attribution headers, and hands both to `forward`. */
+async function withContext(
+  req: Request,
+  requestId: string,
+  remoteIp: string | null,
+  forward: (ctx: CallContext, json: unknown) => Promise<{ response: Response }> | { response: Response },
+): Promise<Response> {
+  const ctx = await callContext(req, requestId, remoteIp);
+  const json = await readJsonBody(req, requestLimitBytes(ctx.caller.settings.max_request_bytes));
+  return (await forward(ctx, json)).response;
+}
+
+async function callContext(req: Request, requestId: string, remoteIp: string | null): Promise<CallContext> {
   const startedAt = performance.now();
   const receivedAt = new Date();
   const caller = await authenticate(req, db());
   const meta = callMetadata(req, remoteIp);
-  const ctx: CallContext = {
+  return {
     requestId,
     caller,
     receivedAt,
@@ -53,7 +86,11 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     properties: meta.properties,
     clientSignal: req.signal,
   };
-  const json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
+}
+
+async function chatCompletions(req: Request, requestId: string, remoteIp: string | null): Promise<Response> {
+  const ctx = await callContext(req, requestId, remoteIp);
+  const json = await readJsonBody(req, requestLimitBytes(ctx.caller.settings.max_request_bytes));
   const parsed = parseChatCompletionRequest(json);
   if (!parsed.ok) {
     // Rejected bodies are logged too, attributed to the caller, with whatever model they named.

@@ -525,7 +525,9 @@ describe("llm-proxy: what the ledger keeps", () => {
   it("lists models", async () => {
     const models = [];
     for await (const m of client.models.list()) models.push(m.id);
-    expect(models).toContain("gpt-4o-mini");
-    expect(models).toContain("claude-sonnet-4-20250514");
+    // Each id routes as written: OpenAI's and Anthropic's models carry their routing prefix.
+    expect(models).toContain("openai:gpt-4o-mini");
+    expect(models).toContain("anthropic:claude-sonnet-4-20250514");
+    expect(models).toContain("openai/gpt-4o-mini");
   });
 });

@@ -3,6 +3,7 @@
  * - OpenAI / OpenRouter: `POST /v1/chat/completions` (and `/chat/completions`), `GET /v1/models`.
  *   Streams end with `data: [DONE]`; the usage-only chunk (`choices: []`) is sent only when
  *   `stream_options.include_usage` was requested; `usage.cost` only when `usage.include` was.
+ * - OpenAI embeddings: `POST /v1/embeddings` (float arrays or base64, `dimensions`, usage).
  * - Anthropic: `POST /v1/messages`, JSON or named SSE events, Anthropic's error shape.
  *
  * Behaviour per request: header `x-fake-scenario: <name>` or `scenario:<name>` in the last user
@@ -116,7 +117,9 @@ interface RequestPlan {
 }
 
 function lastUserText(body: any): string {
-  const msgs = Array.isArray(body?.messages) ? body.messages : [];
+  if (typeof body?.input === "string") return body.input;
+  // Chat and Anthropic `messages`, or Responses `input` items.
+  const msgs = Array.isArray(body?.messages) ? body.messages : Array.isArray(body?.input) ? body.input : [];
   for (let i = msgs.length - 1; i >= 0; i--) {
     if (msgs[i]?.role !== "user") continue;
     const c = msgs[i].content;
@@ -334,6 +337,29 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
   res.end(ev("message_stop", {}));
 }
 
+// ---------- OpenAI embeddings ----------
+
+function handleEmbeddings(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): void {
+  if (failIfScenario(res, scenario, false)) return;
+  const inputs = Array.isArray(body?.input) ? body.input : [body?.input];
+  const dimensions = typeof body?.dimensions === "number" ? body.dimensions : 8;
+  const vector = (i: number) => Array.from({ length: dimensions }, (_, j) => Math.round(Math.sin(i + j) * 1e6) / 1e6);
+  const encode = (v: number[]) => Buffer.from(new Float32Array(v).buffer).toString("base64");
+  const data = inputs.map((_: unknown, i: number) => ({
+    object: "embedding",
+    index: i,
+    embedding: body?.encoding_format === "base64" ? encode(vector(i)) : vector(i),
+  }));
+  const out = JSON.stringify({
+    object: "list",
+    data,
+    model: String(body?.model ?? "fake-embedding"),
+    usage: { prompt_tokens: opts.promptTokens, total_tokens: opts.promptTokens },
+  });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+  res.end(out);
+}
+
 function handleModels(res: http.ServerResponse): void {
   const ids = ["gpt-4o-mini", "gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4"];
   const out = JSON.stringify({ object: "list", data: ids.map((id) => ({ id, object: "model", created: 1721172741, owned_by: "fake" })) });
@@ -370,6 +396,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
         if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return handleModels(res);
         if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) return handleOpenAI(res, body, p);
         if (req.method === "POST" && path === "/v1/messages") return handleAnthropic(res, body, p);
+        if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) return handleEmbeddings(res, body, p);
         openaiError(res, 404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "unknown_url");
       };
       run().catch(() => res.destroy());
