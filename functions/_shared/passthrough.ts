@@ -7,8 +7,16 @@
  * stream the provider cuts ends, for the client, with an error event in the API's own shape.
  */
 import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
-import { type CallContext, type CallResult, type Ending, failedCall, type LoggedRequest, record, responseHeaders,
-  upstreamTimeoutMs } from "./gateway.ts";
+import {
+  type CallContext,
+  type CallResult,
+  type Ending,
+  failedCall,
+  type LoggedRequest,
+  record,
+  responseHeaders,
+  upstreamTimeoutMs,
+} from "./gateway.ts";
 import type { Json } from "./ledger.ts";
 import type { ProviderTarget } from "./providers/index.ts";
 import { type StreamError, type StreamResult, teeChatStream } from "./sse.ts";

@@ -5,6 +5,7 @@
  */
 import { authenticate } from "../_shared/access.ts";
 import { anthropicErrorResponse } from "../_shared/anthropic-errors.ts";
+import { countMessageTokens, forwardMessages } from "../_shared/anthropic-messages.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
 import { forwardEmbeddings } from "../_shared/embeddings.ts";
@@ -34,6 +35,14 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
     if (req.method === "POST") {
       if (path === "/chat/completions") return await chatCompletions(req, requestId, remoteIp);
       if (path === "/embeddings") return await withContext(req, requestId, remoteIp, forwardEmbeddings);
+      if (path === "/messages") {
+        return await withContext(req, requestId, remoteIp, (ctx, json) => forwardMessages(ctx, json, req));
+      }
+      if (path === "/messages/count_tokens") {
+        return await withContext(req, requestId, remoteIp, async (ctx, json) => ({
+          response: await countMessageTokens(ctx, json, req),
+        }));
+      }
     }
     if (req.method === "GET" && path === "/models") {
       await authenticate(req, db());

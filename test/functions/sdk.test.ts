@@ -8,7 +8,7 @@ import { embed } from "ai";
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
@@ -172,5 +172,169 @@ describe("embeddings", () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect(err.headers.get("retry-after")).toBe("7");
     expect((await ledgerRow(err.headers.get("x-request-id"))).http_status).toBe(429);
+  });
+});
+
+describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
+  const CLAUDE = "anthropic:claude-sonnet-4-20250514";
+  const anthropic = () => new Anthropic({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy`, maxRetries: 0 });
+
+  it("create: passes through natively with system, images, cache_control and beta headers; exact row", async () => {
+    fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
+    try {
+      const { data, response } = await anthropic().messages.create({
+        model: CLAUDE,
+        max_tokens: 300,
+        system: [{ type: "text", text: "Be brief", cache_control: { type: "ephemeral" } }],
+        messages: [{
+          role: "user",
+          content: [
+            { type: "text", text: "What is this?" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+          ],
+        }],
+      }, { headers: { "anthropic-beta": "prompt-caching-2024-07-31", "anthropic-version": "2024-10-22" } }).withResponse();
+      expect(data.content).toEqual([{ type: "text", text: answerText(6) }]);
+      expect(data.usage).toMatchObject({ input_tokens: 21, cache_read_input_tokens: 100, cache_creation_input_tokens: 40 });
+      const sent = fake.requests.at(-1)!;
+      expect(sent.path).toBe("/v1/messages");
+      expect(sent.body.model).toBe("claude-sonnet-4-20250514");
+      expect(sent.body.system[0].cache_control).toEqual({ type: "ephemeral" });
+      expect(sent.body.messages[0].content[1].type).toBe("image");
+      expect(sent.headers["anthropic-version"]).toBe("2024-10-22");
+      expect(sent.headers["anthropic-beta"]).toBe("prompt-caching-2024-07-31");
+      expect(sent.headers["x-api-key"]).toBe("sk-ant-api03-test-anthropic-provider-key-0123456789");
+      const row = await ledgerRow(response.headers.get("x-request-id"));
+      expect(row).toMatchObject({
+        provider: "anthropic", model: CLAUDE, completion_status: "complete", is_stream: false,
+        prompt_tokens: 161, completion_tokens: 6, cached_tokens: 100, cache_creation_tokens: 40, usage_source: "provider",
+      });
+      expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 161, completion: 6, cached: 100, cacheWrite: 40 }));
+      expect(row.logged_response.type).toBe("message");
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it("stream: every event passes through, usage logged", async () => {
+    const events: string[] = [];
+    const stream = anthropic().messages.stream({ model: CLAUDE, max_tokens: 100, messages: [{ role: "user", content: "Hi chunks:5" }] });
+    for await (const ev of stream) events.push(ev.type);
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([{ type: "text", text: answerText(5) }]);
+    expect(final.usage.output_tokens).toBe(6);
+    expect(events[0]).toBe("message_start");
+    expect(events).toEqual(expect.arrayContaining(["content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]));
+    const { response } = await stream.withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "anthropic", is_stream: true, completion_status: "complete", prompt_tokens: 21, completion_tokens: 6 });
+    expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 21, completion: 6 }));
+  });
+
+  it("tools: a tool_use answer streams and assembles", async () => {
+    const stream = anthropic().messages.stream({
+      model: CLAUDE,
+      max_tokens: 100,
+      tools: [{ name: "get_weather", input_schema: { type: "object", properties: { location: { type: "string" } } } }],
+      messages: [{ role: "user", content: "Weather? scenario:tools" }],
+    });
+    const final = await stream.finalMessage();
+    expect(final.stop_reason).toBe("tool_use");
+    expect(final.content.find((b) => b.type === "tool_use")).toMatchObject({ name: "get_weather", input: { location: "Paris", unit: "celsius" } });
+  });
+
+  it("count_tokens: Anthropic's count, and an estimate for other providers", async () => {
+    const native = await anthropic().messages.countTokens({ model: CLAUDE, messages: [{ role: "user", content: "Hi" }] });
+    expect(native.input_tokens).toBe(21);
+    expect(fake.requests.at(-1)!.path).toBe("/v1/messages/count_tokens");
+    const estimate = await anthropic().messages.countTokens({ model: "openai:gpt-4o-mini", messages: [{ role: "user", content: "Hi there" }] });
+    expect(estimate.input_tokens).toBeGreaterThan(2);
+  });
+
+  it("a stream the provider cuts ends with an error event; the SDK throws; the row is partial with provider prompt tokens", async () => {
+    const res = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content: "scenario:cut cut:2" }] }),
+    });
+    const text = await res.text();
+    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream connection failed[^\n]*\n\n$/);
+    expect(text).not.toContain("message_stop");
+    const row = await ledgerRow(res.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "partial", error_code: "upstream_disconnected", prompt_tokens: 21 });
+
+    const stream = anthropic().messages.stream({ model: CLAUDE, max_tokens: 50, messages: [{ role: "user", content: "scenario:truncate cut:2" }] });
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
+  });
+
+  it("errors come back in Anthropic's shape with the SDK's error classes", async () => {
+    await expect(anthropic().messages.create({ model: CLAUDE, max_tokens: 10, messages: [{ role: "user", content: "scenario:rate_limit" }] }))
+      .rejects.toBeInstanceOf(Anthropic.RateLimitError);
+    const bad = await anthropic().messages.create({ model: CLAUDE, max_tokens: 10, messages: [] }).catch((e) => e);
+    expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(bad.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect((await ledgerRow(bad.headers.get("x-request-id"))).http_status).toBe(400);
+    const noKey = new Anthropic({ apiKey: "sgw_wrong", baseURL: `${fns.url}/llm-proxy`, maxRetries: 0 });
+    await expect(noKey.messages.create({ model: CLAUDE, max_tokens: 10, messages: [{ role: "user", content: "x" }] }))
+      .rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+
+  it("translates to an OpenAI-format provider: create, tools and stream", async () => {
+    const { data, response } = await anthropic().messages.create({
+      model: "openai/gpt-4o-mini",
+      max_tokens: 64,
+      system: "Be brief",
+      messages: [{ role: "user", content: "Hi" }],
+    }).withResponse();
+    expect(data).toMatchObject({ type: "message", role: "assistant", model: "openai/gpt-4o-mini", stop_reason: "end_turn" });
+    expect(data.content).toEqual([{ type: "text", text: answerText(6) }]);
+    expect(data.usage).toMatchObject({ input_tokens: 21, output_tokens: 6 });
+    const sent = fake.requests.at(-1)!;
+    expect(sent.path).toBe("/v1/chat/completions");
+    expect(sent.body.messages).toEqual([{ role: "system", content: "Be brief" }, { role: "user", content: [{ type: "text", text: "Hi" }] }]);
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "openrouter", prompt_tokens: 21, completion_tokens: 6, completion_status: "complete" });
+    expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
+
+    const tools = await anthropic().messages.create({
+      model: "openai:gpt-4o-mini",
+      max_tokens: 64,
+      tools: [{ name: "get_weather", input_schema: { type: "object", properties: { location: { type: "string" } } } }],
+      tool_choice: { type: "any" },
+      messages: [
+        { role: "user", content: "Weather? scenario:tools" },
+      ],
+    });
+    expect(tools.stop_reason).toBe("tool_use");
+    expect(tools.content[0]).toMatchObject({ type: "tool_use", name: "get_weather", input: { location: "Paris", unit: "celsius" } });
+    expect(fake.requests.at(-1)!.body.tool_choice).toBe("required");
+
+    const stream = anthropic().messages.stream({ model: "openai/gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "Hi chunks:7" }] });
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([{ type: "text", text: answerText(7) }]);
+    expect(final.usage.output_tokens).toBe(6);
+    const { response: streamed } = await stream.withResponse();
+    const streamRow = await ledgerRow(streamed.headers.get("x-request-id"));
+    expect(streamRow).toMatchObject({ is_stream: true, completion_status: "complete", prompt_tokens: 21, completion_tokens: 6 });
+  });
+
+  it("translates a tool result turn and a cut stream from an OpenAI-format provider", async () => {
+    await anthropic().messages.create({
+      model: "openai:gpt-4o-mini",
+      max_tokens: 64,
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { location: "Paris" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "21C" }, { type: "text", text: "And?" }] },
+      ],
+    });
+    expect(fake.requests.at(-1)!.body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "Weather in Paris?" }] },
+      { role: "assistant", content: null, tool_calls: [{ id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } }] },
+      { role: "tool", tool_call_id: "toolu_1", content: "21C" },
+      { role: "user", content: [{ type: "text", text: "And?" }] },
+    ]);
+    const stream = anthropic().messages.stream({ model: "openai:gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "scenario:cut cut:2" }] });
+    await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
   });
 });

@@ -396,6 +396,10 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
         if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return handleModels(res);
         if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) return handleOpenAI(res, body, p);
         if (req.method === "POST" && path === "/v1/messages") return handleAnthropic(res, body, p);
+        if (req.method === "POST" && path === "/v1/messages/count_tokens") {
+          res.writeHead(200, { "content-type": "application/json" });
+          return res.end(JSON.stringify({ input_tokens: p.opts.promptTokens }));
+        }
         if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) return handleEmbeddings(res, body, p);
         openaiError(res, 404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "unknown_url");
       };
