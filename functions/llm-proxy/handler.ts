@@ -13,6 +13,7 @@ import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
 import { failedCall, forwardChatCompletion, type CallContext } from "../_shared/gateway.ts";
 import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/models.ts";
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
+import { forwardResponses } from "../_shared/responses.ts";
 import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
 import { functionSubpath } from "../_shared/route.ts";
 
@@ -35,6 +36,7 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
     if (req.method === "POST") {
       if (path === "/chat/completions") return await chatCompletions(req, requestId, remoteIp);
       if (path === "/embeddings") return await withContext(req, requestId, remoteIp, forwardEmbeddings);
+      if (path === "/responses") return await withContext(req, requestId, remoteIp, forwardResponses);
       if (path === "/messages") {
         return await withContext(req, requestId, remoteIp, (ctx, json) => forwardMessages(ctx, json, req));
       }

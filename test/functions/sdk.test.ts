@@ -3,8 +3,9 @@
 // @ai-sdk/anthropic). The fake provider speaks each wire format; each call's ledger row is checked.
 import { readFileSync } from "node:fs";
 import Anthropic from "@anthropic-ai/sdk";
+import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
-import { embed } from "ai";
+import { embed, generateText, streamText } from "ai";
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -336,5 +337,110 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
     ]);
     const stream = anthropic().messages.stream({ model: "openai:gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "scenario:cut cut:2" }] });
     await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
+  });
+});
+
+describe("Responses (openai SDK)", () => {
+  it("create: passes through with previous_response_id; usage with cached and reasoning tokens priced", async () => {
+    fake.setOptions({ cachedTokens: 8, reasoningTokens: 2 });
+    try {
+      const { data, response } = await openai.responses
+        .create({ model: "openai:gpt-4o-mini", input: "Hi", instructions: "Be brief", previous_response_id: "resp_prev_1" })
+        .withResponse();
+      expect(data.output_text).toBe(answerText(6));
+      expect(data.usage).toMatchObject({ input_tokens: 21, output_tokens: 6 });
+      const sent = fake.requests.at(-1)!;
+      expect(sent).toMatchObject({ path: "/v1/responses", body: { model: "gpt-4o-mini", previous_response_id: "resp_prev_1" } });
+      const row = await ledgerRow(response.headers.get("x-request-id"));
+      expect(row).toMatchObject({
+        provider: "openai", model: "openai:gpt-4o-mini", completion_status: "complete", finish_reason: "stop",
+        prompt_tokens: 21, completion_tokens: 6, cached_tokens: 8, reasoning_tokens: 2, usage_source: "provider",
+      });
+      expect(row.cost).toBe(expectedCost("gpt-4o-mini", { prompt: 21, completion: 6, cached: 8 }));
+      expect(row.logged_response.object).toBe("response");
+    } finally {
+      fake.reset();
+    }
+  });
+
+  it("stream: response.* events pass through; the row has the final usage", async () => {
+    const { data: stream, response } = await openai.responses
+      .create({ model: "openai/gpt-4o-mini", input: [{ role: "user", content: "Hi chunks:9" }], stream: true })
+      .withResponse();
+    const types: string[] = [];
+    let text = "";
+    for await (const ev of stream) {
+      types.push(ev.type);
+      if (ev.type === "response.output_text.delta") text += ev.delta;
+    }
+    expect(text).toBe(answerText(9));
+    expect(types[0]).toBe("response.created");
+    expect(types.at(-1)).toBe("response.completed");
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "openrouter", is_stream: true, completion_status: "complete", prompt_tokens: 21, completion_tokens: 6 });
+    expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0);
+    expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
+  });
+
+  it("stream helper: function calls assemble", async () => {
+    const stream = openai.responses.stream({
+      model: "openai:gpt-4o-mini",
+      input: "Weather? scenario:tools",
+      tools: [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} }, strict: false }],
+    });
+    const final = await stream.finalResponse();
+    const call = final.output.find((i) => i.type === "function_call");
+    expect(call).toMatchObject({ name: "get_weather", arguments: '{"location": "Paris", "unit": "celsius"}' });
+  });
+
+  it("a cut stream ends with an error event and a partial row", async () => {
+    const res = await fetch(`${baseURL}/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai:gpt-4o-mini", input: "scenario:truncate cut:2", stream: true }),
+    });
+    const text = await res.text();
+    expect(text.endsWith(`event: error\ndata: ${JSON.stringify({
+      type: "error", code: "stream_truncated", message: "upstream closed the stream before [DONE]", param: null,
+    })}\n\n`)).toBe(true);
+    expect(text).not.toContain("response.completed");
+    const row = await ledgerRow(res.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "partial", error_code: "stream_truncated", usage_source: "estimated" });
+  });
+
+  it("refuses Anthropic models with a clear 400", async () => {
+    await expect(openai.responses.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+  });
+});
+
+describe("Vercel AI SDK", () => {
+  it("the default OpenAI provider (Responses): generateText and streamText", async () => {
+    const provider = createOpenAI({ apiKey: apiKey.key, baseURL });
+    const started = new Date();
+    const { text, usage } = await generateText({ model: provider("openai:gpt-4o-mini"), prompt: "Hi" });
+    expect(text).toBe(answerText(6));
+    expect(usage).toMatchObject({ inputTokens: 21, outputTokens: 6 });
+    expect(fake.requests.at(-1)!.path).toBe("/v1/responses");
+    expect(await lastRow(started)).toMatchObject({ prompt_tokens: 21, completion_tokens: 6, completion_status: "complete" });
+
+    const streamed = streamText({ model: provider("openai:gpt-4o-mini"), prompt: "Hi chunks:4" });
+    let out = "";
+    for await (const delta of streamed.textStream) out += delta;
+    expect(out).toBe(answerText(4));
+    expect((await streamed.usage).outputTokens).toBe(6);
+  });
+
+  it("the Anthropic provider pointed at the gateway: generateText and streamText", async () => {
+    const provider = createAnthropic({ apiKey: apiKey.key, baseURL });
+    const started = new Date();
+    const { text } = await generateText({ model: provider("anthropic:claude-sonnet-4-20250514"), prompt: "Hi" });
+    expect(text).toBe(answerText(6));
+    expect(fake.requests.at(-1)!.path).toBe("/v1/messages");
+    expect(await lastRow(started)).toMatchObject({ provider: "anthropic", prompt_tokens: 21, completion_tokens: 6 });
+
+    const streamed = streamText({ model: provider("anthropic:claude-sonnet-4-20250514"), prompt: "Hi chunks:3" });
+    let out = "";
+    for await (const delta of streamed.textStream) out += delta;
+    expect(out).toBe(answerText(3));
   });
 });

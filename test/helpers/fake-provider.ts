@@ -3,6 +3,7 @@
  * - OpenAI / OpenRouter: `POST /v1/chat/completions` (and `/chat/completions`), `GET /v1/models`.
  *   Streams end with `data: [DONE]`; the usage-only chunk (`choices: []`) is sent only when
  *   `stream_options.include_usage` was requested; `usage.cost` only when `usage.include` was.
+ * - OpenAI Responses: `POST /v1/responses`, JSON or `response.*` SSE events with usage, `error` events.
  * - OpenAI embeddings: `POST /v1/embeddings` (float arrays or base64, `dimensions`, usage).
  * - Anthropic: `POST /v1/messages`, JSON or named SSE events, Anthropic's error shape.
  *
@@ -337,6 +338,76 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
   res.end(ev("message_stop", {}));
 }
 
+// ---------- OpenAI Responses ----------
+
+function responsesUsage(o: FakeProviderOptions, withCost: boolean): Record<string, unknown> {
+  const usage: Record<string, unknown> = {
+    input_tokens: o.promptTokens,
+    input_tokens_details: { cached_tokens: o.cachedTokens },
+    output_tokens: o.completionTokens,
+    output_tokens_details: { reasoning_tokens: o.reasoningTokens },
+    total_tokens: o.promptTokens + o.completionTokens,
+  };
+  if (withCost) usage.cost = o.cost;
+  return usage;
+}
+
+async function handleResponses(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): Promise<void> {
+  if (failIfScenario(res, scenario, false)) return;
+  const id = "resp_fake" + Math.random().toString(36).slice(2, 10);
+  const msgId = "msg_fake" + Math.random().toString(36).slice(2, 10);
+  const model = String(body?.model ?? "fake-model");
+  const tools = scenario === "tools";
+  const toolName = body?.tools?.[0]?.name ?? "get_weather";
+  const text = answerText(opts.chunks);
+  const messageItem = (content: string) => ({
+    type: "message", id: msgId, status: "completed", role: "assistant",
+    content: [{ type: "output_text", text: content, annotations: [], logprobs: [] }],
+  });
+  const callItem = (args: string) => ({
+    type: "function_call", id: "fc_fake_1", call_id: "call_fake_1", name: toolName, arguments: args, status: "completed",
+  });
+  const response = (status: string, output: unknown[], usage: unknown) => ({
+    id, object: "response", created_at: Math.floor(Date.now() / 1000), status, error: null, incomplete_details: null,
+    instructions: body?.instructions ?? null, model, output, parallel_tool_calls: true,
+    previous_response_id: body?.previous_response_id ?? null, store: body?.store ?? true, temperature: 1, text: { format: { type: "text" } },
+    tool_choice: "auto", tools: body?.tools ?? [], top_p: 1, truncation: "disabled", usage, metadata: {},
+  });
+  const withCost = body?.usage?.include === true;
+
+  if (!body?.stream) {
+    const out = JSON.stringify(response("completed", [tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text)], responsesUsage(opts, withCost)));
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+    res.end(out);
+    return;
+  }
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  const start = ev("response.created", { response: response("in_progress", [], null) }) + ev("response.in_progress", { response: response("in_progress", [], null) });
+  const pieces = tools
+    ? [
+        start + ev("response.output_item.added", { output_index: 0, item: { ...callItem(""), status: "in_progress" } }),
+        ...TOOL_ARGUMENT_PIECES.map((d) => ev("response.function_call_arguments.delta", { item_id: "fc_fake_1", output_index: 0, delta: d })),
+      ]
+    : [
+        start + ev("response.output_item.added", { output_index: 0, item: { ...messageItem(""), status: "in_progress", content: [] } }) +
+          ev("response.content_part.added", { item_id: msgId, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } }),
+        ...Array.from({ length: opts.chunks }, (_, i) =>
+          ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: WORDS[i % WORDS.length], logprobs: [] })),
+      ];
+  await streamPieces(res, pieces, scenario, opts, () => "", () => ev("error", { code: "server_error", message: "The server had an error while processing your request.", param: null }));
+  if (res.destroyed || res.writableEnded) return;
+  const item = tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text);
+  if (tools) res.write(ev("response.function_call_arguments.done", { item_id: "fc_fake_1", output_index: 0, arguments: TOOL_ARGUMENT_PIECES.join("") }));
+  else {
+    res.write(ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text, logprobs: [] }));
+    res.write(ev("response.content_part.done", { item_id: msgId, output_index: 0, content_index: 0, part: messageItem(text).content[0] }));
+  }
+  res.write(ev("response.output_item.done", { output_index: 0, item }));
+  res.end(ev("response.completed", { response: response("completed", [item], responsesUsage(opts, withCost)) }));
+}
+
 // ---------- OpenAI embeddings ----------
 
 function handleEmbeddings(res: http.ServerResponse, body: any, { scenario, opts }: RequestPlan): void {
@@ -401,6 +472,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
           return res.end(JSON.stringify({ input_tokens: p.opts.promptTokens }));
         }
         if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) return handleEmbeddings(res, body, p);
+        if (req.method === "POST" && (path === "/v1/responses" || path === "/responses")) return handleResponses(res, body, p);
         openaiError(res, 404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "unknown_url");
       };
       run().catch(() => res.destroy());
