@@ -358,9 +358,13 @@ describe("llm-proxy: errors in OpenAI's shape, and failed calls logged", () => {
 
   it("404 for an unknown route, 413 for a body over the limit", async () => {
     const auth = { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" };
-    const notFound = await fetch(`${fns.url}/llm-proxy/v1/embeddings`, { method: "POST", headers: auth, body: "{}" });
+    const notFound = await fetch(`${fns.url}/llm-proxy/v1/audio/speech`, { method: "POST", headers: auth, body: "{}" });
     expect(notFound.status).toBe(404);
     expect((await notFound.json()).error.code).toBe("unknown_route");
+    // Anthropic clients (anthropic-version) get Anthropic's error shape.
+    const anthropicHeaders = { ...auth, "anthropic-version": "2023-06-01" };
+    const anthropic404 = await fetch(`${fns.url}/llm-proxy/v1/audio/speech`, { method: "POST", headers: anthropicHeaders, body: "{}" });
+    expect(await anthropic404.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
     const big = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(300_000) }] });
     const tooLarge = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, { method: "POST", headers: auth, body: big });
     expect(tooLarge.status).toBe(413);
