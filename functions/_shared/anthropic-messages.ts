@@ -146,7 +146,7 @@ async function translated(
   }
   const parsed = parseChatCompletionRequest(chat);
   if (!parsed.ok) return failed(ctx, request, target, parsed.error);
-  const result = await forwardChatCompletion(ctx, parsed.data);
+  const result = await forwardChatCompletion(ctx, parsed.data, request);
   const { response } = result;
   const headers = { ...Object.fromEntries(response.headers), "x-request-id": ctx.requestId };
   if (!response.ok) {

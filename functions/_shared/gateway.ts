@@ -107,8 +107,12 @@ export interface Ending {
 }
 
 /** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
-export async function forwardChatCompletion(ctx: CallContext, body: ChatCompletionRequest): Promise<CallResult> {
-  const request = loggedRequest(body);
+export async function forwardChatCompletion(
+  ctx: CallContext,
+  body: ChatCompletionRequest,
+  /** What the ledger keeps of the request, when the client sent another format (Anthropic's). */
+  request: LoggedRequest = loggedRequest(body),
+): Promise<CallResult> {
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
   const { target, adapter } = resolved;

@@ -9,7 +9,7 @@ import { embed, generateText, streamText } from "ai";
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, startFakeProvider, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
@@ -232,6 +232,40 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
     expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 21, completion: 6 }));
   });
 
+  it("a stream the client aborts is logged as partial (client_disconnected)", async () => {
+    const stream = anthropic().messages.stream({
+      model: CLAUDE,
+      max_tokens: 100,
+      messages: [{ role: "user", content: "scenario:slow chunks:40 delay:30" }],
+    });
+    let deltas = 0;
+    stream.on("text", () => {
+      if (++deltas === 3) stream.abort();
+    });
+    await stream.done().catch(() => {});
+    const { response } = await stream.withResponse();
+    const row = await ledgerRow(response.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "partial", error_code: "client_disconnected", prompt_tokens: 21 });
+    expect(deltas).toBeLessThan(40);
+  });
+
+  it("thinking blocks and their signatures pass through, streamed and not", async () => {
+    const body = {
+      model: CLAUDE,
+      max_tokens: 2000,
+      thinking: { type: "enabled" as const, budget_tokens: 1024 },
+      messages: [{ role: "user" as const, content: "scenario:thinking chunks:2" }],
+    };
+    const message = await anthropic().messages.create(body);
+    expect(message.content[0]).toEqual({ type: "thinking", thinking: THINKING_TEXT, signature: "sig_fake" });
+    expect(fake.requests.at(-1)!.body.thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
+    const final = await anthropic().messages.stream(body).finalMessage();
+    expect(final.content).toEqual([
+      { type: "thinking", thinking: THINKING_TEXT, signature: "sig_fake" },
+      { type: "text", text: answerText(2) },
+    ]);
+  });
+
   it("tools: a tool_use answer streams and assembles", async () => {
     const stream = anthropic().messages.stream({
       model: CLAUDE,
@@ -296,6 +330,8 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
     const row = await ledgerRow(response.headers.get("x-request-id"));
     expect(row).toMatchObject({ provider: "openrouter", prompt_tokens: 21, completion_tokens: 6, completion_status: "complete" });
     expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
+    // The ledger keeps the request as the client sent it (Anthropic's format).
+    expect(row.logged_request).toMatchObject({ system: "Be brief", max_tokens: 64 });
 
     const tools = await anthropic().messages.create({
       model: "openai:gpt-4o-mini",

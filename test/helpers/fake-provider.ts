@@ -38,10 +38,12 @@ export type Scenario =
   /** Stream: sends headers and one chunk, then nothing. */
   | "stall"
   /** Stream: an error event after `cutAfter` chunks. */
-  | "error_event";
+  | "error_event"
+  /** Anthropic: a thinking block (with its signature) before the text. */
+  | "thinking";
 
 const SCENARIOS = new Set<Scenario>([
-  "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
+  "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event", "thinking",
 ]);
 
 export interface FakeProviderOptions {
@@ -108,6 +110,7 @@ const DEFAULTS: FakeProviderOptions = {
 /** Words of the answer; includes multi-byte characters so UTF-8 splitting gets exercised. */
 const WORDS = ["Hello", " from", " the", " fake", " provider", " — ", "ünïcødé", " ✓", " 🚀", " done."];
 export const answerText = (chunks: number): string => Array.from({ length: chunks }, (_, i) => WORDS[i % WORDS.length]).join("");
+export const THINKING_TEXT = "The user greets me; answer kindly.";
 export const TOOL_ARGUMENT_PIECES = ['{"loc', 'ation": "Par', 'is", "unit":', ' "celsius"}'];
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -296,11 +299,16 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
   const model = String(body?.model ?? "claude-fake");
   const toolName = body?.tools?.[0]?.name ?? "get_weather";
   const tools = scenario === "tools";
+  const thinking = scenario === "thinking";
+  const textIndex = thinking ? 1 : 0;
 
   if (!body?.stream) {
     const content = tools
       ? [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_fake_1", name: toolName, input: JSON.parse(TOOL_ARGUMENT_PIECES.join("")) }]
-      : [{ type: "text", text: answerText(opts.chunks) }];
+      : [
+          ...(thinking ? [{ type: "thinking", thinking: THINKING_TEXT, signature: "sig_fake" }] : []),
+          { type: "text", text: answerText(opts.chunks) },
+        ];
     const out = JSON.stringify({
       id,
       type: "message",
@@ -320,7 +328,13 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
   const start =
     ev("message_start", { message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(opts, 1) } }) +
-    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+    (thinking
+      ? ev("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }) +
+        ev("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: THINKING_TEXT } }) +
+        ev("content_block_delta", { index: 0, delta: { type: "signature_delta", signature: "sig_fake" } }) +
+        ev("content_block_stop", { index: 0 })
+      : "") +
+    ev("content_block_start", { index: textIndex, content_block: { type: "text", text: "" } }) +
     ev("ping", {});
   const pieces = tools
     ? [
@@ -330,10 +344,10 @@ async function handleAnthropic(res: http.ServerResponse, body: any, { scenario, 
           ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
         ...TOOL_ARGUMENT_PIECES.map((p) => ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: p } })),
       ]
-    : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
+    : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: textIndex, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
   await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: "Overloaded" } }));
   if (res.destroyed || res.writableEnded) return;
-  res.write(ev("content_block_stop", { index: tools ? 1 : 0 }));
+  res.write(ev("content_block_stop", { index: tools ? 1 : textIndex }));
   res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: opts.completionTokens } }));
   res.end(ev("message_stop", {}));
 }
