@@ -444,6 +444,20 @@ describe("Responses (openai SDK)", () => {
     expect(row).toMatchObject({ completion_status: "partial", error_code: "stream_truncated", usage_source: "estimated" });
   });
 
+  it("an upstream error event passes through as sent (no second error), the row is partial", async () => {
+    const res = await fetch(`${baseURL}/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai:gpt-4o-mini", input: "scenario:error_event cut:2", stream: true }),
+    });
+    const text = await res.text();
+    const errors = text.split("\n\n").filter((e) => e.startsWith("event: error"));
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(errors[0].split("data: ")[1])).toMatchObject({ type: "error", code: "server_error" });
+    const row = await ledgerRow(res.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "partial", error_code: "server_error" });
+  });
+
   it("refuses Anthropic models with a clear 400", async () => {
     await expect(openai.responses.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
   });
