@@ -9,7 +9,7 @@ import { countMessageTokens, forwardMessages } from "../_shared/anthropic-messag
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
 import { forwardEmbeddings } from "../_shared/embeddings.ts";
-import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
+import { ApiError, badRequest, jsonResponse, notFound } from "../_shared/errors.ts";
 import { failedCall, forwardChatCompletion, type CallContext } from "../_shared/gateway.ts";
 import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/models.ts";
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
@@ -55,7 +55,7 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
     const modelId = req.method === "GET" && path ? MODEL_ROUTE.exec(path)?.[1] : undefined;
     if (modelId !== undefined) {
       await authenticate(req, db());
-      const model = await findModel(db(), decodeURIComponent(modelId));
+      const model = await findModel(db(), decodePathPart(modelId));
       return jsonResponse(anthropicShape ? anthropicModel(model) : model, 200, headers);
     }
     throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
@@ -67,6 +67,15 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
       console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
     }
     return anthropicShape ? anthropicErrorResponse(error, headers) : error.toResponse(headers);
+  }
+}
+
+/** A percent-decoded path segment; malformed encoding is the client's error (400), never a 500. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badRequest("The model id in the path is not valid percent-encoding", "model", "invalid_model_id");
   }
 }
 

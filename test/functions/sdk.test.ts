@@ -102,6 +102,9 @@ describe("models", () => {
     const slashed = await openai.models.retrieve("openai/gpt-4o-mini");
     expect(slashed.id).toBe("openai/gpt-4o-mini");
     await expect(openai.models.retrieve("no-such-model")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const malformed = await fetch(`${baseURL}/models/%E0%A4%A`, { headers: { authorization: `Bearer ${apiKey.key}` } });
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.code).toBe("invalid_model_id");
   });
 
   it("answers in Anthropic's shape to Anthropic clients (x-api-key)", async () => {
