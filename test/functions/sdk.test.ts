@@ -305,6 +305,19 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
     await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
   });
 
+  it("the provider's own mid-stream error event reaches the client once, and the row keeps its type", async () => {
+    const res = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content: "scenario:error_event cut:2" }] }),
+    });
+    const text = await res.text();
+    expect(text.match(/event: error/g)).toHaveLength(1);
+    expect(text).toContain('"type":"overloaded_error"');
+    const row = await ledgerRow(res.headers.get("x-request-id"));
+    expect(row).toMatchObject({ completion_status: "partial", error_code: "overloaded_error", prompt_tokens: 21 });
+  });
+
   it("errors come back in Anthropic's shape with the SDK's error classes", async () => {
     await expect(anthropic().messages.create({ model: CLAUDE, max_tokens: 10, messages: [{ role: "user", content: "scenario:rate_limit" }] }))
       .rejects.toBeInstanceOf(Anthropic.RateLimitError);
