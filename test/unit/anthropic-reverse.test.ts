@@ -83,6 +83,23 @@ describe("Anthropic Messages -> OpenAI chat request", () => {
     expect(parseChatCompletionRequest(req).ok).toBe(true);
   });
 
+  it("keeps cache_control only for OpenRouter, which takes it; drops top_k and thinking elsewhere", () => {
+    const body = {
+      model: "m",
+      max_tokens: 1,
+      system: [{ type: "text", text: "S", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: [{ type: "text", text: "x", cache_control: { type: "ephemeral" } }] }],
+      top_k: 3,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+    };
+    expect(messagesToChatRequest(body, "openai")).toEqual({
+      model: "m",
+      max_tokens: 1,
+      messages: [{ role: "system", content: [{ type: "text", text: "S" }] }, { role: "user", content: [{ type: "text", text: "x" }] }],
+    });
+    expect(messagesToChatRequest(body, "openrouter").messages[1].content[0].cache_control).toEqual({ type: "ephemeral" });
+  });
+
   it("refuses Anthropic server tools and unknown blocks with a 400", () => {
     const base = { model: "m", max_tokens: 1, messages: [{ role: "user", content: "x" }] };
     expect(() => messagesToChatRequest({ ...base, tools: [{ type: "web_search_20250305", name: "web_search" }] }, "openai"))

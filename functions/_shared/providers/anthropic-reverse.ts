@@ -146,6 +146,12 @@ export function messagesToChatRequest(body: Obj, provider: ProviderName): Obj {
     });
     Object.assign(req, toolChoice(body.tool_choice));
   }
+  if (provider !== "openrouter") {
+    // Only OpenRouter takes Anthropic-style cache_control on parts; OpenAI refuses unknown fields.
+    for (const m of messages) {
+      if (Array.isArray(m.content)) m.content = m.content.map(({ cache_control: _cache, ...part }: Obj) => part);
+    }
+  }
   if (provider === "openrouter") {
     if (typeof body.top_k === "number") req.top_k = body.top_k;
     // OpenRouter's reasoning budget is Anthropic's thinking budget.
