@@ -188,6 +188,8 @@ export async function forwardChatCompletion(
     return { response, outcome };
   } catch (err) {
     clearTimeout(timer);
+    // The adapter refusing input its provider cannot take (e.g. a non-base64 image for Anthropic).
+    if (err instanceof ApiError) return failedCall(ctx, request, target, err);
     const reason = upstreamAbort.signal.reason as DOMException | undefined;
     if (reason?.name === "TimeoutError") {
       return failedCall(ctx, request, target, gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));

@@ -313,6 +313,17 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
     }
   });
 
+  it("input Anthropic cannot take is the client's 400, logged, not a 502", async () => {
+    const err = await client.chat.completions.create({
+      model: "anthropic:claude-sonnet-4-20250514",
+      messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png,not-base64" } }] }],
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error).toMatchObject({ param: "messages[0].content[0]" });
+    const row = await ledgerRow(err.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "anthropic", http_status: 400, completion_status: "error" });
+  });
+
   it("translates a stream into OpenAI chunks", async () => {
     const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "anthropic:claude-sonnet-4-20250514",
