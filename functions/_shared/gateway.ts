@@ -8,7 +8,7 @@ import type { Caller } from "./access.ts";
 import { corsHeaders } from "./cors.ts";
 import { db } from "./db.ts";
 import { envSnapshot } from "./env.ts";
-import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
+import type { ApiError } from "./errors.ts";
 import { promptHash } from "./hash.ts";
 import { Ledger, type AiInteractionRow, type Json, type LlmRequestRow } from "./ledger.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
@@ -18,6 +18,7 @@ import { resolveProvider, type ProviderTarget, withoutUsageCost } from "./provid
 import { extractFileMetadata, redactValue, stripBinary } from "./redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
 import { estimateUsage } from "./tokens.ts";
+import { UpstreamGuard } from "./upstream.ts";
 import { emptyUsage, type NormalizedUsage } from "./usage.ts";
 
 /** What a call is about, beyond its body: who, where from, and how to attribute it. */
@@ -84,7 +85,6 @@ export interface CallResult {
 
 const ledger = new Ledger(db);
 
-export const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
 
 /** Keeps the worker alive for work that outlives the response (Supabase Edge Runtime). */
 export function runInBackground(promise: Promise<unknown>): void {
@@ -117,18 +117,11 @@ export async function forwardChatCompletion(
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
   const { target, adapter } = resolved;
 
-  const upstreamAbort = new AbortController();
-  const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
-  ctx.clientSignal.addEventListener("abort", onClientAbort, { once: true });
-  const timer = setTimeout(
-    () => upstreamAbort.abort(new DOMException("upstream timeout", "TimeoutError")),
-    upstreamTimeoutMs(),
-  );
-
+  const guard = new UpstreamGuard(ctx.clientSignal);
   try {
-    const call = adapter.buildRequest(body, target, upstreamAbort.signal);
+    const call = adapter.buildRequest(body, target, guard.signal);
     const upstream = await fetch(call.request);
-    clearTimeout(timer);
+    guard.answered();
     if (!upstream.ok) {
       const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
       return failedCall(ctx, request, target, error);
@@ -165,7 +158,7 @@ export async function forwardChatCompletion(
       reportedUsage: () => reported,
       startedAt: ctx.startedAt,
       messages: body.messages,
-      onCancel: () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError")),
+      onCancel: () => guard.cancel(),
     });
     const outcome = teed.result.then((r) =>
       record(ctx, request, target, {
@@ -187,20 +180,9 @@ export async function forwardChatCompletion(
     });
     return { response, outcome };
   } catch (err) {
-    clearTimeout(timer);
-    // The adapter refusing input its provider cannot take (e.g. a non-base64 image for Anthropic).
-    if (err instanceof ApiError) return failedCall(ctx, request, target, err);
-    const reason = upstreamAbort.signal.reason as DOMException | undefined;
-    if (reason?.name === "TimeoutError") {
-      return failedCall(ctx, request, target, gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));
-    }
-    if (ctx.clientSignal.aborted) {
-      return failedCall(ctx, request, target, new ApiError(499, "The client closed the request", "client_error", "client_disconnected"));
-    }
-    const message = err instanceof SyntaxError ? "The upstream provider sent an invalid JSON body" : "The upstream provider could not be reached";
-    return failedCall(ctx, request, target, badGateway(message));
+    return failedCall(ctx, request, target, guard.failure(err));
   } finally {
-    ctx.clientSignal.removeEventListener("abort", onClientAbort);
+    guard.release();
   }
 }
 

@@ -6,7 +6,7 @@
  * read by the chat stream collector (usage, text, tool calls, time to first token, breaks). A
  * stream the provider cuts ends, for the client, with an error event in the API's own shape.
  */
-import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
+import type { ApiError } from "./errors.ts";
 import {
   type CallContext,
   type CallResult,
@@ -15,12 +15,12 @@ import {
   type LoggedRequest,
   record,
   responseHeaders,
-  upstreamTimeoutMs,
 } from "./gateway.ts";
 import type { Json } from "./ledger.ts";
 import type { ProviderTarget } from "./providers/index.ts";
 import { type StreamError, type StreamResult, teeChatStream } from "./sse.ts";
 import { estimateUsage } from "./tokens.ts";
+import { UpstreamGuard } from "./upstream.ts";
 import type { NormalizedUsage } from "./usage.ts";
 
 /** What a pass-through endpoint makes of a provider's non-stream answer. */
@@ -60,16 +60,10 @@ export async function passThrough(ctx: CallContext, spec: PassThroughSpec): Prom
     if (!spec.errorResponse) return result;
     return { ...result, response: spec.errorResponse(error, { "x-request-id": ctx.requestId }) };
   };
-  const upstreamAbort = new AbortController();
-  const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
-  ctx.clientSignal.addEventListener("abort", onClientAbort, { once: true });
-  const timer = setTimeout(
-    () => upstreamAbort.abort(new DOMException("upstream timeout", "TimeoutError")),
-    upstreamTimeoutMs(),
-  );
+  const guard = new UpstreamGuard(ctx.clientSignal);
   try {
-    const upstream = await fetch(spec.upstream(upstreamAbort.signal));
-    clearTimeout(timer);
+    const upstream = await fetch(spec.upstream(guard.signal));
+    guard.answered();
     if (!upstream.ok) return fail(spec.normalizeError(upstream.status, await upstream.text(), upstream.headers));
     if (!spec.stream) {
       const text = await upstream.text();
@@ -90,22 +84,11 @@ export async function passThrough(ctx: CallContext, spec: PassThroughSpec): Prom
       const response = new Response(text, { status: 200, headers: responseHeaders(ctx, contentType) });
       return { response, outcome: record(ctx, spec.request, spec.target, ending) };
     }
-    return streamed(ctx, spec, upstream.body!, upstreamAbort);
+    return streamed(ctx, spec, upstream.body!, guard);
   } catch (err) {
-    clearTimeout(timer);
-    const reason = upstreamAbort.signal.reason as DOMException | undefined;
-    if (reason?.name === "TimeoutError") {
-      return fail(gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));
-    }
-    if (ctx.clientSignal.aborted) {
-      return fail(new ApiError(499, "The client closed the request", "client_error", "client_disconnected"));
-    }
-    const message = err instanceof SyntaxError
-      ? "The upstream provider sent an invalid JSON body"
-      : "The upstream provider could not be reached";
-    return fail(badGateway(message));
+    return fail(guard.failure(err));
   } finally {
-    ctx.clientSignal.removeEventListener("abort", onClientAbort);
+    guard.release();
   }
 }
 
@@ -117,7 +100,7 @@ function streamed(
   ctx: CallContext,
   spec: PassThroughSpec,
   body: ReadableStream<Uint8Array>,
-  upstreamAbort: AbortController,
+  guard: UpstreamGuard,
 ): CallResult {
   const [toClient, toLog] = body.tee();
   let reported: NormalizedUsage | null = null;
@@ -150,7 +133,7 @@ function streamed(
     },
     cancel(reason) {
       clientCancelled = true;
-      upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
+      guard.cancel();
       return reader.cancel(reason).catch(() => {});
     },
   });

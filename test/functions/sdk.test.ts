@@ -474,6 +474,15 @@ describe("Responses (openai SDK)", () => {
     expect(row).toMatchObject({ completion_status: "partial", error_code: "server_error" });
   });
 
+  it("504 when the provider does not answer in time, 502 when it fails; both logged", async () => {
+    const slow = await openai.responses.create({ model: "openai:gpt-4o-mini", input: "scenario:hang" }).catch((e) => e);
+    expect(slow.status).toBe(504);
+    expect((await ledgerRow(slow.headers.get("x-request-id"))).error_code).toBe("upstream_timeout");
+    const failed = await openai.responses.create({ model: "openai:gpt-4o-mini", input: "scenario:server_error" }).catch((e) => e);
+    expect(failed.status).toBe(502);
+    expect((await ledgerRow(failed.headers.get("x-request-id"))).http_status).toBe(502);
+  });
+
   it("refuses Anthropic models with a clear 400", async () => {
     await expect(openai.responses.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
   });
