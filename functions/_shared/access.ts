@@ -4,7 +4,7 @@
  * settings. Lookups are cached (see cache.ts) so an authorized call normally costs no round trip.
  */
 import type { Sql } from "./db.ts";
-import { bearerToken, credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv } from "./auth.ts";
+import { credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv, requestCredential } from "./auth.ts";
 import { TtlCache } from "./cache.ts";
 import { env, envSnapshot } from "./env.ts";
 import { ApiError, badRequest, forbidden, unauthorized } from "./errors.ts";
@@ -174,12 +174,14 @@ export function verifyUserJwt(token: string): Promise<JwtVerification> {
 }
 
 /**
- * Authenticates a request (Authorization: Bearer <user JWT | account API key>) and resolves the
+ * Authenticates a request (Authorization: Bearer or x-api-key: <user JWT | account API key>) and resolves the
  * account it acts for. Throws an ApiError (401/403/400) the handler renders as is.
  */
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
-  const token = bearerToken(req.headers.get("authorization"));
-  if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key>", "missing_api_key");
+  const token = requestCredential(req.headers);
+  if (!token) {
+    throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key> (or x-api-key)", "missing_api_key");
+  }
   // Before any lookup: an account header no account can match is a malformed request, not a 403.
   for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
   const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };

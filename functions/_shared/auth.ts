@@ -150,6 +150,14 @@ export function bearerToken(header: string | null | undefined): string | null {
   return m ? m[1] : null;
 }
 
+/**
+ * The credential a request carries: `Authorization: Bearer <token>` (OpenAI clients), else
+ * `x-api-key: <token>` (Anthropic clients send their key there).
+ */
+export function requestCredential(headers: Headers): string | null {
+  return bearerToken(headers.get("authorization")) ?? (headers.get("x-api-key")?.trim() || null);
+}
+
 // ---------- API keys ----------
 
 export const API_KEY_PREFIX = "sgw_";

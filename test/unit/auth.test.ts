@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiKeyDisplayPrefix,
   bearerToken,
+  requestCredential,
   createJwtVerifier,
   credentialKind,
   generateApiKey,
@@ -148,5 +149,12 @@ describe("API keys and credential helpers", () => {
     expect(bearerToken("bearer   tok ")).toBe("tok");
     expect(bearerToken("Basic xyz")).toBeNull();
     expect(bearerToken(null)).toBeNull();
+  });
+
+  it("reads the credential from Authorization: Bearer, else from x-api-key (Anthropic clients)", () => {
+    expect(requestCredential(new Headers({ "x-api-key": "sgw_abc" }))).toBe("sgw_abc");
+    expect(requestCredential(new Headers({ authorization: "Bearer tok", "x-api-key": "sgw_abc" }))).toBe("tok");
+    expect(requestCredential(new Headers({ "x-api-key": "  " }))).toBeNull();
+    expect(requestCredential(new Headers())).toBeNull();
   });
 });

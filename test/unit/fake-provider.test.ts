@@ -182,3 +182,35 @@ describe("fake provider speaks the Anthropic Messages format", () => {
     expect(await res.json()).toEqual({ type: "error", error: { type: "rate_limit_error", message: "Rate limit reached for requests" } });
   });
 });
+
+describe("fake provider speaks the Responses, embeddings and Anthropic formats (official SDKs as clients)", () => {
+  it("Responses: non-stream and stream with usage, as the openai SDK reads them", async () => {
+    const res = await client.responses.create({ model: "gpt-4o-mini", input: "hi chunks:3" });
+    expect(res.output_text).toBe(answerText(3));
+    expect(res.usage).toMatchObject({
+      input_tokens: 33, output_tokens: 6, input_tokens_details: { cached_tokens: 11 }, output_tokens_details: { reasoning_tokens: 2 },
+    });
+    const final = await client.responses.stream({ model: "gpt-4o-mini", input: "hi chunks:4" }).finalResponse();
+    // The stream helper's final response has no output_text shortcut (SDK behaviour): read the item.
+    expect(final.output[0]).toMatchObject({ type: "message", content: [{ type: "output_text", text: answerText(4) }] });
+    expect(final.usage?.total_tokens).toBe(39);
+  });
+
+  it("embeddings: float arrays and base64, with usage", async () => {
+    const floats = await client.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"], dimensions: 4, encoding_format: "float" });
+    expect(floats.data.map((d) => d.embedding.length)).toEqual([4, 4]);
+    expect(floats.usage).toEqual({ prompt_tokens: 33, total_tokens: 33 });
+    const base64 = await client.embeddings.create({ model: "text-embedding-3-small", input: "a" });
+    expect(base64.data[0].embedding).toHaveLength(8);
+  });
+
+  it("Anthropic: thinking blocks with signatures, streamed", async () => {
+    const { default: Anthropic } = await import("@anthropic-ai/sdk");
+    const anthropic = new Anthropic({ apiKey: "sk-ant-test", baseURL: fake.url, maxRetries: 0 });
+    const final = await anthropic.messages
+      .stream({ model: "claude-x", max_tokens: 10, messages: [{ role: "user", content: "scenario:thinking chunks:2" }] })
+      .finalMessage();
+    expect(final.content.map((b) => b.type)).toEqual(["thinking", "text"]);
+    expect(final.usage).toMatchObject({ input_tokens: 33, output_tokens: 6, cache_read_input_tokens: 11 });
+  });
+});

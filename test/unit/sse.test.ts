@@ -23,6 +23,8 @@ const FINISH = chunk({}, "stop");
 const DONE = "data: [DONE]\n\n";
 const COMMENT = ": OPENROUTER PROCESSING\n\n";
 
+/** What a client that did not ask for usage sees: no usage chunk, no `"usage":null` fields. */
+const hidden = (text: string) => text.replace(/,"usage":null/g, "");
 const fullStream = (withUsage: boolean) => [COMMENT, ROLE, ...CONTENT, FINISH, ...(withUsage ? [usageChunk] : []), DONE].join("");
 
 /** Splits bytes at the given cut points (positions in bytes). */
@@ -81,7 +83,7 @@ describe("teeChatStream", () => {
   it.each(SIZES)("hides exactly the usage chunk when the client did not ask (split every %i bytes)", async (size) => {
     const { stream, result } = teeChatStream(sourceOf(split(upstreamBytes, size)), { clientWantsUsage: false });
     const out = await readAll(stream);
-    expect(out.text).toBe(fullStream(false));
+    expect(out.text).toBe(hidden(fullStream(false)));
     const r = await result;
     expect(r.status).toBe("success");
     expect(r.usage_source).toBe("provider");
@@ -126,18 +128,18 @@ describe("teeChatStream", () => {
     const { stream } = teeChatStream(upstream, { clientWantsUsage: false });
     const reader = stream.getReader();
     push(ROLE + CONTENT[0].slice(0, 10));
-    expect(dec.decode((await reader.read()).value)).toBe(ROLE);
+    expect(dec.decode((await reader.read()).value)).toBe(hidden(ROLE));
     push(CONTENT[0].slice(10));
-    expect(dec.decode((await reader.read()).value)).toBe(CONTENT[0]);
+    expect(dec.decode((await reader.read()).value)).toBe(hidden(CONTENT[0]));
     await reader.cancel();
   });
 
   it("handles CRLF and CR line endings", async () => {
     for (const eol of ["\r\n", "\r"]) {
       const text = fullStream(true).replace(/\n/g, eol);
-      const hidden = fullStream(false).replace(/\n/g, eol);
+      const expected = hidden(fullStream(false)).replace(/\n/g, eol);
       const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 3)), { clientWantsUsage: false });
-      expect((await readAll(stream)).text).toBe(hidden);
+      expect((await readAll(stream)).text).toBe(expected);
       const r = await result;
       expect(r.usage.completion_tokens).toBe(9);
       expect(r.status).toBe("success");
@@ -170,7 +172,11 @@ describe("teeChatStream", () => {
     const messages = [{ role: "user", content: "Say hello in German, please." }];
     const { stream, result } = teeChatStream(sourceOf([enc.encode(cut)], { endWith: "error" }), { clientWantsUsage: false, messages });
     const out = await readAll(stream);
-    expect(out.error).toBeInstanceOf(TypeError); // the client sees the break too
+    // The client sees the break as an OpenAI error chunk (the incomplete event is dropped), then the end.
+    expect(out.error).toBeUndefined();
+    expect(out.text).toBe(hidden([ROLE, ...CONTENT.slice(0, 2)].join("")) + `data: ${JSON.stringify({
+      error: { message: "upstream connection failed: terminated", type: "upstream_error", code: "upstream_disconnected", param: null },
+    })}\n\n`);
     const r = await result;
     expect(r.status).toBe("partial");
     expect(r.done_seen).toBe(false);
@@ -184,7 +190,8 @@ describe("teeChatStream", () => {
 
   it("reports a clean close without [DONE] as partial, and one without output as error", async () => {
     const a = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0])]), { clientWantsUsage: true });
-    expect((await readAll(a.stream)).text).toBe(ROLE + CONTENT[0]);
+    const truncated = { message: "upstream closed the stream before [DONE]", type: "upstream_error", code: "stream_truncated", param: null };
+    expect((await readAll(a.stream)).text).toBe(ROLE + CONTENT[0] + `data: ${JSON.stringify({ error: truncated })}\n\n`);
     expect((await a.result).status).toBe("partial");
     expect((await a.result).error?.code).toBe("stream_truncated");
 
@@ -196,7 +203,8 @@ describe("teeChatStream", () => {
   it("captures an upstream error event", async () => {
     const err = `data: ${JSON.stringify({ error: { message: "Overloaded", type: "overloaded_error", code: 529 } })}\n\n`;
     const { stream, result } = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0] + err)]), { clientWantsUsage: false });
-    expect((await readAll(stream)).text).toBe(ROLE + CONTENT[0] + err);
+    // The provider's own error chunk ends the stream; the gateway adds none.
+    expect((await readAll(stream)).text).toBe(hidden(ROLE + CONTENT[0]) + err);
     const r = await result;
     expect(r.status).toBe("partial");
     expect(r.error).toEqual({ message: "Overloaded", type: "overloaded_error", code: "529" });
@@ -241,7 +249,7 @@ describe("teeChatStream", () => {
     const raw = tricky.map((t) => `data: {"id":"${ID}","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${asJson(t)}},"logprobs":null,"finish_reason":null}]}\n\n`);
     const text = [ROLE, ...raw, FINISH, DONE].join("");
     const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 4)), { clientWantsUsage: false });
-    expect((await readAll(stream)).text).toBe(text);
+    expect((await readAll(stream)).text).toBe(hidden(text));
     const r = await result;
     expect(r.text).toBe(tricky.join(""));
     expect(r.error).toBeNull();
@@ -251,7 +259,38 @@ describe("teeChatStream", () => {
   it("keeps provider usage when the upstream sends it in a chunk that also has choices", async () => {
     const mixed = chunk({}, "stop", { usage: USAGE });
     const { stream, result } = teeChatStream(sourceOf([enc.encode(ROLE + mixed + DONE)]), { clientWantsUsage: false });
-    expect((await readAll(stream)).text).toBe(ROLE + mixed + DONE);
+    expect((await readAll(stream)).text).toBe(hidden(ROLE) + mixed + DONE);
     expect((await result).usage.total_tokens).toBe(26);
+  });
+
+  it("hides OpenRouter's cost fields when the client did not ask for them, and logs them anyway", async () => {
+    const withCost = { ...USAGE, cost_details: { upstream_inference_cost: null }, is_byok: false };
+    const costChunk = usageChunk.replace(JSON.stringify(USAGE), JSON.stringify(withCost));
+    const text = [ROLE, CONTENT[0], FINISH, costChunk, DONE].join("");
+    const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 5)), { clientWantsUsage: true, clientWantsCost: false });
+    const out = await readAll(stream);
+    const { cost: _cost, ...usageWithoutCost } = USAGE;
+    expect(out.text).toBe(ROLE + CONTENT[0] + FINISH + usageChunk.replace(JSON.stringify(USAGE), JSON.stringify(usageWithoutCost)) + DONE);
+    expect((await result).usage.provider_cost).toBe("0.00001234");
+  });
+
+  it("uses the prompt numbers the provider reported before a break instead of an estimate", async () => {
+    const reported = {
+      prompt_tokens: 321, completion_tokens: 1, total_tokens: 322, cached_tokens: 300,
+      cache_creation_tokens: 0, cache_creation_1h_tokens: 0, reasoning_tokens: 0, provider_cost: null,
+      service_tier: null,
+    };
+    const { stream, result } = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0] + CONTENT[1])]), {
+      clientWantsUsage: false,
+      messages: [{ role: "user", content: "hi" }],
+      reportedUsage: () => reported,
+    });
+    await readAll(stream);
+    const r = await result;
+    expect(r.status).toBe("partial");
+    expect(r.usage.prompt_tokens).toBe(321);
+    expect(r.usage.cached_tokens).toBe(300);
+    expect(r.usage.completion_tokens).toBeGreaterThan(1);
+    expect(r.usage.total_tokens).toBe(321 + r.usage.completion_tokens);
   });
 });

@@ -5,6 +5,7 @@
  * `[DONE]`, and a stream cut before `message_stop` simply ends, which the tee reports.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { normalizeOpenAIUsage, type NormalizedUsage } from "../usage.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 
 type Json = Record<string, any>;
@@ -18,7 +19,10 @@ class AnthropicChunkWriter {
   /** Anthropic content-block index -> OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>();
 
-  constructor(private readonly emit: (line: string) => void) {}
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly onUsage?: (usage: NormalizedUsage) => void,
+  ) {}
 
   /** One `chat.completion.chunk` event with this message's id, time and model. */
   private event(fields: Record<string, Json>): string {
@@ -42,6 +46,8 @@ class AnthropicChunkWriter {
         this.id = m.id ?? "";
         this.model = m.model ?? "";
         this.usage = { ...m.usage };
+        // The prompt side is final here; a stream cut later still logs the provider's numbers.
+        if (m.usage) this.onUsage?.(normalizeOpenAIUsage(anthropicUsageToOpenAI(m.usage))!);
         this.chunk({ role: "assistant", content: "" });
         break;
       }
@@ -87,11 +93,14 @@ class AnthropicChunkWriter {
 }
 
 /** Translates an Anthropic SSE body to OpenAI SSE bytes. */
-export function anthropicToOpenAIStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+export function anthropicToOpenAIStream(
+  body: ReadableStream<Uint8Array>,
+  onUsage?: (usage: NormalizedUsage) => void,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   let out: TransformStreamDefaultController<Uint8Array>;
-  const writer = new AnthropicChunkWriter((line) => out.enqueue(encoder.encode(line)));
+  const writer = new AnthropicChunkWriter((line) => out.enqueue(encoder.encode(line)), onUsage);
   const parser = createParser({ onEvent: writer.onEvent });
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({

@@ -223,6 +223,7 @@ export function buildAnthropicRequest(body: ChatCompletionRequest, target: Provi
     }),
     stream,
     clientWantsUsage: body.stream_options?.include_usage === true,
+    clientWantsCost: true,
   };
 }
 

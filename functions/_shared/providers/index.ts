@@ -1,6 +1,6 @@
 export * from "./types.ts";
 export { adapterFor, PROVIDER_ROUTES, type ProviderRoute, resolveProvider, type ResolvedProvider, splitModel } from "./route.ts";
-export { buildOpenAIRequest, normalizeOpenAIResponse, openAICompatibleAdapter } from "./openai-compatible.ts";
+export { buildOpenAIRequest, normalizeOpenAIResponse, openAICompatibleAdapter, withoutUsageCost } from "./openai-compatible.ts";
 export {
   ANTHROPIC_DEFAULT_MAX_TOKENS,
   ANTHROPIC_VERSION,

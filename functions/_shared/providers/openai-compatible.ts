@@ -35,6 +35,7 @@ export function buildOpenAIRequest(
     }),
     stream,
     clientWantsUsage: body.stream_options?.include_usage === true,
+    clientWantsCost: target.provider !== "openrouter" || clientAskedCost(body),
   };
 }
 
@@ -60,6 +61,16 @@ export function normalizeOpenAIResponse(json: unknown): NormalizedCompletion {
     text: typeof message.content === "string" ? message.content : "",
     tool_calls,
   };
+}
+
+const clientAskedCost = (body: ChatCompletionRequest): boolean =>
+  (body.usage as { include?: unknown } | undefined)?.include === true;
+
+/** A completion without the usage cost fields OpenRouter adds when asked (the client did not ask). */
+export function withoutUsageCost(body: Record<string, unknown>): Record<string, unknown> {
+  if (!body.usage || typeof body.usage !== "object") return body;
+  const { cost: _cost, cost_details: _details, is_byok: _byok, ...usage } = body.usage as Record<string, unknown>;
+  return { ...body, usage };
 }
 
 export function openAICompatibleAdapter(provider: Exclude<ProviderName, "anthropic">): ProviderAdapter {

@@ -25,6 +25,8 @@ export interface UpstreamCall {
   stream: boolean;
   /** The client itself asked for `stream_options.include_usage` (the gateway always asks upstream). */
   clientWantsUsage: boolean;
+  /** False when the gateway asked OpenRouter for `usage.cost` and the client did not. */
+  clientWantsCost: boolean;
 }
 
 /** A non-stream answer in OpenAI shape plus what the log needs from it. */
@@ -43,8 +45,11 @@ export interface ProviderAdapter {
   buildRequest(body: ChatCompletionRequest, target: ProviderTarget, signal?: AbortSignal): UpstreamCall;
   /** Upstream non-stream JSON to OpenAI `chat.completion` with normalized usage. */
   normalizeResponse(json: unknown): NormalizedCompletion;
-  /** Upstream stream body as OpenAI-format SSE bytes (the identity for OpenAI-format providers). */
-  toOpenAIStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /**
+   * Upstream stream body as OpenAI-format SSE bytes (the identity for OpenAI-format providers).
+   * `onUsage` receives usage the provider reports before its final numbers (Anthropic's message_start).
+   */
+  toOpenAIStream(body: ReadableStream<Uint8Array>, onUsage?: (usage: NormalizedUsage) => void): ReadableStream<Uint8Array>;
   /** Upstream error response as an OpenAI-shape ApiError with the status the client should see. */
   normalizeError(status: number, bodyText: string, headers: Headers): ApiError;
 }
