@@ -2,7 +2,7 @@
 // prints it once (only its SHA-256 is stored). For operators with database access; apps use the
 // `create_api_key` RPC instead. Database: DATABASE_URL, default the `npm start` one.
 import postgres from "postgres";
-import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../functions/_shared/auth.ts";
+import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../functions/_shared/auth/credentials.ts";
 import { localUrl } from "./lib/postgres.ts";
 
 const [slug, name = "operator key"] = process.argv.slice(2);

@@ -8,11 +8,11 @@
  * evaluation order or equal clocks.
  */
 import type postgres from "postgres";
-import type { Json } from "../_shared/ledger.ts";
-import type { ChatMessage } from "../_shared/openai-schema.ts";
-import type { Sql } from "../_shared/db.ts";
-import type { AssembledToolCall } from "../_shared/sse.ts";
-import { countTextTokens } from "../_shared/tokens.ts";
+import type { Json } from "../_shared/ledger/writer.ts";
+import type { ChatMessage } from "../_shared/openai/chat-schema.ts";
+import type { Sql } from "../_shared/runtime/db.ts";
+import type { AssembledToolCall } from "../_shared/gateway/stream-tee.ts";
+import { countTextTokens } from "../_shared/billing/token-estimate.ts";
 
 export type Role = "human" | "assistant" | "system" | "tool" | "developer";
 

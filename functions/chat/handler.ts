@@ -11,28 +11,28 @@
  *
  * Settings (env): CHAT_SESSION_IDLE_MINUTES (60), CHAT_MAX_MESSAGE_CHARS (4000),
  * CHAT_RATE_LIMIT_PER_SESSION (20), CHAT_RATE_LIMIT_PER_IP (60), CHAT_RATE_LIMIT_PER_USER (60),
- * CHAT_RATE_LIMIT_WINDOW_SECONDS (60), CLIENT_IP_HEADER / TRUSTED_PROXY_HOPS (client-address.ts),
+ * CHAT_RATE_LIMIT_WINDOW_SECONDS (60), CLIENT_IP_HEADER / TRUSTED_PROXY_HOPS (_shared/http/client-address.ts),
  * CHAT_DEFAULT_CONTEXT_TOKENS (8192, when the model's window is not in the price catalog),
  * CHAT_INSTANCE_CACHE_TTL_MS (30000).
  */
 import { z } from "zod";
-import { type Caller, verifyUserJwt } from "../_shared/access.ts";
-import { bearerToken, credentialKind, type JwtClaims } from "../_shared/auth.ts";
-import { isPreflight, preflightResponse } from "../_shared/cors.ts";
-import { asUser, db } from "../_shared/db.ts";
-import { env } from "../_shared/env.ts";
-import { ApiError, badRequest, forbidden, fromZodError, jsonResponse, notFound, unauthorized } from "../_shared/errors.ts";
+import { type Caller, verifyUserJwt } from "../_shared/auth/caller.ts";
+import { bearerToken, credentialKind, type JwtClaims } from "../_shared/auth/credentials.ts";
+import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
+import { asUser, db } from "../_shared/runtime/db.ts";
+import { env } from "../_shared/runtime/env.ts";
+import { ApiError, badRequest, forbidden, fromZodError, jsonResponse, notFound, unauthorized } from "../_shared/http/errors.ts";
 import {
   admitCall,
   type CallContext,
   type CallOutcome,
   forwardChatCompletion,
   runInBackground,
-} from "../_shared/gateway.ts";
-import { type ChatMessage, parseChatCompletionRequest } from "../_shared/openai-schema.ts";
-import { extractProfile, isEmptyProfile } from "../_shared/profile-extraction.ts";
-import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
-import { functionSubpath } from "../_shared/route.ts";
+} from "../_shared/gateway/forward.ts";
+import { type ChatMessage, parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
+import { extractProfile, isEmptyProfile } from "./profile-extraction.ts";
+import { callMetadata, readJsonBody, requestLimitBytes } from "../_shared/http/request.ts";
+import { functionSubpath } from "../_shared/http/path.ts";
 import {
   fitHistory,
   type NewMessage,

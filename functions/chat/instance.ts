@@ -6,11 +6,11 @@
  * `gateway_cache` notifications (instances, templates, accounts and settings notify on change).
  */
 import { Validator, type Schema } from "@cfworker/json-schema";
-import type { AccountSettings } from "../_shared/access.ts";
-import { TtlCache } from "../_shared/cache.ts";
-import type { Sql } from "../_shared/db.ts";
-import { env } from "../_shared/env.ts";
-import { ApiError, forbidden, notFound } from "../_shared/errors.ts";
+import type { AccountSettings } from "../_shared/auth/caller.ts";
+import { TtlCache } from "../_shared/runtime/cache.ts";
+import type { Sql } from "../_shared/runtime/db.ts";
+import { env } from "../_shared/runtime/env.ts";
+import { ApiError, forbidden, notFound } from "../_shared/http/errors.ts";
 
 /** The config fields the chat uses; templates may define more (validated, passed over). */
 export interface InstanceConfig {

@@ -5,8 +5,8 @@
  * other sessions of the account are recorded by the profiles trigger
  * (private.detect_profile_email_collision) into profile_email_collisions.
  */
-import type { Sql } from "../_shared/db.ts";
-import type { ProfileFields } from "../_shared/profile-extraction.ts";
+import type { Sql } from "../_shared/runtime/db.ts";
+import type { ProfileFields } from "./profile-extraction.ts";
 
 /**
  * Runs in the background, off the answer's path. The schema allows several profiles per session

@@ -8,10 +8,10 @@
  * is resumed only by that user (a visitor on a shared computer after sign-out gets a new one).
  * The database keeps only the key's SHA-256, so whoever reads the sessions table cannot replay it.
  */
-import type { Sql } from "../_shared/db.ts";
-import { env } from "../_shared/env.ts";
-import { rateLimited, unauthorized } from "../_shared/errors.ts";
-import { sha256Hex } from "../_shared/hash.ts";
+import type { Sql } from "../_shared/runtime/db.ts";
+import { env } from "../_shared/runtime/env.ts";
+import { rateLimited, unauthorized } from "../_shared/http/errors.ts";
+import { sha256Hex } from "../_shared/runtime/sha256.ts";
 
 export interface ChatSession {
   id: string;

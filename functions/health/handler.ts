@@ -4,8 +4,8 @@
  * calls are being refused) or stalled (rows queued, none stored for 30 s); 503 `unavailable` when
  * the database cannot be reached. The backlog is this worker's (in memory, per instance).
  */
-import { db } from "../_shared/db.ts";
-import { ledgerStatus } from "../_shared/gateway.ts";
+import { db } from "../_shared/runtime/db.ts";
+import { ledgerStatus } from "../_shared/gateway/forward.ts";
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {

@@ -3,22 +3,22 @@
  * `<SUPABASE_URL>/functions/v1/llm-proxy` (or `.../llm-proxy/v1`). Thin by design: parse,
  * authorize, hand over to the shared gateway core, respond.
  */
-import { authenticate } from "../_shared/access.ts";
-import { anthropicErrorResponse } from "../_shared/anthropic-errors.ts";
-import { countMessageTokens, forwardMessages } from "../_shared/anthropic-messages.ts";
-import { clientAddress } from "../_shared/client-address.ts";
-import { isPreflight, preflightResponse } from "../_shared/cors.ts";
-import { db } from "../_shared/db.ts";
-import { forwardEmbeddings } from "../_shared/embeddings.ts";
-import { ApiError, badRequest, jsonResponse, notFound } from "../_shared/errors.ts";
-import { admitCall, type CallContext, failedCall, forwardChatCompletion, type LoggedRequest } from "../_shared/gateway.ts";
-import type { Json } from "../_shared/ledger.ts";
-import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/limits.ts";
-import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/models.ts";
-import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
-import { forwardResponses } from "../_shared/responses.ts";
-import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
-import { functionSubpath } from "../_shared/route.ts";
+import { authenticate } from "../_shared/auth/caller.ts";
+import { anthropicErrorResponse } from "../_shared/anthropic/errors.ts";
+import { countMessageTokens, forwardMessages } from "../_shared/anthropic/messages.ts";
+import { clientAddress } from "../_shared/http/client-address.ts";
+import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
+import { db } from "../_shared/runtime/db.ts";
+import { forwardEmbeddings } from "../_shared/openai/embeddings.ts";
+import { ApiError, badRequest, jsonResponse, notFound } from "../_shared/http/errors.ts";
+import { admitCall, type CallContext, failedCall, forwardChatCompletion, type LoggedRequest } from "../_shared/gateway/forward.ts";
+import type { Json } from "../_shared/ledger/writer.ts";
+import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/http/limits.ts";
+import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/openai/models.ts";
+import { parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
+import { forwardResponses } from "../_shared/openai/responses.ts";
+import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/http/request.ts";
+import { functionSubpath } from "../_shared/http/path.ts";
 
 /** OpenAI clients use the base URL with or without `/v1`. */
 const OPENAI_ROUTE = /^(?:\/v1)?(\/.*)$/;

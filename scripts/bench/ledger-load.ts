@@ -1,8 +1,8 @@
 // Run by Deno (the proxy's runtime): writes BENCH_CALLS synthetic calls through the proxy's own
-// Ledger and pool (functions/_shared/ledger.ts + db.ts, SUPABASE_DB_URL) and prints
+// Ledger and pool (functions/_shared/ledger/writer.ts + runtime/db.ts, SUPABASE_DB_URL) and prints
 // `ledger-load {"elapsedS":..,"errors":[..]}`. Started by scripts/bench/logging.ts.
-import { db } from "../../functions/_shared/db.ts";
-import { Ledger } from "../../functions/_shared/ledger.ts";
+import { db } from "../../functions/_shared/runtime/db.ts";
+import { Ledger } from "../../functions/_shared/ledger/writer.ts";
 import { entry } from "./ledger-rows.ts";
 
 const D = (globalThis as unknown as { Deno: { env: { get(k: string): string | undefined }; exit(c: number): never } }).Deno;

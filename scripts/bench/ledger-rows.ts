@@ -1,5 +1,5 @@
-// Synthetic ledger entries shaped like the proxy's (functions/_shared/gateway.ts), for the logging benchmark.
-import type { LedgerEntry } from "../../functions/_shared/ledger.ts";
+// Synthetic ledger entries shaped like the proxy's (functions/_shared/gateway/forward.ts), for the logging benchmark.
+import type { LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
 
 const MODELS = ["openai/gpt-4o-mini", "openai/gpt-4o", "anthropic/claude-sonnet-4", "google/gemini-2.5-flash"];
 

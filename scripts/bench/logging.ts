@@ -1,5 +1,5 @@
 // Section 2: the logging path. 100k synthetic calls written through the proxy's own Ledger
-// (functions/_shared/ledger.ts: batched jsonb_populate_recordset insert of llm_requests +
+// (functions/_shared/ledger/writer.ts: batched jsonb_populate_recordset insert of llm_requests +
 // ai_interactions in one statement), then table + index size per million rows.
 import path from "node:path";
 import type postgres from "postgres";
@@ -45,7 +45,7 @@ export async function runLogging(opts: { sql: postgres.Sql; dbUrl: string; calls
   const perM = (bytes: number) => (bytes / opts.calls) * 1e6 / 2 ** 20;
   const res: LoggingResult = {
     calls: opts.calls,
-    path: "Ledger.record() of functions/_shared/ledger.ts with the pool of functions/_shared/db.ts, in Deno (the proxy's own write path)",
+    path: "Ledger.record() of functions/_shared/ledger/writer.ts with the pool of functions/_shared/runtime/db.ts, in Deno (the proxy's own write path)",
     batchSize: 200,
     writers: 1,
     elapsedS,

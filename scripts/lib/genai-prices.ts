@@ -3,8 +3,8 @@
 // tokens, tiered prices as {base, tiers: [{start, price}]} (the tier's price applies when the
 // prompt exceeds `start`, our tier_threshold_tokens), and dated price changes.
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice as GenaiPrice } from "@pydantic/genai-prices";
-import { decimalFromNumber, formatDecimal } from "../../functions/_shared/decimal.ts";
-import { type ModelPrice, priceFromEntry } from "../../functions/_shared/pricing.ts";
+import { decimalFromNumber, formatDecimal } from "../../functions/_shared/billing/decimal.ts";
+import { type ModelPrice, priceFromEntry } from "../../functions/_shared/billing/cost.ts";
 
 export interface PriceRow {
   price: ModelPrice;

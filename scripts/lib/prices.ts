@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
-import { loadPriceTable, type ModelPrice, PRICE_FIELDS } from "../../functions/_shared/pricing.ts";
+import { loadPriceTable, type ModelPrice, PRICE_FIELDS } from "../../functions/_shared/billing/cost.ts";
 import { genaiPriceFor, genaiPriceRows, type PriceRow } from "./genai-prices.ts";
 import { repoRoot } from "./paths.ts";
 

@@ -1,7 +1,7 @@
 // The ledger's write path against real Postgres: batches, idempotent retries, dead letters.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger.ts";
+import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
 import { createAccount, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
 import { adminSql } from "../helpers/stack.ts";

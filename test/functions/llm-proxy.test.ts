@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
-import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
+import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
 
 const PROVIDER_KEYS = {
   OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, startFakeProvider, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
-import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
+import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
 
 const prices = JSON.parse(readFileSync("supabase/model_prices.json", "utf8"));
 

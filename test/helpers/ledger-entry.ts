@@ -1,5 +1,5 @@
 // A complete, valid ledger entry (llm_requests + ai_interactions rows) for tests that call the Ledger directly.
-import type { LedgerEntry } from "../../functions/_shared/ledger.ts";
+import type { LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
 
 export function ledgerEntry(accountId: string, accountSlug: string): LedgerEntry {
   const id = crypto.randomUUID();

@@ -3,8 +3,8 @@
 // only a lost connection is "database down", and the backlog is bounded.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger.ts";
-import { DEPTH_PLACEHOLDER, MAX_JSON_DEPTH } from "../../functions/_shared/limits.ts";
+import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
+import { DEPTH_PLACEHOLDER, MAX_JSON_DEPTH } from "../../functions/_shared/http/limits.ts";
 import { deepJson } from "../helpers/fake-provider.ts";
 import { createAccount, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";

@@ -5,7 +5,7 @@
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEPTH_PLACEHOLDER, MAX_MODEL_CHARS } from "../../functions/_shared/limits.ts";
+import { DEPTH_PLACEHOLDER, MAX_MODEL_CHARS } from "../../functions/_shared/http/limits.ts";
 import {
   answerText,
   deepJsonText,

@@ -1,8 +1,8 @@
 // Mid-stream upstream error events reach the client through the tee: their text is redacted
 // (providers quote the key they were sent and the request's content), other events are untouched.
 import { describe, expect, it } from "vitest";
-import { REDACTED } from "../../functions/_shared/redaction.ts";
-import { teeChatStream } from "../../functions/_shared/sse.ts";
+import { REDACTED } from "../../functions/_shared/privacy/redaction.ts";
+import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -4,7 +4,7 @@ import {
   chatStreamToMessagesStream,
   messagesToChatRequest,
 } from "../../functions/_shared/providers/anthropic-reverse.ts";
-import { parseChatCompletionRequest } from "../../functions/_shared/openai-schema.ts";
+import { parseChatCompletionRequest } from "../../functions/_shared/openai/chat-schema.ts";
 
 const enc = new TextEncoder();
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../functions/_shared/errors.ts";
-import { chatCompletionRequestSchema } from "../../functions/_shared/openai-schema.ts";
+import { ApiError } from "../../functions/_shared/http/errors.ts";
+import { chatCompletionRequestSchema } from "../../functions/_shared/openai/chat-schema.ts";
 import {
   anthropicAdapter,
   anthropicToOpenAIStream,
   fromAnthropicResponse,
   toAnthropicRequest,
 } from "../../functions/_shared/providers/index.ts";
-import { teeChatStream } from "../../functions/_shared/sse.ts";
+import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
 
 const req = (body: Record<string, unknown>) => chatCompletionRequestSchema.parse({ model: "anthropic:claude-sonnet-4-20250514", ...body });
 const enc = new TextEncoder();

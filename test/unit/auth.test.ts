@@ -13,7 +13,7 @@ import {
   isApiKeyFormat,
   jwtVerifierFromEnv,
   looksLikeJwt,
-} from "../../functions/_shared/auth.ts";
+} from "../../functions/_shared/auth/credentials.ts";
 
 const SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
 const now = () => Math.floor(Date.now() / 1000);

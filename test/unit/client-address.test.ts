@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanIp, clientAddress } from "../../functions/_shared/client-address.ts";
+import { cleanIp, clientAddress } from "../../functions/_shared/http/client-address.ts";
 
 const req = (headers: Record<string, string>) => new Request("http://x/", { headers });
 

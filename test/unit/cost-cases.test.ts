@@ -1,11 +1,12 @@
 // Issue 17: each call's raw provider usage, priced from the fixture price file, gives the exact bill.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { computeCost, loadPriceTable, lookupPrice } from "../../functions/_shared/pricing.ts";
+import { computeCost, loadPriceTable } from "../../functions/_shared/billing/cost.ts";
+import { priceIn } from "../helpers/prices.ts";
 import { anthropicToOpenAIStream } from "../../functions/_shared/providers/anthropic-stream.ts";
 import { anthropicUsageToOpenAI } from "../../functions/_shared/providers/anthropic-mapping.ts";
-import { splitModel } from "../../functions/_shared/providers/route.ts";
-import { type NormalizedUsage, normalizeOpenAIUsage } from "../../functions/_shared/usage.ts";
+import { splitModel } from "../../functions/_shared/providers/routing.ts";
+import { type NormalizedUsage, normalizeOpenAIUsage } from "../../functions/_shared/billing/usage.ts";
 import { COST_CASES, type CostCase } from "../helpers/cost-cases.ts";
 
 const table = loadPriceTable(readFileSync(new URL("../../supabase/model_prices.json", import.meta.url), "utf8"));
@@ -38,7 +39,7 @@ describe("cost equals the provider's bill (issue 17)", () => {
     const usage = await usageOf(c);
     expect(usage.prompt_tokens).toBe(c.promptTokens);
     const { provider, model } = splitModel(c.model);
-    const price = lookupPrice(table, model, provider);
+    const price = priceIn(table, model, provider);
     const cost = computeCost(usage, price);
     // Canonical decimal text on both sides: equal strings are equal to the last digit (well within 1e-9).
     expect(cost.total).toBe(c.cost);

@@ -2,7 +2,7 @@
 // disagrees with the shipped LiteLLM-format file.
 import type { ModelInfo } from "@pydantic/genai-prices";
 import { describe, expect, it } from "vitest";
-import { computeCost } from "../../functions/_shared/pricing.ts";
+import { computeCost } from "../../functions/_shared/billing/cost.ts";
 import { entryFromGenai, genaiPriceFor, genaiPriceRows } from "../../scripts/lib/genai-prices.ts";
 import { comparePrices, DEFAULT_PRICES_FILE, priceRowsFromFile } from "../../scripts/lib/prices.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isConnectionError, storableJson, storableText } from "../../functions/_shared/ledger.ts";
-import { capDepth, DEPTH_PLACEHOLDER, jsonDepthExceeds } from "../../functions/_shared/limits.ts";
+import { isConnectionError, storableJson, storableText } from "../../functions/_shared/ledger/writer.ts";
+import { capDepth, DEPTH_PLACEHOLDER, jsonDepthExceeds } from "../../functions/_shared/http/limits.ts";
 
 describe("storableJson", () => {
   it("turns NUL and lone surrogates into U+FFFD in values and keys, leaving everything else as written", () => {

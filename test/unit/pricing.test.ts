@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { addDecimals, decimalFromNumber, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
-import { computeCost, loadPriceTable, lookupPrice, type ModelPrice, priceFromEntry } from "../../functions/_shared/pricing.ts";
+import { addDecimals, decimalFromNumber, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
+import { computeCost, loadPriceTable, type ModelPrice, priceFromEntry } from "../../functions/_shared/billing/cost.ts";
+import { priceIn } from "../helpers/prices.ts";
 
 const usage = (p: Partial<Parameters<typeof computeCost>[0]> = {}) => ({
   prompt_tokens: 0,
@@ -58,26 +59,26 @@ describe("price table", () => {
   const table = loadPriceTable(readFileSync(new URL("../../supabase/model_prices.json", import.meta.url), "utf8"));
 
   it("loads the shipped LiteLLM-format file with exact decimals", () => {
-    const p = lookupPrice(table, "gpt-4o-mini")!;
+    const p = priceIn(table, "gpt-4o-mini")!;
     expect(p).toMatchObject({
       input_cost_per_token: "0.00000015",
       output_cost_per_token: "0.0000006",
       cache_read_input_token_cost: "0.000000075",
       provider: "openai",
     });
-    expect(lookupPrice(table, "claude-opus-4-20250514")!.cache_creation_input_token_cost).toBe("0.00001875");
+    expect(priceIn(table, "claude-opus-4-20250514")!.cache_creation_input_token_cost).toBe("0.00001875");
     for (const m of ["gpt-4o", "gpt-4.1", "gpt-4.1-mini", "o3-mini", "o4-mini", "claude-3-5-haiku-20241022", "claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514"]) {
-      expect(lookupPrice(table, m), m).not.toBeNull();
+      expect(priceIn(table, m), m).not.toBeNull();
     }
   });
 
   it("finds OpenRouter ids under LiteLLM's openrouter/ prefix", () => {
-    expect(lookupPrice(table, "openai/gpt-4o-mini", "openrouter")!.model).toBe("openrouter/openai/gpt-4o-mini");
-    expect(lookupPrice(table, "anthropic/claude-sonnet-4", "openrouter")).not.toBeNull();
-    expect(lookupPrice(table, "meta-llama/llama-3.1-8b-instruct", "openrouter")).not.toBeNull();
-    expect(lookupPrice(table, "google/gemini-2.0-flash-001", "openrouter")).not.toBeNull();
+    expect(priceIn(table, "openai/gpt-4o-mini", "openrouter")!.model).toBe("openrouter/openai/gpt-4o-mini");
+    expect(priceIn(table, "anthropic/claude-sonnet-4", "openrouter")).not.toBeNull();
+    expect(priceIn(table, "meta-llama/llama-3.1-8b-instruct", "openrouter")).not.toBeNull();
+    expect(priceIn(table, "google/gemini-2.0-flash-001", "openrouter")).not.toBeNull();
     // A provider prefix that has no entry falls back to the bare name.
-    expect(lookupPrice(table, "gpt-4o", "openai")!.model).toBe("gpt-4o");
+    expect(priceIn(table, "gpt-4o", "openai")!.model).toBe("gpt-4o");
   });
 
   it("skips sample_spec and entries without per-token prices, keeps string prices as written", () => {

@@ -1,6 +1,6 @@
 // The deterministic profile extractors against a corpus of what visitors actually type.
 import { describe, expect, it } from "vitest";
-import { extractProfile, matchCatalog, type ProfileFields } from "../../functions/_shared/profile-extraction.ts";
+import { extractProfile, matchCatalog, type ProfileFields } from "../../functions/chat/profile-extraction.ts";
 
 const catalog = { products: ["SmartFresh", "Solar Panel", "Heat Pump"], services: ["Installation", "Annual Maintenance"] };
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { chatCompletionRequestSchema } from "../../functions/_shared/openai-schema.ts";
-import { adapterFor, PROVIDER_ROUTES, resolveProvider, splitModel } from "../../functions/_shared/providers/index.ts";
+import { chatCompletionRequestSchema } from "../../functions/_shared/openai/chat-schema.ts";
+import {
+  openAICompatibleAdapter,
+  PROVIDER_ROUTES,
+  resolveProvider,
+  splitModel,
+} from "../../functions/_shared/providers/index.ts";
 
 const env = {
   OPENROUTER_API_KEY: "sk-or-v1-test",
@@ -59,11 +64,19 @@ describe("model routing", () => {
     expect(resolveProvider("compat:x", {}).ok).toBe(false);
   });
 
-  it("documents every provider in the README table", () => {
+  it("routes the README table's examples to the model each provider receives", () => {
     expect(PROVIDER_ROUTES.map((r) => r.provider).sort()).toEqual(["anthropic", "compat", "openai", "openrouter"]);
-    for (const r of PROVIDER_ROUTES) {
-      const res = resolveProvider(r.example.split(" ")[0], { ...env, [r.apiKeyEnv]: "k", [r.baseUrlEnv]: "http://h/v1" });
-      expect(res.ok && res.target.model).toBe(r.upstreamModel);
+    const examples: Array<[string, string, string]> = [
+      ["openai/gpt-4o-mini", "openrouter", "openai/gpt-4o-mini"],
+      ["openrouter:openai/gpt-4o-mini", "openrouter", "openai/gpt-4o-mini"],
+      ["openai:gpt-4o-mini", "openai", "gpt-4o-mini"],
+      ["anthropic:claude-sonnet-4-20250514", "anthropic", "claude-sonnet-4-20250514"],
+      ["compat:llama3.1:8b", "compat", "llama3.1:8b"],
+    ];
+    const all = Object.fromEntries(PROVIDER_ROUTES.flatMap((r) => [[r.apiKeyEnv, "k"], [r.baseUrlEnv, "http://h/v1"]]));
+    for (const [model, provider, upstream] of examples) {
+      const res = resolveProvider(model, { ...env, ...all });
+      expect(res.ok && [res.target.provider, res.target.model], model).toEqual([provider, upstream]);
     }
   });
 });
@@ -79,7 +92,7 @@ describe("OpenAI-format upstream requests", () => {
       plugins: [{ id: "web" }],
       reasoning: { effort: "low" },
     });
-    const call = adapterFor("openrouter").buildRequest(body, target("openrouter"));
+    const call = openAICompatibleAdapter("openrouter").buildRequest(body, target("openrouter"));
     expect(call.clientWantsUsage).toBe(false);
     expect(call.stream).toBe(true);
     expect(call.request.url).toBe("http://up/v1/chat/completions");
@@ -98,17 +111,17 @@ describe("OpenAI-format upstream requests", () => {
 
   it("does not add stream_options to non-stream calls or usage accounting outside OpenRouter", async () => {
     const body = chatCompletionRequestSchema.parse({ model: "openai:gpt-4o", messages: [{ role: "user", content: "hi" }], stream_options: null });
-    const call = adapterFor("openai").buildRequest(body, { ...target("openai"), model: "gpt-4o" });
+    const call = openAICompatibleAdapter("openai").buildRequest(body, { ...target("openai"), model: "gpt-4o" });
     const sent = await call.request.json();
     expect(sent.stream_options).toBeNull();
     expect(sent.usage).toBeUndefined();
     expect(sent.model).toBe("gpt-4o");
-    const streamed = adapterFor("openai").buildRequest({ ...body, stream: true, stream_options: { include_usage: true } }, target("openai"));
+    const streamed = openAICompatibleAdapter("openai").buildRequest({ ...body, stream: true, stream_options: { include_usage: true } }, target("openai"));
     expect(streamed.clientWantsUsage).toBe(true);
   });
 
   it("maps upstream errors: 429 keeps retry-after, provider auth failures become 502", () => {
-    const a = adapterFor("openai");
+    const a = openAICompatibleAdapter("openai");
     const rl = a.normalizeError(429, JSON.stringify({ error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }), new Headers({ "retry-after": "7" }));
     expect(rl.status).toBe(429);
     expect(rl.headers).toEqual({ "retry-after": "7" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { extractFileMetadata, REDACTED, redactText, redactValue, stripBinary } from "../../functions/_shared/redaction.ts";
+import { extractFileMetadata, REDACTED, redactText, redactValue, stripBinary } from "../../functions/_shared/privacy/redaction.ts";
 
 // Read once, on the first redaction: set before any test runs.
 const CONFIGURED_KEY = "configured-compat-key-4f1d9a";

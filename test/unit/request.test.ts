@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../functions/_shared/errors.ts";
-import { callMetadata, readJsonBody, requestLimitBytes } from "../../functions/_shared/request.ts";
+import { ApiError } from "../../functions/_shared/http/errors.ts";
+import { callMetadata, readJsonBody, requestLimitBytes } from "../../functions/_shared/http/request.ts";
 
 /** A request whose body arrives in chunks without a content-length, as a chunked upload does. */
 function chunkedRequest(chunks: string[]): Request {

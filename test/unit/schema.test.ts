@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { preflightResponse } from "../../functions/_shared/cors.ts";
-import { badGateway, gatewayTimeout, jsonResponse, notFound, payloadTooLarge, rateLimited, unauthorized } from "../../functions/_shared/errors.ts";
-import { parseChatCompletionRequest } from "../../functions/_shared/openai-schema.ts";
+import { preflightResponse } from "../../functions/_shared/http/cors.ts";
+import { badGateway, gatewayTimeout, jsonResponse, notFound, payloadTooLarge, rateLimited, unauthorized } from "../../functions/_shared/http/errors.ts";
+import { parseChatCompletionRequest } from "../../functions/_shared/openai/chat-schema.ts";
 
 const ok = (body: unknown) => {
   const r = parseChatCompletionRequest(body);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { teeChatStream } from "../../functions/_shared/sse.ts";
+import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -5,8 +5,8 @@
  * message_stop, error), so Anthropic clients can use every model the gateway routes.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { badRequest } from "../errors.ts";
-import { anthropicErrorType } from "../anthropic-errors.ts";
+import { badRequest } from "../http/errors.ts";
+import { anthropicErrorType } from "../anthropic/errors.ts";
 import type { ProviderName } from "./types.ts";
 
 type Obj = Record<string, any>;

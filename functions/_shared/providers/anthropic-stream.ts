@@ -5,7 +5,7 @@
  * `[DONE]`, and a stream cut before `message_stop` simply ends, which the tee reports.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { normalizeOpenAIUsage, type NormalizedUsage } from "../usage.ts";
+import { normalizeOpenAIUsage, type NormalizedUsage } from "../billing/usage.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 
 type Json = Record<string, any>;

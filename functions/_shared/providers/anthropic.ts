@@ -2,11 +2,11 @@
  * Anthropic Messages API adapter: OpenAI chat requests are translated to `POST /v1/messages`
  * and answers back to OpenAI `chat.completion` (streams: see anthropic-stream.ts).
  */
-import { type ApiError, badRequest } from "../errors.ts";
-import { parseDataUrl } from "../data-url.ts";
-import type { ChatCompletionRequest, ChatMessage } from "../openai-schema.ts";
-import type { AssembledToolCall } from "../sse.ts";
-import { normalizeOpenAIUsage } from "../usage.ts";
+import { type ApiError, badRequest } from "../http/errors.ts";
+import { parseDataUrl } from "../openai/data-url.ts";
+import type { ChatCompletionRequest, ChatMessage } from "../openai/chat-schema.ts";
+import type { AssembledToolCall } from "../gateway/stream-tee.ts";
+import { normalizeOpenAIUsage } from "../billing/usage.ts";
 import { anthropicToOpenAIStream } from "./anthropic-stream.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 import type { NormalizedCompletion, ProviderAdapter, ProviderTarget, UpstreamCall } from "./types.ts";

@@ -1,5 +1,5 @@
 export * from "./types.ts";
-export { adapterFor, PROVIDER_ROUTES, type ProviderRoute, resolveProvider, type ResolvedProvider, splitModel } from "./route.ts";
+export { PROVIDER_ROUTES, type ProviderRoute, resolveProvider, type ResolvedProvider, splitModel } from "./routing.ts";
 export { buildOpenAIRequest, normalizeOpenAIResponse, openAICompatibleAdapter, withoutUsageCost } from "./openai-compatible.ts";
 export {
   ANTHROPIC_DEFAULT_MAX_TOKENS,

@@ -1,8 +1,8 @@
 /** Adapter for providers that speak OpenAI chat completions: OpenRouter, OpenAI, compatible servers. */
-import type { ApiError } from "../errors.ts";
-import type { ChatCompletionRequest } from "../openai-schema.ts";
-import type { AssembledToolCall } from "../sse.ts";
-import { normalizeOpenAIUsage } from "../usage.ts";
+import type { ApiError } from "../http/errors.ts";
+import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
+import type { AssembledToolCall } from "../gateway/stream-tee.ts";
+import { normalizeOpenAIUsage } from "../billing/usage.ts";
 import type { NormalizedCompletion, ProviderAdapter, ProviderName, ProviderTarget, UpstreamCall } from "./types.ts";
 import { mapUpstreamError, parseUpstreamErrorBody } from "./upstream-error.ts";
 

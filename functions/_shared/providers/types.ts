@@ -1,8 +1,8 @@
 /** Contracts between the proxy handler and the provider adapters. */
-import type { ApiError } from "../errors.ts";
-import type { ChatCompletionRequest } from "../openai-schema.ts";
-import type { AssembledToolCall } from "../sse.ts";
-import type { NormalizedUsage } from "../usage.ts";
+import type { ApiError } from "../http/errors.ts";
+import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
+import type { AssembledToolCall } from "../gateway/stream-tee.ts";
+import type { NormalizedUsage } from "../billing/usage.ts";
 
 export type ProviderName = "openrouter" | "openai" | "anthropic" | "compat";
 

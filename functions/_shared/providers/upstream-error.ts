@@ -1,6 +1,6 @@
 /** Maps an upstream HTTP failure to the status and OpenAI error our client should see. */
-import { ApiError, badGateway, rateLimited } from "../errors.ts";
-import { redactText } from "../redaction.ts";
+import { ApiError, badGateway, rateLimited } from "../http/errors.ts";
+import { redactText } from "../privacy/redaction.ts";
 
 export interface UpstreamErrorInfo {
   message: string | null;

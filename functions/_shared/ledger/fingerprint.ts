@@ -1,14 +1,6 @@
 /** Prompt fingerprints for deduplication and analytics. */
-import { createHash } from "node:crypto";
-import { base64ByteLength, parseDataUrl } from "./data-url.ts";
-
-/**
- * Lowercase hex SHA-256 of UTF-8 text. node:crypto (available in Deno and the Edge Runtime) hashes
- * synchronously in native code; Web Crypto's async digest cost ~15% of the proxy's CPU per call.
- */
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
+import { sha256Hex } from "../runtime/sha256.ts";
+import { base64ByteLength, parseDataUrl } from "../openai/data-url.ts";
 
 /** JSON with object keys sorted at every level, so equal values serialize identically. */
 export function stableStringify(value: unknown): string {

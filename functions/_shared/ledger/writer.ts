@@ -16,10 +16,10 @@
  * Before anything is sent, NUL characters and lone UTF-16 surrogates (which jsonb and text refuse)
  * become U+FFFD in every string of the rows, keys included.
  */
-import type { Sql } from "./db.ts";
-import { capDepth } from "./limits.ts";
+import type { Sql } from "../runtime/db.ts";
+import { capDepth } from "../http/limits.ts";
 
-/** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (pricing.ts `fallback`). */
+/** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (billing/cost.ts `fallback`). */
 export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
 
 export function priceSourceOf(

@@ -6,7 +6,7 @@
  * read by the chat stream collector (usage, text, tool calls, time to first token, breaks). A
  * stream the provider cuts ends, for the client, with an error event in the API's own shape.
  */
-import type { ApiError } from "./errors.ts";
+import type { ApiError } from "../http/errors.ts";
 import {
   type CallContext,
   type CallResult,
@@ -15,13 +15,13 @@ import {
   type LoggedRequest,
   record,
   responseHeaders,
-} from "./gateway.ts";
-import type { Json } from "./ledger.ts";
-import type { ProviderTarget } from "./providers/index.ts";
-import { type StreamError, type StreamResult, teeChatStream } from "./sse.ts";
-import { estimateUsage } from "./tokens.ts";
+} from "./forward.ts";
+import type { Json } from "../ledger/writer.ts";
+import type { ProviderTarget } from "../providers/index.ts";
+import { type StreamError, type StreamResult, teeChatStream } from "./stream-tee.ts";
+import { estimateUsage } from "../billing/token-estimate.ts";
 import { UpstreamGuard } from "./upstream.ts";
-import type { NormalizedUsage } from "./usage.ts";
+import type { NormalizedUsage } from "../billing/usage.ts";
 
 /** What a pass-through endpoint makes of a provider's non-stream answer. */
 export interface ParsedAnswer {
@@ -51,7 +51,7 @@ export interface PassThroughSpec {
   errorEvent?: (error: StreamError) => string;
 }
 
-/** Codes the stream collector gives a break the provider did not explain (see sse.ts). */
+/** Codes the stream collector gives a break the provider did not explain (see stream-tee.ts). */
 const BREAK_CODES = new Set(["upstream_disconnected", "stream_truncated"]);
 
 export async function passThrough(ctx: CallContext, spec: PassThroughSpec): Promise<CallResult> {

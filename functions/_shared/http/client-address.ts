@@ -8,7 +8,7 @@
  * A request that lacks what the configuration promises (no header, fewer hops) did not come
  * through those proxies: the remote address is used, never a client-chosen value.
  */
-import { env } from "./env.ts";
+import { env } from "../runtime/env.ts";
 
 const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-f:.]+$/i;

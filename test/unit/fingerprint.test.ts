@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { promptHash, sha256Hex, stableStringify } from "../../functions/_shared/hash.ts";
+import { promptHash, stableStringify } from "../../functions/_shared/ledger/fingerprint.ts";
+import { sha256Hex } from "../../functions/_shared/runtime/sha256.ts";
 
 describe("hashing", () => {
   it("sha256Hex matches node:crypto", async () => {

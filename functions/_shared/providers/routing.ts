@@ -14,18 +14,14 @@
  * colon is exactly a provider name, so OpenRouter variants (`...-instruct:free`) and Ollama
  * tags (`compat:llama3:8b` -> `llama3:8b`) are never misread.
  */
-import { notFound } from "../errors.ts";
+import { notFound } from "../http/errors.ts";
 import { anthropicAdapter } from "./anthropic.ts";
 import { openAICompatibleAdapter } from "./openai-compatible.ts";
 import type { ProviderAdapter, ProviderEnv, ProviderName, ProviderTarget } from "./types.ts";
-import type { ApiError } from "../errors.ts";
+import type { ApiError } from "../http/errors.ts";
 
 export interface ProviderRoute {
   provider: ProviderName;
-  /** What the client writes. */
-  example: string;
-  /** What the provider receives. */
-  upstreamModel: string;
   baseUrlEnv: string;
   defaultBaseUrl: string | null;
   apiKeyEnv: string;
@@ -33,15 +29,13 @@ export interface ProviderRoute {
 }
 
 /**
- * Providers, their env configuration and an example each (for the README). OpenAI-format base
+ * Providers and their env configuration. OpenAI-format base
  * URLs include the version path (`…/v1`, `/chat/completions` is appended); Anthropic's is the
  * host (`/v1/messages` is appended), as in each vendor's SDK.
  */
 export const PROVIDER_ROUTES: readonly ProviderRoute[] = Object.freeze([
   {
     provider: "openrouter",
-    example: "openai/gpt-4o-mini (or openrouter:openai/gpt-4o-mini)",
-    upstreamModel: "openai/gpt-4o-mini",
     baseUrlEnv: "OPENROUTER_BASE_URL",
     defaultBaseUrl: "https://openrouter.ai/api/v1",
     apiKeyEnv: "OPENROUTER_API_KEY",
@@ -49,8 +43,6 @@ export const PROVIDER_ROUTES: readonly ProviderRoute[] = Object.freeze([
   },
   {
     provider: "openai",
-    example: "openai:gpt-4o-mini",
-    upstreamModel: "gpt-4o-mini",
     baseUrlEnv: "OPENAI_BASE_URL",
     defaultBaseUrl: "https://api.openai.com/v1",
     apiKeyEnv: "OPENAI_API_KEY",
@@ -58,8 +50,6 @@ export const PROVIDER_ROUTES: readonly ProviderRoute[] = Object.freeze([
   },
   {
     provider: "anthropic",
-    example: "anthropic:claude-sonnet-4-20250514",
-    upstreamModel: "claude-sonnet-4-20250514",
     baseUrlEnv: "ANTHROPIC_BASE_URL",
     defaultBaseUrl: "https://api.anthropic.com",
     apiKeyEnv: "ANTHROPIC_API_KEY",
@@ -67,8 +57,6 @@ export const PROVIDER_ROUTES: readonly ProviderRoute[] = Object.freeze([
   },
   {
     provider: "compat",
-    example: "compat:llama3.1:8b",
-    upstreamModel: "llama3.1:8b",
     baseUrlEnv: "OPENAI_COMPAT_BASE_URL",
     defaultBaseUrl: null,
     apiKeyEnv: "OPENAI_COMPAT_API_KEY",
@@ -84,10 +72,6 @@ const ADAPTERS: Record<ProviderName, ProviderAdapter> = {
   anthropic: anthropicAdapter,
 };
 const PREFIX = /^([a-z]+):(.+)$/s;
-
-export function adapterFor(provider: ProviderName): ProviderAdapter {
-  return ADAPTERS[provider];
-}
 
 /** Splits a routing prefix off a model name; the default provider when there is none. */
 export function splitModel(model: string, defaultProvider: ProviderName = "openrouter"): { provider: ProviderName; model: string } {

@@ -1,11 +1,11 @@
 /**
  * Prices for the hot path: the global `model_prices` table (LiteLLM's key names) and an
- * account's `account_model_prices` overrides, cached like the other lookups (cache.ts).
+ * account's `account_model_prices` overrides, cached like the other lookups (runtime/cache.ts).
  */
-import type { Sql } from "./db.ts";
-import { TtlCache } from "./cache.ts";
-import { env } from "./env.ts";
-import type { ModelPrice } from "./pricing.ts";
+import type { Sql } from "../runtime/db.ts";
+import { TtlCache } from "../runtime/cache.ts";
+import { env } from "../runtime/env.ts";
+import type { ModelPrice } from "./cost.ts";
 
 export interface ResolvedPrice {
   price: ModelPrice | null;

@@ -6,13 +6,13 @@
  * function calls, usage with cached and reasoning tokens).
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { envSnapshot } from "./env.ts";
-import { badRequest } from "./errors.ts";
-import { type CallContext, type CallResult, failedCall, type LoggedRequest } from "./gateway.ts";
-import type { Json } from "./ledger.ts";
-import { passThrough } from "./passthrough.ts";
-import { mapUpstreamError, parseUpstreamErrorBody, resolveProvider } from "./providers/index.ts";
-import { normalizeOpenAIUsage } from "./usage.ts";
+import { envSnapshot } from "../runtime/env.ts";
+import { badRequest } from "../http/errors.ts";
+import { type CallContext, type CallResult, failedCall, type LoggedRequest } from "../gateway/forward.ts";
+import type { Json } from "../ledger/writer.ts";
+import { passThrough } from "../gateway/passthrough.ts";
+import { mapUpstreamError, parseUpstreamErrorBody, resolveProvider } from "../providers/index.ts";
+import { normalizeOpenAIUsage } from "../billing/usage.ts";
 
 const MAX_MODEL_LENGTH = 256;
 type Obj = Record<string, any>;

@@ -4,8 +4,8 @@
  * once the response headers arrive; streams then run as long as they flow), and a failure
  * becomes the ApiError the client should see.
  */
-import { envSnapshot } from "./env.ts";
-import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
+import { envSnapshot } from "../runtime/env.ts";
+import { ApiError, badGateway, gatewayTimeout } from "../http/errors.ts";
 
 export const upstreamTimeoutMs = () => Number(envSnapshot().UPSTREAM_TIMEOUT_MS ?? 120_000);
 

@@ -1,15 +1,15 @@
 /**
  * Who is calling and on behalf of which account. A caller presents either a Supabase user JWT or
  * an account API key; the result names the account, the user or key, and the account's logging
- * settings. Lookups are cached (see cache.ts) so an authorized call normally costs no round trip.
+ * settings. Lookups are cached (see runtime/cache.ts) so an authorized call normally costs no round trip.
  */
-import type { Sql } from "./db.ts";
-import { credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv, requestCredential } from "./auth.ts";
-import { TtlCache } from "./cache.ts";
-import { env, envSnapshot } from "./env.ts";
-import { ApiError, badRequest, forbidden, unauthorized } from "./errors.ts";
-import { MAX_ACCOUNT_HEADER_CHARS } from "./limits.ts";
-import { checkLength } from "./request.ts";
+import type { Sql } from "../runtime/db.ts";
+import { credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv, requestCredential } from "./credentials.ts";
+import { TtlCache } from "../runtime/cache.ts";
+import { env, envSnapshot } from "../runtime/env.ts";
+import { ApiError, badRequest, forbidden, unauthorized } from "../http/errors.ts";
+import { MAX_ACCOUNT_HEADER_CHARS } from "../http/limits.ts";
+import { checkLength } from "../http/request.ts";
 
 export interface AccountSettings {
   log_request_bodies: boolean;

@@ -4,13 +4,13 @@
  * and the vectors' count and dimensions, never the vectors; the cost is the input tokens at the
  * model's `input_cost_per_token`.
  */
-import { badRequest } from "./errors.ts";
-import { envSnapshot } from "./env.ts";
-import { type CallContext, type CallResult, failedCall, type LoggedRequest } from "./gateway.ts";
-import type { Json } from "./ledger.ts";
-import { passThrough } from "./passthrough.ts";
-import { mapUpstreamError, parseUpstreamErrorBody, resolveProvider } from "./providers/index.ts";
-import { normalizeOpenAIUsage } from "./usage.ts";
+import { badRequest } from "../http/errors.ts";
+import { envSnapshot } from "../runtime/env.ts";
+import { type CallContext, type CallResult, failedCall, type LoggedRequest } from "../gateway/forward.ts";
+import type { Json } from "../ledger/writer.ts";
+import { passThrough } from "../gateway/passthrough.ts";
+import { mapUpstreamError, parseUpstreamErrorBody, resolveProvider } from "../providers/index.ts";
+import { normalizeOpenAIUsage } from "../billing/usage.ts";
 
 const MAX_MODEL_LENGTH = 256;
 

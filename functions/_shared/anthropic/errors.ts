@@ -1,6 +1,6 @@
 /** Errors in Anthropic's wire shape `{type:"error", error:{type, message}}`, for Anthropic clients. */
-import type { ApiError } from "./errors.ts";
-import { corsHeaders } from "./cors.ts";
+import type { ApiError } from "../http/errors.ts";
+import { corsHeaders } from "../http/cors.ts";
 
 /** Anthropic's error type for an HTTP status (its SDK maps statuses, the type is for humans). */
 export function anthropicErrorType(status: number): string {

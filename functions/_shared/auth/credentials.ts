@@ -3,7 +3,7 @@
  * signing keys via JWKS) and account API keys (`sgw_…`, stored as SHA-256 hex).
  */
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
-import { sha256Hex } from "./hash.ts";
+import { sha256Hex } from "../runtime/sha256.ts";
 
 export interface JwtClaims extends JWTPayload {
   sub: string;

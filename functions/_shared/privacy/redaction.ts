@@ -9,8 +9,8 @@
  * by hand around their anchors (`@`, `-----BEGIN `). `test/security/redaction-redos.test.ts`
  * times every rule on 1 MiB of input built to defeat it.
  */
-import { base64ByteLength, parseDataUrl } from "./data-url.ts";
-import { envSnapshot } from "./env.ts";
+import { base64ByteLength, parseDataUrl } from "../openai/data-url.ts";
+import { envSnapshot } from "../runtime/env.ts";
 
 export const REDACTED = {
   email: "[REDACTED_EMAIL]",

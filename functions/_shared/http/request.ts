@@ -1,8 +1,8 @@
 /** Reading what a client sent beyond the body's schema: size limits, JSON, attribution headers. */
 import { clientAddress } from "./client-address.ts";
 import { badRequest, payloadTooLarge } from "./errors.ts";
-import { env } from "./env.ts";
-import type { Json } from "./ledger.ts";
+import { env } from "../runtime/env.ts";
+import type { Json } from "../ledger/writer.ts";
 import {
   jsonDepthExceeds,
   MAX_CONVERSATION_ID_CHARS,

@@ -42,8 +42,6 @@ export interface ModelPrice {
   deprecation_date: string | null;
 }
 
-export type PriceTable = Map<string, ModelPrice>;
-
 /** Every per-token price of a ModelPrice: `numeric` columns of model_prices and account_model_prices. */
 export const PRICE_FIELDS = [
   "input_cost_per_token",
@@ -135,28 +133,15 @@ export function priceFromEntry(model: string, entry: unknown): ModelPrice | null
 }
 
 /** Loads a LiteLLM-format price file (JSON text or an already parsed object). */
-export function loadPriceTable(source: string | Record<string, unknown>): PriceTable {
+export function loadPriceTable(source: string | Record<string, unknown>): Map<string, ModelPrice> {
   const json = typeof source === "string" ? (JSON.parse(source) as Record<string, unknown>) : source;
-  const table: PriceTable = new Map();
+  const table = new Map<string, ModelPrice>();
   for (const [model, entry] of Object.entries(json)) {
     if (model === "sample_spec") continue;
     const price = priceFromEntry(model, entry);
     if (price) table.set(model, price);
   }
   return table;
-}
-
-/**
- * Finds the price for a model as sent upstream. LiteLLM keys some providers' models with the
- * provider prefix (`openrouter/openai/gpt-4o-mini`), others bare (`gpt-4o`), so the
- * provider-prefixed key is tried first, then the bare model name.
- */
-export function lookupPrice(table: PriceTable, model: string, provider?: string | null): ModelPrice | null {
-  if (provider) {
-    const hit = table.get(`${provider}/${model}`);
-    if (hit) return hit;
-  }
-  return table.get(model) ?? null;
 }
 
 /** Unit prices (decimal text, USD per token) a call was billed at, after tier selection. */

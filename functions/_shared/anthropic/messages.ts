@@ -5,9 +5,9 @@
  * completion, sent through the chat path (so it is logged and priced the same way), and the
  * answer or stream translated back (providers/anthropic-reverse.ts).
  */
-import { anthropicErrorBody, anthropicErrorEvent, anthropicErrorResponse } from "./anthropic-errors.ts";
-import { envSnapshot } from "./env.ts";
-import { ApiError, badRequest } from "./errors.ts";
+import { anthropicErrorBody, anthropicErrorEvent, anthropicErrorResponse } from "./errors.ts";
+import { envSnapshot } from "../runtime/env.ts";
+import { ApiError, badRequest } from "../http/errors.ts";
 import {
   type CallContext,
   type CallResult,
@@ -15,10 +15,10 @@ import {
   forwardChatCompletion,
   type LoggedRequest,
   responseHeaders,
-} from "./gateway.ts";
-import type { Json } from "./ledger.ts";
-import { parseChatCompletionRequest } from "./openai-schema.ts";
-import { passThrough } from "./passthrough.ts";
+} from "../gateway/forward.ts";
+import type { Json } from "../ledger/writer.ts";
+import { parseChatCompletionRequest } from "../openai/chat-schema.ts";
+import { passThrough } from "../gateway/passthrough.ts";
 import {
   ANTHROPIC_VERSION,
   anthropicAdapter,
@@ -26,13 +26,13 @@ import {
   fromAnthropicResponse,
   type ProviderTarget,
   resolveProvider,
-} from "./providers/index.ts";
+} from "../providers/index.ts";
 import {
   chatCompletionToMessage,
   chatStreamToMessagesStream,
   messagesToChatRequest,
-} from "./providers/anthropic-reverse.ts";
-import { estimatePromptTokens } from "./tokens.ts";
+} from "../providers/anthropic-reverse.ts";
+import { estimatePromptTokens } from "../billing/token-estimate.ts";
 
 const MAX_MODEL_LENGTH = 256;
 type Obj = Record<string, any>;

@@ -1,16 +1,16 @@
 /**
  * `GET /v1/models` and `GET /v1/models/{id}`: the priced models, each under the id that routes
- * to it as written (see providers/route.ts). Price-table keys are LiteLLM's (`gpt-4o-mini` for
+ * to it as written (see providers/routing.ts). Price-table keys are LiteLLM's (`gpt-4o-mini` for
  * OpenAI, `openrouter/openai/gpt-4o-mini` for OpenRouter), which the router would send to the
  * default provider unchanged; here they become `openai:gpt-4o-mini` and `openai/gpt-4o-mini`.
  * Models of providers this gateway does not serve, or has no key for, are left out.
  * Clients that send `anthropic-version` get Anthropic's list shape.
  */
-import type { Sql } from "./db.ts";
-import { envSnapshot } from "./env.ts";
-import { notFound } from "./errors.ts";
-import { listModels, type ModelListing } from "./prices.ts";
-import { type ProviderName, resolveProvider } from "./providers/index.ts";
+import type { Sql } from "../runtime/db.ts";
+import { envSnapshot } from "../runtime/env.ts";
+import { notFound } from "../http/errors.ts";
+import { listModels, type ModelListing } from "../billing/price-lookup.ts";
+import { type ProviderName, resolveProvider } from "../providers/index.ts";
 
 const ROUTED: ReadonlySet<string> = new Set<ProviderName>(["openrouter", "openai", "anthropic", "compat"]);
 

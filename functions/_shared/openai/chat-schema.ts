@@ -4,8 +4,8 @@
  * so new OpenAI/OpenRouter parameters keep working without a gateway release.
  */
 import { z } from "zod";
-import { ApiError, fromZodError } from "./errors.ts";
-import { MAX_MODEL_CHARS, MAX_USER_CHARS } from "./limits.ts";
+import { ApiError, fromZodError } from "../http/errors.ts";
+import { MAX_MODEL_CHARS, MAX_USER_CHARS } from "../http/limits.ts";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 

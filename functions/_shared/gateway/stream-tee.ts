@@ -10,9 +10,9 @@
  * a stream the provider cuts can end with an OpenAI-style error chunk of its own.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { redactText, redactValue } from "./redaction.ts";
-import { estimateUsage } from "./tokens.ts";
-import { emptyUsage, type NormalizedUsage, normalizeOpenAIUsage } from "./usage.ts";
+import { redactText, redactValue } from "../privacy/redaction.ts";
+import { estimateUsage } from "../billing/token-estimate.ts";
+import { emptyUsage, type NormalizedUsage, normalizeOpenAIUsage } from "../billing/usage.ts";
 
 export interface StreamTeeOptions {
   /** The client asked for `stream_options.include_usage`; when false the usage-only chunk is hidden. */

@@ -4,23 +4,23 @@
  * the interaction in the ledger once it is over. Nothing here waits on the database before the
  * answer is returned: prices are resolved and rows written after the response, off the hot path.
  */
-import type { Caller } from "./access.ts";
-import { corsHeaders } from "./cors.ts";
-import { db } from "./db.ts";
-import { env, envSnapshot } from "./env.ts";
-import { ApiError } from "./errors.ts";
-import { promptHash } from "./hash.ts";
-import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "./ledger.ts";
-import { capDepth } from "./limits.ts";
-import type { ChatCompletionRequest } from "./openai-schema.ts";
-import { priceKeys, type ResolvedPrice, resolvePrice } from "./prices.ts";
-import { computeCost } from "./pricing.ts";
-import { resolveProvider, type ProviderTarget, withoutUsageCost } from "./providers/index.ts";
-import { extractFileMetadata, redactText, redactValue, stripBinary } from "./redaction.ts";
-import { teeChatStream, type AssembledToolCall, type StreamError } from "./sse.ts";
-import { estimateUsage } from "./tokens.ts";
+import type { Caller } from "../auth/caller.ts";
+import { corsHeaders } from "../http/cors.ts";
+import { db } from "../runtime/db.ts";
+import { env, envSnapshot } from "../runtime/env.ts";
+import { ApiError } from "../http/errors.ts";
+import { promptHash } from "../ledger/fingerprint.ts";
+import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "../ledger/writer.ts";
+import { capDepth } from "../http/limits.ts";
+import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
+import { priceKeys, type ResolvedPrice, resolvePrice } from "../billing/price-lookup.ts";
+import { computeCost } from "../billing/cost.ts";
+import { resolveProvider, type ProviderTarget, withoutUsageCost } from "../providers/index.ts";
+import { extractFileMetadata, redactText, redactValue, stripBinary } from "../privacy/redaction.ts";
+import { teeChatStream, type AssembledToolCall, type StreamError } from "./stream-tee.ts";
+import { estimateUsage } from "../billing/token-estimate.ts";
 import { UpstreamGuard } from "./upstream.ts";
-import { emptyUsage, type NormalizedUsage } from "./usage.ts";
+import { emptyUsage, type NormalizedUsage } from "../billing/usage.ts";
 
 /** What a call is about, beyond its body: who, where from, and how to attribute it. */
 export interface CallContext {
