@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
+import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
@@ -101,10 +101,11 @@ describe("keys of a removed user", () => {
   it("are revoked when their creator is removed outright (created_by would otherwise just turn null)", async () => {
     const account = await createAccount(sql);
     const admin = await addMember(sql, account, "admin");
-    const [created] = await asUser(
+    const [created] = await asRole(
       sql,
-      admin.id,
+      as(admin),
       (tx) => tx`select id, key from public.create_api_key(${account.id}, 'ci')`,
+      { commit: true },
     );
     expect((await ask(sdk(created.key))).choices[0].message.content).toBeTruthy();
     await sql`delete from auth.users where id = ${admin.id}`;
