@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
+import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
@@ -28,16 +28,14 @@ function ask(client: OpenAI) {
 }
 
 /**
- * Repeats `call` until `done` holds for its outcome (at most 2 s): a change to users reaches every
+ * Repeats `call` until `done` holds for its outcome (fails after 2 s): a change to users reaches every
  * function instance through a gateway_cache notification, which may trail the UPDATE by a moment.
  */
 async function eventually<T>(call: () => Promise<T>, done: (outcome: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
+  return (await waitFor(async () => {
     const outcome = await call();
-    if (done(outcome) || Date.now() > deadline) return outcome;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return done(outcome) && { outcome };
+  }, { timeoutMs: 2000, what: "the change to reach the gateway" })).outcome;
 }
 
 const answered = (client: OpenAI) => ask(client).then(() => true, () => false);
@@ -142,12 +140,11 @@ describe("API keys act for their own account only", () => {
   it("naming the key's own account is fine", async () => {
     const { response } = await ask(sdk(key, { "x-account-slug": mine.slug, "x-account-id": mine.id })).withResponse();
     const requestId = response.headers.get("x-request-id");
-    for (let i = 0; i < 100; i++) {
-      const [row] = await sql`select account_id from public.llm_requests where id = ${requestId!}`;
-      if (row) return expect(row.account_id).toBe(mine.id);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error("no ledger row");
+    const [row] = await waitFor(async () => {
+      const rows = await sql`select account_id from public.llm_requests where id = ${requestId!}`;
+      return rows.length > 0 && rows;
+    }, { timeoutMs: 5000, what: "the ledger row" });
+    expect(row.account_id).toBe(mine.id);
   });
 });
 

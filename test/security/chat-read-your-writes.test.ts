@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatBrowser } from "../helpers/chat-browser.ts";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
+import { createAccount, createInstance, type TestAccount, type TestInstance, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 const ROUNDS = 6;
@@ -110,7 +110,7 @@ describe("chat history after an answer", () => {
       const seen = fake.requests.length;
       const sent = browser.send(acme.slug, chat.slug, "slow json write");
       // The turn is stored before the provider is called; lock while the provider thinks.
-      while (fake.requests.length === seen) await new Promise((r) => setTimeout(r, 5));
+      await waitFor(async () => fake.requests.length !== seen, { intervalMs: 5, what: "the provider call" });
       const lock = await lockMessages();
       expect((await sent).res.status).toBe(200);
       const history = await contents(browser);

@@ -13,7 +13,7 @@ import {
   nulAnswerText,
   startFakeProvider,
 } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -54,22 +54,17 @@ afterAll(async () => {
  */
 async function theRow(requestId: string | null | undefined) {
   expect(requestId, "x-request-id").toMatch(/^[0-9a-f-]{36}$/);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const rows = await sql`select * from public.llm_requests where id = ${requestId!}`;
-    if (rows.length > 0) {
-      // Give a duplicate write the chance to show up before counting.
-      await new Promise((r) => setTimeout(r, 100));
-      const [{ requests, interactions, dead }] = await sql`
-        select (select count(*)::int from public.llm_requests where id = ${requestId!}) as requests,
-               (select count(*)::int from public.ai_interactions where llm_request_id = ${requestId!}) as interactions,
-               (select count(*)::int from private.ledger_dead_letters where request_id = ${requestId!}) as dead`;
-      expect({ requests, interactions, dead }).toEqual({ requests: 1, interactions: 1, dead: 0 });
-      return rows[0];
-    }
-    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const row = await waitFor(async () => (await sql`select * from public.llm_requests where id = ${requestId!}`)[0], {
+    what: `the llm_requests row of ${requestId}`,
+  });
+  // Give a duplicate write the chance to show up before counting.
+  await new Promise((r) => setTimeout(r, 100));
+  const [{ requests, interactions, dead }] = await sql`
+    select (select count(*)::int from public.llm_requests where id = ${requestId!}) as requests,
+           (select count(*)::int from public.ai_interactions where llm_request_id = ${requestId!}) as interactions,
+           (select count(*)::int from private.ledger_dead_letters where request_id = ${requestId!}) as dead`;
+  expect({ requests, interactions, dead }).toEqual({ requests: 1, interactions: 1, dead: 0 });
+  return row;
 }
 
 async function post(body: string | null, headers: Record<string, string> = {}, apiKey = key): Promise<Response> {

@@ -5,7 +5,7 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deepJsonText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -98,8 +98,7 @@ describe("security: soak", () => {
     const count = async () =>
       (await sql`select count(*)::int as n from public.llm_requests where account_id = any(${accountIds})`)[0]
         .n as number;
-    const deadline = Date.now() + 30_000;
-    while ((await count()) < CALLS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await count()) >= CALLS, { timeoutMs: 30_000, intervalMs: 100, what: "every row" });
     await new Promise((r) => setTimeout(r, 200));
 
     const rows = await sql`
