@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createInstance, createUser, type TestAccount, type TestInstance, type TestUser, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -69,18 +69,15 @@ const messagesOf = (sessionId: string) =>
   sql`select role, content, metadata, agent_instance_id from public.messages where session_id = ${sessionId} order by created_at, id`;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     CHAT_RATE_LIMIT_PER_SESSION: String(LIMITS.perSession),
     CHAT_RATE_LIMIT_PER_IP: String(LIMITS.perIp),
     CHAT_MAX_MESSAGE_CHARS: "500",
     CHAT_SESSION_IDLE_MINUTES: "30",
     // The test client plays the one trusted proxy: its X-Forwarded-For entry is each browser's address.
     TRUSTED_PROXY_HOPS: "1",
-  });
+  }));
   acme = await createAccount(sql);
   demo = await createAccount(sql);
   support = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", system_prompt: SYSTEM_PROMPT, history_limit: 4, temperature: 0.2 } });
@@ -92,11 +89,7 @@ beforeAll(async () => {
   demoChat = await createInstance(sql, demo);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("chat: sessions by cookie", () => {
   it("starts a session, sets the cookie, resumes it and pages its history", async () => {

@@ -4,9 +4,9 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
 
@@ -52,20 +52,13 @@ async function refusal(
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-access-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     SUPABASE_JWT_ISSUER: ISSUER,
-  });
+  }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("suspended and deleted users", () => {
   it("a suspended or deleted user's JWT gets 403 saying so; reactivated, it works again", async () => {

@@ -6,9 +6,9 @@
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -20,23 +20,16 @@ let client: OpenAI;
 const MAX_BACKLOG = 3;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-security-backlog-test-key-0123456789",
     LEDGER_MAX_BACKLOG: String(MAX_BACKLOG),
-  });
+  }));
   account = await createAccount(sql);
   apiKey = await createApiKey(sql, account);
   client = new OpenAI({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 async function health(): Promise<{ status: number; body: any }> {
   const res = await fetch(`${fns.url}/health`);

@@ -3,9 +3,9 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatBrowser, sha256Hex } from "../helpers/chat-browser.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -14,23 +14,16 @@ let acme: TestAccount;
 let chat: TestInstance;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-session-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     // Every test file talks from 127.0.0.1; the address limit is not under test here.
     CHAT_RATE_LIMIT_PER_IP: "100000",
-  });
+  }));
   acme = await createAccount(sql);
   chat = await createInstance(sql, acme);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("chat session keys", () => {
   it("are stored only as their SHA-256, never as the cookie's value", async () => {

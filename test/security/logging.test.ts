@@ -11,10 +11,9 @@ import {
   deepJsonText,
   type FakeProvider,
   nulAnswerText,
-  startFakeProvider,
 } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -28,13 +27,10 @@ let client: OpenAI;
 const MODEL = "openai/gpt-4o-mini";
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-security-logging-test-key-0123456789",
     MAX_REQUEST_BYTES: "100000",
-  });
+  }));
   [account, otherAccount] = await Promise.all([createAccount(sql), createAccount(sql)]);
   [key, otherKey] = (await Promise.all([createApiKey(sql, account), createApiKey(sql, otherAccount)])).map((k) =>
     k.key
@@ -42,11 +38,7 @@ beforeAll(async () => {
   client = new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 /**
  * The one llm_requests row of a call (and its ai_interactions twin), once the asynchronous write

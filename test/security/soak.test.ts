@@ -4,9 +4,9 @@
 // nothing may land in the dead letters: all of it could be stored.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deepJsonText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import { deepJsonText, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -18,23 +18,16 @@ const CONCURRENCY = 8;
 const MODEL = "openai/gpt-4o-mini";
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-security-soak-test-key-0123456789",
-  });
+  }));
   for (let i = 0; i < 2; i++) {
     const account = await createAccount(sql);
     tenants.push({ account, key: (await createApiKey(sql, account)).key });
   }
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 const giantModel = () =>
   Array.from({ length: 3000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join("");
