@@ -1,7 +1,7 @@
-// Fixtures created as the database superuser: accounts, users with roles, an account API key;
-// and log-row counting for the lost-row check.
-import { randomUUID } from "node:crypto";
+// The benchmark's tenant, built with the tests' fixtures (test/helpers/fixtures.ts); and log-row counting
+// for the lost-row check.
 import type postgres from "postgres";
+import { createAccount, createApiKey, createUser } from "../../test/helpers/fixtures.ts";
 
 export interface ProxyFixture {
   accountId: string;
@@ -10,22 +10,12 @@ export interface ProxyFixture {
   headers: Record<string, string>;
 }
 
-/** An account with an owner and an API key (through private.create_api_key, as the owner would). */
+/** An account with an owner and an API key, created the way apps create them. */
 export async function createProxyFixture(sql: postgres.Sql): Promise<ProxyFixture> {
-  const userId = randomUUID();
-  const accountId = randomUUID();
-  const email = `bench-owner-${userId.slice(0, 8)}@bench.local`;
-  const key = await sql.begin(async (tx) => {
-    await tx`insert into auth.users (id, aud, role, email, raw_user_meta_data)
-             values (${userId}, 'authenticated', 'authenticated', ${email}, '{"full_name":"Bench Owner"}')`;
-    await tx`insert into public.accounts (id, name, slug) values (${accountId}, 'Bench account', ${"bench-" + accountId.slice(0, 8)})`;
-    await tx`insert into public.user_roles (user_id, account_id, role_id)
-             select ${userId}, ${accountId}, id from public.roles where name = 'owner'`;
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: "authenticated" })}, true)`;
-    const [row] = await tx`select key from private.create_api_key(${accountId}, 'benchmark')`;
-    return row.key as string;
-  });
-  return { accountId, userId, apiKey: key, headers: { authorization: `Bearer ${key}` } };
+  const owner = await createUser(sql, "bench-owner", { fullName: "Bench Owner" });
+  const account = await createAccount(sql, owner);
+  const { key } = await createApiKey(sql, account, "benchmark");
+  return { accountId: account.id, userId: owner.id, apiKey: key, headers: { authorization: `Bearer ${key}` } };
 }
 
 export interface LogCounts {

@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { repoRoot } from "../lib/paths.ts";
 import { config } from "./lib/config.ts";
 import { median } from "./lib/load.ts";
+import { as, asRole, type Who } from "../../test/helpers/fixtures.ts";
 
 export interface ReadsScale {
   rows: number;
@@ -115,11 +116,9 @@ const Q_P95 = `select model, percentile_cont(0.95) within group (order by latenc
   from public.llm_requests where account_id = $1 and created_at >= now() - interval '30 days'
   group by model order by model`;
 
-async function timed(sql: postgres.Sql, role: "authenticated" | "service_role", claims: object, q: string, params: unknown[], repeats: number) {
-  const times: number[] = [];
-  let plan = "";
-  await sql.begin(async (tx) => {
-    await tx.unsafe(`select set_config('request.jwt.claims', $1, true), set_config('role', $2, true)`, [JSON.stringify(claims), role]);
+async function timed(sql: postgres.Sql, who: Who, q: string, params: unknown[], repeats: number) {
+  return asRole(sql, who, async (tx) => {
+    const times: number[] = [];
     await tx.unsafe(q, params as never[]); // warm-up
     for (let i = 0; i < repeats; i++) {
       const t0 = performance.now();
@@ -127,9 +126,8 @@ async function timed(sql: postgres.Sql, role: "authenticated" | "service_role", 
       times.push(performance.now() - t0);
     }
     const rows = await tx.unsafe(`explain (analyze, buffers, settings) ${q}`, params as never[]);
-    plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+    return { ms: median(times), plan: rows.map((r) => r["QUERY PLAN"]).join("\n") };
   });
-  return { ms: median(times), plan };
 }
 
 export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s: string) => void }): Promise<ReadsResult | undefined> {
@@ -143,7 +141,8 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
     await sql.unsafe(FIXTURES);
     const [acct] = await sql`select id from public._bench_acct where idx = 0`;
     const [member] = await sql`select user_id from public._bench_user where acct_idx = 0 and role = 'member' order by n limit 1`;
-    const claims = { sub: member.user_id, role: "authenticated", aud: "authenticated" };
+    const asMember = as(member.user_id as string);
+    const asService: Who = { role: "service_role" };
     const [{ n: startRows }] = await sql`select count(*)::bigint as n from public.llm_requests`;
     let have = 0;
     const targets = [...config.rows].sort((a, b) => a - b);
@@ -178,13 +177,13 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
         return `plans/${file}`;
       };
       const R = config.queryRepeats;
-      const rls = await timed(sql, "authenticated", claims, Q_LATEST, [acct.id], R);
-      const svc = await timed(sql, "service_role", {}, Q_LATEST, [acct.id], R);
-      const rlsOnly = await timed(sql, "authenticated", claims, Q_LATEST_RLS_ONLY, [], R);
-      const cost = await timed(sql, "authenticated", claims, Q_COST, [acct.id], R);
-      const costSvc = await timed(sql, "service_role", {}, Q_COST, [acct.id], R);
-      const costRaw = await timed(sql, "authenticated", claims, Q_COST_RAW, [acct.id], R);
-      const p95 = await timed(sql, "authenticated", claims, Q_P95, [acct.id], R);
+      const rls = await timed(sql, asMember, Q_LATEST, [acct.id], R);
+      const svc = await timed(sql, asService, Q_LATEST, [acct.id], R);
+      const rlsOnly = await timed(sql, asMember, Q_LATEST_RLS_ONLY, [], R);
+      const cost = await timed(sql, asMember, Q_COST, [acct.id], R);
+      const costSvc = await timed(sql, asService, Q_COST, [acct.id], R);
+      const costRaw = await timed(sql, asMember, Q_COST_RAW, [acct.id], R);
+      const p95 = await timed(sql, asMember, Q_P95, [acct.id], R);
       const scale: ReadsScale = {
         rows: target, loadS, vacuumS, tableMiB: sz.total, indexMiB: sz.idx, accountRows: sz.acct_rows,
         rlsMedianMs: rls.ms, serviceMedianMs: svc.ms, rlsOnlyMedianMs: rlsOnly.ms, costChartMedianMs: cost.ms,
@@ -201,7 +200,7 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
         `cost/day ${cost.ms.toFixed(2)} ms (service ${costSvc.ms.toFixed(2)}, raw ${costRaw.ms.toFixed(2)}); p95/model ${p95.ms.toFixed(2)} ms`);
     }
     if (Number(startRows) > 0) res.notes.push(`${startRows} rows were already in llm_requests from earlier sections`);
-    res.notes.push("queries run as a member (role member: view_history) of the largest account, inside a transaction with `set_config('role', ...)` and request.jwt.claims, as PostgREST does; prepared statements off");
+    res.notes.push("queries run as a member (role member: view_history) of the largest account, inside a transaction with `set local role` and request.jwt.claims, as PostgREST does; prepared statements off");
   } finally {
     await sql.end({ timeout: 5 });
   }

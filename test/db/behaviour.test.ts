@@ -2,11 +2,11 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import { addMember, asUser, attempt, buildWorld, commitAs, createAccount, createUser, tag, type Sql, type World } from "./harness.ts";
+import { addMember, as, asRole, attempt, createAccount, createUser, tag, type Sql } from "../helpers/fixtures.ts";
+import { buildWorld, type World } from "./world.ts";
 
 let sql: Sql;
 let w: World;
-const as = (userId: string) => ({ role: "authenticated" as const, userId });
 
 beforeAll(async () => {
   sql = adminSql();
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe("sign-up trigger", () => {
   it("creates the public.users row from auth.users and keeps it in sync", async () => {
-    const id = await createUser(sql, "signup", "Sam Signup");
+    const id = (await createUser(sql, "signup", { fullName: "Sam Signup" })).id;
     const [u] = await sql`select email, full_name, status, last_login_at from public.users where id = ${id}`;
     expect(u).toMatchObject({ full_name: "Sam Signup", status: "active", last_login_at: null });
     expect(u.email).toMatch(/^signup-.*@example\.test$/);
@@ -33,19 +33,19 @@ describe("sign-up trigger", () => {
   });
 
   it("the user_profiles view shows the same rows under the same RLS", async () => {
-    const rows = await asUser(sql, as(w.users.member), (tx) => tx`select id from public.user_profiles where id in ${tx([w.users.member, w.users.outsider])}`);
+    const rows = await asRole(sql, as(w.users.member), (tx) => tx`select id from public.user_profiles where id in ${tx([w.users.member, w.users.outsider])}`);
     expect(rows.map((r) => r.id)).toEqual([w.users.member]);
   });
 });
 
 describe("accounts", () => {
   it("create_account makes the caller its owner, with settings", async () => {
-    const user = await createUser(sql, "founder");
+    const user = (await createUser(sql, "founder")).id;
     const slug = `founded-${tag()}`;
-    const account = await commitAs(sql, as(user), async (tx) => {
+    const account = await asRole(sql, as(user), async (tx) => {
       const [a] = await tx`select * from public.create_account('Founded', ${slug})`;
       return a;
-    });
+    }, { commit: true });
     expect(account).toMatchObject({ slug, status: "active", is_active: true });
     const [r] = await sql`
       select r.name, ur.created_by from public.user_roles ur join public.roles r on r.id = ur.role_id
@@ -60,7 +60,7 @@ describe("accounts", () => {
   });
 
   it("is_active follows status", async () => {
-    const id = await createAccount(sql, `status-${tag()}`);
+    const { id } = await createAccount(sql, undefined, { slug: `status-${tag()}` });
     await sql`update public.accounts set status = 'suspended' where id = ${id}`;
     const [a] = await sql`select is_active from public.accounts where id = ${id}`;
     expect(a.is_active).toBe(false);
@@ -86,17 +86,15 @@ describe("the last owner", () => {
   });
 
   it("can step down once another owner exists; deleting the whole account still works", async () => {
-    const acct = await createAccount(sql, `owners-${tag()}`);
-    const first = await createUser(sql, "first");
-    const second = await createUser(sql, "second");
-    await addMember(sql, first, acct, "owner");
-    await addMember(sql, second, acct, "member");
-    await commitAs(sql, as(first), (tx) => tx`select public.assign_role(${acct}, 'owner', ${second})`);
-    await commitAs(sql, as(second), (tx) => tx`select public.assign_role(${acct}, 'viewer', ${first})`);
+    const account = await createAccount(sql, await createUser(sql, "first"), { slug: `owners-${tag()}` });
+    const { id: acct, owner: { id: first } } = account;
+    const { id: second } = await addMember(sql, account, "member", await createUser(sql, "second"));
+    await asRole(sql, as(first), (tx) => tx`select public.assign_role(${acct}, 'owner', ${second})`, { commit: true });
+    await asRole(sql, as(second), (tx) => tx`select public.assign_role(${acct}, 'viewer', ${first})`, { commit: true });
     const roles = await sql`
       select ur.user_id, r.name from public.user_roles ur join public.roles r on r.id = ur.role_id where ur.account_id = ${acct}`;
     expect(Object.fromEntries(roles.map((r) => [r.user_id, r.name]))).toEqual({ [first]: "viewer", [second]: "owner" });
-    await commitAs(sql, as(second), (tx) => tx`delete from public.accounts where id = ${acct}`);
+    await asRole(sql, as(second), (tx) => tx`delete from public.accounts where id = ${acct}`, { commit: true });
     expect(await sql`select 1 from public.user_roles where account_id = ${acct}`).toHaveLength(0);
   });
 
@@ -110,10 +108,10 @@ describe("the last owner", () => {
     const touchOwner = await attempt(sql, as(admin), (tx) =>
       tx`delete from public.user_roles where user_id = ${w.users.owner} and account_id = ${w.a.id}`);
     expect(touchOwner.ok && touchOwner.count).toBe(0);
-    const changed = await asUser(sql, as(admin), (tx) =>
+    const changed = await asRole(sql, as(admin), (tx) =>
       tx`select * from public.assign_role(${w.a.id}, 'member', ${w.users.viewer})`);
     expect(changed[0]).toMatchObject({ user_id: w.users.viewer, account_id: w.a.id, created_by: admin });
-    const newcomer = await createUser(sql, "newcomer");
+    const newcomer = (await createUser(sql, "newcomer")).id;
     const outsider = await attempt(sql, as(admin), (tx) =>
       tx`select public.assign_role(${w.a.id}, 'viewer', ${newcomer})`);
     expect(outsider.ok ? "ok" : outsider.message).toMatch(/not a member/);
@@ -125,7 +123,7 @@ describe("the last owner", () => {
 
 describe("API keys", () => {
   it("are shown once; only their SHA-256 is stored; clients never read the hash", async () => {
-    const created = await commitAs(sql, as(w.users.admin), (tx) => tx`select * from public.create_api_key(${w.a.id}, 'ci')`);
+    const created = await asRole(sql, as(w.users.admin), (tx) => tx`select * from public.create_api_key(${w.a.id}, 'ci')`, { commit: true });
     const { id, key, prefix } = created[0] as { id: string; key: string; prefix: string };
     expect(key).toMatch(/^sgw_[0-9A-Za-z]{40}$/);
     expect(prefix).toBe(key.slice(0, 12));
@@ -134,9 +132,9 @@ describe("API keys", () => {
     expect(JSON.stringify(row)).not.toContain(key);
     const hash = await attempt(sql, as(w.users.owner), (tx) => tx`select key_hash from public.api_keys where id = ${id}`);
     expect(hash.ok ? "ok" : hash.code).toBe("42501");
-    const listed = await asUser(sql, as(w.users.owner), (tx) => tx`select id, name, prefix, revoked_at from public.api_keys where id = ${id}`);
+    const listed = await asRole(sql, as(w.users.owner), (tx) => tx`select id, name, prefix, revoked_at from public.api_keys where id = ${id}`);
     expect(listed).toHaveLength(1);
-    const revoked = await commitAs(sql, as(w.users.owner), (tx) => tx`select public.revoke_api_key(${id}) as at`);
+    const revoked = await asRole(sql, as(w.users.owner), (tx) => tx`select public.revoke_api_key(${id}) as at`, { commit: true });
     expect(revoked[0].at).not.toBeNull();
   });
 
@@ -164,13 +162,13 @@ describe("vector DB connection details", () => {
     expect(fn.ok ? "ok" : fn.code).toBe("42501");
     const secrets = await attempt(sql, { role: "service_role" }, (tx) => tx`select * from private.secrets`);
     expect(secrets.ok ? "ok" : secrets.code).toBe("42501");
-    const server = await asUser(sql, { role: "service_role" }, (tx) => tx`select private.vector_db_connection_details(${id}) as d`);
+    const server = await asRole(sql, { role: "service_role" }, (tx) => tx`select private.vector_db_connection_details(${id}) as d`);
     expect(server[0].d).toEqual({ password: "s3cret" });
   });
 
   it("are re-encrypted when an instance manager changes them", async () => {
     const id = w.a.rows.vector_db_configs;
-    const d = await asUser(sql, as(w.users.admin), async (tx) => {
+    const d = await asRole(sql, as(w.users.admin), async (tx) => {
       await tx`update public.vector_db_configs set connection_details = ${tx.json({ password: "n3w" })} where id = ${id}`;
       await tx`reset role`;
       return tx`select connection_details::text as t, private.vector_db_connection_details(${id}) as d from public.vector_db_configs where id = ${id}`;
@@ -256,8 +254,8 @@ describe("mcp_servers account_restrictions", () => {
   it("unrestricted servers are visible to every signed-in user; restricted ones only to their accounts", async () => {
     const name = `open-${tag()}`;
     const [open] = await sql`insert into public.mcp_servers (name, type, endpoint_url) values (${name}, 'pricing', 'https://o.example.test') returning id`;
-    const loner = await createUser(sql, "loner");
-    const seen = await asUser(sql, as(loner), (tx) =>
+    const loner = (await createUser(sql, "loner")).id;
+    const seen = await asRole(sql, as(loner), (tx) =>
       tx`select id from public.mcp_servers where id in ${tx([open.id, w.a.rows.mcp_servers, w.b.rows.mcp_servers])}`);
     expect(seen.map((r) => r.id)).toEqual([open.id]);
   });

@@ -1,10 +1,9 @@
 // llm_requests' billing columns and the llm_cost_discrepancies view, run as PostgREST would run them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import { addMember, asUser, attempt, createAccount, createUser, tag, type Sql } from "./harness.ts";
+import { as, asRole, attempt, createAccount, type Sql } from "../helpers/fixtures.ts";
 
 let sql: Sql;
-const as = (userId: string) => ({ role: "authenticated" as const, userId });
 
 beforeAll(() => {
   sql = adminSql();
@@ -23,11 +22,8 @@ async function call(accountId: string, computed: string | null, provider: string
 
 describe("billing figure and cost discrepancies", () => {
   it("bills the provider's own figure where there is one, and lists only the account's calls beyond 1%", async () => {
-    const t = tag();
-    const [a, b] = [await createAccount(sql, `cost-a-${t}`), await createAccount(sql, `cost-b-${t}`)];
-    const [ua, ub] = [await createUser(sql, "cost-a"), await createUser(sql, "cost-b")];
-    await addMember(sql, ua, a, "owner");
-    await addMember(sql, ub, b, "owner");
+    const [accountA, accountB] = [await createAccount(sql), await createAccount(sql)];
+    const [a, b] = [accountA.id, accountB.id];
     const off = await call(a, "0.00021", "0.00015"); // 40% above OpenRouter's bill
     const close = await call(a, "0.0001501", "0.00015"); // within 1%
     const ours = await call(a, "0.0025", null); // OpenAI: no provider figure
@@ -43,9 +39,9 @@ describe("billing figure and cost discrepancies", () => {
       [unknown]: ["0.00015", null],
     });
 
-    const seen = await asUser(sql, as(ua), (tx) => tx`select id from public.llm_cost_discrepancies`);
+    const seen = await asRole(sql, as(accountA.owner), (tx) => tx`select id from public.llm_cost_discrepancies`);
     expect(seen.map((r) => r.id)).toEqual([off]);
-    const seenByB = await asUser(sql, as(ub), (tx) => tx`select id from public.llm_cost_discrepancies`);
+    const seenByB = await asRole(sql, as(accountB.owner), (tx) => tx`select id from public.llm_cost_discrepancies`);
     expect(seenByB.map((r) => r.id)).toEqual([otherAccount]);
     const anon = await attempt(sql, { role: "anon" }, (tx) => tx`select id from public.llm_cost_discrepancies`);
     expect(anon).toMatchObject({ ok: false, code: "42501" });

@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
-const entry = (accountId = account.id, accountSlug = account.slug): LedgerEntry => ledgerEntry(accountId, accountSlug);
+const entry = (a: { id: string; slug: string } = account): LedgerEntry => ledgerEntry(a);
 
 const stored = async (ids: string[]) =>
   (await sql`select count(*)::int as n from public.llm_requests where id = any(${ids})`)[0].n as number;
@@ -45,7 +45,7 @@ describe("Ledger", () => {
     const errors: string[] = [];
     const ledger = new Ledger(() => sql, { onError: (m) => errors.push(m) });
     const good = [entry(), entry()];
-    const bad = entry(crypto.randomUUID()); // no such account: a foreign key violation
+    const bad = entry({ ...account, id: crypto.randomUUID() }); // no such account: a foreign key violation
     await Promise.all([...good, bad].map((e) => ledger.record(e)));
     expect(await stored(good.map((e) => e.llmRequest.id))).toBe(2);
     expect(await stored([bad.llmRequest.id])).toBe(0);
@@ -60,9 +60,10 @@ describe("llm_usage_daily rollup", () => {
   it("adds every logged batch to the account's daily totals, cost exact, unpriced calls flagged", async () => {
     const fresh = await createAccount(sql);
     const ledger = new Ledger(() => sql);
-    const priced = [entry(fresh.id, fresh.slug), entry(fresh.id, fresh.slug)];
-    const unpriced = entry(fresh.id, fresh.slug);
-    Object.assign(unpriced.llmRequest, { computed_cost: null, price_source: "unknown", unit_cost_prompt: null, unit_cost_completion: null });
+    const priced = [entry(fresh), entry(fresh)];
+    const unpriced = ledgerEntry(fresh, {
+      llmRequest: { computed_cost: null, price_source: "unknown", unit_cost_prompt: null, unit_cost_completion: null },
+    });
     await Promise.all(priced.map((e) => ledger.record(e)));
     await ledger.record(unpriced);
     const rows = await sql`

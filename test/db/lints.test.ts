@@ -2,7 +2,7 @@
 // held to the same rules (they query the catalogs, not a list of today's objects).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import type { Sql } from "./harness.ts";
+import type { Sql } from "../helpers/fixtures.ts";
 
 let sql: Sql;
 beforeAll(() => {

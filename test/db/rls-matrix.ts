@@ -1,7 +1,8 @@
 // The RLS matrix, as data: for every public table, what each role may do to a row of account A.
 // Letters: s = select, i = insert, u = update, d = delete; "-" = denied.
 // Permissions are cumulative (owner ⊇ admin ⊇ member ⊇ viewer): an admin reads history like a member.
-import { createUser, fakeKeyHash, roleId, tag, type AccountFixture, type Tx, type World } from "./harness.ts";
+import { createUser, fakeKeyHash, roleId, tag, type Tx } from "../helpers/fixtures.ts";
+import type { AccountFixture, World } from "./world.ts";
 
 export const ROLES = ["owner", "admin", "member", "viewer", "outsider", "anon", "service_role"] as const;
 export type RoleKey = (typeof ROLES)[number];
@@ -45,7 +46,7 @@ export const TABLES: TableSpec[] = [
     table: "users", pk: "id", tenant: true,
     target: (_w, acct) => acct.rowUser,
     insert: async (tx) => {
-      const id = await createUser(tx, "fresh");
+      const { id } = await createUser(tx, "fresh");
       await tx`delete from public.users where id = ${id}`;
       return { id, email: `fresh-${id}@example.test` };
     },
@@ -72,7 +73,7 @@ export const TABLES: TableSpec[] = [
     table: "user_roles", pk: "id", tenant: true,
     target: (w, acct) => w.memberships[acct.id],
     insert: async (tx, _w, acct, caller) => ({
-      user_id: await createUser(tx, "invitee"),
+      user_id: (await createUser(tx, "invitee")).id,
       account_id: acct.id,
       role_id: await roleId(tx, "member"),
       created_by: caller,

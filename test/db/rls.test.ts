@@ -2,7 +2,8 @@
 // request.jwt.claims), for every public table x every role x select/insert/update/delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import { attempt, buildWorld, type Outcome, type Sql, type Tx, type Who, type World, type AccountFixture } from "./harness.ts";
+import { attempt, type Outcome, type Sql, type Tx, type Who } from "../helpers/fixtures.ts";
+import { buildWorld, type AccountFixture, type World } from "./world.ts";
 import { ACCOUNT_ROLES, OPS, ROLES, TABLES, expected, targetOf, type Op, type RoleKey, type TableSpec } from "./rls-matrix.ts";
 
 let sql: Sql;

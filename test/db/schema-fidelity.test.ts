@@ -3,7 +3,7 @@
 // otherwise. Transcribed from ../shared/seeds/*.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import type { Sql } from "./harness.ts";
+import type { Sql } from "../helpers/fixtures.ts";
 
 /** [column, type, nullable, default]: nullable/default `undefined` = the seed does not say; default `null` = none. */
 type Col = [string, string, boolean | undefined, string | null | undefined];

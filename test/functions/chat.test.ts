@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createInstance, createUser, type TestAccount, type TestInstance, type TestUser } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
+import { addMember, as, asRole, createAccount, createInstance, createUser, type TestAccount, type TestInstance, type TestUser, waitFor } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -62,16 +62,6 @@ class Browser {
   }
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Sessions are stored under the SHA-256 of their cookie value. */
 const keyHash = (key: string) => createHash("sha256").update(key).digest("hex");
 const sessionOf = async (key: string) => (await sql`select * from public.sessions where session_key = ${keyHash(key)}`)[0];
@@ -79,18 +69,15 @@ const messagesOf = (sessionId: string) =>
   sql`select role, content, metadata, agent_instance_id from public.messages where session_id = ${sessionId} order by created_at, id`;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     CHAT_RATE_LIMIT_PER_SESSION: String(LIMITS.perSession),
     CHAT_RATE_LIMIT_PER_IP: String(LIMITS.perIp),
     CHAT_MAX_MESSAGE_CHARS: "500",
     CHAT_SESSION_IDLE_MINUTES: "30",
     // The test client plays the one trusted proxy: its X-Forwarded-For entry is each browser's address.
     TRUSTED_PROXY_HOPS: "1",
-  });
+  }));
   acme = await createAccount(sql);
   demo = await createAccount(sql);
   support = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", system_prompt: SYSTEM_PROMPT, history_limit: 4, temperature: 0.2 } });
@@ -102,11 +89,7 @@ beforeAll(async () => {
   demoChat = await createInstance(sql, demo);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("chat: sessions by cookie", () => {
   it("starts a session, sets the cookie, resumes it and pages its history", async () => {
@@ -136,10 +119,10 @@ describe("chat: sessions by cookie", () => {
 
     const session = await sessionOf(key);
     expect(session).toMatchObject({ account_id: acme.id, account_slug: acme.slug, agent_instance_id: support.id, user_id: null, is_anonymous: true });
-    const rows = await waitFor("the second answer", async () => {
+    const rows = await waitFor(async () => {
       const r = await messagesOf(session.id);
       return r.length === 5 && r;
-    });
+    }, { what: "the second answer" });
     expect(rows.map((r) => r.role)).toEqual(["system", "human", "assistant", "human", "assistant"]);
     expect(rows[0].content).toBe(SYSTEM_PROMPT);
     expect(rows[2].metadata).toMatchObject({ model: "openai/gpt-4o-mini", finish_reason: "stop" });
@@ -159,10 +142,10 @@ describe("chat: sessions by cookie", () => {
     const browser = new Browser();
     for (const m of ["one", "two", "three"]) expect((await browser.send(acme, support, m)).res.status).toBe(200);
     const session = await sessionOf(browser.key(acme)!);
-    const requests = await waitFor("three ledger rows", async () => {
+    const requests = await waitFor(async () => {
       const r = await sql`select *, computed_cost::text as cost from public.llm_requests where session_id = ${session.id} order by created_at`;
       return r.length === 3 && r;
-    });
+    }, { what: "three ledger rows" });
     for (const r of requests) {
       expect(r).toMatchObject({
         account_id: acme.id, account_slug: acme.slug, agent_instance_id: support.id, agent_instance_slug: support.slug,
@@ -236,15 +219,15 @@ describe("chat: streaming", () => {
     }
     expect(text).toBe(answerText(25));
     const session = await sessionOf(browser.key(acme)!);
-    const assistant = await waitFor("the streamed answer", async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"));
+    const assistant = await waitFor(async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"), { what: "the streamed answer" });
     expect(assistant.content).toBe(answerText(25));
     expect(assistant.metadata.partial).toBeUndefined();
-    const [perf] = await waitFor("metrics", async () => {
+    const [perf] = await waitFor(async () => {
       const r = await sql`select p.request_type, p.status from public.llm_requests r
                             join public.agent_performance_metrics p on p.agent_instance_id = r.agent_instance_id and p.created_at = r.created_at
                            where r.session_id = ${session.id}`;
       return r.length === 1 && r;
-    });
+    }, { what: "metrics" });
     expect(perf).toEqual({ request_type: "stream", status: "success" });
   });
 
@@ -264,15 +247,15 @@ describe("chat: streaming", () => {
     }
     abort.abort();
     const session = await sessionOf(browser.key(acme)!);
-    const assistant = await waitFor("the partial answer", async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"));
+    const assistant = await waitFor(async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"), { what: "the partial answer" });
     expect(assistant.metadata).toMatchObject({ partial: true, error_code: "client_disconnected" });
     expect(assistant.content.length).toBeGreaterThan(0);
     expect(answerText(40).startsWith(assistant.content)).toBe(true);
     expect(assistant.content).not.toBe(answerText(40));
-    const [row] = await waitFor("the ledger row", async () => {
+    const [row] = await waitFor(async () => {
       const r = await sql`select completion_status from public.llm_requests where session_id = ${session.id}`;
       return r.length === 1 && r;
-    });
+    }, { what: "the ledger row" });
     expect(row.completion_status).toBe("partial");
   });
 });
@@ -286,7 +269,7 @@ describe("chat: tools", () => {
     expect(call.function.name).toBe("get_weather");
     expect(fake.requests.at(-1)!.body.tools).toEqual([{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }]);
     const session = await sessionOf(browser.key(acme)!);
-    await waitFor("the tool call", async () => (await messagesOf(session.id)).some((m) => m.role === "tool"));
+    await waitFor(async () => (await messagesOf(session.id)).some((m) => m.role === "tool"), { what: "the tool call" });
 
     const next = await browser.fetch(`chat/${acme.slug}/${tools.slug}`, {
       // The fake provider picks its scenario from the last user message: this one gets a text answer.
@@ -300,19 +283,19 @@ describe("chat: tools", () => {
     expect(JSON.parse(assistant.tool_calls[0].function.arguments)).toEqual(JSON.parse(call.function.arguments));
     expect(tool).toEqual({ role: "tool", tool_call_id: call.id, content: "18C, cloudy" });
     expect(followUp).toEqual({ role: "user", content: "And tomorrow?" });
-    const rows = await waitFor("the final answer", async () => {
+    const rows = await waitFor(async () => {
       const r = await messagesOf(session.id);
       return r.length === 5 && r;
-    });
+    }, { what: "the final answer" });
     expect(rows.map((r) => [r.role, r.metadata.tool_type ?? null])).toEqual([
       ["human", null], ["tool", "call"], ["tool", "result"], ["human", null], ["assistant", null],
     ]);
     expect(rows[1].metadata).toMatchObject({ tool_name: "get_weather", tool_id: call.id, input: { location: "Paris", unit: "celsius" } });
     expect(rows[2].metadata).toEqual({ tool_type: "result", tool_call_id: call.id, status: "success", execution_time_ms: 120 });
-    const perf = await waitFor("metrics", async () => {
+    const perf = await waitFor(async () => {
       const r = await sql`select p.request_type from public.agent_performance_metrics p where p.agent_instance_id = ${tools.id} order by created_at`;
       return r.length === 2 && r;
-    });
+    }, { what: "metrics" });
     expect(perf.map((p) => p.request_type)).toEqual(["tool_call", "chat"]);
   });
 });
@@ -325,10 +308,10 @@ describe("chat: customer profiles", () => {
     await browser.send(acme, sales, "I'm interested in SmartFresh. I live at 12 Oak Street, Austin, TX 78701");
     await browser.send(acme, sales, "Also solar panels and installation; reach me at Jane@Example.com or 512-555-0199, I prefer email");
     await browser.send(acme, sales, "smartfresh again, and my name is Jane Q Doe");
-    const profile = await waitFor("the whole profile", async () => {
+    const profile = await waitFor(async () => {
       const [p] = await sql`select * from public.profiles where session_id = ${session.id}`;
       return p?.customer_name === "Jane Q Doe" && p?.email && p;
-    });
+    }, { what: "the whole profile" });
     expect(profile).toMatchObject({
       account_id: acme.id,
       customer_name: "Jane Q Doe",
@@ -351,19 +334,19 @@ describe("chat: customer profiles", () => {
     const phone = new Browser();
     await laptop.send(acme, sales, `my email is ${email}`);
     const first = await sessionOf(laptop.key(acme)!);
-    await waitFor("the first profile", async () => (await sql`select 1 from public.profiles where session_id = ${first.id} and email = ${email}`).length);
+    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${first.id} and email = ${email}`).length, { what: "the first profile" });
     await phone.send(acme, sales, `it's me again, ${email.toUpperCase()}`);
     const second = await sessionOf(phone.key(acme)!);
-    const [collision] = await waitFor("the collision", async () => {
+    const [collision] = await waitFor(async () => {
       const r = await sql`select * from public.profile_email_collisions where session_id = ${second.id}`;
       return r.length > 0 && r;
-    });
+    }, { what: "the collision" });
     expect(collision).toMatchObject({ account_id: acme.id, email, other_session_id: first.id, reviewed_at: null });
     // The same email in another account is not a collision.
     const other = new Browser();
     await other.send(demo, demoChat, `hello, ${email}`);
     const demoSession = await sessionOf(other.key(demo)!);
-    await waitFor("demo's profile", async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length);
+    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length, { what: "demo's profile" });
     expect(await sql`select 1 from public.profile_email_collisions where session_id = ${demoSession.id}`).toHaveLength(0);
   });
 });
@@ -485,9 +468,9 @@ describe("chat: signed-in users and row-level security", () => {
     const visitor = new Browser();
     await visitor.send(demo, demoChat, "demo secret, my email is demo-visitor@example.com");
     const demoSession = await sessionOf(visitor.key(demo)!);
-    await waitFor("demo profile", async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length);
+    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length, { what: "demo profile" });
     const viewer = await addMember(sql, acme, "viewer");
-    const seen = await asUser(sql, viewer.id, async (tx) => ({
+    const seen = await asRole(sql, as(viewer), async (tx) => ({
       sessions: await tx`select account_id from public.sessions`,
       messages: await tx`select account_id, content from public.messages`,
       profiles: await tx`select account_id from public.profiles`,
@@ -499,13 +482,13 @@ describe("chat: signed-in users and row-level security", () => {
     expect(seen.messages.some((m) => m.content.includes("demo secret"))).toBe(false);
 
     // Demo's owner sees demo's conversation, and nothing of acme's.
-    const demoView = await asUser(sql, demo.owner.id, (tx) => tx`select account_id, content from public.messages`);
+    const demoView = await asRole(sql, as(demo.owner), (tx) => tx`select account_id, content from public.messages`);
     expect(demoView.some((m) => m.content.includes("demo secret"))).toBe(true);
     expect(demoView.every((m) => m.account_id === demo.id)).toBe(true);
 
     // An outsider sees nothing, even with the session id.
     const outsider = await createUser(sql, "outsider");
-    const none = await asUser(sql, outsider.id, (tx) => tx`select 1 from public.messages where session_id = ${demoSession.id}`);
+    const none = await asRole(sql, as(outsider), (tx) => tx`select 1 from public.messages where session_id = ${demoSession.id}`);
     expect(none).toHaveLength(0);
   });
 });

@@ -10,7 +10,7 @@ import { migrate } from "../../scripts/lib/migrate.ts";
 import { startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/postgres.ts";
 import { freePort } from "../../scripts/lib/net.ts";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let base: string;
@@ -86,12 +86,10 @@ describe("ledger during a database outage", () => {
     pg = await startPg();
     sql = postgres(pg.url, { max: 2, onnotice: () => {} });
     const expected = { requests: during + 1, interactions: during + 1 };
-    const deadline = Date.now() + 30_000;
-    let counts = await loggedRows();
-    while (Date.now() < deadline && (counts.requests < expected.requests || counts.interactions < expected.interactions)) {
-      await new Promise((r) => setTimeout(r, 250));
-      counts = await loggedRows();
-    }
+    const counts = await waitFor(async () => {
+      const c = await loggedRows();
+      return c.requests >= expected.requests && c.interactions >= expected.interactions && c;
+    }, { timeoutMs: 30_000, intervalMs: 250, what: "the rows of the calls answered during the outage" });
     expect(counts).toEqual(expected);
     const [{ dead }] = await sql`select count(*)::int as dead from private.ledger_dead_letters`;
     expect(dead).toBe(0);

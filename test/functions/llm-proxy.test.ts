@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
+import { addMember, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
 
@@ -46,17 +46,13 @@ let signingKey: CryptoKey;
 /** The ledger row of a request, waiting for the asynchronous write. */
 async function ledgerRow(requestId: string | null, timeoutMs = 10_000) {
   expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await sql`
+  const read = async () =>
+    (await sql`
       select r.*, r.computed_cost::text as cost, r.provider_cost::text as provider_cost_text,
              row_to_json(i.*) as interaction
         from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
-       where r.id = ${requestId!}`;
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+       where r.id = ${requestId!}`)[0];
+  return waitFor(read, { timeoutMs, what: `the llm_requests row of ${requestId}` });
 }
 
 function sdk(apiKeyOrJwt: string, headers: Record<string, string> = {}) {
@@ -347,13 +343,12 @@ describe("llm-proxy: errors in OpenAI's shape, and failed calls logged", () => {
     await keyed.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] });
     await sql`update public.api_keys set revoked_at = now() where id = ${key.id}`;
     // The key is cached for 30 s; the revocation's notification must evict it within moments.
-    const deadline = Date.now() + 1000;
-    let outcome: unknown;
-    do {
-      outcome = await keyed.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
-      if (outcome instanceof OpenAI.AuthenticationError) break;
-      await new Promise((r) => setTimeout(r, 50));
-    } while (Date.now() < deadline);
+    const outcome = await waitFor(async () => {
+      const o: unknown = await keyed.chat.completions
+        .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
+        .catch((e) => e);
+      return o instanceof OpenAI.AuthenticationError && o;
+    }, { timeoutMs: 1000, what: "the revoked key's 401" });
     expect(outcome).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 

@@ -1,10 +1,12 @@
-// Per-file pieces of the stack for integration tests: a functions server on a free port with the
-// env Supabase would give it (plus test overrides such as provider base URLs), and SQL clients.
+// Per-file pieces of the stack for integration tests: SQL clients, a functions server on a free port with
+// the env Supabase would give it (plus test overrides such as provider base URLs), and both together with
+// the fake provider in one call.
 import { inject } from "vitest";
 import postgres from "postgres";
 import { startFunctionsServer, type RunningFunctions } from "../../scripts/lib/functions.ts";
 import { freePort } from "../../scripts/lib/net.ts";
 import { functionEnv } from "../../scripts/lib/stack.ts";
+import { type FakeProvider, type FakeProviderOptions, startFakeProvider } from "./fake-provider.ts";
 
 export function dbUrl(): string {
   return inject("dbUrl");
@@ -34,4 +36,40 @@ export async function startFunctions(extraEnv: Record<string, string> = {}): Pro
     },
   });
   return Object.assign(running, { env, logs: () => output });
+}
+
+export interface FakeProviderStack {
+  /** A superuser connection (adminSql). */
+  sql: postgres.Sql;
+  fake: FakeProvider;
+  fns: TestFunctions;
+}
+
+/**
+ * What most integration files start in beforeAll: a superuser SQL client, the fake provider, and a functions
+ * server whose OpenRouter is that fake (`env` adds to or overrides the functions' env). Stop with stopStack.
+ */
+export async function startWithFakeProvider(
+  env: Record<string, string> = {},
+  fakeOptions: Partial<FakeProviderOptions> = {},
+): Promise<FakeProviderStack> {
+  const sql = adminSql();
+  const fake = await startFakeProvider(fakeOptions).catch(async (err) => {
+    await sql.end();
+    throw err;
+  });
+  try {
+    const fns = await startFunctions({ OPENROUTER_BASE_URL: fake.openaiBaseUrl, ...env });
+    return { sql, fake, fns };
+  } catch (err) {
+    await stopStack({ sql, fake });
+    throw err;
+  }
+}
+
+/** Stops what was started, in reverse order; tolerates parts that never started (a failed beforeAll). */
+export async function stopStack(stack: Partial<FakeProviderStack>): Promise<void> {
+  await stack.fns?.stop();
+  await stack.fake?.stop();
+  await stack.sql?.end();
 }

@@ -1,13 +1,13 @@
-// Issue 9, access model in the database, run the way PostgREST runs requests (test/db/harness.ts).
+// Issue 9, access model in the database, run the way PostgREST runs requests (asRole and attempt in test/helpers/fixtures.ts).
 // Each case was allowed (or impossible to express) before the fix.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import { asUser, attempt, buildWorld, commitAs, createUser, type Sql, type World } from "../db/harness.ts";
+import { as, asRole, attempt, createUser, type Sql } from "../helpers/fixtures.ts";
+import { buildWorld, type World } from "../db/world.ts";
 
 let sql: Sql;
 let w: World;
-const as = (userId: string) => ({ role: "authenticated" as const, userId });
 const errorOf = (o: Awaited<ReturnType<typeof attempt>>) => (o.ok ? `ok (${o.count} rows)` : `${o.code}: ${o.message}`);
 
 beforeAll(async () => {
@@ -24,17 +24,17 @@ async function emailOf(userId: string): Promise<string> {
 }
 
 async function invite(inviter: string, email: string, role = "member"): Promise<{ id: string; token: string }> {
-  const [row] = await commitAs(
+  const [row] = await asRole(
     sql,
     as(inviter),
-    (tx) => tx`select id, token from public.invite_member(${w.a.id}, ${email}, ${role})`,
+    (tx) => tx`select id, token from public.invite_member(${w.a.id}, ${email}, ${role})`, { commit: true }
   );
   return row as { id: string; token: string };
 }
 
 describe("no adding strangers by email", () => {
   it("assign_role no longer takes an email, and does not add a non-member by id", async () => {
-    const victim = await createUser(sql, "victim");
+    const victim = (await createUser(sql, "victim")).id;
     const email = await emailOf(victim);
     const byEmail = await attempt(
       sql,
@@ -52,7 +52,7 @@ describe("no adding strangers by email", () => {
   });
 
   it("managers cannot insert memberships directly", async () => {
-    const victim = await createUser(sql, "victim");
+    const victim = (await createUser(sql, "victim")).id;
     for (const manager of [w.users.owner, w.users.admin]) {
       const o = await attempt(
         sql,
@@ -66,7 +66,7 @@ describe("no adding strangers by email", () => {
   });
 
   it("inviting answers the same whether or not the address has a user, and reveals nothing of them", async () => {
-    const existing = await createUser(sql, "existing");
+    const existing = (await createUser(sql, "existing")).id;
     const answers = [];
     for (const email of [await emailOf(existing), `nobody-${crypto.randomUUID()}@example.test`]) {
       const o = await attempt(
@@ -82,7 +82,7 @@ describe("no adding strangers by email", () => {
     expect(answers[0]).toEqual(answers[1]);
     expect(answers[0]).toEqual(["expires_at", "id", "token"]);
     // Inviting makes nobody a co-member: the invitee's profile stays invisible to the account.
-    const seen = await asUser(sql, as(w.users.admin), async (tx) => {
+    const seen = await asRole(sql, as(w.users.admin), async (tx) => {
       await tx`select public.invite_member(${w.a.id}, ${await emailOf(existing)})`;
       return tx`select id from public.users where id = ${existing}`;
     });
@@ -92,23 +92,23 @@ describe("no adding strangers by email", () => {
 
 describe("invitations", () => {
   it("the invitee, signed in with the invited address, accepts once; the token is stored hashed", async () => {
-    const invitee = await createUser(sql, "Invitee");
+    const invitee = (await createUser(sql, "Invitee")).id;
     const { id, token } = await invite(w.users.admin, (await emailOf(invitee)).toUpperCase(), "viewer");
     const [stored] = await sql`select * from public.account_invitations where id = ${id}`;
     expect(stored.token_hash).toBe(createHash("sha256").update(token).digest("hex"));
     expect(JSON.stringify(stored)).not.toContain(token);
 
     // The invitee sees their invitation (without the hash) before accepting; the hash is never readable.
-    const mine = await asUser(sql, as(invitee), (tx) => tx`select id, account_id from public.account_invitations`);
+    const mine = await asRole(sql, as(invitee), (tx) => tx`select id, account_id from public.account_invitations`);
     expect(mine).toEqual([{ id, account_id: w.a.id }]);
     const hash = await attempt(sql, as(invitee), (tx) => tx`select token_hash from public.account_invitations`);
     expect(!hash.ok && hash.code).toBe("42501");
 
-    const stranger = await createUser(sql, "stranger");
+    const stranger = (await createUser(sql, "stranger")).id;
     const wrong = await attempt(sql, as(stranger), (tx) => tx`select public.accept_invitation(${token})`);
     expect(errorOf(wrong)).toMatch(/another email address/);
 
-    const [membership] = await commitAs(sql, as(invitee), (tx) => tx`select * from public.accept_invitation(${token})`);
+    const [membership] = await asRole(sql, as(invitee), (tx) => tx`select * from public.accept_invitation(${token})`, { commit: true });
     expect(membership).toMatchObject({
       user_id: invitee,
       account_id: w.a.id,
@@ -122,13 +122,13 @@ describe("invitations", () => {
   });
 
   it("revoked, replaced, expired and made-up tokens are refused", async () => {
-    const invitee = await createUser(sql, "late");
+    const invitee = (await createUser(sql, "late")).id;
     const email = await emailOf(invitee);
     const first = await invite(w.users.owner, email);
     const second = await invite(w.users.owner, email);
     const [replaced] = await sql`select revoked_at from public.account_invitations where id = ${first.id}`;
     expect(replaced.revoked_at).not.toBeNull();
-    await commitAs(sql, as(w.users.admin), (tx) => tx`select public.revoke_invitation(${second.id})`);
+    await asRole(sql, as(w.users.admin), (tx) => tx`select public.revoke_invitation(${second.id})`, { commit: true });
     const third = await invite(w.users.owner, email);
     await sql`update public.account_invitations set expires_at = now() - interval '1 second' where id = ${third.id}`;
     for (const token of [first.token, second.token, third.token, `sgi_${"0".repeat(64)}`, ""]) {

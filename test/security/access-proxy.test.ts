@@ -4,9 +4,9 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createApiKey, createUser, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
+import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
 
@@ -28,16 +28,14 @@ function ask(client: OpenAI) {
 }
 
 /**
- * Repeats `call` until `done` holds for its outcome (at most 2 s): a change to users reaches every
+ * Repeats `call` until `done` holds for its outcome (fails after 2 s): a change to users reaches every
  * function instance through a gateway_cache notification, which may trail the UPDATE by a moment.
  */
 async function eventually<T>(call: () => Promise<T>, done: (outcome: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
+  return (await waitFor(async () => {
     const outcome = await call();
-    if (done(outcome) || Date.now() > deadline) return outcome;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return done(outcome) && { outcome };
+  }, { timeoutMs: 2000, what: "the change to reach the gateway" })).outcome;
 }
 
 const answered = (client: OpenAI) => ask(client).then(() => true, () => false);
@@ -54,20 +52,13 @@ async function refusal(
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-access-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     SUPABASE_JWT_ISSUER: ISSUER,
-  });
+  }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("suspended and deleted users", () => {
   it("a suspended or deleted user's JWT gets 403 saying so; reactivated, it works again", async () => {
@@ -101,10 +92,11 @@ describe("keys of a removed user", () => {
   it("are revoked when their creator is removed outright (created_by would otherwise just turn null)", async () => {
     const account = await createAccount(sql);
     const admin = await addMember(sql, account, "admin");
-    const [created] = await asUser(
+    const [created] = await asRole(
       sql,
-      admin.id,
+      as(admin),
       (tx) => tx`select id, key from public.create_api_key(${account.id}, 'ci')`,
+      { commit: true },
     );
     expect((await ask(sdk(created.key))).choices[0].message.content).toBeTruthy();
     await sql`delete from auth.users where id = ${admin.id}`;
@@ -141,12 +133,11 @@ describe("API keys act for their own account only", () => {
   it("naming the key's own account is fine", async () => {
     const { response } = await ask(sdk(key, { "x-account-slug": mine.slug, "x-account-id": mine.id })).withResponse();
     const requestId = response.headers.get("x-request-id");
-    for (let i = 0; i < 100; i++) {
-      const [row] = await sql`select account_id from public.llm_requests where id = ${requestId!}`;
-      if (row) return expect(row.account_id).toBe(mine.id);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error("no ledger row");
+    const [row] = await waitFor(async () => {
+      const rows = await sql`select account_id from public.llm_requests where id = ${requestId!}`;
+      return rows.length > 0 && rows;
+    }, { timeoutMs: 5000, what: "the ledger row" });
+    expect(row.account_id).toBe(mine.id);
   });
 });
 

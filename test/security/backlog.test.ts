@@ -6,9 +6,9 @@
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -20,37 +20,28 @@ let client: OpenAI;
 const MAX_BACKLOG = 3;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-security-backlog-test-key-0123456789",
     LEDGER_MAX_BACKLOG: String(MAX_BACKLOG),
-  });
+  }));
   account = await createAccount(sql);
   apiKey = await createApiKey(sql, account);
   client = new OpenAI({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 async function health(): Promise<{ status: number; body: any }> {
   const res = await fetch(`${fns.url}/health`);
   return { status: res.status, body: await res.json() };
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** `read()` once `done` holds for it (at most 15 s). */
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
+  return (await waitFor(async () => {
+    const value = await read();
+    return done(value) && { value };
+  }, { timeoutMs: 15_000, what })).value;
 }
 
 const call = (content: string) =>
@@ -80,7 +71,7 @@ describe("security: the ledger's backlog is bounded", () => {
       for (let i = 0; i < MAX_BACKLOG; i++) {
         expect((await call(`queued ${i}`)).choices[0].message.content).toBe(answerText(6));
       }
-      const full = await waitFor(health, (h) => h.body.ledger.backlog >= MAX_BACKLOG, "a full backlog");
+      const full = await until(health, (h) => h.body.ledger.backlog >= MAX_BACKLOG, "a full backlog");
       expect(full.status).toBe(503);
       expect(full.body).toMatchObject({
         status: "degraded",
@@ -100,11 +91,11 @@ describe("security: the ledger's backlog is bounded", () => {
       await holder;
     }
 
-    const drained = await waitFor(health, (h) => h.body.ledger.backlog === 0, "the backlog to drain");
+    const drained = await until(health, (h) => h.body.ledger.backlog === 0, "the backlog to drain");
     expect(drained.status).toBe(200);
     expect(drained.body).toMatchObject({ status: "ok", ledger: { full: false } });
     expect((await call("after the drain")).choices[0].message.content).toBe(answerText(6));
-    const rows = await waitFor(
+    const rows = await until(
       async () =>
         (await sql`select count(*)::int as n from public.llm_requests where account_id = ${account.id}`)[0].n as number,
       (n) => n >= MAX_BACKLOG + 1,

@@ -4,9 +4,9 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { ChatBrowser, chatRows } from "../helpers/chat-browser.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -15,22 +15,15 @@ let acme: TestAccount;
 let chat: TestInstance;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-badinput-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     CHAT_RATE_LIMIT_PER_IP: "100000",
-  });
+  }));
   acme = await createAccount(sql);
   chat = await createInstance(sql, acme);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 /** Runs `call`, expects its status and error code, and that the account gained no rows. */
 async function refused(call: () => Promise<Response>, status: number, code: string): Promise<void> {

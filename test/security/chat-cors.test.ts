@@ -4,9 +4,9 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatBrowser } from "../helpers/chat-browser.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const EVIL = "https://evil.example";
 const SHOP = "https://shop.example";
@@ -19,23 +19,16 @@ let open: TestInstance;
 let locked: TestInstance;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-cors-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     CHAT_RATE_LIMIT_PER_IP: "100000",
-  });
+  }));
   acme = await createAccount(sql);
   open = await createInstance(sql, acme);
   locked = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", allowed_origins: [SHOP] } });
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 const preflight = (path: string, origin: string) =>
   fetch(`${fns.url}/${path}`, {

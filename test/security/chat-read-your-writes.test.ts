@@ -4,9 +4,9 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatBrowser } from "../helpers/chat-browser.ts";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createInstance, type TestAccount, type TestInstance, waitFor } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const ROUNDS = 6;
 
@@ -17,23 +17,16 @@ let acme: TestAccount;
 let chat: TestInstance;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-ryw-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     CHAT_RATE_LIMIT_PER_IP: "100000",
     CHAT_RATE_LIMIT_PER_SESSION: "100000",
-  });
+  }));
   acme = await createAccount(sql);
   chat = await createInstance(sql, acme);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 const contents = async (browser: ChatBrowser) =>
   ((await browser.history(acme.slug, chat.slug)).body.messages as { role: string; content: string }[]).map((m) => `${m.role}:${m.content}`);
@@ -110,7 +103,7 @@ describe("chat history after an answer", () => {
       const seen = fake.requests.length;
       const sent = browser.send(acme.slug, chat.slug, "slow json write");
       // The turn is stored before the provider is called; lock while the provider thinks.
-      while (fake.requests.length === seen) await new Promise((r) => setTimeout(r, 5));
+      await waitFor(async () => fake.requests.length !== seen, { intervalMs: 5, what: "the provider call" });
       const lock = await lockMessages();
       expect((await sent).res.status).toBe(200);
       const history = await contents(browser);

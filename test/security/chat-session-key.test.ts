@@ -3,9 +3,9 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatBrowser, sha256Hex } from "../helpers/chat-browser.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
+import { addMember, as, asRole, createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -14,23 +14,16 @@ let acme: TestAccount;
 let chat: TestInstance;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-session-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     // Every test file talks from 127.0.0.1; the address limit is not under test here.
     CHAT_RATE_LIMIT_PER_IP: "100000",
-  });
+  }));
   acme = await createAccount(sql);
   chat = await createInstance(sql, acme);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("chat session keys", () => {
   it("are stored only as their SHA-256, never as the cookie's value", async () => {
@@ -49,10 +42,10 @@ describe("chat session keys", () => {
     await visitor.send(acme.slug, chat.slug, "my private question");
     const viewer = await addMember(sql, acme, "viewer");
     // The viewer still sees the session (RLS: view_history), but not its key.
-    const visible = await asUser(sql, viewer.id, (tx) => tx`select id, account_id, user_id, last_activity_at from public.sessions`);
+    const visible = await asRole(sql, as(viewer), (tx) => tx`select id, account_id, user_id, last_activity_at from public.sessions`);
     expect(visible.length).toBeGreaterThan(0);
-    await expect(asUser(sql, viewer.id, (tx) => tx`select session_key from public.sessions`)).rejects.toThrow(/permission denied/);
-    await expect(asUser(sql, viewer.id, (tx) => tx`select * from public.sessions`)).rejects.toThrow(/permission denied/);
+    await expect(asRole(sql, as(viewer), (tx) => tx`select session_key from public.sessions`)).rejects.toThrow(/permission denied/);
+    await expect(asRole(sql, as(viewer), (tx) => tx`select * from public.sessions`)).rejects.toThrow(/permission denied/);
 
     // Even with the stored value (say, from a leaked backup), a replayed cookie is a new session.
     const [stored] = await sql`select session_key from public.sessions where session_key = ${sha256Hex(visitor.key(acme.slug)!)}`;

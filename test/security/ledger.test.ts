@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
 import { DEPTH_PLACEHOLDER, MAX_JSON_DEPTH } from "../../functions/_shared/http/limits.ts";
 import { deepJson } from "../helpers/fake-provider.ts";
-import { createAccount, type TestAccount } from "../helpers/fixtures.ts";
+import { createAccount, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
 import { adminSql } from "../helpers/stack.ts";
 
@@ -26,7 +26,7 @@ afterAll(async () => {
   await sql.end();
 });
 
-const entry = (a = account): LedgerEntry => ledgerEntry(a.id, a.slug);
+const entry = (a = account): LedgerEntry => ledgerEntry(a);
 
 const stored = async (ids: string[]) =>
   (await sql`select count(*)::int as n from public.llm_requests where id = any(${ids})`)[0].n as number;
@@ -142,10 +142,10 @@ describe("ledger: only a lost connection is 'database down'", () => {
     const ledger = new Ledger(() => current, { retryDelaysMs: [50], onError: (m) => errors.push(m) });
     const e = entry();
     const done = ledger.record(e);
-    const deadline = Date.now() + 10_000;
-    while (!errors.some((m) => m.includes("database unavailable")) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(async () => errors.some((m) => m.includes("database unavailable")), {
+      intervalMs: 20,
+      what: "the ledger to report the database unavailable",
+    });
     expect(errors.join("\n")).toMatch(/database unavailable.*ECONNREFUSED/);
     expect(ledger.status()).toMatchObject({ backlog: 1, deadLettered: 0 });
     current = sql;

@@ -11,10 +11,9 @@ import {
   deepJsonText,
   type FakeProvider,
   nulAnswerText,
-  startFakeProvider,
 } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -28,13 +27,10 @@ let client: OpenAI;
 const MODEL = "openai/gpt-4o-mini";
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider({
     OPENROUTER_API_KEY: "sk-or-v1-security-logging-test-key-0123456789",
     MAX_REQUEST_BYTES: "100000",
-  });
+  }));
   [account, otherAccount] = await Promise.all([createAccount(sql), createAccount(sql)]);
   [key, otherKey] = (await Promise.all([createApiKey(sql, account), createApiKey(sql, otherAccount)])).map((k) =>
     k.key
@@ -42,11 +38,7 @@ beforeAll(async () => {
   client = new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 /**
  * The one llm_requests row of a call (and its ai_interactions twin), once the asynchronous write
@@ -54,22 +46,17 @@ afterAll(async () => {
  */
 async function theRow(requestId: string | null | undefined) {
   expect(requestId, "x-request-id").toMatch(/^[0-9a-f-]{36}$/);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const rows = await sql`select * from public.llm_requests where id = ${requestId!}`;
-    if (rows.length > 0) {
-      // Give a duplicate write the chance to show up before counting.
-      await new Promise((r) => setTimeout(r, 100));
-      const [{ requests, interactions, dead }] = await sql`
-        select (select count(*)::int from public.llm_requests where id = ${requestId!}) as requests,
-               (select count(*)::int from public.ai_interactions where llm_request_id = ${requestId!}) as interactions,
-               (select count(*)::int from private.ledger_dead_letters where request_id = ${requestId!}) as dead`;
-      expect({ requests, interactions, dead }).toEqual({ requests: 1, interactions: 1, dead: 0 });
-      return rows[0];
-    }
-    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const row = await waitFor(async () => (await sql`select * from public.llm_requests where id = ${requestId!}`)[0], {
+    what: `the llm_requests row of ${requestId}`,
+  });
+  // Give a duplicate write the chance to show up before counting.
+  await new Promise((r) => setTimeout(r, 100));
+  const [{ requests, interactions, dead }] = await sql`
+    select (select count(*)::int from public.llm_requests where id = ${requestId!}) as requests,
+           (select count(*)::int from public.ai_interactions where llm_request_id = ${requestId!}) as interactions,
+           (select count(*)::int from private.ledger_dead_letters where request_id = ${requestId!}) as dead`;
+  expect({ requests, interactions, dead }).toEqual({ requests: 1, interactions: 1, dead: 0 });
+  return row;
 }
 
 async function post(body: string | null, headers: Record<string, string> = {}, apiKey = key): Promise<Response> {

@@ -5,9 +5,9 @@
 // and the provider key must appear in no answer and nowhere in the database.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deepJsonText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { deepJsonText, type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -21,21 +21,18 @@ const PROVIDER_KEY = "sk-or-v1-security-soak-test-key-0123456789";
 const SHAPES = 12;
 
 beforeAll(async () => {
-  sql = adminSql();
   // Every provider error quotes the key it was sent, as some upstream errors do.
-  fake = await startFakeProvider({ errorMessage: "Invalid request for key {key}" });
-  fns = await startFunctions({ OPENROUTER_BASE_URL: fake.openaiBaseUrl, OPENROUTER_API_KEY: PROVIDER_KEY });
+  ({ sql, fake, fns } = await startWithFakeProvider(
+    { OPENROUTER_API_KEY: PROVIDER_KEY },
+    { errorMessage: "Invalid request for key {key}" },
+  ));
   for (let i = 0; i < 2; i++) {
     const account = await createAccount(sql);
     tenants.push({ account, key: (await createApiKey(sql, account)).key });
   }
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 const giantModel = () =>
   Array.from({ length: 3000 }, () => String.fromCharCode(0x4e00 + Math.floor(Math.random() * 0x5000))).join("");
@@ -105,8 +102,7 @@ describe("security: soak", () => {
     const count = async () =>
       (await sql`select count(*)::int as n from public.llm_requests where account_id = any(${accountIds})`)[0]
         .n as number;
-    const deadline = Date.now() + 30_000;
-    while ((await count()) < CALLS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await count()) >= CALLS, { timeoutMs: 30_000, intervalMs: 100, what: "every row" });
     await new Promise((r) => setTimeout(r, 200));
 
     const rows = await sql`

@@ -1,110 +1,8 @@
-// Runs SQL the way PostgREST runs a request: one transaction, `set local role <role>` and the JWT
-// claims in `request.jwt.claims`, always rolled back. Also builds committed fixtures (two accounts
-// with an owner, admin, member and viewer, plus an outsider who owns the other account).
-import { randomUUID, randomBytes, createHash } from "node:crypto";
+// The RLS world: two accounts with an owner, admin, member and viewer, plus an outsider who owns the
+// other account, and one committed row in every tenant table of each account. Built once per test
+// file as superuser with the shared fixtures (test/helpers/fixtures.ts).
 import type postgres from "postgres";
-
-export type Sql = postgres.Sql;
-export type Tx = postgres.TransactionSql;
-
-export type DbRole = "anon" | "authenticated" | "service_role";
-export interface Who {
-  role: DbRole;
-  userId?: string | null;
-}
-
-export type Outcome = { ok: true; count: number; rows: unknown[] } | { ok: false; code: string; message: string };
-
-class Rollback extends Error {}
-
-export function claimsFor(who: Who): Record<string, unknown> {
-  if (who.role === "authenticated") return { sub: who.userId, role: "authenticated", aud: "authenticated" };
-  return { role: who.role };
-}
-
-/** Runs `op` as `who` inside a transaction that is always rolled back. `prep` runs first as superuser. */
-export async function attempt<P>(
-  sql: Sql,
-  who: Who,
-  op: (tx: Tx, prepared: P) => Promise<postgres.RowList<postgres.Row[]>>,
-  prep?: (tx: Tx) => Promise<P>,
-): Promise<Outcome> {
-  let outcome: Outcome | undefined;
-  try {
-    await sql.begin(async (tx) => {
-      const prepared = (prep ? await prep(tx) : undefined) as P;
-      await tx.unsafe(`set local role ${who.role}`);
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsFor(who))}, true)`;
-      try {
-        const result = await op(tx, prepared);
-        outcome = { ok: true, count: result.count, rows: [...result] };
-      } catch (err) {
-        const e = err as { code?: string; message?: string };
-        outcome = { ok: false, code: e.code ?? "?", message: e.message ?? String(err) };
-      }
-      throw new Rollback();
-    });
-  } catch (err) {
-    if (!(err instanceof Rollback)) throw err;
-  }
-  return outcome!;
-}
-
-/** Like attempt, but returns rows and throws on error (for behaviour tests). */
-export async function asUser<T>(sql: Sql, who: Who, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  let value: T | undefined;
-  try {
-    await sql.begin(async (tx) => {
-      await tx.unsafe(`set local role ${who.role}`);
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsFor(who))}, true)`;
-      value = await fn(tx);
-      throw new Rollback();
-    });
-  } catch (err) {
-    if (!(err instanceof Rollback)) throw err;
-  }
-  return value as T;
-}
-
-/** Like asUser but commits (for multi-step behaviour tests on private fixtures). */
-export async function commitAs<T>(sql: Sql, who: Who, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return (await sql.begin(async (tx) => {
-    await tx.unsafe(`set local role ${who.role}`);
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify(claimsFor(who))}, true)`;
-    return fn(tx);
-  })) as T;
-}
-
-export function tag(): string {
-  return randomBytes(4).toString("hex");
-}
-
-export async function createUser(sql: Sql | Tx, label: string, fullName = `${label} user`): Promise<string> {
-  const id = randomUUID();
-  await sql`
-    insert into auth.users (id, aud, role, email, raw_user_meta_data)
-    values (${id}, 'authenticated', 'authenticated', ${`${label}-${id.slice(0, 8)}@example.test`},
-            ${sql.json({ full_name: fullName })})`;
-  return id;
-}
-
-export async function roleId(sql: Sql | Tx, name: string): Promise<string> {
-  const [r] = await sql`select id from public.roles where name = ${name}`;
-  return r.id as string;
-}
-
-export async function createAccount(sql: Sql | Tx, slug: string): Promise<string> {
-  const [a] = await sql`insert into public.accounts (name, slug) values (${slug}, ${slug}) returning id`;
-  return a.id as string;
-}
-
-export async function addMember(sql: Sql | Tx, userId: string, accountId: string, role: string): Promise<void> {
-  await sql`insert into public.user_roles (user_id, account_id, role_id) values (${userId}, ${accountId}, ${await roleId(sql, role)})`;
-}
-
-export function fakeKeyHash(): string {
-  return createHash("sha256").update(randomBytes(16)).digest("hex");
-}
+import { createAccount, createUser, fakeKeyHash, grantRole, roleId, tag, type Sql } from "../helpers/fixtures.ts";
 
 export interface AccountFixture {
   id: string;
@@ -197,22 +95,26 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
 
 export async function buildWorld(sql: Sql): Promise<World> {
   const t = tag();
+  const owner = await createUser(sql, "owner");
+  const outsider = await createUser(sql, "outsider");
   const users = {
-    owner: await createUser(sql, "owner"),
-    admin: await createUser(sql, "admin"),
-    member: await createUser(sql, "member"),
-    viewer: await createUser(sql, "viewer"),
-    outsider: await createUser(sql, "outsider"),
+    owner: owner.id,
+    admin: (await createUser(sql, "admin")).id,
+    member: (await createUser(sql, "member")).id,
+    viewer: (await createUser(sql, "viewer")).id,
+    outsider: outsider.id,
   };
-  const aId = await createAccount(sql, `acct-a-${t}`);
-  const bId = await createAccount(sql, `acct-b-${t}`);
-  await addMember(sql, users.owner, aId, "owner");
-  await addMember(sql, users.admin, aId, "admin");
-  await addMember(sql, users.member, aId, "member");
-  await addMember(sql, users.viewer, aId, "viewer");
-  await addMember(sql, users.outsider, bId, "owner");
-  const a: AccountFixture = { id: aId, slug: `acct-a-${t}`, rowUser: users.member, rows: await accountRows(sql, aId, users.member, `a-${t}`) };
-  const b: AccountFixture = { id: bId, slug: `acct-b-${t}`, rowUser: users.outsider, rows: await accountRows(sql, bId, users.outsider, `b-${t}`) };
+  const { id: aId } = await createAccount(sql, owner, { slug: `acct-a-${t}` });
+  const { id: bId } = await createAccount(sql, outsider, { slug: `acct-b-${t}` });
+  await grantRole(sql, users.admin, aId, "admin");
+  await grantRole(sql, users.member, aId, "member");
+  await grantRole(sql, users.viewer, aId, "viewer");
+  const a: AccountFixture = {
+    id: aId, slug: `acct-a-${t}`, rowUser: users.member, rows: await accountRows(sql, aId, users.member, `a-${t}`),
+  };
+  const b: AccountFixture = {
+    id: bId, slug: `acct-b-${t}`, rowUser: users.outsider, rows: await accountRows(sql, bId, users.outsider, `b-${t}`),
+  };
   const [tpl] = await sql`
     insert into public.agent_templates (name, version, description) values ('simple_chat', ${`fixture-${t}`}, 'fixture') returning id`;
   const model = `fixture/model-${t}`;
