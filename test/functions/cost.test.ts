@@ -5,7 +5,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COST_CASES } from "../helpers/cost-cases.ts";
 import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -37,16 +37,13 @@ afterAll(async () => {
 
 async function ledgerRow(requestId: string | null) {
   expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  return await waitFor(async () => {
     const [row] = await sql`
       select prompt_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens, service_tier,
              price_source, computed_cost::text, provider_cost::text, billed_cost::text, cost_difference::text
         from public.llm_requests where id = ${requestId!}`;
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return row;
+  }, { what: `the llm_requests row of ${requestId}` });
 }
 
 /** One call through the proxy; returns its x-request-id once the answer has been read to the end. */

@@ -10,7 +10,7 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, startFakeProvider, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
 
@@ -41,28 +41,23 @@ let baseURL: string;
 /** The ledger row of a request (by id), waiting for the asynchronous write. */
 async function ledgerRow(requestId: string | null | undefined, timeoutMs = 10_000) {
   expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return await waitFor(async () => {
     const [row] = await sql`
       select r.*, r.computed_cost::text as cost, i.request as logged_request, i.response as logged_response
         from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
        where r.id = ${requestId!}`;
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return row;
+  }, { timeoutMs, what: `the llm_requests row of ${requestId}` });
 }
 
 /** The newest row of the test account, for SDKs that do not expose response headers. */
 async function lastRow(after: Date) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  const row = await waitFor(async () => {
     const [row] = await sql`select id from public.llm_requests where account_id = ${account.id} and created_at >= ${after}
                              order by created_at desc limit 1`;
-    if (row) return ledgerRow(row.id);
-    if (Date.now() > deadline) throw new Error("no new llm_requests row");
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return row;
+  }, { what: "a new llm_requests row" });
+  return ledgerRow(row.id);
 }
 
 beforeAll(async () => {

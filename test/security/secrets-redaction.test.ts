@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, waitFor } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 /** Keys with no recognisable shape: only the exact match of the configured secrets removes them. */
@@ -55,16 +55,14 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
 /** Both ledger rows of a request, as stored, once the background write is done. */
 async function storedRows(requestId: string | null, timeoutMs = 10_000) {
   expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const row = await waitFor(async () => {
     const [row] = await sql`
       select row_to_json(r.*) as request, row_to_json(i.*) as interaction
         from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
        where r.id = ${requestId!}`;
-    if (row) return row as { request: Record<string, any>; interaction: Record<string, any> };
-    if (Date.now() > deadline) throw new Error(`no llm_requests row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return row;
+  }, { timeoutMs, what: `the llm_requests row of ${requestId}` });
+  return row as { request: Record<string, any>; interaction: Record<string, any> };
 }
 
 function expectClean(text: string, where: string): void {
