@@ -1,5 +1,5 @@
 /**
- * chat: the backend of embeddable agent chat widgets (seed 004's Salient data flow).
+ * chat: the backend of embeddable agent chat widgets (the Salient chat data flow: sessions, messages, profiles).
  *
  *   POST /chat/{account_slug}/{instance_slug}           {message?, tool_results?, stream?}
  *   GET  /chat/{account_slug}/{instance_slug}/history   ?before=<message id>&limit=&session_id=

@@ -226,7 +226,7 @@ export function renderMarkdown(all: AllResults): string {
       `\n\nEverything (load generator, fake provider, gateway under test, Postgres) shares these cores, on loopback.`,
   );
   parts.push(
-    "## Targets (issue 6) and where we stand\n\n" +
+    "## Targets and where we stand\n\n" +
       table(["target", "goal", "measured", "status"], targetRows(all).map((r) => [r.name, r.target, r.measured, r.status === "met" ? "met" : r.status === "missed" ? "**missed**" : "n/a"])),
   );
   if (all.analysis) parts.push(`## What bounds the results\n\n${all.analysis}`);

@@ -1,6 +1,7 @@
-// Schema fidelity: every column, index and foreign key the seed documents name exists with the
-// seed's type, nullability and default, unless a deviation below (and in supabase/README.md) says
-// otherwise. Transcribed from ../shared/seeds/*.
+// Schema fidelity: every column, index and foreign key the specification's table definitions name
+// (the Salient chat data model, the ai_interactions log, the mentor, guru and twin tables; "the
+// seeds" below) exists with their type, nullability and default, unless a deviation below (and in
+// supabase/README.md) says otherwise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
 import type { Sql } from "../helpers/fixtures.ts";

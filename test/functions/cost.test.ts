@@ -1,4 +1,4 @@
-// Issue 17 end to end: each call of test/helpers/cost-cases.ts through llm-proxy (official openai
+// Cost end to end: each call of test/helpers/cost-cases.ts through llm-proxy (official openai
 // SDK) against the fake provider, streamed and not; the logged computed_cost is the exact bill.
 import OpenAI from "openai";
 import type postgres from "postgres";
@@ -58,7 +58,7 @@ async function call(model: string, body: Record<string, unknown>, stream: boolea
   return response.headers.get("x-request-id");
 }
 
-describe("llm-proxy logs the provider's bill as computed_cost (issue 17)", () => {
+describe("llm-proxy logs the provider's bill as computed_cost", () => {
   for (const stream of [false, true]) {
     it.each(COST_CASES.map((c) => [c.name, c] as const))(`%s (${stream ? "stream" : "non-stream"})`, async (_, c) => {
       fake.setOptions(c.fake);

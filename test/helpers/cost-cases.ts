@@ -1,5 +1,5 @@
 /**
- * The calls of issue 17 ("cost equals the provider's bill"): each as the provider's raw usage,
+ * Calls whose recorded cost must equal the provider's bill: each as the provider's raw usage,
  * the fake provider's knobs that make it send that usage, and the exact cost. The unit test prices
  * the raw usage; the end-to-end test sends the call through llm-proxy and reads the logged cost.
  */
@@ -19,7 +19,7 @@ export interface CostCase {
   serviceTier?: string;
   fake: Partial<FakeProviderOptions>;
   cost: string;
-  /** What the code before issue 17 recorded. */
+  /** What the gateway recorded before one-hour cache writes, tiers and null-safe usage were priced. */
   oldCost: string;
   promptTokens: number;
 }

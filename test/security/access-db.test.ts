@@ -1,4 +1,4 @@
-// Issue 9, access model in the database, run the way PostgREST runs requests (asRole and attempt in test/helpers/fixtures.ts).
+// The access model in the database, run the way PostgREST runs requests (asRole and attempt in test/helpers/fixtures.ts).
 // Each case was allowed (or impossible to express) before the fix.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

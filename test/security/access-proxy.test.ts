@@ -1,4 +1,4 @@
-// Issue 9, access model at the proxy: the official openai SDK against llm-proxy (fake provider).
+// The access model at the proxy: the official openai SDK against llm-proxy (fake provider).
 // Each case was let through (or answered with the wrong error) before the fix.
 import OpenAI from "openai";
 import type postgres from "postgres";

@@ -1,4 +1,4 @@
-// Issue 17: each call's raw provider usage, priced from the fixture price file, gives the exact bill.
+// Each call's raw provider usage, priced from the fixture price file, gives the exact bill.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { computeCost, loadPriceTable } from "../../functions/_shared/billing/cost.ts";
@@ -34,7 +34,7 @@ async function usageOf(c: CostCase): Promise<NormalizedUsage> {
   return normalizeOpenAIUsage(c.usage, c.serviceTier)!;
 }
 
-describe("cost equals the provider's bill (issue 17)", () => {
+describe("cost equals the provider's bill", () => {
   it.each(COST_CASES.map((c) => [c.name, c] as const))("%s", async (_, c) => {
     const usage = await usageOf(c);
     expect(usage.prompt_tokens).toBe(c.promptTokens);
