@@ -39,7 +39,15 @@ with base as (
     'temperature', jsonb_build_object('type', 'number', 'minimum', 0, 'maximum', 2, 'default', 0.7),
     'max_tokens', jsonb_build_object('type', 'integer', 'minimum', 1, 'description', 'Maximum completion tokens'),
     'history_limit', jsonb_build_object('type', 'integer', 'minimum', 0, 'default', 20, 'description', 'Messages of history sent to the model'),
-    'tools', jsonb_build_object('type', 'array', 'items', jsonb_build_object('type', 'string'), 'uniqueItems', true, 'default', '[]'::jsonb)
+    'tools', jsonb_build_object('type', 'array', 'items', jsonb_build_object('type', 'string'), 'uniqueItems', true, 'default', '[]'::jsonb),
+    -- When set, the chat answers (and lets browsers read answers) only for pages on these origins; a
+    -- cookie-authenticated endpoint that echoes any origin would let any site read a visitor's
+    -- conversation where third-party cookies are shared.
+    'allowed_origins', jsonb_build_object(
+      'type', 'array',
+      'items', jsonb_build_object('type', 'string', 'pattern', '^https?://[^/]+$'),
+      'uniqueItems', true,
+      'description', 'Origins (scheme://host[:port]) allowed to embed this chat; empty or absent = any')
   ) as props
 ), templates (name, workflow_class, description, extra, pricing) as (
   values

@@ -372,11 +372,16 @@ create table public.agent_usage_log (
   request_count integer not null default 1 check (request_count >= 0),
   total_tokens integer not null default 0 check (total_tokens >= 0),
   total_cost numeric check (total_cost >= 0),
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
 );
 create index idx_usage_log_account_created on public.agent_usage_log (account_id, created_at);
 create index idx_usage_log_agent_created on public.agent_usage_log (agent_instance_id, created_at);
 create index idx_usage_log_session_created on public.agent_usage_log (session_id, created_at);
+-- One row per (session, instance), accumulated by the ledger's batch upsert (functions/_shared/ledger.ts)
+-- instead of a row per request. NULLs stay distinct, so rows whose session or instance was deleted
+-- (set null) never collide.
+create unique index idx_usage_log_session_instance on public.agent_usage_log (session_id, agent_instance_id);
 
 comment on table public.agent_usage_log is 'Aggregated usage tracking for billing and resource management. Written by the server only.';
 comment on column public.agent_usage_log.id is 'Unique identifier (UUID primary key).';
@@ -387,6 +392,7 @@ comment on column public.agent_usage_log.request_count is 'Number of requests in
 comment on column public.agent_usage_log.total_tokens is 'Total tokens used.';
 comment on column public.agent_usage_log.total_cost is 'Total cost for this usage, USD (null = unknown).';
 comment on column public.agent_usage_log.created_at is 'Record creation timestamp.';
+comment on column public.agent_usage_log.updated_at is 'When the last request was accumulated into this row (created_at: the first).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- RLS and grants
