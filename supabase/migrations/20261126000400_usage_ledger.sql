@@ -237,7 +237,6 @@ create table public.llm_requests (
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
 create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
 create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
-create index idx_llm_requests_account_created on public.llm_requests (account_id, created_at desc);
 create index idx_llm_requests_account_model_created on public.llm_requests (account_id, model, created_at);
 create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at desc);
 create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at desc);

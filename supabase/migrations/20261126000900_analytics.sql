@@ -8,9 +8,9 @@
 -- largest account's 30 days are ~100k rows, i.e. ~100k random heap reads without it.
 -- user_id is included because the RLS policy reads it (`user_id = auth.uid()` branch): without it a
 -- member's query under RLS cannot use the index-only scan that service_role gets.
--- It replaces idx_llm_requests_account_created (account_id, created_at desc): a btree is read in
--- both directions, and one index less is one write less per logged call.
-drop index public.idx_llm_requests_account_created;
+-- It also serves "newest first" per account (a btree is read in both directions), so the ledger
+-- migration creates no separate (account_id, created_at desc) index: one index less is one write
+-- less per logged call.
 create index idx_llm_requests_account_created_cover
   on public.llm_requests (account_id, created_at) include (computed_cost, model, latency_ms, user_id);
 
