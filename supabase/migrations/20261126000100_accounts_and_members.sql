@@ -25,6 +25,7 @@ alter default privileges in schema public revoke execute on functions from publi
 
 create function private.set_updated_at() returns trigger
   language plpgsql
+  security invoker
   set search_path = ''
 as $$
 begin
@@ -196,7 +197,9 @@ comment on column public.user_roles.created_by is 'Who granted this role (audit 
 -- manage_instances and manage_users) while an admin can still use agents and read history.
 -- ---------------------------------------------------------------------------------------------------
 create function private.role_rank(role_name text) returns integer
-  language sql immutable
+  language sql
+  immutable
+  security invoker
   set search_path = ''
 as $$
   select case role_name when 'viewer' then 1 when 'member' then 2 when 'admin' then 3 when 'owner' then 4 end
@@ -204,7 +207,9 @@ $$;
 comment on function private.role_rank(text) is 'Rank of a role in the hierarchy owner (4) > admin > member > viewer (1).';
 
 create function private.role_permissions(role_name text) returns jsonb
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select coalesce(jsonb_object_agg(e.key, true), '{}'::jsonb)
@@ -223,7 +228,9 @@ comment on function private.role_permissions(text) is 'Effective permissions of 
 -- private.my_memberships().
 -- ---------------------------------------------------------------------------------------------------
 create function private.my_memberships() returns table (account_id uuid, role_name text)
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select ur.account_id, r.name::text
@@ -235,7 +242,9 @@ $$;
 comment on function private.my_memberships() is 'The caller''s memberships (account, role name); none while the caller''s users.status is not active.';
 
 create function private.member_accounts() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select m.account_id from private.my_memberships() m
@@ -243,7 +252,9 @@ $$;
 comment on function private.member_accounts() is 'Accounts the caller (auth.uid(), an active user) has any role in.';
 
 create function private.accounts_with_permission(perm text) returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select m.account_id from private.my_memberships() m
@@ -252,7 +263,9 @@ $$;
 comment on function private.accounts_with_permission(text) is 'Accounts where the caller''s role grants permission perm, cumulatively (owner ⊇ admin ⊇ member ⊇ viewer; {"all": true} implies every permission).';
 
 create function private.owner_accounts() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select m.account_id from private.my_memberships() m where m.role_name = 'owner'
@@ -260,7 +273,9 @@ $$;
 comment on function private.owner_accounts() is 'Accounts the caller owns.';
 
 create function private.owner_role_ids() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select r.id from public.roles r where r.name = 'owner'
@@ -268,7 +283,9 @@ $$;
 comment on function private.owner_role_ids() is 'The id of the owner role (a set, for use as `role_id in (select ...)`).';
 
 create function private.co_member_ids() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select distinct other.user_id
@@ -422,8 +439,7 @@ as $$
 $$;
 comment on function public.create_account(text, text) is 'Creates an account and makes the caller its owner. Returns the account.';
 
-create function private.assign_role(account_id uuid, role text, user_id uuid)
-  returns public.user_roles
+create function private.assign_role(account_id uuid, role text, user_id uuid) returns public.user_roles
   language plpgsql
   security definer
   set search_path = ''
@@ -464,8 +480,7 @@ end
 $$;
 comment on function private.assign_role(uuid, text, uuid) is 'Implementation of public.assign_role.';
 
-create function public.assign_role(account_id uuid, role text, user_id uuid)
-  returns public.user_roles
+create function public.assign_role(account_id uuid, role text, user_id uuid) returns public.user_roles
   language sql
   security invoker
   set search_path = ''
@@ -563,7 +578,9 @@ comment on column public.account_invitations.accepted_by is 'User who accepted.'
 comment on column public.account_invitations.revoked_at is 'When a manager withdrew the invitation (or a newer one replaced it).';
 
 create function private.my_email() returns text
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select lower(u.email) from public.users u where u.id = (select auth.uid()) and u.status = 'active'

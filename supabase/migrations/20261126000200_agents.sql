@@ -245,7 +245,8 @@ create trigger vector_db_configs_encrypt before insert or update of connection_d
   for each row execute function private.encrypt_connection_details();
 
 create function private.vector_db_connection_details(config_id uuid) returns jsonb
-  language sql stable
+  language sql
+  stable
   security definer
   set search_path = ''
 as $$

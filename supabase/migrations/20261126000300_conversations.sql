@@ -77,7 +77,9 @@ comment on column public.sessions.metadata is 'Extensible session data.';
 
 -- A signed-in user's own sessions in accounts they (still) belong to.
 create function private.my_session_ids() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select s.id from public.sessions s

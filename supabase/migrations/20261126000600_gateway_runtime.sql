@@ -5,8 +5,7 @@
 -- running function instance drops its caches at once (functions/_shared/cache.ts): a revoked key or
 -- a removed member is refused on the next call, not after a TTL. Every cache-notify trigger lives
 -- here, whichever migration creates its table: this is the one list of what the functions cache.
-create or replace function private.notify_gateway_cache()
-  returns trigger
+create function private.notify_gateway_cache() returns trigger
   language plpgsql
   security definer
   set search_path = ''
@@ -14,7 +13,7 @@ as $$
 begin
   perform pg_notify('gateway_cache', tg_table_name);
   return null;
-end;
+end
 $$;
 
 comment on function private.notify_gateway_cache() is

@@ -4,7 +4,9 @@
 
 -- Interest arrays grow without duplicates: case-insensitive, the first spelling and order kept.
 create function private.append_distinct(current_values text[], new_values text[]) returns text[]
-  language sql immutable
+  language sql
+  immutable
+  security invoker
   set search_path = ''
 as $$
   select coalesce(array_agg(d.v order by d.o), '{}')

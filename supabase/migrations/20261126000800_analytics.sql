@@ -73,8 +73,7 @@ grant all on public.llm_usage_daily to service_role;
 create policy "llm_usage_daily: history readers read" on public.llm_usage_daily for select to authenticated
   using (account_id in (select private.accounts_with_permission('view_history')));
 
-create function private.rollup_llm_requests()
-  returns trigger
+create function private.rollup_llm_requests() returns trigger
   language plpgsql
   security definer
   set search_path = ''
@@ -103,7 +102,7 @@ begin
     latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
     updated_at = now();
   return null;
-end;
+end
 $$;
 comment on function private.rollup_llm_requests() is 'Statement trigger: adds the inserted llm_requests rows to llm_usage_daily.';
 revoke execute on function private.rollup_llm_requests() from public, anon, authenticated;
