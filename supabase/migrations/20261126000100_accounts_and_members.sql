@@ -8,7 +8,10 @@
 --       account_id in (select private.accounts_with_permission('view_history'))
 --     and compare users with `(select auth.uid())`, so Postgres evaluates them once per statement;
 --   * security definer code lives only in the non-exposed schema `private`, with `set search_path = ''`;
---     the RPCs in `public` are thin `security invoker` wrappers around it.
+--     the RPCs in `public` are thin `security invoker` wrappers around it;
+--   * every table and view has a comment; a column has one when it says more than the column's name
+--     (id is a gen_random_uuid() primary key, created_at the insert time, updated_at kept by the
+--     private.set_updated_at trigger, unless their comment says otherwise).
 
 -- ---------------------------------------------------------------------------------------------------
 -- Schema `private`: helpers, trigger functions and server-only tables. Not exposed through the API.
@@ -58,14 +61,11 @@ create trigger accounts_set_updated_at before update on public.accounts
   for each row execute function private.set_updated_at();
 
 comment on table public.accounts is 'Primary entity for multi-account support, enabling organization-level isolation. The tenant of every other table (the seeds'' org_id / organizations).';
-comment on column public.accounts.id is 'Unique identifier (UUID primary key).';
 comment on column public.accounts.name is 'Account name or organization (human-readable).';
 comment on column public.accounts.slug is 'URL-safe account identifier, unique (e.g. /accounts/acme-corp/agents/instance-name/chat).';
 comment on column public.accounts.subscription_tier is 'Determines feature access and resource limits: free|standard|premium|enterprise.';
 comment on column public.accounts.status is 'Account status: active|suspended|deleted. Preferred over the legacy is_active.';
 comment on column public.accounts.is_active is 'Legacy: account status (deprecated, use status). Generated: status = ''active''.';
-comment on column public.accounts.created_at is 'Record creation timestamp.';
-comment on column public.accounts.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- users: the public profile of auth.users (one row per auth user, maintained by a trigger).
@@ -88,8 +88,6 @@ comment on column public.users.id is 'The auth.users id (primary key).';
 comment on column public.users.email is 'User email for authentication (copied from auth.users; unique).';
 comment on column public.users.full_name is 'User display name (from raw_user_meta_data.full_name or .name at sign-up; the user may edit it).';
 comment on column public.users.status is 'User status: active|suspended|deleted.';
-comment on column public.users.created_at is 'Record creation timestamp.';
-comment on column public.users.updated_at is 'Last update timestamp (kept by trigger).';
 comment on column public.users.last_login_at is 'Track login activity (auth.users.last_sign_in_at).';
 
 create function private.sync_user_from_auth() returns trigger
@@ -155,11 +153,8 @@ create table public.roles (
 create unique index idx_roles_name on public.roles (name);
 
 comment on table public.roles is 'Permission sets for account-scoped authorization (owner|admin|member|viewer). Global catalog, seeded by migration.';
-comment on column public.roles.id is 'Unique identifier (UUID primary key).';
 comment on column public.roles.name is 'Unique role identifier: owner|admin|member|viewer.';
-comment on column public.roles.description is 'Role description.';
 comment on column public.roles.permissions is 'Role capabilities as JSONB, e.g. {"all": true} or {"use_agents": true}. Known keys: all, manage_instances, manage_users, use_agents, view_history.';
-comment on column public.roles.created_at is 'Record creation timestamp.';
 
 insert into public.roles (name, description, permissions) values
   ('owner', 'Full account ownership', '{"all": true}'),
@@ -184,7 +179,6 @@ create index idx_user_roles_role on public.user_roles (role_id);
 create index idx_user_roles_created_by on public.user_roles (created_by);
 
 comment on table public.user_roles is 'Account-scoped role assignments: many-to-many between users and accounts, one role per user per account.';
-comment on column public.user_roles.id is 'Unique identifier (UUID primary key).';
 comment on column public.user_roles.user_id is 'User receiving the role.';
 comment on column public.user_roles.account_id is 'Account where the role applies.';
 comment on column public.user_roles.role_id is 'Role being granted.';
@@ -565,7 +559,6 @@ create index idx_account_invitations_invited_by on public.account_invitations (i
 create index idx_account_invitations_accepted_by on public.account_invitations (accepted_by);
 
 comment on table public.account_invitations is 'Invitations to join an account with a role. Created by invite_member (manage_users), accepted by the invitee with accept_invitation, withdrawn with revoke_invitation. Only a SHA-256 of the token is stored.';
-comment on column public.account_invitations.id is 'Unique identifier (UUID primary key).';
 comment on column public.account_invitations.account_id is 'Account the invitee joins.';
 comment on column public.account_invitations.email is 'Address invited (lowercase); only the user signed in with this address can accept.';
 comment on column public.account_invitations.role_id is 'Role the invitee gets on accepting.';
@@ -756,13 +749,11 @@ create index idx_api_keys_account on public.api_keys (account_id, created_at des
 create index idx_api_keys_created_by on public.api_keys (created_by);
 
 comment on table public.api_keys is 'Account API keys for the llm-proxy (Authorization: Bearer sgw_...). Only a SHA-256 hash is stored; the key is shown once by create_api_key().';
-comment on column public.api_keys.id is 'Unique identifier (UUID primary key).';
 comment on column public.api_keys.account_id is 'Account the key acts for.';
 comment on column public.api_keys.name is 'Label chosen by the creator.';
 comment on column public.api_keys.prefix is 'First 12 characters of the key, for display (sgw_xxxxxxxx).';
 comment on column public.api_keys.key_hash is 'SHA-256 of the full key, lowercase hex. Never readable by clients.';
 comment on column public.api_keys.created_by is 'User who created the key.';
-comment on column public.api_keys.created_at is 'Record creation timestamp.';
 comment on column public.api_keys.last_used_at is 'Last time the proxy accepted the key (updated at most once a minute).';
 comment on column public.api_keys.revoked_at is 'When the key was revoked; revoked keys are refused.';
 

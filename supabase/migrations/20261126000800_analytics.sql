@@ -50,7 +50,6 @@ create table public.llm_usage_daily (
 
 comment on table public.llm_usage_daily is
   'Daily rollup of llm_requests per account, UTC day, model and provider, maintained by trigger. Read it for cost and usage charts.';
-comment on column public.llm_usage_daily.id is 'Unique identifier (UUID primary key).';
 comment on column public.llm_usage_daily.account_id is 'Account the calls belong to.';
 comment on column public.llm_usage_daily.day is 'UTC day of the calls (llm_requests.created_at).';
 comment on column public.llm_usage_daily.model is 'Model as the client requested it.';
