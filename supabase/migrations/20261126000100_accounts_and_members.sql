@@ -772,6 +772,37 @@ create policy "api_keys: instance managers update" on public.api_keys for update
 create policy "api_keys: instance managers delete" on public.api_keys for delete to authenticated
   using (account_id in (select private.accounts_with_permission('manage_instances')));
 
+-- The one generator of API keys (create_api_key and the operator's `npm run api-key:create` both call
+-- it): `sgw_` + 40 characters of [0-9A-Za-z], uniformly random. A byte is used only when below 248 =
+-- 4 * 62, so each character has exactly 4 bytes out of 248 behind it; `byte mod 62` over all 256 would
+-- make 0-7 one and a quarter times as likely as the rest. 40 * log2(62) = about 238 bits.
+create function private.generate_api_key() returns text
+  language plpgsql
+  security invoker
+  set search_path = ''
+as $$
+declare
+  alphabet constant text := '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  body text := '';
+  bytes bytea;
+  b integer;
+begin
+  while length(body) < 40 loop
+    bytes := extensions.gen_random_bytes(64);
+    for i in 0 .. 63 loop
+      b := get_byte(bytes, i);
+      if b < 248 and length(body) < 40 then
+        body := body || substr(alphabet, b % 62 + 1, 1);
+      end if;
+    end loop;
+  end loop;
+  return 'sgw_' || body;
+end
+$$;
+comment on function private.generate_api_key() is 'A new API key in plaintext: sgw_ + 40 uniformly random base62 characters. Stores nothing.';
+revoke execute on function private.generate_api_key() from public, anon, authenticated;
+grant execute on function private.generate_api_key() to service_role;
+
 create function private.create_api_key(account_id uuid, name text)
   returns table (id uuid, key text, prefix text, created_at timestamptz)
   language plpgsql
@@ -779,9 +810,7 @@ create function private.create_api_key(account_id uuid, name text)
   set search_path = ''
 as $$
 declare
-  alphabet constant text := '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  bytes bytea := extensions.gen_random_bytes(40);
-  plaintext text;
+  plaintext text := private.generate_api_key();
   created_key public.api_keys;
 begin
   if (select auth.uid()) is null then
@@ -790,9 +819,6 @@ begin
   if not exists (select 1 from private.accounts_with_permission('manage_instances') a where a = create_api_key.account_id) then
     raise exception 'you need manage_instances in this account to create API keys' using errcode = '42501';
   end if;
-  -- 40 characters of [0-9A-Za-z] (byte mod 62: about 238 bits of entropy).
-  select 'sgw_' || string_agg(substr(alphabet, get_byte(bytes, i) % 62 + 1, 1), '' order by i)
-    into plaintext from generate_series(0, 39) as i;
   insert into public.api_keys as k (account_id, name, prefix, key_hash, created_by)
   values (create_api_key.account_id, create_api_key.name, left(plaintext, 12),
           encode(extensions.digest(plaintext, 'sha256'), 'hex'), (select auth.uid()))
