@@ -1,7 +1,7 @@
 -- Accounts, users, roles, memberships and API keys: the tenancy core every other table hangs off.
 --
 -- Conventions used by every migration in this folder:
---   * the tenant is public.accounts; every tenant table has account_id (or the seeds' org_id) -> accounts(id);
+--   * the tenant is public.accounts; every tenant table has account_id (or the specifications' org_id) -> accounts(id);
 --   * RLS is enabled on every public table; grants are explicit (anon gets nothing, service_role gets all,
 --     authenticated gets only what its policies need); every policy is `to authenticated`;
 --   * policies call the helpers below wrapped in a sub-select:
@@ -60,7 +60,7 @@ create index idx_accounts_tier_active on public.accounts (subscription_tier, is_
 create trigger accounts_set_updated_at before update on public.accounts
   for each row execute function private.set_updated_at();
 
-comment on table public.accounts is 'Primary entity for multi-account support, enabling organization-level isolation. The tenant of every other table (the seeds'' org_id / organizations).';
+comment on table public.accounts is 'Primary entity for multi-account support, enabling organization-level isolation. The tenant of every other table (the specifications'' org_id / organizations).';
 comment on column public.accounts.name is 'Account name or organization (human-readable).';
 comment on column public.accounts.slug is 'URL-safe account identifier, unique (e.g. /accounts/acme-corp/agents/instance-name/chat).';
 comment on column public.accounts.subscription_tier is 'Determines feature access and resource limits: free|standard|premium|enterprise.';
@@ -69,7 +69,7 @@ comment on column public.accounts.is_active is 'Legacy: account status (deprecat
 
 -- ---------------------------------------------------------------------------------------------------
 -- users: the public profile of auth.users (one row per auth user, maintained by a trigger).
--- Credentials stay in Supabase Auth: the seed's password_hash column is deliberately absent.
+-- Credentials stay in Supabase Auth: the specification's password_hash column is deliberately absent.
 -- ---------------------------------------------------------------------------------------------------
 create table public.users (
   id uuid primary key references auth.users (id) on delete cascade,
@@ -135,10 +135,10 @@ select au.id, au.email,
   from auth.users au
 on conflict (id) do nothing;
 
--- The other seeds' name for the same entity.
+-- The feature specifications' name for the same entity.
 create view public.user_profiles with (security_invoker = true) as
   select id, email, full_name, status, created_at, updated_at, last_login_at from public.users;
-comment on view public.user_profiles is 'The seeds'' user_profiles: the same rows as public.users (security_invoker view, so users'' RLS applies). Foreign keys that the seeds point at user_profiles.id point at users(id).';
+comment on view public.user_profiles is 'The specifications'' user_profiles: the same rows as public.users (security_invoker view, so users'' RLS applies). Foreign keys that the specifications point at user_profiles.id point at users(id).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- roles (global catalog, seeded here)
@@ -187,7 +187,7 @@ comment on column public.user_roles.created_by is 'Who granted this role (audit 
 
 -- ---------------------------------------------------------------------------------------------------
 -- Effective permissions. Roles are ranked owner > admin > member > viewer and a role holds every
--- permission of the roles below it, so the seed's JSON stays as written (admin lists only
+-- permission of the roles below it, so the specification's JSON stays as written (admin lists only
 -- manage_instances and manage_users) while an admin can still use agents and read history.
 -- ---------------------------------------------------------------------------------------------------
 create function private.role_rank(role_name text) returns integer

@@ -2,7 +2,7 @@
 -- per-instance vector DB configs whose connection details are encrypted at rest.
 
 -- ---------------------------------------------------------------------------------------------------
--- agent_templates (global catalog, the four seed templates seeded below)
+-- agent_templates (global catalog, the four templates of the Salient chat data model seeded below)
 -- ---------------------------------------------------------------------------------------------------
 create table public.agent_templates (
   id uuid primary key default gen_random_uuid(),
@@ -85,7 +85,7 @@ select t.name, t.workflow_class, t.description, '1.0.0',
   from templates t cross join base;
 
 -- ---------------------------------------------------------------------------------------------------
--- agent_instances. Configuration lives in `config` (not in files as in the seed): admins manage it
+-- agent_instances. Configuration lives in `config` (not in files as in the specification): admins manage it
 -- through supabase-js/Studio under RLS; apps validate it against agent_templates.config_schema.
 -- ---------------------------------------------------------------------------------------------------
 create table public.agent_instances (
@@ -103,7 +103,7 @@ create table public.agent_instances (
   -- Target of composite foreign keys that keep child rows in their instance's account.
   constraint agent_instances_id_account_key unique (id, account_id)
 );
--- The seed names this index (account_id, instance_name); the column is instance_slug.
+-- The specification names this index (account_id, instance_name); the column is instance_slug.
 create unique index idx_agent_instances_account_name on public.agent_instances (account_id, instance_slug);
 create index idx_agent_instances_type_status on public.agent_instances (agent_type, status);
 create index idx_agent_instances_last_used on public.agent_instances (last_used_at) where status = 'active';

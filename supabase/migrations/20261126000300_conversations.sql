@@ -135,7 +135,7 @@ create table public.profiles (
   updated_at timestamptz not null default now()
 );
 create index idx_profiles_session_id on public.profiles (session_id);
--- Also serves as the seed's idx_profiles_email_collision (same definition; not created twice).
+-- Also serves as the specification's idx_profiles_email_collision (same definition; not created twice).
 create index idx_profiles_email on public.profiles (email) where email is not null;
 create index idx_profiles_account_email on public.profiles (account_id, email) where email is not null;
 create trigger profiles_inherit_session_account before insert or update of session_id, account_id on public.profiles
@@ -153,7 +153,7 @@ comment on column public.profiles.services_of_interest is 'Array of service name
 comment on column public.profiles.preferences is 'Flexible key-value storage.';
 
 -- ---------------------------------------------------------------------------------------------------
--- profile_email_collisions: the seed's "record potential merge opportunities" for manual review.
+-- profile_email_collisions: the specification's "record potential merge opportunities" for manual review.
 -- Filled by a trigger on profiles; reviewed by members with manage_users.
 -- ---------------------------------------------------------------------------------------------------
 create table public.profile_email_collisions (

@@ -193,7 +193,7 @@ create table public.llm_requests (
   computed_cost numeric,
   latency_ms integer check (latency_ms >= 0),
   created_at timestamptz not null default now(),
-  -- Gateway columns (issue 4)
+  -- Gateway columns, beyond the Salient chat data model: who called and how, and the call's full usage and cost
   user_id uuid references public.users (id) on delete set null,
   api_key_id uuid references public.api_keys (id) on delete set null,
   end_user text,
@@ -282,7 +282,7 @@ comment on column public.llm_requests.billed_cost is 'The billing figure: provid
 comment on column public.llm_requests.cost_difference is 'computed_cost - provider_cost (USD): how far our price is from the provider''s report; see llm_cost_discrepancies.';
 
 -- ---------------------------------------------------------------------------------------------------
--- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
+-- ai_interactions: the generic AI call log (the AI interactions specification), with the tenant and a link to llm_requests.
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_interactions (
   id uuid primary key default gen_random_uuid(),

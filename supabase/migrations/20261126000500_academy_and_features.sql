@@ -1,5 +1,5 @@
 -- Feature tables: the academy's AI mentor (ai_mentor_chats and the courses, module topics and prompt
--- variants it references), the student "guru" agents and the employee "twin". The seeds' org_id is
+-- variants it references), the student "guru" agents and the employee "twin". The specifications' org_id is
 -- our account (FK accounts); their user_profiles is our users table.
 -- Interaction rows are written by the server; their user may only change the feedback columns.
 
@@ -66,7 +66,7 @@ comment on column public.ai_prompt_variants.weight is 'Relative share of traffic
 comment on column public.ai_prompt_variants.is_active is 'Whether the variant is served.';
 
 -- ---------------------------------------------------------------------------------------------------
--- ai_mentor_chats (seed 002) + account_id
+-- ai_mentor_chats (the AI Mentor specification) + account_id
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_mentor_chats (
   id uuid primary key default gen_random_uuid(),
@@ -114,10 +114,10 @@ comment on column public.ai_mentor_chats.escalated_to_trainer is 'Whether this w
 comment on column public.ai_mentor_chats.created_at is 'Timestamp when the chat occurred.';
 comment on column public.ai_mentor_chats.prompt_variant_id is 'A/B testing variant used for this response.';
 comment on column public.ai_mentor_chats.question_hash is 'Hash of question for pattern detection.';
-comment on column public.ai_mentor_chats.account_id is 'Account (academy) the chat belongs to (tenant; not in the seed).';
+comment on column public.ai_mentor_chats.account_id is 'Account (academy) the chat belongs to (tenant; not in the AI Mentor specification).';
 
 -- ---------------------------------------------------------------------------------------------------
--- guru_interactions (seed 001)
+-- guru_interactions (the Guru specification)
 -- ---------------------------------------------------------------------------------------------------
 create table public.guru_interactions (
   id uuid primary key default gen_random_uuid(),
@@ -151,7 +151,7 @@ comment on column public.guru_interactions.was_helpful is 'Student feedback on h
 comment on column public.guru_interactions.created_at is 'Timestamp when interaction occurred.';
 
 -- ---------------------------------------------------------------------------------------------------
--- employee_twin_interactions (seed 000); cost_usd numeric (the seed has double precision)
+-- employee_twin_interactions (the Employee Twin specification); cost_usd numeric where it has double precision
 -- ---------------------------------------------------------------------------------------------------
 create table public.employee_twin_interactions (
   id uuid primary key default gen_random_uuid(),
@@ -182,7 +182,7 @@ create trigger employee_twin_interactions_set_updated_at before update on public
 comment on table public.employee_twin_interactions is 'AI Twin interactions with employee records. Written by the server; the employee updates only was_helpful, user_feedback and dismissed.';
 comment on column public.employee_twin_interactions.org_id is 'Organization identifier (the account).';
 comment on column public.employee_twin_interactions.user_id is 'User profile reference.';
-comment on column public.employee_twin_interactions.cost_usd is 'Cost Usd (numeric; the seed has double precision).';
+comment on column public.employee_twin_interactions.cost_usd is 'USD (numeric; the Employee Twin specification has double precision).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- RLS and grants
