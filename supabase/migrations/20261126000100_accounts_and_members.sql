@@ -799,7 +799,8 @@ begin
   return 'sgw_' || body;
 end
 $$;
-comment on function private.generate_api_key() is 'A new API key in plaintext: sgw_ + 40 uniformly random base62 characters. Stores nothing.';
+comment on function private.generate_api_key() is
+  'A new API key in plaintext: sgw_ + 40 uniformly random base62 characters. Stores nothing.';
 revoke execute on function private.generate_api_key() from public, anon, authenticated;
 grant execute on function private.generate_api_key() to service_role;
 

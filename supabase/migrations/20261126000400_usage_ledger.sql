@@ -282,7 +282,8 @@ comment on column public.llm_requests.billed_cost is 'The billing figure: provid
 comment on column public.llm_requests.cost_difference is 'computed_cost - provider_cost (USD): how far our price is from the provider''s report; see llm_cost_discrepancies.';
 
 -- ---------------------------------------------------------------------------------------------------
--- ai_interactions: the generic AI call log (the AI interactions specification), with the tenant and a link to llm_requests.
+-- ai_interactions: the generic AI call log (the AI interactions specification), with the tenant and
+-- a link to llm_requests.
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_interactions (
   id uuid primary key default gen_random_uuid(),

@@ -180,7 +180,9 @@ describe("advisor lints", () => {
         join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
        where n.nspname = any(${OUR_SCHEMAS}) and col_description(c.oid, a.attnum) is not null`;
     expect(cols.length).toBeGreaterThan(0);
-    const bad = cols.filter((r) => restatesName(r.name as string, r.comment as string)).map((r) => `${r.col}: ${r.comment}`);
+    const bad = cols
+      .filter((r) => restatesName(r.name as string, r.comment as string))
+      .map((r) => `${r.col}: ${r.comment}`);
     expect(bad).toEqual([]);
   });
 
