@@ -2,7 +2,7 @@
 // prints it once (only its SHA-256 is stored). For operators with database access; apps use the
 // `create_api_key` RPC instead. Database: DATABASE_URL, default the `npm start` one.
 import postgres from "postgres";
-import { apiKeyDisplayPrefix, generateApiKey, hashApiKey } from "../functions/_shared/auth/credentials.ts";
+import { apiKeyDisplayPrefix, hashApiKey } from "../functions/_shared/auth/credentials.ts";
 import { localUrl } from "./lib/postgres.ts";
 
 const [slug, name = "operator key"] = process.argv.slice(2);
@@ -12,7 +12,8 @@ if (!slug) {
 }
 const sql = postgres(process.env.DATABASE_URL ?? localUrl(Number(process.env.DB_PORT ?? 54322)), { max: 1, onnotice: () => {} });
 try {
-  const key = generateApiKey();
+  // The database's generator, the same one create_api_key uses: one definition of the key format.
+  const [{ key }] = await sql<{ key: string }[]>`select private.generate_api_key() as key`;
   const rows = await sql`
     insert into public.api_keys (account_id, name, prefix, key_hash)
     select id, ${name}, ${apiKeyDisplayPrefix(key)}, ${hashApiKey(key)} from public.accounts where slug = ${slug}

@@ -1,14 +1,17 @@
 -- Accounts, users, roles, memberships and API keys: the tenancy core every other table hangs off.
 --
 -- Conventions used by every migration in this folder:
---   * the tenant is public.accounts; every tenant table has account_id (or the seeds' org_id) -> accounts(id);
+--   * the tenant is public.accounts; every tenant table has account_id (or the specifications' org_id) -> accounts(id);
 --   * RLS is enabled on every public table; grants are explicit (anon gets nothing, service_role gets all,
 --     authenticated gets only what its policies need); every policy is `to authenticated`;
 --   * policies call the helpers below wrapped in a sub-select:
 --       account_id in (select private.accounts_with_permission('view_history'))
 --     and compare users with `(select auth.uid())`, so Postgres evaluates them once per statement;
 --   * security definer code lives only in the non-exposed schema `private`, with `set search_path = ''`;
---     the RPCs in `public` are thin `security invoker` wrappers around it.
+--     the RPCs in `public` are thin `security invoker` wrappers around it;
+--   * every table and view has a comment; a column has one when it says more than the column's name
+--     (id is a gen_random_uuid() primary key, created_at the insert time, updated_at kept by the
+--     private.set_updated_at trigger, unless their comment says otherwise).
 
 -- ---------------------------------------------------------------------------------------------------
 -- Schema `private`: helpers, trigger functions and server-only tables. Not exposed through the API.
@@ -25,6 +28,7 @@ alter default privileges in schema public revoke execute on functions from publi
 
 create function private.set_updated_at() returns trigger
   language plpgsql
+  security invoker
   set search_path = ''
 as $$
 begin
@@ -56,19 +60,16 @@ create index idx_accounts_tier_active on public.accounts (subscription_tier, is_
 create trigger accounts_set_updated_at before update on public.accounts
   for each row execute function private.set_updated_at();
 
-comment on table public.accounts is 'Primary entity for multi-account support, enabling organization-level isolation. The tenant of every other table (the seeds'' org_id / organizations).';
-comment on column public.accounts.id is 'Unique identifier (UUID primary key).';
+comment on table public.accounts is 'Primary entity for multi-account support, enabling organization-level isolation. The tenant of every other table (the specifications'' org_id / organizations).';
 comment on column public.accounts.name is 'Account name or organization (human-readable).';
 comment on column public.accounts.slug is 'URL-safe account identifier, unique (e.g. /accounts/acme-corp/agents/instance-name/chat).';
 comment on column public.accounts.subscription_tier is 'Determines feature access and resource limits: free|standard|premium|enterprise.';
 comment on column public.accounts.status is 'Account status: active|suspended|deleted. Preferred over the legacy is_active.';
 comment on column public.accounts.is_active is 'Legacy: account status (deprecated, use status). Generated: status = ''active''.';
-comment on column public.accounts.created_at is 'Record creation timestamp.';
-comment on column public.accounts.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- users: the public profile of auth.users (one row per auth user, maintained by a trigger).
--- Credentials stay in Supabase Auth: the seed's password_hash column is deliberately absent.
+-- Credentials stay in Supabase Auth: the specification's password_hash column is deliberately absent.
 -- ---------------------------------------------------------------------------------------------------
 create table public.users (
   id uuid primary key references auth.users (id) on delete cascade,
@@ -87,8 +88,6 @@ comment on column public.users.id is 'The auth.users id (primary key).';
 comment on column public.users.email is 'User email for authentication (copied from auth.users; unique).';
 comment on column public.users.full_name is 'User display name (from raw_user_meta_data.full_name or .name at sign-up; the user may edit it).';
 comment on column public.users.status is 'User status: active|suspended|deleted.';
-comment on column public.users.created_at is 'Record creation timestamp.';
-comment on column public.users.updated_at is 'Last update timestamp (kept by trigger).';
 comment on column public.users.last_login_at is 'Track login activity (auth.users.last_sign_in_at).';
 
 create function private.sync_user_from_auth() returns trigger
@@ -136,10 +135,10 @@ select au.id, au.email,
   from auth.users au
 on conflict (id) do nothing;
 
--- The other seeds' name for the same entity.
+-- The feature specifications' name for the same entity.
 create view public.user_profiles with (security_invoker = true) as
   select id, email, full_name, status, created_at, updated_at, last_login_at from public.users;
-comment on view public.user_profiles is 'The seeds'' user_profiles: the same rows as public.users (security_invoker view, so users'' RLS applies). Foreign keys that the seeds point at user_profiles.id point at users(id).';
+comment on view public.user_profiles is 'The specifications'' user_profiles: the same rows as public.users (security_invoker view, so users'' RLS applies). Foreign keys that the specifications point at user_profiles.id point at users(id).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- roles (global catalog, seeded here)
@@ -154,11 +153,8 @@ create table public.roles (
 create unique index idx_roles_name on public.roles (name);
 
 comment on table public.roles is 'Permission sets for account-scoped authorization (owner|admin|member|viewer). Global catalog, seeded by migration.';
-comment on column public.roles.id is 'Unique identifier (UUID primary key).';
 comment on column public.roles.name is 'Unique role identifier: owner|admin|member|viewer.';
-comment on column public.roles.description is 'Role description.';
 comment on column public.roles.permissions is 'Role capabilities as JSONB, e.g. {"all": true} or {"use_agents": true}. Known keys: all, manage_instances, manage_users, use_agents, view_history.';
-comment on column public.roles.created_at is 'Record creation timestamp.';
 
 insert into public.roles (name, description, permissions) values
   ('owner', 'Full account ownership', '{"all": true}'),
@@ -183,7 +179,6 @@ create index idx_user_roles_role on public.user_roles (role_id);
 create index idx_user_roles_created_by on public.user_roles (created_by);
 
 comment on table public.user_roles is 'Account-scoped role assignments: many-to-many between users and accounts, one role per user per account.';
-comment on column public.user_roles.id is 'Unique identifier (UUID primary key).';
 comment on column public.user_roles.user_id is 'User receiving the role.';
 comment on column public.user_roles.account_id is 'Account where the role applies.';
 comment on column public.user_roles.role_id is 'Role being granted.';
@@ -192,11 +187,13 @@ comment on column public.user_roles.created_by is 'Who granted this role (audit 
 
 -- ---------------------------------------------------------------------------------------------------
 -- Effective permissions. Roles are ranked owner > admin > member > viewer and a role holds every
--- permission of the roles below it, so the seed's JSON stays as written (admin lists only
+-- permission of the roles below it, so the specification's JSON stays as written (admin lists only
 -- manage_instances and manage_users) while an admin can still use agents and read history.
 -- ---------------------------------------------------------------------------------------------------
 create function private.role_rank(role_name text) returns integer
-  language sql immutable
+  language sql
+  immutable
+  security invoker
   set search_path = ''
 as $$
   select case role_name when 'viewer' then 1 when 'member' then 2 when 'admin' then 3 when 'owner' then 4 end
@@ -204,7 +201,9 @@ $$;
 comment on function private.role_rank(text) is 'Rank of a role in the hierarchy owner (4) > admin > member > viewer (1).';
 
 create function private.role_permissions(role_name text) returns jsonb
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select coalesce(jsonb_object_agg(e.key, true), '{}'::jsonb)
@@ -223,7 +222,9 @@ comment on function private.role_permissions(text) is 'Effective permissions of 
 -- private.my_memberships().
 -- ---------------------------------------------------------------------------------------------------
 create function private.my_memberships() returns table (account_id uuid, role_name text)
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select ur.account_id, r.name::text
@@ -235,7 +236,9 @@ $$;
 comment on function private.my_memberships() is 'The caller''s memberships (account, role name); none while the caller''s users.status is not active.';
 
 create function private.member_accounts() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select m.account_id from private.my_memberships() m
@@ -243,7 +246,9 @@ $$;
 comment on function private.member_accounts() is 'Accounts the caller (auth.uid(), an active user) has any role in.';
 
 create function private.accounts_with_permission(perm text) returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select m.account_id from private.my_memberships() m
@@ -252,7 +257,9 @@ $$;
 comment on function private.accounts_with_permission(text) is 'Accounts where the caller''s role grants permission perm, cumulatively (owner ⊇ admin ⊇ member ⊇ viewer; {"all": true} implies every permission).';
 
 create function private.owner_accounts() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select m.account_id from private.my_memberships() m where m.role_name = 'owner'
@@ -260,7 +267,9 @@ $$;
 comment on function private.owner_accounts() is 'Accounts the caller owns.';
 
 create function private.owner_role_ids() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select r.id from public.roles r where r.name = 'owner'
@@ -268,7 +277,9 @@ $$;
 comment on function private.owner_role_ids() is 'The id of the owner role (a set, for use as `role_id in (select ...)`).';
 
 create function private.co_member_ids() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select distinct other.user_id
@@ -422,8 +433,7 @@ as $$
 $$;
 comment on function public.create_account(text, text) is 'Creates an account and makes the caller its owner. Returns the account.';
 
-create function private.assign_role(account_id uuid, role text, user_id uuid)
-  returns public.user_roles
+create function private.assign_role(account_id uuid, role text, user_id uuid) returns public.user_roles
   language plpgsql
   security definer
   set search_path = ''
@@ -464,8 +474,7 @@ end
 $$;
 comment on function private.assign_role(uuid, text, uuid) is 'Implementation of public.assign_role.';
 
-create function public.assign_role(account_id uuid, role text, user_id uuid)
-  returns public.user_roles
+create function public.assign_role(account_id uuid, role text, user_id uuid) returns public.user_roles
   language sql
   security invoker
   set search_path = ''
@@ -550,7 +559,6 @@ create index idx_account_invitations_invited_by on public.account_invitations (i
 create index idx_account_invitations_accepted_by on public.account_invitations (accepted_by);
 
 comment on table public.account_invitations is 'Invitations to join an account with a role. Created by invite_member (manage_users), accepted by the invitee with accept_invitation, withdrawn with revoke_invitation. Only a SHA-256 of the token is stored.';
-comment on column public.account_invitations.id is 'Unique identifier (UUID primary key).';
 comment on column public.account_invitations.account_id is 'Account the invitee joins.';
 comment on column public.account_invitations.email is 'Address invited (lowercase); only the user signed in with this address can accept.';
 comment on column public.account_invitations.role_id is 'Role the invitee gets on accepting.';
@@ -563,7 +571,9 @@ comment on column public.account_invitations.accepted_by is 'User who accepted.'
 comment on column public.account_invitations.revoked_at is 'When a manager withdrew the invitation (or a newer one replaced it).';
 
 create function private.my_email() returns text
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select lower(u.email) from public.users u where u.id = (select auth.uid()) and u.status = 'active'
@@ -739,13 +749,11 @@ create index idx_api_keys_account on public.api_keys (account_id, created_at des
 create index idx_api_keys_created_by on public.api_keys (created_by);
 
 comment on table public.api_keys is 'Account API keys for the llm-proxy (Authorization: Bearer sgw_...). Only a SHA-256 hash is stored; the key is shown once by create_api_key().';
-comment on column public.api_keys.id is 'Unique identifier (UUID primary key).';
 comment on column public.api_keys.account_id is 'Account the key acts for.';
 comment on column public.api_keys.name is 'Label chosen by the creator.';
 comment on column public.api_keys.prefix is 'First 12 characters of the key, for display (sgw_xxxxxxxx).';
 comment on column public.api_keys.key_hash is 'SHA-256 of the full key, lowercase hex. Never readable by clients.';
 comment on column public.api_keys.created_by is 'User who created the key.';
-comment on column public.api_keys.created_at is 'Record creation timestamp.';
 comment on column public.api_keys.last_used_at is 'Last time the proxy accepted the key (updated at most once a minute).';
 comment on column public.api_keys.revoked_at is 'When the key was revoked; revoked keys are refused.';
 
@@ -764,6 +772,38 @@ create policy "api_keys: instance managers update" on public.api_keys for update
 create policy "api_keys: instance managers delete" on public.api_keys for delete to authenticated
   using (account_id in (select private.accounts_with_permission('manage_instances')));
 
+-- The one generator of API keys (create_api_key and the operator's `npm run api-key:create` both call
+-- it): `sgw_` + 40 characters of [0-9A-Za-z], uniformly random. A byte is used only when below 248 =
+-- 4 * 62, so each character has exactly 4 bytes out of 248 behind it; `byte mod 62` over all 256 would
+-- make 0-7 one and a quarter times as likely as the rest. 40 * log2(62) = about 238 bits.
+create function private.generate_api_key() returns text
+  language plpgsql
+  security invoker
+  set search_path = ''
+as $$
+declare
+  alphabet constant text := '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  body text := '';
+  bytes bytea;
+  b integer;
+begin
+  while length(body) < 40 loop
+    bytes := extensions.gen_random_bytes(64);
+    for i in 0 .. 63 loop
+      b := get_byte(bytes, i);
+      if b < 248 and length(body) < 40 then
+        body := body || substr(alphabet, b % 62 + 1, 1);
+      end if;
+    end loop;
+  end loop;
+  return 'sgw_' || body;
+end
+$$;
+comment on function private.generate_api_key() is
+  'A new API key in plaintext: sgw_ + 40 uniformly random base62 characters. Stores nothing.';
+revoke execute on function private.generate_api_key() from public, anon, authenticated;
+grant execute on function private.generate_api_key() to service_role;
+
 create function private.create_api_key(account_id uuid, name text)
   returns table (id uuid, key text, prefix text, created_at timestamptz)
   language plpgsql
@@ -771,9 +811,7 @@ create function private.create_api_key(account_id uuid, name text)
   set search_path = ''
 as $$
 declare
-  alphabet constant text := '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  bytes bytea := extensions.gen_random_bytes(40);
-  plaintext text;
+  plaintext text := private.generate_api_key();
   created_key public.api_keys;
 begin
   if (select auth.uid()) is null then
@@ -782,9 +820,6 @@ begin
   if not exists (select 1 from private.accounts_with_permission('manage_instances') a where a = create_api_key.account_id) then
     raise exception 'you need manage_instances in this account to create API keys' using errcode = '42501';
   end if;
-  -- 40 characters of [0-9A-Za-z] (byte mod 62: about 238 bits of entropy).
-  select 'sgw_' || string_agg(substr(alphabet, get_byte(bytes, i) % 62 + 1, 1), '' order by i)
-    into plaintext from generate_series(0, 39) as i;
   insert into public.api_keys as k (account_id, name, prefix, key_hash, created_by)
   values (create_api_key.account_id, create_api_key.name, left(plaintext, 12),
           encode(extensions.digest(plaintext, 'sha256'), 'hex'), (select auth.uid()))

@@ -2,7 +2,7 @@
 -- per-instance vector DB configs whose connection details are encrypted at rest.
 
 -- ---------------------------------------------------------------------------------------------------
--- agent_templates (global catalog, the four seed templates seeded below)
+-- agent_templates (global catalog, the four templates of the Salient chat data model seeded below)
 -- ---------------------------------------------------------------------------------------------------
 create table public.agent_templates (
   id uuid primary key default gen_random_uuid(),
@@ -21,15 +21,11 @@ create trigger agent_templates_set_updated_at before update on public.agent_temp
   for each row execute function private.set_updated_at();
 
 comment on table public.agent_templates is 'Template definitions for the four supported agent types with configuration schemas. Global catalog.';
-comment on column public.agent_templates.id is 'Unique identifier (UUID primary key).';
 comment on column public.agent_templates.name is 'Agent type identifier: simple_chat|sales|simple_research|deep_research.';
 comment on column public.agent_templates.workflow_class is 'Reference to the Pydantic AI implementation class.';
-comment on column public.agent_templates.description is 'Template description.';
 comment on column public.agent_templates.version is 'Template version, for backward compatibility (unique with name).';
 comment on column public.agent_templates.config_schema is 'JSON Schema for validating agent instance configurations (agent_instances.config).';
 comment on column public.agent_templates.pricing_tiers is 'Tier-specific feature and resource configurations, keyed by subscription tier.';
-comment on column public.agent_templates.created_at is 'Record creation timestamp.';
-comment on column public.agent_templates.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- The properties every template shares; each template adds its own.
 with base as (
@@ -39,7 +35,15 @@ with base as (
     'temperature', jsonb_build_object('type', 'number', 'minimum', 0, 'maximum', 2, 'default', 0.7),
     'max_tokens', jsonb_build_object('type', 'integer', 'minimum', 1, 'description', 'Maximum completion tokens'),
     'history_limit', jsonb_build_object('type', 'integer', 'minimum', 0, 'default', 20, 'description', 'Messages of history sent to the model'),
-    'tools', jsonb_build_object('type', 'array', 'items', jsonb_build_object('type', 'string'), 'uniqueItems', true, 'default', '[]'::jsonb)
+    'tools', jsonb_build_object('type', 'array', 'items', jsonb_build_object('type', 'string'), 'uniqueItems', true, 'default', '[]'::jsonb),
+    -- When set, the chat answers (and lets browsers read answers) only for pages on these origins; a
+    -- cookie-authenticated endpoint that echoes any origin would let any site read a visitor's
+    -- conversation where third-party cookies are shared.
+    'allowed_origins', jsonb_build_object(
+      'type', 'array',
+      'items', jsonb_build_object('type', 'string', 'pattern', '^https?://[^/]+$'),
+      'uniqueItems', true,
+      'description', 'Origins (scheme://host[:port]) allowed to embed this chat; empty or absent = any')
   ) as props
 ), templates (name, workflow_class, description, extra, pricing) as (
   values
@@ -81,7 +85,7 @@ select t.name, t.workflow_class, t.description, '1.0.0',
   from templates t cross join base;
 
 -- ---------------------------------------------------------------------------------------------------
--- agent_instances. Configuration lives in `config` (not in files as in the seed): admins manage it
+-- agent_instances. Configuration lives in `config` (not in files as in the specification): admins manage it
 -- through supabase-js/Studio under RLS; apps validate it against agent_templates.config_schema.
 -- ---------------------------------------------------------------------------------------------------
 create table public.agent_instances (
@@ -99,7 +103,7 @@ create table public.agent_instances (
   -- Target of composite foreign keys that keep child rows in their instance's account.
   constraint agent_instances_id_account_key unique (id, account_id)
 );
--- The seed names this index (account_id, instance_name); the column is instance_slug.
+-- The specification names this index (account_id, instance_name); the column is instance_slug.
 create unique index idx_agent_instances_account_name on public.agent_instances (account_id, instance_slug);
 create index idx_agent_instances_type_status on public.agent_instances (agent_type, status);
 create index idx_agent_instances_last_used on public.agent_instances (last_used_at) where status = 'active';
@@ -108,16 +112,12 @@ create trigger agent_instances_set_updated_at before update on public.agent_inst
   for each row execute function private.set_updated_at();
 
 comment on table public.agent_instances is 'Agent instances per account, each with its own configuration (config column, managed under RLS by members with manage_instances).';
-comment on column public.agent_instances.id is 'Unique identifier (UUID primary key).';
-comment on column public.agent_instances.account_id is 'Owning account.';
 comment on column public.agent_instances.template_id is 'Template this instance was instantiated from (agent_templates).';
 comment on column public.agent_instances.instance_slug is 'Unique within account (e.g. simple-chat-customer-support).';
 comment on column public.agent_instances.agent_type is 'Type of agent: simple_chat|sales_agent|research|rag.';
 comment on column public.agent_instances.display_name is 'User-friendly name for UI (e.g. "Customer Support Chat").';
 comment on column public.agent_instances.status is 'Instance status: active|inactive|archived.';
 comment on column public.agent_instances.config is 'Instance configuration (model, system_prompt, temperature, max_tokens, history_limit, tools, ...), validated by apps against the template''s config_schema.';
-comment on column public.agent_instances.created_at is 'Record creation timestamp.';
-comment on column public.agent_instances.updated_at is 'Last update timestamp (kept by trigger).';
 comment on column public.agent_instances.last_used_at is 'For cache warmth tracking and usage analytics.';
 
 -- ---------------------------------------------------------------------------------------------------
@@ -145,15 +145,10 @@ create trigger mcp_servers_set_updated_at before update on public.mcp_servers
   for each row execute function private.set_updated_at();
 
 comment on table public.mcp_servers is 'Registry of available MCP (Model Context Protocol) servers for agent tool integration. Global; visibility limited by account_restrictions.';
-comment on column public.mcp_servers.id is 'Unique identifier (UUID primary key).';
 comment on column public.mcp_servers.name is 'Server identifier (unique).';
 comment on column public.mcp_servers.type is 'Server category: crm|pricing|content_analysis|crossfeed.';
-comment on column public.mcp_servers.endpoint_url is 'Server connection endpoint.';
 comment on column public.mcp_servers.is_stateless is 'Whether the server is stateless (true) or maintains client state (false).';
-comment on column public.mcp_servers.supported_tools is 'List of available tool names.';
 comment on column public.mcp_servers.account_restrictions is 'Which accounts can access: {"account_ids": [uuid, ...]}; {} or an empty list = every account.';
-comment on column public.mcp_servers.created_at is 'Record creation timestamp.';
-comment on column public.mcp_servers.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- Server-side secrets. Readable by nobody but the table owner (so only by security definer
@@ -199,15 +194,12 @@ create trigger vector_db_configs_set_updated_at before update on public.vector_d
   for each row execute function private.set_updated_at();
 
 comment on table public.vector_db_configs is 'Vector database configuration per agent instance for RAG and semantic search. connection_details is encrypted at rest and never readable by clients.';
-comment on column public.vector_db_configs.id is 'Unique identifier (UUID primary key).';
 comment on column public.vector_db_configs.account_id is 'Owning account (must be the agent instance''s account).';
 comment on column public.vector_db_configs.agent_instance_id is 'Agent instance this config belongs to (one config per instance).';
 comment on column public.vector_db_configs.type is 'Database type: pinecone_namespace|pinecone_dedicated|pgvector.';
 comment on column public.vector_db_configs.connection_details is 'Encrypted connection info: write plaintext JSON, it is stored as {"pgp_sym": ciphertext}. Not readable by clients; the server decrypts with private.vector_db_connection_details(id).';
 comment on column public.vector_db_configs.namespace is 'For Pinecone namespace isolation.';
 comment on column public.vector_db_configs.index_name is 'For dedicated indexes.';
-comment on column public.vector_db_configs.created_at is 'Record creation timestamp.';
-comment on column public.vector_db_configs.updated_at is 'Last update timestamp (kept by trigger).';
 
 create function private.encrypt_connection_details() returns trigger
   language plpgsql
@@ -237,7 +229,8 @@ create trigger vector_db_configs_encrypt before insert or update of connection_d
   for each row execute function private.encrypt_connection_details();
 
 create function private.vector_db_connection_details(config_id uuid) returns jsonb
-  language sql stable
+  language sql
+  stable
   security definer
   set search_path = ''
 as $$

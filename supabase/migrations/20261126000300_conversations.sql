@@ -62,7 +62,6 @@ create trigger sessions_set_updated_at before update on public.sessions
   for each row execute function private.set_updated_at();
 
 comment on table public.sessions is 'Browser sessions within an account context, supporting both anonymous and authenticated users.';
-comment on column public.sessions.id is 'Unique identifier (UUID primary key).';
 comment on column public.sessions.account_id is 'Links session to specific account.';
 comment on column public.sessions.agent_instance_id is 'Current/last used agent instance (nullable).';
 comment on column public.sessions.user_id is 'Authenticated user; null for anonymous sessions.';
@@ -70,14 +69,14 @@ comment on column public.sessions.account_slug is 'Denormalized for performance 
 comment on column public.sessions.session_key is 'SHA-256 (lowercase hex) of the browser''s session cookie value (unique); the cookie itself is never stored. Not readable by clients.';
 comment on column public.sessions.email is 'Nullable, when provided by user (legacy).';
 comment on column public.sessions.is_anonymous is 'True until email provided (legacy).';
-comment on column public.sessions.created_at is 'Record creation timestamp.';
 comment on column public.sessions.last_activity_at is 'Updated on each request for session timeout.';
-comment on column public.sessions.updated_at is 'Last update timestamp (kept by trigger).';
 comment on column public.sessions.metadata is 'Extensible session data.';
 
 -- A signed-in user's own sessions in accounts they (still) belong to.
 create function private.my_session_ids() returns setof uuid
-  language sql stable security definer
+  language sql
+  stable
+  security definer
   set search_path = ''
 as $$
   select s.id from public.sessions s
@@ -108,12 +107,10 @@ create trigger messages_inherit_session_account before insert or update of sessi
   for each row execute function private.inherit_session_account();
 
 comment on table public.messages is 'Complete chat history with agent tracking and RAG citation support.';
-comment on column public.messages.id is 'Unique identifier (UUID primary key).';
 comment on column public.messages.session_id is 'Session the message belongs to.';
 comment on column public.messages.account_id is 'Tenant, copied from the session by trigger (for RLS and per-account queries).';
 comment on column public.messages.agent_instance_id is 'Which agent instance handled this message.';
 comment on column public.messages.role is 'Message source: human|assistant|system|tool|developer.';
-comment on column public.messages.content is 'Message text.';
 comment on column public.messages.metadata is 'Citations, doc_ids, scores, tool info (tool_type, tool_name, tool_id, tool_call_id, status).';
 comment on column public.messages.created_at is 'Record creation timestamp (chronological ordering).';
 
@@ -138,7 +135,7 @@ create table public.profiles (
   updated_at timestamptz not null default now()
 );
 create index idx_profiles_session_id on public.profiles (session_id);
--- Also serves as the seed's idx_profiles_email_collision (same definition; not created twice).
+-- Also serves as the specification's idx_profiles_email_collision (same definition; not created twice).
 create index idx_profiles_email on public.profiles (email) where email is not null;
 create index idx_profiles_account_email on public.profiles (account_id, email) where email is not null;
 create trigger profiles_inherit_session_account before insert or update of session_id, account_id on public.profiles
@@ -147,24 +144,16 @@ create trigger profiles_set_updated_at before update on public.profiles
   for each row execute function private.set_updated_at();
 
 comment on table public.profiles is 'Incremental customer data collection ("dribs and drabs" accumulation), initially 1:1 with sessions.';
-comment on column public.profiles.id is 'Unique identifier (UUID primary key).';
 comment on column public.profiles.session_id is 'Session the profile was collected in.';
 comment on column public.profiles.account_id is 'Tenant, copied from the session by trigger (for RLS and per-account queries).';
-comment on column public.profiles.customer_name is 'Customer name (nullable).';
-comment on column public.profiles.phone is 'Phone (nullable).';
 comment on column public.profiles.email is 'Email (nullable); equal emails across sessions are recorded in profile_email_collisions.';
-comment on column public.profiles.address_street is 'Street address (nullable).';
-comment on column public.profiles.address_city is 'City (nullable).';
-comment on column public.profiles.address_state is 'State (nullable).';
 comment on column public.profiles.address_zip is 'ZIP / postal code (nullable).';
 comment on column public.profiles.products_of_interest is 'Array of product names.';
 comment on column public.profiles.services_of_interest is 'Array of service names.';
 comment on column public.profiles.preferences is 'Flexible key-value storage.';
-comment on column public.profiles.created_at is 'Record creation timestamp.';
-comment on column public.profiles.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
--- profile_email_collisions: the seed's "record potential merge opportunities" for manual review.
+-- profile_email_collisions: the specification's "record potential merge opportunities" for manual review.
 -- Filled by a trigger on profiles; reviewed by members with manage_users.
 -- ---------------------------------------------------------------------------------------------------
 create table public.profile_email_collisions (
@@ -186,7 +175,6 @@ create index idx_profile_email_collisions_reviewed_by on public.profile_email_co
 create index idx_profile_email_collisions_unreviewed on public.profile_email_collisions (account_id) where reviewed_at is null;
 
 comment on table public.profile_email_collisions is 'Potential profile merges: two sessions of an account whose profiles share an email. Detected by trigger; operators review and resolve them.';
-comment on column public.profile_email_collisions.id is 'Unique identifier (UUID primary key).';
 comment on column public.profile_email_collisions.account_id is 'Account both sessions belong to.';
 comment on column public.profile_email_collisions.email is 'The shared email (lower-cased).';
 comment on column public.profile_email_collisions.session_id is 'Session whose profile got the email.';

@@ -65,8 +65,6 @@ comment on column public.model_prices.input_cost_per_token_batches is 'USD per i
 comment on column public.model_prices.output_cost_per_token_batches is 'USD per output token through the Batch API.';
 comment on column public.model_prices.deprecation_date is 'Date the provider retires (or retired) the model; calls after it are expected to fail upstream.';
 comment on column public.model_prices.max_input_tokens is 'Context window: maximum input tokens.';
-comment on column public.model_prices.max_output_tokens is 'Maximum output tokens.';
-comment on column public.model_prices.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- account_model_prices: per-account overrides (negotiated prices, private models)
@@ -109,10 +107,8 @@ create trigger account_model_prices_set_updated_at before update on public.accou
   for each row execute function private.set_updated_at();
 
 comment on table public.account_model_prices is 'Per-account price overrides (negotiated prices, private models); same columns as model_prices. Written by the operator only (service_role); members read them.';
-comment on column public.account_model_prices.id is 'Unique identifier (UUID primary key).';
 comment on column public.account_model_prices.account_id is 'Account the override applies to.';
 comment on column public.account_model_prices.model is 'Model name (as in model_prices.model); unique per account.';
-comment on column public.account_model_prices.litellm_provider is 'LiteLLM provider name.';
 comment on column public.account_model_prices.input_cost_per_token is 'USD per prompt (input) token.';
 comment on column public.account_model_prices.output_cost_per_token is 'USD per completion (output) token.';
 comment on column public.account_model_prices.cache_read_input_token_cost is 'USD per cached (cache read) input token.';
@@ -135,9 +131,6 @@ comment on column public.account_model_prices.input_cost_per_token_batches is 'U
 comment on column public.account_model_prices.output_cost_per_token_batches is 'USD per output token through the Batch API.';
 comment on column public.account_model_prices.deprecation_date is 'Date the provider retires (or retired) the model; calls after it are expected to fail upstream.';
 comment on column public.account_model_prices.max_input_tokens is 'Context window: maximum input tokens.';
-comment on column public.account_model_prices.max_output_tokens is 'Maximum output tokens.';
-comment on column public.account_model_prices.created_at is 'Record creation timestamp.';
-comment on column public.account_model_prices.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- account_settings: one row per account (created with the account)
@@ -158,8 +151,6 @@ comment on column public.account_settings.account_id is 'The account (primary ke
 comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
-comment on column public.account_settings.created_at is 'Record creation timestamp.';
-comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
 
 create function private.create_account_settings() returns trigger
   language plpgsql
@@ -202,7 +193,7 @@ create table public.llm_requests (
   computed_cost numeric,
   latency_ms integer check (latency_ms >= 0),
   created_at timestamptz not null default now(),
-  -- Gateway columns (issue 4)
+  -- Gateway columns, beyond the Salient chat data model: who called and how, and the call's full usage and cost
   user_id uuid references public.users (id) on delete set null,
   api_key_id uuid references public.api_keys (id) on delete set null,
   end_user text,
@@ -237,7 +228,6 @@ create table public.llm_requests (
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
 create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
 create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
-create index idx_llm_requests_account_created on public.llm_requests (account_id, created_at desc);
 create index idx_llm_requests_account_model_created on public.llm_requests (account_id, model, created_at);
 create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at desc);
 create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at desc);
@@ -251,19 +241,16 @@ create trigger llm_requests_fill_account_slug before insert on public.llm_reques
 comment on table public.llm_requests is 'LLM usage tracking for cost management and analytics with agent attribution: one row per call through the gateway. Written by the server only.';
 comment on column public.llm_requests.id is 'Request id; the proxy returns it as x-request-id.';
 comment on column public.llm_requests.session_id is 'Chat session the call belongs to (nullable).';
-comment on column public.llm_requests.account_id is 'Account reference (FK for integrity).';
 comment on column public.llm_requests.agent_instance_id is 'Which agent instance made this request (nullable).';
 comment on column public.llm_requests.account_slug is 'Denormalized for performance (fast aggregation without joins).';
 comment on column public.llm_requests.agent_instance_slug is 'Denormalized for performance (e.g. cost per instance).';
 comment on column public.llm_requests.agent_type is 'Type of agent: simple_chat|sales_agent|research|rag (null for direct gateway calls).';
 comment on column public.llm_requests.completion_status is 'Request outcome: complete|partial|error (partial = stream cut or aborted).';
 comment on column public.llm_requests.provider is 'LLM service used (openrouter, openai, anthropic, or a custom OpenAI-compatible provider).';
-comment on column public.llm_requests.model is 'Model identifier.';
 comment on column public.llm_requests.request_body is 'Sanitized (redacted) request payload; null when the account does not log request bodies.';
 comment on column public.llm_requests.response_body is 'Response metadata / sanitized response; null when the account does not log response bodies.';
 comment on column public.llm_requests.prompt_tokens is 'Prompt (input) tokens.';
 comment on column public.llm_requests.completion_tokens is 'Completion (output) tokens.';
-comment on column public.llm_requests.total_tokens is 'Total tokens.';
 comment on column public.llm_requests.unit_cost_prompt is 'USD per prompt token applied.';
 comment on column public.llm_requests.unit_cost_completion is 'USD per completion token applied.';
 comment on column public.llm_requests.computed_cost is 'Total cost in USD; null (never 0) when the model''s price is unknown.';
@@ -274,7 +261,6 @@ comment on column public.llm_requests.api_key_id is 'API key used (API-key calle
 comment on column public.llm_requests.end_user is 'The OpenAI `user` field: the caller''s own end-user id.';
 comment on column public.llm_requests.conversation_id is 'Session/conversation id from the request header, for grouping.';
 comment on column public.llm_requests.properties is 'Custom properties (metadata header or body field) for analytics group-by.';
-comment on column public.llm_requests.is_stream is 'Whether the call was streamed.';
 comment on column public.llm_requests.http_status is 'HTTP status returned to the client.';
 comment on column public.llm_requests.finish_reason is 'Provider finish reason (stop, length, tool_calls, ...).';
 comment on column public.llm_requests.error_code is 'Error code when the call failed or was cut.';
@@ -294,10 +280,10 @@ comment on column public.llm_requests.unit_cost_cache_creation_1h is 'USD per on
 comment on column public.llm_requests.service_tier is 'Service tier the provider reported running the call in (OpenAI: default, flex, priority, ...).';
 comment on column public.llm_requests.billed_cost is 'The billing figure: provider_cost where the provider reports one (OpenRouter), else computed_cost.';
 comment on column public.llm_requests.cost_difference is 'computed_cost - provider_cost (USD): how far our price is from the provider''s report; see llm_cost_discrepancies.';
-comment on column public.llm_requests.ip_address is 'IP address of the caller.';
 
 -- ---------------------------------------------------------------------------------------------------
--- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
+-- ai_interactions: the generic AI call log (the AI interactions specification), with the tenant and
+-- a link to llm_requests.
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_interactions (
   id uuid primary key default gen_random_uuid(),
@@ -323,19 +309,15 @@ create index idx_ai_interactions_llm_request on public.ai_interactions (llm_requ
 create index idx_ai_interactions_prompt_hash on public.ai_interactions (account_id, prompt_hash) where prompt_hash is not null;
 
 comment on table public.ai_interactions is 'Generic log of AI model interactions: request/response payloads (redacted), performance, errors, user context and file metadata. Written by the server only.';
-comment on column public.ai_interactions.id is 'Unique identifier (primary key).';
 comment on column public.ai_interactions."timestamp" is 'When the request was made.';
 comment on column public.ai_interactions.request is 'Full request payload sent to the AI model (PII redacted).';
 comment on column public.ai_interactions.response is 'Full response payload from the AI model (if successful).';
 comment on column public.ai_interactions.latency_ms is 'Time taken for the AI call in milliseconds.';
-comment on column public.ai_interactions.error_code is 'Error code if the call failed.';
-comment on column public.ai_interactions.error_message is 'Error message if the call failed.';
 comment on column public.ai_interactions.model_name is 'Name of the AI model used (e.g. gpt-4, claude-3).';
 comment on column public.ai_interactions.user_id is 'ID of the user who initiated the request.';
 comment on column public.ai_interactions.file_metadata is 'Metadata about any files sent with the request (never their bytes).';
 comment on column public.ai_interactions.status is 'Status of the interaction: success|error (|partial: a stream cut or aborted midway).';
 comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA-256 of the normalized messages) for deduplication/analytics.';
-comment on column public.ai_interactions.ip_address is 'IP address of the requester.';
 comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
 comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call, when it went through the gateway.';
 
@@ -356,13 +338,9 @@ create index idx_perf_metrics_agent_created on public.agent_performance_metrics 
 create index idx_perf_metrics_status_created on public.agent_performance_metrics (status, created_at);
 
 comment on table public.agent_performance_metrics is 'Real-time performance tracking for agent instances across accounts. Written by the server only.';
-comment on column public.agent_performance_metrics.id is 'Unique identifier (UUID primary key).';
-comment on column public.agent_performance_metrics.account_id is 'Account.';
 comment on column public.agent_performance_metrics.agent_instance_id is 'Agent instance measured.';
-comment on column public.agent_performance_metrics.response_time_ms is 'Response time in milliseconds.';
 comment on column public.agent_performance_metrics.request_type is 'Request type: chat|stream|tool_call.';
 comment on column public.agent_performance_metrics.status is 'Outcome: success|error|timeout.';
-comment on column public.agent_performance_metrics.created_at is 'Record creation timestamp.';
 
 create table public.agent_usage_log (
   id uuid primary key default gen_random_uuid(),
@@ -372,21 +350,23 @@ create table public.agent_usage_log (
   request_count integer not null default 1 check (request_count >= 0),
   total_tokens integer not null default 0 check (total_tokens >= 0),
   total_cost numeric check (total_cost >= 0),
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
 );
 create index idx_usage_log_account_created on public.agent_usage_log (account_id, created_at);
 create index idx_usage_log_agent_created on public.agent_usage_log (agent_instance_id, created_at);
 create index idx_usage_log_session_created on public.agent_usage_log (session_id, created_at);
+-- One row per (session, instance), accumulated by the ledger's batch upsert (functions/_shared/ledger.ts)
+-- instead of a row per request. NULLs stay distinct, so rows whose session or instance was deleted
+-- (set null) never collide.
+create unique index idx_usage_log_session_instance on public.agent_usage_log (session_id, agent_instance_id);
 
 comment on table public.agent_usage_log is 'Aggregated usage tracking for billing and resource management. Written by the server only.';
-comment on column public.agent_usage_log.id is 'Unique identifier (UUID primary key).';
-comment on column public.agent_usage_log.account_id is 'Account.';
 comment on column public.agent_usage_log.agent_instance_id is 'Agent instance the usage is for.';
 comment on column public.agent_usage_log.session_id is 'Session that generated the usage (nullable).';
 comment on column public.agent_usage_log.request_count is 'Number of requests in this log entry.';
-comment on column public.agent_usage_log.total_tokens is 'Total tokens used.';
 comment on column public.agent_usage_log.total_cost is 'Total cost for this usage, USD (null = unknown).';
-comment on column public.agent_usage_log.created_at is 'Record creation timestamp.';
+comment on column public.agent_usage_log.updated_at is 'When the last request was accumulated into this row (created_at: the first).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- RLS and grants

@@ -1,5 +1,5 @@
 -- Feature tables: the academy's AI mentor (ai_mentor_chats and the courses, module topics and prompt
--- variants it references), the student "guru" agents and the employee "twin". The seeds' org_id is
+-- variants it references), the student "guru" agents and the employee "twin". The specifications' org_id is
 -- our account (FK accounts); their user_profiles is our users table.
 -- Interaction rows are written by the server; their user may only change the feedback columns.
 
@@ -22,13 +22,7 @@ create trigger courses_set_updated_at before update on public.courses
   for each row execute function private.set_updated_at();
 
 comment on table public.courses is 'Academy courses of an account (referenced by ai_mentor_chats.course_id).';
-comment on column public.courses.id is 'Unique identifier (UUID primary key).';
-comment on column public.courses.account_id is 'Owning account.';
-comment on column public.courses.title is 'Course title.';
-comment on column public.courses.description is 'Course description.';
 comment on column public.courses.status is 'Publication status: draft|published|archived.';
-comment on column public.courses.created_at is 'Record creation timestamp.';
-comment on column public.courses.updated_at is 'Last update timestamp (kept by trigger).';
 
 create table public.module_topics (
   id uuid primary key default gen_random_uuid(),
@@ -47,13 +41,9 @@ create trigger module_topics_set_updated_at before update on public.module_topic
   for each row execute function private.set_updated_at();
 
 comment on table public.module_topics is 'Course topics (module topics) of a course (referenced by ai_mentor_chats.topic_id).';
-comment on column public.module_topics.id is 'Unique identifier (UUID primary key).';
 comment on column public.module_topics.account_id is 'Owning account (the course''s account).';
 comment on column public.module_topics.course_id is 'Course the topic belongs to.';
-comment on column public.module_topics.title is 'Topic title.';
 comment on column public.module_topics.position is 'Order within the course.';
-comment on column public.module_topics.created_at is 'Record creation timestamp.';
-comment on column public.module_topics.updated_at is 'Last update timestamp (kept by trigger).';
 
 create table public.ai_prompt_variants (
   id uuid primary key default gen_random_uuid(),
@@ -70,17 +60,13 @@ create trigger ai_prompt_variants_set_updated_at before update on public.ai_prom
   for each row execute function private.set_updated_at();
 
 comment on table public.ai_prompt_variants is 'A/B testing prompt variants for the AI mentor (referenced by ai_mentor_chats.prompt_variant_id).';
-comment on column public.ai_prompt_variants.id is 'Unique identifier (UUID primary key).';
-comment on column public.ai_prompt_variants.account_id is 'Owning account.';
 comment on column public.ai_prompt_variants.name is 'Variant name, unique per account.';
 comment on column public.ai_prompt_variants.system_prompt is 'The prompt this variant uses.';
 comment on column public.ai_prompt_variants.weight is 'Relative share of traffic in the A/B test.';
 comment on column public.ai_prompt_variants.is_active is 'Whether the variant is served.';
-comment on column public.ai_prompt_variants.created_at is 'Record creation timestamp.';
-comment on column public.ai_prompt_variants.updated_at is 'Last update timestamp (kept by trigger).';
 
 -- ---------------------------------------------------------------------------------------------------
--- ai_mentor_chats (seed 002) + account_id
+-- ai_mentor_chats (the AI Mentor specification) + account_id
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_mentor_chats (
   id uuid primary key default gen_random_uuid(),
@@ -117,31 +103,21 @@ create index idx_mentor_chats_question_hash on public.ai_mentor_chats (question_
 create index idx_ai_mentor_chats_account_created on public.ai_mentor_chats (account_id, created_at desc);
 
 comment on table public.ai_mentor_chats is 'Core table for AI Mentor interactions in the Academy module, tracking questions, responses, ratings, and escalations. Written by the server; the student updates only the rating/feedback/escalation-request columns.';
-comment on column public.ai_mentor_chats.id is 'Primary key, unique identifier for the chat.';
 comment on column public.ai_mentor_chats.user_id is 'Student who asked the question.';
-comment on column public.ai_mentor_chats.topic_id is 'Related course topic (if applicable).';
-comment on column public.ai_mentor_chats.course_id is 'Related course (if applicable).';
 comment on column public.ai_mentor_chats.question is 'Student''s question to the AI Mentor.';
 comment on column public.ai_mentor_chats.response is 'AI Mentor''s response.';
 comment on column public.ai_mentor_chats.conversation_context is 'Previous messages for multi-turn conversations.';
-comment on column public.ai_mentor_chats.tokens_used is 'Total tokens consumed for this interaction.';
 comment on column public.ai_mentor_chats.response_time_ms is 'Time taken to generate response in milliseconds.';
-comment on column public.ai_mentor_chats.model is 'AI model used for the response.';
-comment on column public.ai_mentor_chats.cost_usd is 'Cost in USD for this interaction.';
 comment on column public.ai_mentor_chats.student_rating is 'Student rating, 1-5 (thumbs down = 1, thumbs up = 5).';
-comment on column public.ai_mentor_chats.student_feedback is 'Optional student feedback text.';
 comment on column public.ai_mentor_chats.flagged_for_review is 'Whether this chat needs human review.';
 comment on column public.ai_mentor_chats.escalated_to_trainer is 'Whether this was escalated to a human trainer.';
-comment on column public.ai_mentor_chats.escalation_reason is 'Reason for escalation (if applicable).';
 comment on column public.ai_mentor_chats.created_at is 'Timestamp when the chat occurred.';
-comment on column public.ai_mentor_chats.rated_at is 'Timestamp when student provided rating.';
-comment on column public.ai_mentor_chats.escalated_at is 'Timestamp when chat was escalated.';
 comment on column public.ai_mentor_chats.prompt_variant_id is 'A/B testing variant used for this response.';
 comment on column public.ai_mentor_chats.question_hash is 'Hash of question for pattern detection.';
-comment on column public.ai_mentor_chats.account_id is 'Account (academy) the chat belongs to (tenant; not in the seed).';
+comment on column public.ai_mentor_chats.account_id is 'Account (academy) the chat belongs to (tenant; not in the AI Mentor specification).';
 
 -- ---------------------------------------------------------------------------------------------------
--- guru_interactions (seed 001)
+-- guru_interactions (the Guru specification)
 -- ---------------------------------------------------------------------------------------------------
 create table public.guru_interactions (
   id uuid primary key default gen_random_uuid(),
@@ -165,7 +141,6 @@ create index idx_guru_interactions_conversation on public.guru_interactions (con
 create index idx_guru_interactions_org on public.guru_interactions (org_id, created_at desc);
 
 comment on table public.guru_interactions is 'Tracks interactions with AI Guru agents that provide domain-specific guidance to students. Written by the server; the student updates only was_helpful and user_feedback.';
-comment on column public.guru_interactions.id is 'Primary key, unique identifier for the interaction.';
 comment on column public.guru_interactions.org_id is 'Organization context (the account).';
 comment on column public.guru_interactions.student_id is 'Student interacting with the Guru.';
 comment on column public.guru_interactions.agent_type is 'Type of Guru agent (e.g. career_guru, tech_guru): lower-case snake_case.';
@@ -173,15 +148,10 @@ comment on column public.guru_interactions.conversation_id is 'Session/conversat
 comment on column public.guru_interactions.input is 'Student''s input/question as structured data.';
 comment on column public.guru_interactions.output is 'Guru''s response as structured data.';
 comment on column public.guru_interactions.was_helpful is 'Student feedback on helpfulness.';
-comment on column public.guru_interactions.user_feedback is 'Optional student feedback text.';
-comment on column public.guru_interactions.model_used is 'AI model used for the response.';
-comment on column public.guru_interactions.tokens_used is 'Tokens consumed in this interaction.';
-comment on column public.guru_interactions.cost_usd is 'Cost in USD for this interaction.';
-comment on column public.guru_interactions.latency_ms is 'Response time in milliseconds.';
 comment on column public.guru_interactions.created_at is 'Timestamp when interaction occurred.';
 
 -- ---------------------------------------------------------------------------------------------------
--- employee_twin_interactions (seed 000); cost_usd numeric (the seed has double precision)
+-- employee_twin_interactions (the Employee Twin specification); cost_usd numeric where it has double precision
 -- ---------------------------------------------------------------------------------------------------
 create table public.employee_twin_interactions (
   id uuid primary key default gen_random_uuid(),
@@ -210,23 +180,9 @@ create trigger employee_twin_interactions_set_updated_at before update on public
   for each row execute function private.set_updated_at();
 
 comment on table public.employee_twin_interactions is 'AI Twin interactions with employee records. Written by the server; the employee updates only was_helpful, user_feedback and dismissed.';
-comment on column public.employee_twin_interactions.id is 'Unique identifier (UUID primary key).';
 comment on column public.employee_twin_interactions.org_id is 'Organization identifier (the account).';
 comment on column public.employee_twin_interactions.user_id is 'User profile reference.';
-comment on column public.employee_twin_interactions.twin_role is 'Twin Role.';
-comment on column public.employee_twin_interactions.interaction_type is 'Interaction Type.';
-comment on column public.employee_twin_interactions.prompt is 'Prompt.';
-comment on column public.employee_twin_interactions.response is 'Response.';
-comment on column public.employee_twin_interactions.context is 'Context.';
-comment on column public.employee_twin_interactions.model_used is 'Model Used.';
-comment on column public.employee_twin_interactions.tokens_used is 'Tokens Used.';
-comment on column public.employee_twin_interactions.cost_usd is 'Cost Usd (numeric; the seed has double precision).';
-comment on column public.employee_twin_interactions.latency_ms is 'Latency Ms.';
-comment on column public.employee_twin_interactions.was_helpful is 'Was Helpful.';
-comment on column public.employee_twin_interactions.user_feedback is 'User Feedback.';
-comment on column public.employee_twin_interactions.dismissed is 'Dismissed.';
-comment on column public.employee_twin_interactions.created_at is 'Record creation timestamp.';
-comment on column public.employee_twin_interactions.updated_at is 'Last update timestamp (kept by trigger).';
+comment on column public.employee_twin_interactions.cost_usd is 'USD (numeric; the Employee Twin specification has double precision).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- RLS and grants

@@ -3,9 +3,9 @@
 -- The proxy caches API keys, memberships, account settings and prices in memory so an authorized
 -- call costs no database round trip. Any change to those tables notifies `gateway_cache`, and every
 -- running function instance drops its caches at once (functions/_shared/cache.ts): a revoked key or
--- a removed member is refused on the next call, not after a TTL.
-create or replace function private.notify_gateway_cache()
-  returns trigger
+-- a removed member is refused on the next call, not after a TTL. Every cache-notify trigger lives
+-- here, whichever migration creates its table: this is the one list of what the functions cache.
+create function private.notify_gateway_cache() returns trigger
   language plpgsql
   security definer
   set search_path = ''
@@ -13,7 +13,7 @@ as $$
 begin
   perform pg_notify('gateway_cache', tg_table_name);
   return null;
-end;
+end
 $$;
 
 comment on function private.notify_gateway_cache() is
@@ -44,6 +44,17 @@ create trigger notify_gateway_cache
 -- last_login_at, do not flush the caches.
 create trigger notify_gateway_cache
   after delete or truncate or update of status on public.users
+  for each statement execute function private.notify_gateway_cache();
+
+-- The chat caches instances (config, status, template schema) like llm-proxy caches keys: changes
+-- notify `gateway_cache` so every running function drops its caches at once. last_used_at, which
+-- the chat itself stamps, is left out so it does not flush caches on every call.
+create trigger notify_gateway_cache
+  after insert or delete or truncate
+     or update of account_id, template_id, instance_slug, agent_type, status, config on public.agent_instances
+  for each statement execute function private.notify_gateway_cache();
+create trigger notify_gateway_cache
+  after insert or update or delete or truncate on public.agent_templates
   for each statement execute function private.notify_gateway_cache();
 
 -- A log row Postgres refuses for any reason other than a lost connection is kept here with the

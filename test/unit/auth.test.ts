@@ -8,7 +8,6 @@ import {
   requestCredential,
   createJwtVerifier,
   credentialKind,
-  generateApiKey,
   hashApiKey,
   isApiKeyFormat,
   jwtVerifierFromEnv,
@@ -121,13 +120,9 @@ describe("asymmetric user JWTs via JWKS", () => {
 });
 
 describe("API keys and credential helpers", () => {
-  it("generates sgw_ keys of 40 base62 characters, all different", () => {
-    const keys = new Set(Array.from({ length: 200 }, generateApiKey));
-    expect(keys.size).toBe(200);
-    for (const k of keys) {
-      expect(k).toMatch(/^sgw_[0-9A-Za-z]{40}$/);
-      expect(isApiKeyFormat(k)).toBe(true);
-    }
+  it("recognises the sgw_ + base62 key format (keys are minted by the database)", () => {
+    expect(isApiKeyFormat("sgw_" + "aZ09".repeat(10))).toBe(true);
+    expect(isApiKeyFormat("sgw_" + "aZ0-".repeat(10))).toBe(false);
     expect(isApiKeyFormat("sgw_short")).toBe(false);
     expect(isApiKeyFormat("sk-" + "a".repeat(40))).toBe(false);
   });
@@ -143,7 +138,7 @@ describe("API keys and credential helpers", () => {
     const jwt = await hs256({ sub: "u" });
     expect(credentialKind(jwt)).toBe("jwt");
     expect(looksLikeJwt(jwt)).toBe(true);
-    expect(credentialKind(generateApiKey())).toBe("api_key");
+    expect(credentialKind("sgw_" + "aZ09".repeat(10))).toBe("api_key");
     expect(credentialKind("sk-whatever")).toBe("unknown");
     expect(bearerToken("Bearer abc.def")).toBe("abc.def");
     expect(bearerToken("bearer   tok ")).toBe("tok");

@@ -161,20 +161,9 @@ export function requestCredential(headers: Headers): string | null {
 // ---------- API keys ----------
 
 export const API_KEY_PREFIX = "sgw_";
-const API_KEY_BODY_LENGTH = 40;
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+// Keys are minted only by the database (private.generate_api_key; format in supabase/README.md):
+// `sgw_` + 40 base62 characters. The check admits 32 or more so a longer future format still parses.
 const API_KEY_FORMAT = /^sgw_[0-9A-Za-z]{32,}$/;
-
-/** A new API key: `sgw_` + 40 base62 characters (~238 bits), unbiased (rejection sampling). */
-export function generateApiKey(): string {
-  let body = "";
-  while (body.length < API_KEY_BODY_LENGTH) {
-    for (const b of crypto.getRandomValues(new Uint8Array(64))) {
-      if (b < 248 && body.length < API_KEY_BODY_LENGTH) body += BASE62[b % 62];
-    }
-  }
-  return API_KEY_PREFIX + body;
-}
 
 export function isApiKeyFormat(token: string): boolean {
   return API_KEY_FORMAT.test(token);

@@ -8,9 +8,9 @@
 -- largest account's 30 days are ~100k rows, i.e. ~100k random heap reads without it.
 -- user_id is included because the RLS policy reads it (`user_id = auth.uid()` branch): without it a
 -- member's query under RLS cannot use the index-only scan that service_role gets.
--- It replaces idx_llm_requests_account_created (account_id, created_at desc): a btree is read in
--- both directions, and one index less is one write less per logged call.
-drop index public.idx_llm_requests_account_created;
+-- It also serves "newest first" per account (a btree is read in both directions), so the ledger
+-- migration creates no separate (account_id, created_at desc) index: one index less is one write
+-- less per logged call.
 create index idx_llm_requests_account_created_cover
   on public.llm_requests (account_id, created_at) include (computed_cost, model, latency_ms, user_id);
 
@@ -50,7 +50,6 @@ create table public.llm_usage_daily (
 
 comment on table public.llm_usage_daily is
   'Daily rollup of llm_requests per account, UTC day, model and provider, maintained by trigger. Read it for cost and usage charts.';
-comment on column public.llm_usage_daily.id is 'Unique identifier (UUID primary key).';
 comment on column public.llm_usage_daily.account_id is 'Account the calls belong to.';
 comment on column public.llm_usage_daily.day is 'UTC day of the calls (llm_requests.created_at).';
 comment on column public.llm_usage_daily.model is 'Model as the client requested it.';
@@ -73,8 +72,7 @@ grant all on public.llm_usage_daily to service_role;
 create policy "llm_usage_daily: history readers read" on public.llm_usage_daily for select to authenticated
   using (account_id in (select private.accounts_with_permission('view_history')));
 
-create function private.rollup_llm_requests()
-  returns trigger
+create function private.rollup_llm_requests() returns trigger
   language plpgsql
   security definer
   set search_path = ''
@@ -103,7 +101,7 @@ begin
     latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
     updated_at = now();
   return null;
-end;
+end
 $$;
 comment on function private.rollup_llm_requests() is 'Statement trigger: adds the inserted llm_requests rows to llm_usage_daily.';
 revoke execute on function private.rollup_llm_requests() from public, anon, authenticated;
