@@ -356,7 +356,7 @@ create table public.agent_usage_log (
 create index idx_usage_log_account_created on public.agent_usage_log (account_id, created_at);
 create index idx_usage_log_agent_created on public.agent_usage_log (agent_instance_id, created_at);
 create index idx_usage_log_session_created on public.agent_usage_log (session_id, created_at);
--- One row per (session, instance), accumulated by the ledger's batch upsert (functions/_shared/ledger.ts)
+-- One row per (session, instance), accumulated by the ledger's batch upsert (functions/_shared/ledger/writer.ts)
 -- instead of a row per request. NULLs stay distinct, so rows whose session or instance was deleted
 -- (set null) never collide.
 create unique index idx_usage_log_session_instance on public.agent_usage_log (session_id, agent_instance_id);

@@ -2,7 +2,7 @@
 
 -- The proxy caches API keys, memberships, account settings and prices in memory so an authorized
 -- call costs no database round trip. Any change to those tables notifies `gateway_cache`, and every
--- running function instance drops its caches at once (functions/_shared/cache.ts): a revoked key or
+-- running function instance drops its caches at once (functions/_shared/runtime/cache.ts): a revoked key or
 -- a removed member is refused on the next call, not after a TTL. Every cache-notify trigger lives
 -- here, whichever migration creates its table: this is the one list of what the functions cache.
 create function private.notify_gateway_cache() returns trigger
