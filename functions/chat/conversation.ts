@@ -8,7 +8,7 @@
  * evaluation order or equal clocks.
  */
 import type postgres from "postgres";
-import type { Json } from "../_shared/ledger/writer.ts";
+import type { Json } from "../_shared/runtime/schema.ts";
 import type { ChatMessage } from "../_shared/openai/chat-schema.ts";
 import type { Sql } from "../_shared/runtime/db.ts";
 import type { AssembledToolCall } from "../_shared/gateway/stream-tee.ts";

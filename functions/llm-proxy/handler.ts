@@ -12,7 +12,7 @@ import { db } from "../_shared/runtime/db.ts";
 import { forwardEmbeddings } from "../_shared/openai/embeddings.ts";
 import { ApiError, badRequest, jsonResponse, notFound } from "../_shared/http/errors.ts";
 import { admitCall, type CallContext, failedCall, forwardChatCompletion, type LoggedRequest } from "../_shared/gateway/forward.ts";
-import type { Json } from "../_shared/ledger/writer.ts";
+import type { Json } from "../_shared/runtime/schema.ts";
 import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/http/limits.ts";
 import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/openai/models.ts";
 import { parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
