@@ -8,7 +8,7 @@
  * evaluation order or equal clocks.
  */
 import type postgres from "postgres";
-import type { Json } from "../_shared/ledger/writer.ts";
+import type { CompleteInsert, Json, Refine, Row } from "../_shared/runtime/schema.ts";
 import type { ChatMessage } from "../_shared/openai/chat-schema.ts";
 import type { Sql } from "../_shared/runtime/db.ts";
 import type { AssembledToolCall } from "../_shared/gateway/stream-tee.ts";
@@ -16,19 +16,16 @@ import { countTextTokens } from "../_shared/billing/token-estimate.ts";
 
 export type Role = "human" | "assistant" | "system" | "tool" | "developer";
 
-export interface StoredMessage {
-  id: string;
+/** A public.messages row as the chat reads it (created_at as text). */
+export type StoredMessage = Refine<Pick<Row<"messages">, "id" | "role" | "content" | "metadata" | "created_at">, {
   role: Role;
-  content: string;
   metadata: Record<string, Json>;
-  created_at: string;
-}
+}>;
 
-export interface NewMessage {
+export type NewMessage = Refine<Pick<CompleteInsert<"messages">, "role" | "content" | "metadata">, {
   role: Role;
-  content: string;
   metadata: Record<string, Json>;
-}
+}>;
 
 /**
  * Rows as JSON for the insert statements, with NUL (which Postgres refuses in text and jsonb)
@@ -119,7 +116,7 @@ export async function storeAnswer(sql: Sql, sessionId: string, instanceId: strin
 }
 
 export interface HistoryPage {
-  messages: { id: string; role: "human" | "assistant"; content: string; metadata: Record<string, Json>; created_at: string }[];
+  messages: Refine<StoredMessage, { role: "human" | "assistant" }>[];
   has_more: boolean;
 }
 

@@ -21,7 +21,16 @@ import { bearerToken, credentialKind, type JwtClaims } from "../_shared/auth/cre
 import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
 import { asUser, db } from "../_shared/runtime/db.ts";
 import { env } from "../_shared/runtime/env.ts";
-import { ApiError, badRequest, forbidden, fromZodError, jsonResponse, notFound, unauthorized } from "../_shared/http/errors.ts";
+import {
+  ApiError,
+  asApiError,
+  badRequest,
+  forbidden,
+  fromZodError,
+  jsonResponse,
+  notFound,
+  unauthorized,
+} from "../_shared/http/errors.ts";
 import {
   admitCall,
   type CallContext,
@@ -60,11 +69,7 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
   try {
     response = await route(req, requestId, info, cors);
   } catch (err) {
-    if (err instanceof ApiError) response = err.toResponse(headers);
-    else {
-      console.error(`chat ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
-      response = new ApiError(500, "The chat failed to process the message", "server_error", "internal_error").toResponse(headers);
-    }
+    response = asApiError(err, `chat ${requestId}`).toResponse(headers);
   }
   return withCors(response, cors);
 }

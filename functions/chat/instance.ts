@@ -9,6 +9,7 @@ import { Validator, type Schema } from "@cfworker/json-schema";
 import type { AccountSettings } from "../_shared/auth/caller.ts";
 import { TtlCache } from "../_shared/runtime/cache.ts";
 import type { Sql } from "../_shared/runtime/db.ts";
+import type { Row as TableRow } from "../_shared/runtime/schema.ts";
 import { env } from "../_shared/runtime/env.ts";
 import { ApiError, forbidden, notFound } from "../_shared/http/errors.ts";
 
@@ -38,21 +39,24 @@ export interface ChatInstance {
   contextWindow: number | null;
 }
 
+/** The account with its settings, instance and template, each left-joined (null when missing). */
 interface Row {
-  account_id: string;
-  account_slug: string;
-  account_status: string;
-  log_request_bodies: boolean | null;
-  log_response_bodies: boolean | null;
-  max_request_bytes: number | null;
-  instance_id: string | null;
-  instance_slug: string | null;
-  agent_type: string | null;
-  status: string | null;
+  account_id: TableRow<"accounts">["id"];
+  account_slug: TableRow<"accounts">["slug"];
+  account_status: TableRow<"accounts">["status"];
+  log_request_bodies: TableRow<"account_settings">["log_request_bodies"] | null;
+  log_response_bodies: TableRow<"account_settings">["log_response_bodies"] | null;
+  max_request_bytes: TableRow<"account_settings">["max_request_bytes"];
+  instance_id: TableRow<"agent_instances">["id"] | null;
+  instance_slug: TableRow<"agent_instances">["instance_slug"] | null;
+  agent_type: TableRow<"agent_instances">["agent_type"] | null;
+  status: TableRow<"agent_instances">["status"] | null;
+  /** agent_instances.config, a JSON object. */
   config: Record<string, unknown> | null;
-  template_name: string | null;
+  template_name: TableRow<"agent_templates">["name"] | null;
+  /** agent_templates.config_schema, a JSON Schema. */
   config_schema: Schema | null;
-  context_window: number | null;
+  context_window: TableRow<"model_prices">["max_input_tokens"];
 }
 
 interface Loaded {

@@ -4,19 +4,16 @@
  * instance's own lists) and a contact preference. Patterns favour precision over recall: a missed
  * field is asked again by the agent, a wrong one pollutes the profile.
  */
+import type { Insert, Refine } from "../_shared/runtime/schema.ts";
 
-export interface ProfileFields {
-  customer_name?: string;
-  email?: string;
-  phone?: string;
-  address_street?: string;
-  address_city?: string;
-  address_state?: string;
-  address_zip?: string;
-  products_of_interest?: string[];
-  services_of_interest?: string[];
+type ProfileColumn =
+  | "customer_name" | "email" | "phone" | "address_street" | "address_city" | "address_state" | "address_zip"
+  | "products_of_interest" | "services_of_interest" | "preferences";
+
+/** What a message revealed, as public.profiles columns (chat/profile.ts stores them); only what was found is set. */
+export type ProfileFields = Refine<{ [K in ProfileColumn]?: NonNullable<Insert<"profiles">[K]> }, {
   preferences?: Record<string, string>;
-}
+}>;
 
 export interface Catalog {
   products?: readonly string[];

@@ -9,6 +9,7 @@
  * The database keeps only the key's SHA-256, so whoever reads the sessions table cannot replay it.
  */
 import type { Sql } from "../_shared/runtime/db.ts";
+import type { Row } from "../_shared/runtime/schema.ts";
 import { env } from "../_shared/runtime/env.ts";
 import { rateLimited, unauthorized } from "../_shared/http/errors.ts";
 import { sha256Hex } from "../_shared/runtime/sha256.ts";
@@ -126,14 +127,14 @@ export async function openSession(
   const windowMs = limits.windowSeconds * 1000;
   const windowStart = new Date(Math.floor(Date.now() / windowMs) * windowMs);
   const newKey = newSessionKey();
-  type Row = {
-    id: string | null;
+  type Opened = {
+    id: Row<"sessions">["id"] | null;
     created: boolean | null;
     ip_hits: number | null;
     user_hits: number | null;
     session_hits: number | null;
   };
-  const [row] = await sql<Row[]>`
+  const [row] = await sql<Opened[]>`
     with ip as (
       insert into private.chat_rate_limits as r (bucket, window_start)
       select 'ip:' || ${a.ip}::text, ${windowStart} where ${limited} and ${a.ip}::text is not null
@@ -193,7 +194,7 @@ export async function openSession(
  */
 export async function findSession(sql: Sql, accountId: string, key: string | null, userId: string | null): Promise<string | null> {
   if (!key) return null;
-  const [row] = await sql<{ id: string }[]>`
+  const [row] = await sql<Pick<Row<"sessions">, "id">[]>`
     select id from public.sessions
      where session_key = ${storedKey(key)} and account_id = ${accountId}
        and last_activity_at > now() - make_interval(mins => ${idleMinutes()})

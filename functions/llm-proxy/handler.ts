@@ -10,9 +10,9 @@ import { clientAddress } from "../_shared/http/client-address.ts";
 import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
 import { db } from "../_shared/runtime/db.ts";
 import { forwardEmbeddings } from "../_shared/openai/embeddings.ts";
-import { ApiError, badRequest, jsonResponse, notFound } from "../_shared/http/errors.ts";
+import { ApiError, asApiError, badRequest, jsonResponse, notFound } from "../_shared/http/errors.ts";
 import { admitCall, type CallContext, failedCall, forwardChatCompletion, type LoggedRequest } from "../_shared/gateway/forward.ts";
-import type { Json } from "../_shared/ledger/writer.ts";
+import type { Json } from "../_shared/runtime/schema.ts";
 import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/http/limits.ts";
 import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/openai/models.ts";
 import { parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
@@ -64,15 +64,8 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
     }
     throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
   } catch (err) {
-    return errorResponse(asApiError(requestId, err), shape, headers);
+    return errorResponse(asApiError(err, `llm-proxy ${requestId}`), shape, headers);
   }
-}
-
-/** An ApiError as is; anything else is a bug: printed, and answered as a 500 that says nothing more. */
-function asApiError(requestId: string, err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  console.error(`llm-proxy ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
-  return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
 }
 
 function errorResponse(error: ApiError, shape: "openai" | "anthropic", headers: Record<string, string>): Response {
@@ -126,7 +119,7 @@ async function loggedCall(call: IncomingCall, forward: Forward): Promise<Respons
     checkJsonDepth(json);
     return (await forward(ctx, json)).response;
   } catch (err) {
-    const error = asApiError(call.requestId, err);
+    const error = asApiError(err, `llm-proxy ${call.requestId}`);
     const { response } = failedCall(ctx, refusedRequest(json), null, error);
     return call.shape === "anthropic" ? errorResponse(error, call.shape, { "x-request-id": call.requestId }) : response;
   }

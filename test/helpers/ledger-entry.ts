@@ -1,5 +1,6 @@
 // The one builder of ledger rows for tests and benchmarks: a complete, valid entry (llm_requests row and its
-// ai_interactions twin), typed by the ledger's own row types, with the fields a caller cares about overridden.
+// ai_interactions twin), typed by the ledger's row types (derived from types/database.ts), so a renamed column
+// fails to compile here too; the fields a caller cares about are overridden.
 import type { AiInteractionRow, LedgerEntry, LlmRequestRow } from "../../functions/_shared/ledger/writer.ts";
 
 export interface LedgerEntryOverrides {
@@ -42,16 +43,19 @@ export function ledgerEntry(account: { id: string; slug: string }, overrides: Le
     total_tokens: 7,
     cached_tokens: 0,
     cache_creation_tokens: 0,
+    cache_creation_1h_tokens: null,
     reasoning_tokens: 0,
     usage_source: "provider",
     unit_cost_prompt: "0.00000015",
     unit_cost_completion: "0.0000006",
     unit_cost_cached: null,
     unit_cost_cache_creation: null,
+    unit_cost_cache_creation_1h: null,
     unit_cost_reasoning: null,
     computed_cost: "0.00000285",
     provider_cost: null,
     price_source: "model_prices",
+    service_tier: null,
     latency_ms: 12,
     time_to_first_token_ms: null,
     ip_address: "203.0.113.9",

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { ApiError } from "../../functions/_shared/http/errors.ts";
+import { describe, expect, it, vi } from "vitest";
+import { ApiError, asApiError, badRequest } from "../../functions/_shared/http/errors.ts";
 import { callMetadata, readJsonBody, requestLimitBytes } from "../../functions/_shared/http/request.ts";
 
 /** A request whose body arrives in chunks without a content-length, as a chunked upload does. */
@@ -63,5 +63,38 @@ describe("callMetadata", () => {
     for (const bad of ["[1,2]", "not json", "42"]) {
       expect(() => callMetadata(req({ "x-metadata": bad }), null)).toThrow(ApiError);
     }
+  });
+});
+
+describe("asApiError", () => {
+  it("passes an ApiError through untouched and prints nothing", () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const err = badRequest("Bad field", "model");
+    expect(asApiError(err, "llm-proxy r1")).toBe(err);
+    expect(log).not.toHaveBeenCalled();
+    log.mockRestore();
+  });
+
+  it("turns anything else into a 500 internal_error that hides the cause, printed with where it happened", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    for (const thrown of [new Error("relation \"internal_table\" does not exist"), "a string", null]) {
+      const error = asApiError(thrown, "chat r2");
+      expect(error.status).toBe(500);
+      expect(error.toJSON()).toEqual({
+        error: {
+          message: "The gateway failed to process the request",
+          type: "server_error",
+          code: "internal_error",
+          param: null,
+        },
+      });
+      expect(await error.toResponse().text()).not.toContain("internal_table");
+    }
+    expect(log.mock.calls.map((c) => c[0])).toEqual([
+      'chat r2: relation "internal_table" does not exist',
+      "chat r2: unexpected error",
+      "chat r2: unexpected error",
+    ]);
+    log.mockRestore();
   });
 });

@@ -16,7 +16,7 @@ import {
   type LoggedRequest,
   responseHeaders,
 } from "../gateway/forward.ts";
-import type { Json } from "../ledger/writer.ts";
+import type { Json } from "../runtime/schema.ts";
 import { parseChatCompletionRequest } from "../openai/chat-schema.ts";
 import { passThrough } from "../gateway/passthrough.ts";
 import {

@@ -4,6 +4,7 @@
  * settings. Lookups are cached (see runtime/cache.ts) so an authorized call normally costs no round trip.
  */
 import type { Sql } from "../runtime/db.ts";
+import type { Row } from "../runtime/schema.ts";
 import { credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv, requestCredential } from "./credentials.ts";
 import { TtlCache } from "../runtime/cache.ts";
 import { env, envSnapshot } from "../runtime/env.ts";
@@ -25,20 +26,21 @@ export interface Caller {
   settings: AccountSettings;
 }
 
+/** An account and its settings (left-joined: null without a settings row), as the lookups below read them. */
 export interface Membership {
-  account_id: string;
-  account_slug: string;
-  account_status: string;
+  account_id: Row<"accounts">["id"];
+  account_slug: Row<"accounts">["slug"];
+  account_status: Row<"accounts">["status"];
   can_use_agents: boolean;
-  log_request_bodies: boolean | null;
-  log_response_bodies: boolean | null;
-  max_request_bytes: number | null;
+  log_request_bodies: Row<"account_settings">["log_request_bodies"] | null;
+  log_response_bodies: Row<"account_settings">["log_response_bodies"] | null;
+  max_request_bytes: Row<"account_settings">["max_request_bytes"];
 }
 
 interface KeyRow extends Membership {
-  api_key_id: string;
+  api_key_id: Row<"api_keys">["id"];
   /** users.status of the key's creator; null when the key has no creator (removed users' keys are revoked). */
-  creator_status: string | null;
+  creator_status: Row<"users">["status"] | null;
 }
 
 /** A signed-in user: their users.status and every account they belong to. */
@@ -83,7 +85,7 @@ export function lookupApiKey(sql: Sql, keyHash: string): Promise<KeyRow | null> 
 export function lookupUser(sql: Sql, userId: string): Promise<UserAccess | null> {
   return userCache.get(userId, async () => {
     // One round trip: a user without memberships comes back as one row with a null account.
-    const rows = await sql<(Membership & { user_status: string })[]>`
+    const rows = await sql<(Membership & { user_status: Row<"users">["status"] })[]>`
       select u.status as user_status, a.id as account_id, a.slug as account_slug, a.status as account_status,
              private.role_permissions(r.name) ?| array['all', 'use_agents'] as can_use_agents,
              s.log_request_bodies, s.log_response_bodies, s.max_request_bytes

@@ -6,11 +6,26 @@ import type { Sql } from "../runtime/db.ts";
 import { TtlCache } from "../runtime/cache.ts";
 import { env } from "../runtime/env.ts";
 import type { ModelPrice } from "./cost.ts";
+import type { Refine, Row } from "../runtime/schema.ts";
 
 export interface ResolvedPrice {
   price: ModelPrice | null;
   source: "model_prices" | "account_override" | "unknown";
 }
+
+/**
+ * A price as read below: ModelPrice's fields are columns of both price tables (a column renamed in either fails to
+ * compile here), read as exact decimal text.
+ */
+type PriceColumn = Exclude<keyof ModelPrice, "provider">;
+type PriceColumns = Pick<Row<"model_prices">, PriceColumn> & Pick<Row<"account_model_prices">, PriceColumn>;
+type PriceRow = Refine<PriceColumns, Omit<ModelPrice, "provider">> & {
+  provider: Row<"model_prices">["litellm_provider"];
+  source: ResolvedPrice["source"];
+};
+
+/** A priced model as listed (postgres.js reads timestamptz as a Date). */
+type ListedRow = Refine<Pick<Row<"model_prices">, "model" | "litellm_provider" | "updated_at">, { updated_at: Date }>;
 
 const priceCache = new TtlCache<ResolvedPrice>(Number(env("PRICE_CACHE_TTL_MS") ?? 60_000));
 
@@ -26,7 +41,7 @@ export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promi
   return priceCache.get(`${accountId} ${keys.join(" ")}`, async () => {
     // Prices leave Postgres as text: exact decimals. The column lists are written out (not spliced
     // in with sql.unsafe) so the statement stays a plain prepared one on this hot path.
-    const rows = await sql<(ModelPrice & { source: ResolvedPrice["source"] })[]>`
+    const rows = await sql<PriceRow[]>`
       select p.model, p.litellm_provider as provider,
              p.input_cost_per_token::text, p.output_cost_per_token::text, p.cache_read_input_token_cost::text,
              p.cache_creation_input_token_cost::text, p.cache_creation_input_token_cost_above_1hr::text,
@@ -88,7 +103,7 @@ const modelsCache = new TtlCache<ModelListing[]>(Number(env("PRICE_CACHE_TTL_MS"
 /** `GET /models`: the priced models, in OpenAI's list shape. */
 export function listModels(sql: Sql): Promise<ModelListing[]> {
   return modelsCache.get("all", async () => {
-    const rows = await sql<{ model: string; litellm_provider: string | null; updated_at: Date }[]>`
+    const rows = await sql<ListedRow[]>`
       select model, litellm_provider, updated_at from public.model_prices order by model`;
     return rows.map((r) => ({
       id: r.model,

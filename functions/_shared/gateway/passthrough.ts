@@ -16,7 +16,7 @@ import {
   record,
   responseHeaders,
 } from "./forward.ts";
-import type { Json } from "../ledger/writer.ts";
+import type { Json } from "../runtime/schema.ts";
 import type { ProviderTarget } from "../providers/index.ts";
 import { type StreamError, type StreamResult, teeChatStream } from "./stream-tee.ts";
 import { estimateUsage } from "../billing/token-estimate.ts";

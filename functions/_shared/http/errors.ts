@@ -32,6 +32,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The handlers' catch-all: an ApiError as is; anything else is a bug, printed after `where` (the function and
+ * request id) and answered as a 500 that says nothing more.
+ */
+export function asApiError(err: unknown, where: string): ApiError {
+  if (err instanceof ApiError) return err;
+  console.error(`${where}: ${err instanceof Error ? err.message : "unexpected error"}`);
+  return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
+}
+
 /** JSON response with CORS headers; `headers` may add e.g. x-request-id or retry-after. */
 export function jsonResponse(body: unknown, status = 200, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(body), {

@@ -2,7 +2,7 @@
 import { clientAddress } from "./client-address.ts";
 import { badRequest, payloadTooLarge } from "./errors.ts";
 import { env } from "../runtime/env.ts";
-import type { Json } from "../ledger/writer.ts";
+import type { Json } from "../runtime/schema.ts";
 import {
   jsonDepthExceeds,
   MAX_CONVERSATION_ID_CHARS,

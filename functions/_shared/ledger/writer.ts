@@ -18,6 +18,7 @@
  */
 import type { Sql } from "../runtime/db.ts";
 import { capDepth } from "../http/limits.ts";
+import type { CompleteInsert, Refine } from "../runtime/schema.ts";
 
 /** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (billing/cost.ts `fallback`). */
 export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
@@ -30,74 +31,36 @@ export function priceSourceOf(
   return fallback ? `${source}+${fallback}` : source;
 }
 
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/** An exact decimal as text: costs travel as strings, never through a float. */
+type Decimal = string;
 
-/** A public.llm_requests row; `id` is the request id returned to the client as x-request-id. */
-export interface LlmRequestRow {
-  id: string;
-  created_at: string;
-  account_id: string;
-  account_slug: string;
-  session_id: string | null;
-  agent_instance_id: string | null;
-  agent_instance_slug: string | null;
-  agent_type: string | null;
-  user_id: string | null;
-  api_key_id: string | null;
-  end_user: string | null;
-  conversation_id: string | null;
-  properties: Json;
-  provider: string;
-  model: string;
-  is_stream: boolean;
+/**
+ * A public.llm_requests row, every column set; `id` is the request id returned to the client as x-request-id.
+ * Narrower than the schema where the ledger knows more: check-constrained values, decimals as text, an address.
+ */
+export type LlmRequestRow = Refine<CompleteInsert<"llm_requests">, {
   completion_status: "complete" | "partial" | "error";
-  http_status: number | null;
-  finish_reason: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  request_body: Json | null;
-  response_body: Json | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  total_tokens: number | null;
-  cached_tokens: number | null;
-  cache_creation_tokens: number | null;
-  reasoning_tokens: number | null;
   usage_source: "provider" | "estimated" | null;
-  unit_cost_prompt: string | null;
-  unit_cost_completion: string | null;
-  unit_cost_cached: string | null;
-  unit_cost_cache_creation: string | null;
-  unit_cost_reasoning: string | null;
-  computed_cost: string | null;
-  provider_cost: string | null;
+  unit_cost_prompt: Decimal | null;
+  unit_cost_completion: Decimal | null;
+  unit_cost_cached: Decimal | null;
+  unit_cost_cache_creation: Decimal | null;
+  unit_cost_cache_creation_1h: Decimal | null;
+  unit_cost_reasoning: Decimal | null;
+  computed_cost: Decimal | null;
+  provider_cost: Decimal | null;
   price_source: PriceSource;
-  cache_creation_1h_tokens?: number | null;
-  unit_cost_cache_creation_1h?: string | null;
-  service_tier?: string | null;
-  latency_ms: number | null;
-  time_to_first_token_ms: number | null;
+  is_stream: boolean;
   ip_address: string | null;
-}
+}>;
 
-/** A public.ai_interactions row (the seed's generic AI call log). */
-export interface AiInteractionRow {
-  id: string;
-  timestamp: string;
-  account_id: string;
+/** A public.ai_interactions row (the seed's generic AI call log), every column set. */
+export type AiInteractionRow = Refine<CompleteInsert<"ai_interactions">, {
   llm_request_id: string;
-  request: Json;
-  response: Json | null;
-  latency_ms: number | null;
-  error_code: string | null;
-  error_message: string | null;
   model_name: string;
-  user_id: string | null;
-  file_metadata: Json | null;
   status: "success" | "partial" | "error";
-  prompt_hash: string | null;
   ip_address: string | null;
-}
+}>;
 
 export interface LedgerEntry {
   llmRequest: LlmRequestRow;

@@ -9,7 +9,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { envSnapshot } from "../runtime/env.ts";
 import { badRequest } from "../http/errors.ts";
 import { type CallContext, type CallResult, failedCall, type LoggedRequest } from "../gateway/forward.ts";
-import type { Json } from "../ledger/writer.ts";
+import type { Json } from "../runtime/schema.ts";
 import { passThrough } from "../gateway/passthrough.ts";
 import { mapUpstreamError, parseUpstreamErrorBody, resolveProvider } from "../providers/index.ts";
 import { normalizeOpenAIUsage } from "../billing/usage.ts";

@@ -8,13 +8,15 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { normalizeOpenAIUsage, type NormalizedUsage } from "../billing/usage.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 
-type Json = Record<string, any>;
+/** An event from upstream read field by field without a schema, or a chunk field built for the client. */
+// deno-lint-ignore no-explicit-any
+type AnyObject = Record<string, any>;
 
 class AnthropicChunkWriter {
   private id = "";
   private model = "";
   private readonly created = Math.floor(Date.now() / 1000);
-  private usage: Json = {};
+  private usage: AnyObject = {};
   private finishReason: string | null = null;
   /** Anthropic content-block index -> OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>();
@@ -25,16 +27,16 @@ class AnthropicChunkWriter {
   ) {}
 
   /** One `chat.completion.chunk` event with this message's id, time and model. */
-  private event(fields: Record<string, Json>): string {
+  private event(fields: Record<string, AnyObject>): string {
     return `data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, ...fields })}\n\n`;
   }
 
-  private chunk(delta: Json, finishReason: string | null = null): void {
+  private chunk(delta: AnyObject, finishReason: string | null = null): void {
     this.emit(this.event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }));
   }
 
   onEvent = (ev: EventSourceMessage): void => {
-    let data: Json;
+    let data: AnyObject;
     try {
       data = JSON.parse(ev.data);
     } catch {
@@ -80,7 +82,7 @@ class AnthropicChunkWriter {
         break;
       }
       case "message_stop":
-        this.emit(`${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as Json })}data: [DONE]\n\n`);
+        this.emit(`${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as AnyObject })}data: [DONE]\n\n`);
         break;
       case "error": {
         const e = data.error ?? {};
