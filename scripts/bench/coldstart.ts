@@ -59,7 +59,7 @@ export async function runColdStart(opts: {
         cwd: repoRoot,
         env: { ...env, FUNCTIONS_PORT: String(port) },
         // no readiness wait: the clock runs until the first answer
-        probe: async () => true,
+        probe: () => Promise.resolve(true),
       });
       const base = `http://127.0.0.1:${port}/functions/v1`;
       const r =

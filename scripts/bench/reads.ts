@@ -116,7 +116,7 @@ const Q_P95 = `select model, percentile_cont(0.95) within group (order by latenc
   from public.llm_requests where account_id = $1 and created_at >= now() - interval '30 days'
   group by model order by model`;
 
-async function timed(sql: postgres.Sql, who: Who, q: string, params: unknown[], repeats: number) {
+function timed(sql: postgres.Sql, who: Who, q: string, params: unknown[], repeats: number) {
   return asRole(sql, who, async (tx) => {
     const times: number[] = [];
     await tx.unsafe(q, params as never[]); // warm-up

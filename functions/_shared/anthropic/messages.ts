@@ -33,9 +33,10 @@ import {
   messagesToChatRequest,
 } from "../providers/anthropic-reverse.ts";
 import { estimatePromptTokens } from "../billing/token-estimate.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 const MAX_MODEL_LENGTH = 256;
-type Obj = Record<string, any>;
+type Obj = LooseObject;
 
 /** The shape checks Anthropic itself makes first; everything else is the provider's to judge. */
 function validate(json: unknown, countOnly: boolean): ApiError | null {
@@ -96,7 +97,7 @@ function failed(ctx: CallContext, request: LoggedRequest, target: ProviderTarget
   return { ...result, response: anthropicErrorResponse(error, { "x-request-id": ctx.requestId }) };
 }
 
-export async function forwardMessages(ctx: CallContext, json: unknown, req: Request): Promise<CallResult> {
+export function forwardMessages(ctx: CallContext, json: unknown, req: Request): CallResult | Promise<CallResult> {
   const request = loggedMessagesRequest(json);
   const invalid = validate(json, false);
   if (invalid) return failed(ctx, request, null, invalid);

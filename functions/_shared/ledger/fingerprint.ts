@@ -1,6 +1,7 @@
 /** Prompt fingerprints for deduplication and analytics. */
 import { sha256Hex } from "../runtime/sha256.ts";
 import { base64ByteLength, parseDataUrl } from "../openai/data-url.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 /** JSON with object keys sorted at every level, so equal values serialize identically. */
 export function stableStringify(value: unknown): string {
@@ -13,7 +14,7 @@ export function stableStringify(value: unknown): string {
 
 const normText = (s: string): string => s.replace(/\r\n?/g, "\n").trim();
 
-function normPart(p: Record<string, any>): unknown {
+function normPart(p: LooseObject): unknown {
   switch (p?.type) {
     case "text":
       return { type: "text", text: normText(String(p.text ?? "")) };
@@ -48,14 +49,14 @@ function normContent(content: unknown): unknown {
  */
 export function promptHash(messages: readonly unknown[]): string {
   const normalized = messages.map((m) => {
-    const msg = (m ?? {}) as Record<string, any>;
+    const msg = (m ?? {}) as LooseObject;
     return {
       role: msg.role,
       content: normContent(msg.content),
       name: msg.name,
       tool_call_id: msg.tool_call_id,
       tool_calls: Array.isArray(msg.tool_calls)
-        ? msg.tool_calls.map((c: Record<string, any>) => ({ id: c.id, name: c.function?.name, arguments: c.function?.arguments }))
+        ? msg.tool_calls.map((c: LooseObject) => ({ id: c.id, name: c.function?.name, arguments: c.function?.arguments }))
         : undefined,
     };
   });

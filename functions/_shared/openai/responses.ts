@@ -13,9 +13,10 @@ import type { Json } from "../runtime/schema.ts";
 import { passThrough } from "../gateway/passthrough.ts";
 import { mapUpstreamError, parseUpstreamErrorBody, resolveProvider } from "../providers/index.ts";
 import { normalizeOpenAIUsage } from "../billing/usage.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 const MAX_MODEL_LENGTH = 256;
-type Obj = Record<string, any>;
+type Obj = LooseObject;
 
 /** Responses usage in chat-completion shape (input includes cached, output includes reasoning). */
 export function responsesUsageToChat(u: Obj | null | undefined): Obj | null {

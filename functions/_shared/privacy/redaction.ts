@@ -11,6 +11,7 @@
  */
 import { base64ByteLength, parseDataUrl } from "../openai/data-url.ts";
 import { envSnapshot } from "../runtime/env.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 export const REDACTED = {
   email: "[REDACTED_EMAIL]",
@@ -434,7 +435,7 @@ export function extractFileMetadata(messages: readonly unknown[]): FileMetadata[
     const content = (m as { content?: unknown } | null)?.content;
     if (!Array.isArray(content)) return;
     for (const p of content) {
-      const part = p as Record<string, any> | null;
+      const part = p as LooseObject | null;
       if (!part) continue;
       if (part.type === "image_url" && typeof part.image_url?.url === "string") {
         const url: string = part.image_url.url;

@@ -8,8 +8,9 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { badRequest } from "../http/errors.ts";
 import { anthropicErrorType } from "../anthropic/errors.ts";
 import type { ProviderName } from "./types.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
-type Obj = Record<string, any>;
+type Obj = LooseObject;
 
 const STOP_REASONS: Record<string, string> = {
   stop: "end_turn",

@@ -7,16 +7,15 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { normalizeOpenAIUsage, type NormalizedUsage } from "../billing/usage.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 /** An event from upstream read field by field without a schema, or a chunk field built for the client. */
-// deno-lint-ignore no-explicit-any
-type AnyObject = Record<string, any>;
 
 class AnthropicChunkWriter {
   private id = "";
   private model = "";
   private readonly created = Math.floor(Date.now() / 1000);
-  private usage: AnyObject = {};
+  private usage: LooseObject = {};
   private finishReason: string | null = null;
   /** Anthropic content-block index -> OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>();
@@ -27,16 +26,16 @@ class AnthropicChunkWriter {
   ) {}
 
   /** One `chat.completion.chunk` event with this message's id, time and model. */
-  private event(fields: Record<string, AnyObject>): string {
+  private event(fields: Record<string, LooseObject>): string {
     return `data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, ...fields })}\n\n`;
   }
 
-  private chunk(delta: AnyObject, finishReason: string | null = null): void {
+  private chunk(delta: LooseObject, finishReason: string | null = null): void {
     this.emit(this.event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }));
   }
 
   onEvent = (ev: EventSourceMessage): void => {
-    let data: AnyObject;
+    let data: LooseObject;
     try {
       data = JSON.parse(ev.data);
     } catch {
@@ -82,7 +81,7 @@ class AnthropicChunkWriter {
         break;
       }
       case "message_stop":
-        this.emit(`${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as AnyObject })}data: [DONE]\n\n`);
+        this.emit(`${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as LooseObject })}data: [DONE]\n\n`);
         break;
       case "error": {
         const e = data.error ?? {};

@@ -11,6 +11,7 @@ import { anthropicToOpenAIStream } from "./anthropic-stream.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 import type { NormalizedCompletion, ProviderAdapter, ProviderTarget, UpstreamCall } from "./types.ts";
 import { mapUpstreamError, parseUpstreamErrorBody } from "./upstream-error.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 export const ANTHROPIC_VERSION = "2023-06-01";
 /** Anthropic requires max_tokens; OpenAI does not. Used when the client sent neither limit. */
@@ -49,7 +50,7 @@ function imageBlock(url: string, param: string): Block {
 function userBlocks(content: unknown, index: number): Block[] {
   if (typeof content === "string") return [textBlock(content)];
   const blocks: Block[] = [];
-  (content as Array<Record<string, any>>).forEach((part, j) => {
+  (content as Array<LooseObject>).forEach((part, j) => {
     const param = `messages[${index}].content[${j}]`;
     switch (part.type) {
       case "text":
@@ -71,8 +72,8 @@ function userBlocks(content: unknown, index: number): Block[] {
   return blocks;
 }
 
-function toolUseBlocks(msg: Record<string, any>, index: number): Block[] {
-  return (msg.tool_calls ?? []).map((call: Record<string, any>, j: number) => {
+function toolUseBlocks(msg: LooseObject, index: number): Block[] {
+  return (msg.tool_calls ?? []).map((call: LooseObject, j: number) => {
     let input: unknown = {};
     if (call.function.arguments) {
       try {
@@ -101,7 +102,7 @@ function convertMessages(messages: ChatMessage[]): { system: Block[]; messages: 
     else out.push({ role, content: blocks });
   };
   messages.forEach((m, i) => {
-    const msg = m as Record<string, any>;
+    const msg = m as LooseObject;
     switch (m.role) {
       case "system":
       case "developer":
@@ -173,7 +174,7 @@ export function toAnthropicRequest(body: ChatCompletionRequest, model: string): 
 
 /** A Messages API answer as an OpenAI `chat.completion`. */
 export function fromAnthropicResponse(json: unknown): NormalizedCompletion {
-  const msg = (json ?? {}) as Record<string, any>;
+  const msg = (json ?? {}) as LooseObject;
   const blocks: Block[] = Array.isArray(msg.content) ? msg.content : [];
   let text = "";
   let reasoning = "";
