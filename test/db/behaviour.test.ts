@@ -189,13 +189,17 @@ describe("vector DB connection details", () => {
 });
 
 describe("feedback columns", () => {
-  it("the student may rate and escalate their own mentor chat, and nothing else", async () => {
+  it("the student may rate their own mentor chat, and nothing else (rated_at and escalation are the database's)", async () => {
     const id = w.a.rows.ai_mentor_chats;
     const ok = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 5, student_feedback = 'great', rated_at = now(),
-           escalated_to_trainer = true, escalation_reason = 'need a human', escalated_at = now() where id = ${id}`);
+      tx`update public.ai_mentor_chats set student_rating = 5, student_feedback = 'great' where id = ${id}`);
     expect(ok.ok && ok.count).toBe(1);
-    for (const set of ["tokens_used = 0", "cost_usd = 0", "flagged_for_review = false", "response = 'x'", "user_id = user_id"]) {
+    const refused = [
+      "tokens_used = 0", "cost_usd = 0", "flagged_for_review = false", "response = 'x'", "user_id = user_id",
+      "rated_at = now()", "escalated_to_trainer = true", "escalated_at = now()", "escalation_reason = 'x'",
+      "resolved_at = now()", "llm_request_id = null",
+    ];
+    for (const set of refused) {
       const o = await attempt(sql, as(w.users.member), (tx) => tx.unsafe(`update public.ai_mentor_chats set ${set} where id = '${id}'`));
       expect(o.ok ? "ok" : o.code, set).toBe("42501");
     }
