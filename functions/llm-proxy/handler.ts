@@ -20,6 +20,7 @@ import { parseChatCompletionRequest } from "../_shared/openai-schema.ts";
 import { clientAddress } from "../_shared/client-address.ts";
 import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/request.ts";
 import { listModels } from "../_shared/prices.ts";
+import { proxyFeature } from "../_shared/features/proxy.ts";
 import { functionSubpath } from "../_shared/route.ts";
 
 /** OpenAI clients use the base URL with or without `/v1`. */
@@ -82,6 +83,7 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     const body = parsed.data;
     // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
     if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
+    ctx.feature = proxyFeature(req, ctx, body);
     const { response } = await forwardChatCompletion(ctx, body);
     return response;
   } catch (err) {
