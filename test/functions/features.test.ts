@@ -169,6 +169,46 @@ describe("mentor", () => {
   });
 });
 
+describe("what is stored of a feature call", () => {
+  it("a stream cut short stores the partial answer, linked to its partial ledger row", async () => {
+    const res = await post("mentor", student.jwt, { question: "scenario:cut cut:3", stream: true });
+    const chatId = res.headers.get("x-mentor-chat-id")!;
+    await res.text().catch(() => "");
+    const [chat] = await waitFor(() => sql`select response, llm_request_id from public.ai_mentor_chats where id = ${chatId}`);
+    expect(chat.response).toBe(answerText(3));
+    expect((await ledger(chat.llm_request_id)).completion_status).toBe("partial");
+  });
+
+  it("redacts secrets in the stored question and answer, and stores none when the account logs no bodies", async () => {
+    const secret = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    const said = await (await post("mentor", student.jwt, { question: `My key is ${secret}, is that ok?` })).json();
+    const [chat] = await sql`select question, question_hash from public.ai_mentor_chats where id = ${said.id}`;
+    expect(chat.question).not.toContain(secret);
+    expect(chat.question).toContain("[REDACTED_SECRET]");
+
+    const quiet = await createAccount(sql);
+    const employee = await addMember(sql, quiet, "member");
+    await sql`update public.account_settings set log_request_bodies = false, log_response_bodies = false
+               where account_id = ${quiet.id}`;
+    const twin = await (await post("twin", employee.jwt, {
+      twin_role: "analyst", interaction_type: "tip", prompt: "secret plans", context: { plan: "secret" },
+    })).json();
+    expect(twin.response).toBe(answerText(6));
+    const [row] = await sql`select prompt, response, context from public.employee_twin_interactions where id = ${twin.id}`;
+    expect(row).toEqual({ prompt: "", response: "", context: { omitted: true } });
+  });
+
+  it("a call that cannot be priced has a null cost in its feature row, never 0", async () => {
+    const acct = await createAccount(sql);
+    const learner = await addMember(sql, acct, asRole("student"));
+    await sql`insert into public.mentor_settings (account_id, model) values (${acct.id}, 'openai/no-such-model-in-any-catalog')`;
+    const body = await (await post("mentor", learner.jwt, { question: "Priced?" })).json();
+    const [chat] = await sql`select cost_usd, tokens_used from public.ai_mentor_chats where id = ${body.id}`;
+    expect((await ledger(body.request_id)).cost).toBeNull();
+    expect(chat).toEqual({ cost_usd: null, tokens_used: 27 });
+  });
+});
+
 describe("mentor A/B variants", () => {
   it("splits students by weight within tolerance, sticks to a student's variant, and reports per variant", async () => {
     const acct = await createAccount(sql);
