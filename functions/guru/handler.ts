@@ -25,8 +25,11 @@ export const handler = featureHandler("guru", (ctx, subpath, json) => {
   const parsed = bodySchema.safeParse(json);
   if (!parsed.success) throw fromZodError(parsed.error);
   if (parsed.data.stream) {
-    throw badRequest("A guru's output is checked against its schema before it is sent: it is not streamed", "stream",
-      "stream_not_supported");
+    throw badRequest(
+      "A guru's output is checked against its schema before it is sent: it is not streamed",
+      "stream",
+      "stream_not_supported",
+    );
   }
   return askGuru(ctx, {
     agentType,

@@ -1,7 +1,7 @@
 // The ledger's write path against real Postgres: batches, idempotent retries, dead letters.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger.ts";
+import { type FeatureRow, Ledger, type LedgerEntry } from "../../functions/_shared/ledger.ts";
 import { createAccount, createUser, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
 import { adminSql } from "../helpers/stack.ts";
@@ -59,12 +59,12 @@ describe("Ledger", () => {
 describe("feature rows in the ledger batch", () => {
   /** An entry whose call fed each feature table once. */
   function featureEntries(userId: string, cost: string | null, courseId: string | null = null): LedgerEntry[] {
-    const rows = [
-      { table: "ai_mentor_chats" as const, row: { id: crypto.randomUUID(), account_id: account.id, user_id: userId, question: "Q",
+    const rows: FeatureRow[] = [
+      { table: "ai_mentor_chats", row: { id: crypto.randomUUID(), account_id: account.id, user_id: userId, question: "Q",
         response: "A", question_hash: "h", course_id: courseId, conversation_id: "c" } },
-      { table: "guru_interactions" as const, row: { id: crypto.randomUUID(), org_id: account.id, student_id: userId,
+      { table: "guru_interactions", row: { id: crypto.randomUUID(), org_id: account.id, student_id: userId,
         agent_type: "tech_guru", input: { q: 1 }, output: { a: 1 } } },
-      { table: "employee_twin_interactions" as const, row: { id: crypto.randomUUID(), org_id: account.id, user_id: userId,
+      { table: "employee_twin_interactions", row: { id: crypto.randomUUID(), org_id: account.id, user_id: userId,
         twin_role: "analyst", interaction_type: "tip", response: "R" } },
     ];
     return rows.map((feature) => {
@@ -72,7 +72,7 @@ describe("feature rows in the ledger batch", () => {
       e.llmRequest.computed_cost = cost;
       e.llmRequest.latency_ms = 321;
       e.llmRequest.user_id = userId;
-      (feature.row as Record<string, unknown>).llm_request_id = e.llmRequest.id;
+      feature.row.llm_request_id = e.llmRequest.id;
       return { ...e, feature };
     });
   }

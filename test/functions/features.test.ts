@@ -5,8 +5,16 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { questionHash } from "../../functions/_shared/features/mentor.ts";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createUser, type Role, type TestAccount, type TestUser } from "../helpers/fixtures.ts";
+import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import {
+  addMember,
+  asUser,
+  createAccount,
+  createUser,
+  type Role,
+  type TestAccount,
+  type TestUser,
+} from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -47,10 +55,13 @@ function post(path: string, jwt: string, body: unknown, headers: Record<string, 
 
 /** The ledger row of a call, with its cost as exact text (refusals are logged after the response). */
 async function ledger(requestId: string) {
-  const [row] = await waitFor(() => sql`
-    select r.*, r.computed_cost::text as cost, (select count(*)::int from public.ai_interactions i where i.llm_request_id = r.id)
+  const [row] = await waitFor(() =>
+    sql`
+    select r.*, r.computed_cost::text as cost,
+           (select count(*)::int from public.ai_interactions i where i.llm_request_id = r.id)
            as interactions
-      from public.llm_requests r where r.id = ${requestId}`);
+      from public.llm_requests r where r.id = ${requestId}`
+  );
   return row;
 }
 
@@ -61,7 +72,7 @@ function streamedText(sse: string): string {
 }
 
 describe("mentor", () => {
-  it("answers a question; the chat row is stored with the call, with the ledger's model, tokens, cost and latency", async () => {
+  it("answers; the chat row is stored with the call, with the ledger's model, tokens, cost and latency", async () => {
     const res = await post("mentor", student.jwt, { question: "What is row level security?" });
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -85,7 +96,12 @@ describe("mentor", () => {
     });
     expect(call.cost).not.toBeNull();
     expect(chat.cost).toBe(call.cost);
-    expect(call).toMatchObject({ user_id: student.id, completion_status: "complete", interactions: 1, conversation_id: body.conversation_id });
+    expect(call).toMatchObject({
+      user_id: student.id,
+      completion_status: "complete",
+      interactions: 1,
+      conversation_id: body.conversation_id,
+    });
     expect(call.properties).toMatchObject({ feature: "mentor" });
     expect(fake.requests[0].body.model).toBe("openai/gpt-4o-mini");
   });
@@ -106,7 +122,9 @@ describe("mentor", () => {
   it("sends earlier turns of the conversation as context and stores them", async () => {
     const first = await (await post("mentor", student.jwt, { question: "First question" })).json();
     fake.reset();
-    const second = await (await post("mentor", student.jwt, { question: "Follow-up", conversation_id: first.conversation_id })).json();
+    const second =
+      await (await post("mentor", student.jwt, { question: "Follow-up", conversation_id: first.conversation_id }))
+        .json();
     expect(second.conversation_id).toBe(first.conversation_id);
     const sent = fake.requests[0].body.messages;
     expect(sent.map((m: { role: string }) => m.role)).toEqual(["system", "user", "assistant", "user"]);
@@ -121,35 +139,48 @@ describe("mentor", () => {
               on conflict (account_id) do update set context_tokens = 20`;
     try {
       const conv = `budget-${crypto.randomUUID()}`;
-      for (const q of ["one", "two", "three"]) await post("mentor", student.jwt, { question: q, conversation_id: conv });
+      for (const q of ["one", "two", "three"]) {
+        await post("mentor", student.jwt, { question: q, conversation_id: conv });
+      }
       fake.reset();
       await post("mentor", student.jwt, { question: "four", conversation_id: conv });
-      const users = fake.requests[0].body.messages.filter((m: { role: string }) => m.role === "user").map((m: { content: string }) => m.content);
+      const users = fake.requests[0].body.messages.filter((m: { role: string }) => m.role === "user").map((
+        m: { content: string },
+      ) => m.content);
       expect(users).toEqual(["three", "four"]);
     } finally {
       await sql`delete from public.mentor_settings where account_id = ${account.id}`;
     }
   });
 
-  it("hashes the same question equally (case, whitespace, punctuation) and shows it among repeated questions", async () => {
-    const [course] = await sql`insert into public.courses (account_id, title) values (${account.id}, 'SQL') returning id`;
+  it("hashes the same question equally (case, spaces, punctuation); repeated questions view", async () => {
+    const [course] =
+      await sql`insert into public.courses (account_id, title) values (${account.id}, 'SQL') returning id`;
     const a = await (await post("mentor", student.jwt, { question: "What is an index?", course_id: course.id })).json();
-    const b = await (await post("mentor", student.jwt, { question: "  what IS an   index ", course_id: course.id })).json();
+    const b = await (await post("mentor", student.jwt, { question: "  what IS an   index ", course_id: course.id }))
+      .json();
     const c = await (await post("mentor", student.jwt, { question: "What is a view?", course_id: course.id })).json();
-    const rows = await sql`select id, question_hash from public.ai_mentor_chats where id in (${a.id}, ${b.id}, ${c.id})`;
+    const rows =
+      await sql`select id, question_hash from public.ai_mentor_chats where id in (${a.id}, ${b.id}, ${c.id})`;
     const hash = Object.fromEntries(rows.map((r) => [r.id, r.question_hash]));
     expect(hash[a.id]).toBe(hash[b.id]);
     expect(hash[a.id]).not.toBe(hash[c.id]);
-    const repeated = await asUser(sql, account.owner.id, (tx) => tx`
+    const repeated = await asUser(sql, account.owner.id, (tx) =>
+      tx`
       select question_hash, times_asked, latest_question from public.mentor_repeated_questions
        where course_id = ${course.id} order by times_asked desc`);
-    expect(repeated[0]).toMatchObject({ question_hash: hash[a.id], times_asked: 2, latest_question: "  what IS an   index " });
+    expect(repeated[0]).toMatchObject({
+      question_hash: hash[a.id],
+      times_asked: 2,
+      latest_question: "  what IS an   index ",
+    });
     expect(repeated[1]).toMatchObject({ times_asked: 1 });
   });
 
   it("refuses a course of another account (404) and logs the refusal", async () => {
     const other = await createAccount(sql);
-    const [course] = await sql`insert into public.courses (account_id, title) values (${other.id}, 'Theirs') returning id`;
+    const [course] =
+      await sql`insert into public.courses (account_id, title) values (${other.id}, 'Theirs') returning id`;
     const res = await post("mentor", student.jwt, { question: "Q", course_id: course.id });
     expect(res.status).toBe(404);
     expect((await res.json()).error.code).toBe("unknown_course");
@@ -159,7 +190,8 @@ describe("mentor", () => {
   });
 
   it("a failed provider call has no chat row (response is NOT NULL) but its ledger row", async () => {
-    const before = (await sql`select count(*)::int as n from public.ai_mentor_chats where user_id = ${student.id}`)[0].n;
+    const before =
+      (await sql`select count(*)::int as n from public.ai_mentor_chats where user_id = ${student.id}`)[0].n;
     const res = await post("mentor", student.jwt, { question: "scenario:server_error" });
     expect(res.status).toBeGreaterThanOrEqual(500);
     const call = await ledger(res.headers.get("x-request-id")!);
@@ -174,7 +206,9 @@ describe("what is stored of a feature call", () => {
     const res = await post("mentor", student.jwt, { question: "scenario:cut cut:3", stream: true });
     const chatId = res.headers.get("x-mentor-chat-id")!;
     await res.text().catch(() => "");
-    const [chat] = await waitFor(() => sql`select response, llm_request_id from public.ai_mentor_chats where id = ${chatId}`);
+    const [chat] = await waitFor(() =>
+      sql`select response, llm_request_id from public.ai_mentor_chats where id = ${chatId}`
+    );
     expect(chat.response).toBe(answerText(3));
     expect((await ledger(chat.llm_request_id)).completion_status).toBe("partial");
   });
@@ -191,17 +225,22 @@ describe("what is stored of a feature call", () => {
     await sql`update public.account_settings set log_request_bodies = false, log_response_bodies = false
                where account_id = ${quiet.id}`;
     const twin = await (await post("twin", employee.jwt, {
-      twin_role: "analyst", interaction_type: "tip", prompt: "secret plans", context: { plan: "secret" },
+      twin_role: "analyst",
+      interaction_type: "tip",
+      prompt: "secret plans",
+      context: { plan: "secret" },
     })).json();
     expect(twin.response).toBe(answerText(6));
-    const [row] = await sql`select prompt, response, context from public.employee_twin_interactions where id = ${twin.id}`;
+    const [row] =
+      await sql`select prompt, response, context from public.employee_twin_interactions where id = ${twin.id}`;
     expect(row).toEqual({ prompt: "", response: "", context: { omitted: true } });
   });
 
   it("a call that cannot be priced has a null cost in its feature row, never 0", async () => {
     const acct = await createAccount(sql);
     const learner = await addMember(sql, acct, asRole("student"));
-    await sql`insert into public.mentor_settings (account_id, model) values (${acct.id}, 'openai/no-such-model-in-any-catalog')`;
+    await sql`insert into public.mentor_settings (account_id, model)
+              values (${acct.id}, 'openai/no-such-model-in-any-catalog')`;
     const body = await (await post("mentor", learner.jwt, { question: "Priced?" })).json();
     const [chat] = await sql`select cost_usd, tokens_used from public.ai_mentor_chats where id = ${body.id}`;
     expect((await ledger(body.request_id)).cost).toBeNull();
@@ -218,18 +257,22 @@ describe("mentor A/B variants", () => {
                           values (${acct.id}, 'B', 'Prompt B', 1) returning id`;
     const students = 240;
     const ids = Array.from({ length: students }, () => crypto.randomUUID());
-    await sql`insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data, created_at, updated_at)
+    await sql`insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data,
+                                      created_at, updated_at)
               select id, 'authenticated', 'authenticated', id::text || '@example.test', '{}', '{}', now(), now()
                 from unnest(${ids}::uuid[]) id`;
     await sql`insert into public.user_roles (user_id, account_id, role_id)
-              select id, ${acct.id}, (select r.id from public.roles r where r.name = 'student') from unnest(${ids}::uuid[]) id`;
+              select id, ${acct.id}, (select r.id from public.roles r where r.name = 'student')
+                from unnest(${ids}::uuid[]) id`;
     const got = new Map<string, string>();
     for (let i = 0; i < ids.length; i += 12) {
-      await Promise.all(ids.slice(i, i + 12).map(async (id) => {
-        const jwt = await signJwt({ sub: id, role: "authenticated", aud: "authenticated" });
-        const body = await (await post("mentor", jwt, { question: "Hi" })).json();
-        got.set(id, body.prompt_variant_id);
-      }));
+      await Promise.all(
+        ids.slice(i, i + 12).map(async (id) => {
+          const jwt = await signJwt({ sub: id, role: "authenticated", aud: "authenticated" });
+          const body = await (await post("mentor", jwt, { question: "Hi" })).json();
+          got.set(id, body.prompt_variant_id);
+        }),
+      );
     }
     const onA = [...got.values()].filter((v) => v === a.id).length;
     const onB = [...got.values()].filter((v) => v === b.id).length;
@@ -261,14 +304,21 @@ describe("mentor A/B variants", () => {
 describe("mentor rating, escalation and review", () => {
   it("the database stamps rated_at; a forged rated_at is refused; a low rating flags the chat", async () => {
     const chat = await (await post("mentor", student.jwt, { question: "Rate me" })).json();
-    const forged = await asUser(sql, student.id, (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`)
+    const forged = await asUser(
+      sql,
+      student.id,
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [{ now }] = await sql`select now()`;
-    const [rated] = await asUser(sql, student.id, (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 2, student_feedback = 'unclear' where id = ${chat.id}
-         returning rated_at, flagged_for_review`);
+    const [rated] = await asUser(
+      sql,
+      student.id,
+      (tx) =>
+        tx`update public.ai_mentor_chats set student_rating = 2, student_feedback = 'unclear' where id = ${chat.id}
+         returning rated_at, flagged_for_review`,
+    );
     expect(rated.flagged_for_review).toBe(true);
     expect(new Date(rated.rated_at).getTime()).toBeGreaterThanOrEqual(new Date(now).getTime() - 1000);
     expect(new Date(rated.rated_at).getFullYear()).toBeGreaterThan(2000);
@@ -281,32 +331,64 @@ describe("mentor rating, escalation and review", () => {
     const heard: { chat_id: string; account_id: string }[] = [];
     const listener = await sql.listen("ai_mentor_escalations", (payload) => heard.push(JSON.parse(payload)));
     try {
-      const [escalated] = await asUser(sql, student.id, (tx) =>
-        tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`);
-      expect(escalated).toMatchObject({ escalated_to_trainer: true, flagged_for_review: true, escalation_reason: "The answer did not help" });
+      const [escalated] = await asUser(
+        sql,
+        student.id,
+        (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`,
+      );
+      expect(escalated).toMatchObject({
+        escalated_to_trainer: true,
+        flagged_for_review: true,
+        escalation_reason: "The answer did not help",
+      });
       expect(escalated.escalated_at).not.toBeNull();
-      for (let i = 0; i < 100 && !heard.some((h) => h.chat_id === chat.id); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && !heard.some((h) => h.chat_id === chat.id); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       expect(heard.find((h) => h.chat_id === chat.id)).toMatchObject({ account_id: account.id });
     } finally {
       await listener.unlisten();
     }
     // A classmate can neither escalate it nor see it; the trainer sees it in the queue.
-    const foreign = await asUser(sql, classmate.id, (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`)
+    const foreign = await asUser(
+      sql,
+      classmate.id,
+      (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(foreign).toBe("P0002");
-    const seen = await asUser(sql, classmate.id, (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`);
+    const seen = await asUser(
+      sql,
+      classmate.id,
+      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`,
+    );
     expect(seen).toHaveLength(0);
-    const queue = await asUser(sql, trainer.id, (tx) => tx`select id, escalation_reason from public.mentor_review_queue`);
+    const queue = await asUser(
+      sql,
+      trainer.id,
+      (tx) => tx`select id, escalation_reason from public.mentor_review_queue`,
+    );
     expect(queue.map((q) => q.id)).toContain(chat.id);
     // Only reviewers resolve.
-    const byStudent = await asUser(sql, student.id, (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`)
+    const byStudent = await asUser(
+      sql,
+      student.id,
+      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(byStudent).toBe("P0002");
-    const [resolved] = await asUser(sql, trainer.id, (tx) =>
-      tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`);
+    const [resolved] = await asUser(
+      sql,
+      trainer.id,
+      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`,
+    );
     expect(resolved).toMatchObject({ resolution: "Explained in a call", resolved_by: trainer.id });
     expect(resolved.resolved_at).not.toBeNull();
-    const after = await asUser(sql, trainer.id, (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`);
+    const after = await asUser(
+      sql,
+      trainer.id,
+      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`,
+    );
     expect(after).toHaveLength(0);
   });
 });
@@ -332,31 +414,49 @@ describe("guru", () => {
 
   it("asks for json_schema output, validates it and stores input and output", async () => {
     fake.setOptions({ replyText: JSON.stringify({ advice: "Learn SQL", steps: ["Read", "Practice"] }) });
-    const res = await post(`guru/career_guru`, guruStudent.jwt, { input: { goal: "data engineer" }, conversation_id: "c-1" });
+    const res = await post(`guru/career_guru`, guruStudent.jwt, {
+      input: { goal: "data engineer" },
+      conversation_id: "c-1",
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ output: { advice: "Learn SQL", steps: ["Read", "Practice"] }, conversation_id: "c-1" });
+    expect(body).toMatchObject({
+      output: { advice: "Learn SQL", steps: ["Read", "Practice"] },
+      conversation_id: "c-1",
+    });
     const sent = fake.requests[0].body;
     expect(sent.response_format).toEqual({ type: "json_schema", json_schema: { name: "career_guru", schema } });
     expect(sent.messages[0]).toEqual({ role: "system", content: "You advise on careers." });
     const [row] = await sql`select *, cost_usd::text as cost from public.guru_interactions where id = ${body.id}`;
     const call = await ledger(body.request_id);
     expect(row).toMatchObject({
-      org_id: guruAccount.id, student_id: guruStudent.id, agent_type: "career_guru", conversation_id: "c-1",
-      input: { goal: "data engineer" }, output: { advice: "Learn SQL", steps: ["Read", "Practice"] },
-      llm_request_id: body.request_id, model_used: call.model, tokens_used: call.total_tokens, latency_ms: call.latency_ms,
+      org_id: guruAccount.id,
+      student_id: guruStudent.id,
+      agent_type: "career_guru",
+      conversation_id: "c-1",
+      input: { goal: "data engineer" },
+      output: { advice: "Learn SQL", steps: ["Read", "Practice"] },
+      llm_request_id: body.request_id,
+      model_used: call.model,
+      tokens_used: call.total_tokens,
+      latency_ms: call.latency_ms,
     });
     expect(row.cost).toBe(call.cost);
     expect(call.conversation_id).toBe("c-1");
   });
 
-  it("a reply that does not match the output schema is a 502, logged as an error with its usage, and no row", async () => {
+  it("a reply that fails the output schema is a 502, logged as an error with its usage, no row", async () => {
     fake.setOptions({ replyText: JSON.stringify({ advice: 42 }) });
     const res = await post(`guru/career_guru`, guruStudent.jwt, { input: { goal: "x" } });
     expect(res.status).toBe(502);
     expect((await res.json()).error.code).toBe("invalid_guru_output");
     const call = await ledger(res.headers.get("x-request-id")!);
-    expect(call).toMatchObject({ completion_status: "error", http_status: 502, error_code: "invalid_guru_output", total_tokens: 27 });
+    expect(call).toMatchObject({
+      completion_status: "error",
+      http_status: 502,
+      error_code: "invalid_guru_output",
+      total_tokens: 27,
+    });
     const rows = await sql`select 1 from public.guru_interactions where llm_request_id = ${call.id}`;
     expect(rows).toHaveLength(0);
   });
@@ -376,22 +476,38 @@ describe("guru", () => {
     fake.setOptions({ replyText: JSON.stringify({ answer: "Start with Python" }) });
     const body = await (await post(`guru/tech_guru`, student.jwt, { input: { question: "What first?" } })).json();
     expect(body.output).toEqual({ answer: "Start with Python" });
-    await asUser(sql, student.id, (tx) =>
-      tx`update public.guru_interactions set was_helpful = true, user_feedback = 'thanks' where id = ${body.id}`);
-    const forged = await asUser(sql, student.id, (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`)
+    await asUser(
+      sql,
+      student.id,
+      (tx) =>
+        tx`update public.guru_interactions set was_helpful = true, user_feedback = 'thanks' where id = ${body.id}`,
+    );
+    const forged = await asUser(
+      sql,
+      student.id,
+      (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
-    const [eff] = await asUser(sql, account.owner.id, (tx) =>
-      tx`select interactions, rated, helpful_share from public.guru_effectiveness where org_id = ${account.id} and agent_type = 'tech_guru'`);
+    const [eff] = await asUser(
+      sql,
+      account.owner.id,
+      (tx) =>
+        tx`select interactions, rated, helpful_share from public.guru_effectiveness
+            where org_id = ${account.id} and agent_type = 'tech_guru'`,
+    );
     expect(eff).toMatchObject({ interactions: 1, rated: 1 });
     expect(Number(eff.helpful_share)).toBe(1);
   });
 });
 
 describe("twin", () => {
-  it("answers in a role and interaction type, non-stream and stream; feedback with updated_at from the database", async () => {
+  it("answers in a role and interaction type, plain and streamed; feedback, updated_at by the database", async () => {
     const res = await post("twin", student.jwt, {
-      twin_role: "sales_manager", interaction_type: "suggestion", prompt: "Next step with ACME?", context: { deal: "ACME" },
+      twin_role: "sales_manager",
+      interaction_type: "suggestion",
+      prompt: "Next step with ACME?",
+      context: { deal: "ACME" },
     });
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -399,31 +515,54 @@ describe("twin", () => {
     const sent = fake.requests[0].body.messages;
     expect(sent[0].content).toContain("sales manager");
     expect(sent[1].content).toContain('"deal":"ACME"');
-    const [row] = await sql`select *, cost_usd::text as cost from public.employee_twin_interactions where id = ${body.id}`;
+    const [row] =
+      await sql`select *, cost_usd::text as cost from public.employee_twin_interactions where id = ${body.id}`;
     const call = await ledger(body.request_id);
     expect(row).toMatchObject({
-      org_id: account.id, user_id: student.id, twin_role: "sales_manager", interaction_type: "suggestion",
-      prompt: "Next step with ACME?", response: answerText(6), context: { deal: "ACME" }, llm_request_id: body.request_id,
-      model_used: call.model, tokens_used: call.total_tokens, latency_ms: call.latency_ms,
+      org_id: account.id,
+      user_id: student.id,
+      twin_role: "sales_manager",
+      interaction_type: "suggestion",
+      prompt: "Next step with ACME?",
+      response: answerText(6),
+      context: { deal: "ACME" },
+      llm_request_id: body.request_id,
+      model_used: call.model,
+      tokens_used: call.total_tokens,
+      latency_ms: call.latency_ms,
     });
     expect(row.cost).toBe(call.cost);
 
-    const forged = await asUser(sql, student.id, (tx) =>
-      tx`update public.employee_twin_interactions set dismissed = true, updated_at = '2000-01-01' where id = ${body.id}`)
+    const forged = await asUser(
+      sql,
+      student.id,
+      (tx) =>
+        tx`update public.employee_twin_interactions set dismissed = true, updated_at = '2000-01-01'
+            where id = ${body.id}`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
-    const [fb] = await asUser(sql, student.id, (tx) =>
-      tx`update public.employee_twin_interactions set was_helpful = false, user_feedback = 'off', dismissed = true
-          where id = ${body.id} returning updated_at`);
+    const [fb] = await asUser(
+      sql,
+      student.id,
+      (tx) =>
+        tx`update public.employee_twin_interactions set was_helpful = false, user_feedback = 'off', dismissed = true
+          where id = ${body.id} returning updated_at`,
+    );
     expect(new Date(fb.updated_at).getTime()).toBeGreaterThan(new Date(row.updated_at).getTime());
 
-    const streamed = await post("twin", student.jwt, { twin_role: "sales_manager", interaction_type: "suggestion", stream: true });
+    const streamed = await post("twin", student.jwt, {
+      twin_role: "sales_manager",
+      interaction_type: "suggestion",
+      stream: true,
+    });
     const id = streamed.headers.get("x-twin-interaction-id")!;
     expect(streamedText(await streamed.text())).toBe(answerText(6));
     const [srow] = await sql`select response, prompt from public.employee_twin_interactions where id = ${id}`;
     expect(srow).toEqual({ response: answerText(6), prompt: null });
 
-    const [stats] = await asUser(sql, account.owner.id, (tx) => tx`
+    const [stats] = await asUser(sql, account.owner.id, (tx) =>
+      tx`
       select interactions, helpful_share, dismissed_share from public.twin_interaction_stats
        where org_id = ${account.id} and twin_role = 'sales_manager' and interaction_type = 'suggestion'`);
     expect(stats).toMatchObject({ interactions: 2 });
@@ -451,46 +590,76 @@ describe("llm-proxy with x-feature", () => {
   }
 
   it("mentor: the same chat row as the endpoint's, linked to the call", async () => {
-    const { data, response } = await sdk(student.jwt, { "x-feature": "mentor", "x-feature-context": "{}" }).chat.completions
+    const { data, response } = await sdk(student.jwt, { "x-feature": "mentor", "x-feature-context": "{}" }).chat
+      .completions
       .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "What is a CTE?" }] }).withResponse();
     expect(data.choices[0].message.content).toBe(answerText(6));
     const requestId = response.headers.get("x-request-id")!;
-    const [chat] = await waitFor(() => sql`select *, cost_usd::text as cost from public.ai_mentor_chats where llm_request_id = ${requestId}`);
+    const [chat] = await waitFor(() =>
+      sql`select *, cost_usd::text as cost from public.ai_mentor_chats where llm_request_id = ${requestId}`
+    );
     const call = await ledger(requestId);
     expect(chat).toMatchObject({
-      user_id: student.id, question: "What is a CTE?", response: answerText(6), question_hash: questionHash("what is a cte"),
-      model: call.model, tokens_used: call.total_tokens, response_time_ms: call.latency_ms,
+      user_id: student.id,
+      question: "What is a CTE?",
+      response: answerText(6),
+      question_hash: questionHash("what is a cte"),
+      model: call.model,
+      tokens_used: call.total_tokens,
+      response_time_ms: call.latency_ms,
     });
     expect(chat.cost).toBe(call.cost);
   });
 
   it("guru and twin rows from x-feature-context", async () => {
     fake.setOptions({ replyText: '{"answer":"yes"}' });
-    const guru = await sdk(student.jwt, { "x-feature": "guru", "x-feature-context": JSON.stringify({ agent_type: "tech_guru" }) })
+    const guru = await sdk(student.jwt, {
+      "x-feature": "guru",
+      "x-feature-context": JSON.stringify({ agent_type: "tech_guru" }),
+    })
       .chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: '{"q":"Rust?"}' }] })
       .withResponse();
     const guruId = guru.response.headers.get("x-request-id")!;
-    const [g] = await waitFor(() => sql`select input, output, agent_type from public.guru_interactions where llm_request_id = ${guruId}`);
+    const [g] = await waitFor(() =>
+      sql`select input, output, agent_type from public.guru_interactions where llm_request_id = ${guruId}`
+    );
     expect(g).toEqual({ input: { q: "Rust?" }, output: { answer: "yes" }, agent_type: "tech_guru" });
 
     fake.setOptions({ replyText: null });
     const ctx = { twin_role: "analyst", interaction_type: "tip", context: { team: "ops" } };
     const twin = await sdk(student.jwt, { "x-feature": "twin", "x-feature-context": JSON.stringify(ctx) })
-      .chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Tip?" }], stream: true })
+      .chat.completions.create({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: "Tip?" }],
+        stream: true,
+      })
       .withResponse();
     let text = "";
     for await (const chunk of twin.data) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe(answerText(6));
     const twinId = twin.response.headers.get("x-request-id")!;
-    const [t] = await waitFor(() => sql`select twin_role, interaction_type, prompt, response, context
-                                         from public.employee_twin_interactions where llm_request_id = ${twinId}`);
-    expect(t).toEqual({ twin_role: "analyst", interaction_type: "tip", prompt: "Tip?", response: answerText(6), context: { team: "ops" } });
+    const [t] = await waitFor(() =>
+      sql`select twin_role, interaction_type, prompt, response, context
+                                         from public.employee_twin_interactions where llm_request_id = ${twinId}`
+    );
+    expect(t).toEqual({
+      twin_role: "analyst",
+      interaction_type: "tip",
+      prompt: "Tip?",
+      response: answerText(6),
+      context: { team: "ops" },
+    });
   });
 
   it("refuses an unknown feature or a bad context (400, logged) and an API key (no user)", async () => {
     const bad = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${student.jwt}`, "content-type": "application/json", "x-feature": "guru", "x-feature-context": "{}" },
+      headers: {
+        authorization: `Bearer ${student.jwt}`,
+        "content-type": "application/json",
+        "x-feature": "guru",
+        "x-feature-context": "{}",
+      },
       body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
     });
     expect(bad.status).toBe(400);
@@ -522,21 +691,33 @@ describe("access", () => {
     const classmate = await addMember(sql, account, asRole("student"));
     const mine = await (await post("mentor", student.jwt, { question: "Mine" })).json();
     const theirs = await (await post("twin", classmate.jwt, { twin_role: "x", interaction_type: "y" })).json();
-    const seenByClassmate = await asUser(sql, classmate.id, (tx) => tx`select id from public.ai_mentor_chats where id = ${mine.id}`);
+    const seenByClassmate = await asUser(
+      sql,
+      classmate.id,
+      (tx) => tx`select id from public.ai_mentor_chats where id = ${mine.id}`,
+    );
     expect(seenByClassmate).toHaveLength(0);
-    const seenByStudent = await asUser(sql, student.id, (tx) =>
-      tx`select id from public.employee_twin_interactions where id = ${theirs.id}`);
+    const seenByStudent = await asUser(
+      sql,
+      student.id,
+      (tx) => tx`select id from public.employee_twin_interactions where id = ${theirs.id}`,
+    );
     expect(seenByStudent).toHaveLength(0);
-    const rated = await asUser(sql, classmate.id, (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`);
+    const rated = await asUser(
+      sql,
+      classmate.id,
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`,
+    );
     expect(rated).toHaveLength(0);
     const other = await createAccount(sql);
-    const foreign = await asUser(sql, other.owner.id, (tx) => tx`
+    const foreign = await asUser(sql, other.owner.id, (tx) =>
+      tx`
       select (select count(*)::int from public.ai_mentor_chats where account_id = ${account.id}) as chats,
              (select count(*)::int from public.mentor_variant_stats where account_id = ${account.id}) as stats`);
     expect(foreign[0]).toEqual({ chats: 0, stats: 0 });
     // The account's owner (view_history) reads both.
-    const [owner] = await asUser(sql, account.owner.id, (tx) => tx`
+    const [owner] = await asUser(sql, account.owner.id, (tx) =>
+      tx`
       select (select count(*)::int from public.ai_mentor_chats where id = ${mine.id}) as chats,
              (select count(*)::int from public.employee_twin_interactions where id = ${theirs.id}) as twins`);
     expect(owner).toEqual({ chats: 1, twins: 1 });

@@ -3,7 +3,7 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pickVariant, questionHash } from "../../functions/_shared/features/mentor.ts";
-import { deepJsonText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { deepJsonText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, createAccount, type Role, type TestAccount, type TestUser } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
@@ -61,7 +61,11 @@ async function refused(res: Response) {
 describe("feature endpoints refuse hostile input, logged, with no feature row", () => {
   it("a NUL byte in the question", async () => {
     const r = await refused(await post("mentor", JSON.stringify({ question: "hi\u0000there" })));
-    expect(r).toMatchObject({ status: 400, code: "invalid_characters", row: { completion_status: "error", http_status: 400 } });
+    expect(r).toMatchObject({
+      status: 400,
+      code: "invalid_characters",
+      row: { completion_status: "error", http_status: 400 },
+    });
   });
 
   it("a 3 KB conversation id", async () => {
@@ -89,25 +93,36 @@ describe("feature endpoints refuse hostile input, logged, with no feature row", 
   it("another tenant's topic", async () => {
     const other = await createAccount(sql);
     const [course] = await sql`insert into public.courses (account_id, title) values (${other.id}, 'X') returning id`;
-    const [topic] = await sql`insert into public.module_topics (account_id, course_id, title) values (${other.id}, ${course.id}, 'T')
+    const [topic] =
+      await sql`insert into public.module_topics (account_id, course_id, title) values (${other.id}, ${course.id}, 'T')
                               returning id`;
     const r = await refused(await post("mentor", JSON.stringify({ question: "q", topic_id: topic.id })));
     expect(r).toMatchObject({ status: 400, code: "unknown_topic" });
   });
 
   it("twin roles that are not slugs and a context that is not an object", async () => {
-    const role = await refused(await post("twin", JSON.stringify({ twin_role: "Robert'); drop table", interaction_type: "tip" })));
+    const role = await refused(
+      await post("twin", JSON.stringify({ twin_role: "Robert'); drop table", interaction_type: "tip" })),
+    );
     expect(role.status).toBe(400);
-    const ctx = await refused(await post("twin", JSON.stringify({ twin_role: "a", interaction_type: "b", context: [1, 2] })));
+    const ctx = await refused(
+      await post("twin", JSON.stringify({ twin_role: "a", interaction_type: "b", context: [1, 2] })),
+    );
     expect(ctx.status).toBe(400);
   });
 
   it("x-feature-context too large, too deep or with another tenant's ids in the wrong shape", async () => {
-    const call = (ctx: string) => fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${student.jwt}`, "content-type": "application/json", "x-feature": "mentor", "x-feature-context": ctx },
-      body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "q" }] }),
-    });
+    const call = (ctx: string) =>
+      fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${student.jwt}`,
+          "content-type": "application/json",
+          "x-feature": "mentor",
+          "x-feature-context": ctx,
+        },
+        body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "q" }] }),
+      });
     for (const ctx of ["x".repeat(5000), deepJsonText(100), '{"course_id":"not-a-uuid"}', "[]"]) {
       const r = await refused(await call(ctx));
       expect(r, ctx.slice(0, 30)).toMatchObject({ status: 400, code: "invalid_feature_context" });
@@ -130,7 +145,11 @@ describe("question hashing and variant picking are pure and stable", () => {
   });
 
   it("picks by weight, sticks to the last live variant, ignores zero weights", () => {
-    const variants = [{ id: "a", system_prompt: "A", weight: 1 }, { id: "b", system_prompt: "B", weight: 3 }, { id: "c", system_prompt: "C", weight: 0 }];
+    const variants = [{ id: "a", system_prompt: "A", weight: 1 }, { id: "b", system_prompt: "B", weight: 3 }, {
+      id: "c",
+      system_prompt: "C",
+      weight: 0,
+    }];
     const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
     for (let i = 0; i < 4000; i++) counts[pickVariant(variants, "acct", `student-${i}`, null)!.id]++;
     expect(counts.c).toBe(0);

@@ -12,7 +12,7 @@ import { ApiError, badRequest, jsonResponse, notFound, unauthorized } from "../e
 import { admitCall, type CallContext, type CallResult, failedCall, type LoggedRequest } from "../gateway.ts";
 import type { Json } from "../ledger.ts";
 import { jsonDepthExceeds, MAX_CONVERSATION_ID_CHARS } from "../limits.ts";
-import { parseChatCompletionRequest, type ChatCompletionRequest, type ChatMessage } from "../openai-schema.ts";
+import { type ChatCompletionRequest, type ChatMessage, parseChatCompletionRequest } from "../openai-schema.ts";
 import { redactText, redactValue } from "../redaction.ts";
 import { checkJsonDepth, readJsonBody, requestLimitBytes } from "../request.ts";
 import { clientAddress } from "../client-address.ts";
@@ -66,7 +66,10 @@ export async function openFeatureCall(
   admitCall();
   const caller = await authenticate(req, db());
   if (!caller.userId) {
-    throw unauthorized("The AI features act for a signed-in user: send their Supabase JWT, not an API key", "user_required");
+    throw unauthorized(
+      "The AI features act for a signed-in user: send their Supabase JWT, not an API key",
+      "user_required",
+    );
   }
   return {
     requestId,
@@ -119,8 +122,13 @@ function refusedRequest(json: unknown): LoggedRequest {
 export function modelRequest(body: Record<string, unknown>): ChatCompletionRequest {
   const parsed = parseChatCompletionRequest(body);
   if (!parsed.ok) {
-    throw new ApiError(500, `The feature's configuration produced an invalid model request: ${parsed.error.message}`,
-      "server_error", "invalid_feature_config", parsed.error.param);
+    throw new ApiError(
+      500,
+      `The feature's configuration produced an invalid model request: ${parsed.error.message}`,
+      "server_error",
+      "invalid_feature_config",
+      parsed.error.param,
+    );
   }
   return parsed.data;
 }
@@ -168,7 +176,9 @@ export async function featureResponse(
   await outcome.logged;
   if (outcome.status === "error") {
     const error = outcome.error ?? { code: "upstream_error", message: "The model's answer was refused" };
-    return new ApiError(502, error.message, "server_error", error.code).toResponse({ "x-request-id": outcome.requestId });
+    return new ApiError(502, error.message, "server_error", error.code).toResponse({
+      "x-request-id": outcome.requestId,
+    });
   }
   return jsonResponse({ ...body(outcome.text), request_id: outcome.requestId }, 200, {
     "x-request-id": outcome.requestId,

@@ -77,7 +77,9 @@ export function checkReply(schema: Schema, text: string): { code: string; messag
   const output = parseReply(text);
   if (output === undefined) return { code: "invalid_guru_output", message: "The guru's reply is not JSON" };
   const problems = schemaProblems(schema, output);
-  return problems ? { code: "invalid_guru_output", message: `The guru's reply does not match its output schema: ${problems}` } : null;
+  return problems
+    ? { code: "invalid_guru_output", message: `The guru's reply does not match its output schema: ${problems}` }
+    : null;
 }
 
 export interface GuruRowInput {
@@ -100,7 +102,9 @@ export function guruHook(ctx: CallContext, g: GuruRowInput): FeatureHook {
     row: ({ status, text }) => {
       if (status !== "complete") return null;
       const parsed = parseReply(text);
-      const output = (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) ? parsed as Json : { text };
+      const output = (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed))
+        ? parsed as Json
+        : { text };
       return {
         table: "guru_interactions",
         row: {
@@ -128,7 +132,9 @@ export interface GuruQuestion {
 export async function askGuru(ctx: CallContext, q: GuruQuestion): Promise<Response> {
   const guru = await loadGuru(db(), ctx.caller.accountId, q.agentType);
   const problems = schemaProblems(guru.input_schema, q.input);
-  if (problems) throw badRequest(`The input does not match the guru's input schema: ${problems}`, "input", "invalid_input");
+  if (problems) {
+    throw badRequest(`The input does not match the guru's input schema: ${problems}`, "input", "invalid_input");
+  }
   const request = modelRequest({
     model: guru.model ?? defaultModel(),
     messages: [system(guru.system_prompt), user(JSON.stringify(q.input))],

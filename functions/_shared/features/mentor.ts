@@ -48,7 +48,12 @@ export interface Variant {
  * changes), else a weighted pick by a hash of (account, student), so the same student always lands
  * in the same bucket and students split by weight. Null when the account runs no variant.
  */
-export function pickVariant(variants: Variant[], accountId: string, studentId: string, last: string | null): Variant | null {
+export function pickVariant(
+  variants: Variant[],
+  accountId: string,
+  studentId: string,
+  last: string | null,
+): Variant | null {
   const live = variants.filter((v) => v.weight > 0).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (live.length === 0) return null;
   const kept = live.find((v) => v.id === last);
@@ -86,7 +91,8 @@ export async function fitContext(turns: Turn[], budget: number): Promise<Turn[]>
   return kept;
 }
 
-export const contextMessages = (turns: Turn[]): ChatMessage[] => turns.flatMap((t) => [user(t.question), assistant(t.response)]);
+export const contextMessages = (turns: Turn[]): ChatMessage[] =>
+  turns.flatMap((t) => [user(t.question), assistant(t.response)]);
 
 export interface MentorRowInput {
   id: string;
@@ -105,26 +111,27 @@ export interface MentorRowInput {
  */
 export function mentorHook(ctx: CallContext, m: MentorRowInput): FeatureHook {
   return {
-    row: ({ status, text }) => status === "error" ? null : {
-      table: "ai_mentor_chats",
-      row: {
-        id: m.id,
-        account_id: ctx.caller.accountId,
-        user_id: ctx.caller.userId,
-        course_id: m.courseId,
-        topic_id: m.topicId,
-        conversation_id: m.conversationId,
-        question: storedRequestText(ctx, m.question),
-        response: storedResponseText(ctx, text),
-        conversation_context: m.context.map((t) => ({
-          question: storedRequestText(ctx, t.question),
-          response: storedResponseText(ctx, t.response),
-        })) as Json,
-        prompt_variant_id: m.variantId,
-        question_hash: questionHash(m.question),
-        llm_request_id: ctx.requestId,
+    row: ({ status, text }) =>
+      status === "error" ? null : {
+        table: "ai_mentor_chats",
+        row: {
+          id: m.id,
+          account_id: ctx.caller.accountId,
+          user_id: ctx.caller.userId,
+          course_id: m.courseId,
+          topic_id: m.topicId,
+          conversation_id: m.conversationId,
+          question: storedRequestText(ctx, m.question),
+          response: storedResponseText(ctx, text),
+          conversation_context: m.context.map((t) => ({
+            question: storedRequestText(ctx, t.question),
+            response: storedResponseText(ctx, t.response),
+          })) as Json,
+          prompt_variant_id: m.variantId,
+          question_hash: questionHash(m.question),
+          llm_request_id: ctx.requestId,
+        },
       },
-    },
   };
 }
 
@@ -152,7 +159,8 @@ async function loadConfig(
 ): Promise<MentorConfig> {
   const [row] = await sql<MentorConfig[]>`
     select s.system_prompt, s.model, s.context_tokens,
-           coalesce((select json_agg(json_build_object('id', v.id, 'system_prompt', v.system_prompt, 'weight', v.weight))
+           coalesce((select json_agg(json_build_object('id', v.id, 'system_prompt', v.system_prompt,
+                                                        'weight', v.weight))
                        from public.ai_prompt_variants v
                       where v.account_id = ${accountId} and v.is_active and v.weight > 0), '[]') as variants,
            (select c.prompt_variant_id from public.ai_mentor_chats c
@@ -161,7 +169,8 @@ async function loadConfig(
            co.title as course_title, t.title as topic_title,
            (${courseId}::uuid is null or co.id is not null) as course_ok,
            (${topicId}::uuid is null or t.id is not null) as topic_ok,
-           coalesce((select json_agg(json_build_object('question', x.question, 'response', x.response) order by x.created_at)
+           coalesce((select json_agg(json_build_object('question', x.question, 'response', x.response)
+                                     order by x.created_at)
                        from (select question, response, created_at from public.ai_mentor_chats c
                               where c.account_id = ${accountId} and c.user_id = ${userId}
                                 and c.conversation_id = ${conversationId}
@@ -190,10 +199,15 @@ export async function askMentor(ctx: CallContext, q: MentorQuestion): Promise<Re
   const userId = ctx.caller.userId!;
   const config = await loadConfig(db(), ctx.caller.accountId, userId, q.courseId, q.topicId, q.conversationId);
   if (!config.course_ok) throw notFound("No such course in this account", "unknown_course", "course_id");
-  if (!config.topic_ok) throw badRequest("No such topic in this account (or not in this course)", "topic_id", "unknown_topic");
+  if (!config.topic_ok) {
+    throw badRequest("No such topic in this account (or not in this course)", "topic_id", "unknown_topic");
+  }
   const variant = pickVariant(config.variants, ctx.caller.accountId, userId, config.last_variant);
   const prompt = variant?.system_prompt ?? config.system_prompt ?? BUILT_IN_MENTOR_PROMPT;
-  const where = [config.course_title && `Course: ${config.course_title}`, config.topic_title && `Topic: ${config.topic_title}`]
+  const where = [
+    config.course_title && `Course: ${config.course_title}`,
+    config.topic_title && `Topic: ${config.topic_title}`,
+  ]
     .filter(Boolean).join("\n");
   const context = await fitContext(config.turns, contextBudget(config.context_tokens));
   const request = modelRequest({
@@ -214,7 +228,10 @@ export async function askMentor(ctx: CallContext, q: MentorQuestion): Promise<Re
     variantId: variant?.id ?? null,
   });
   const forwarded = await forwardChatCompletion(ctx, request);
-  const headers: Record<string, string> = { "x-mentor-chat-id": id, "x-conversation-id": encodeURIComponent(q.conversationId) };
+  const headers: Record<string, string> = {
+    "x-mentor-chat-id": id,
+    "x-conversation-id": encodeURIComponent(q.conversationId),
+  };
   if (variant) headers["x-prompt-variant-id"] = variant.id;
   return featureResponse(forwarded, q.stream, headers, (answer) => ({
     id,

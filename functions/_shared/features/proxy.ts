@@ -81,10 +81,15 @@ const asObject = (text: string): Json => {
 export function proxyFeature(req: Request, ctx: CallContext, body: ChatCompletionRequest): FeatureHook | undefined {
   const feature = req.headers.get("x-feature");
   if (feature === null) return undefined;
-  if (!FEATURES.has(feature)) throw badRequest("x-feature must be mentor, guru or twin", "x-feature", "invalid_feature");
+  if (!FEATURES.has(feature)) {
+    throw badRequest("x-feature must be mentor, guru or twin", "x-feature", "invalid_feature");
+  }
   if (!ctx.caller.userId) {
-    throw badRequest("Feature rows belong to a signed-in user: call with their JWT, not an API key", "x-feature",
-      "user_required");
+    throw badRequest(
+      "Feature rows belong to a signed-in user: call with their JWT, not an API key",
+      "x-feature",
+      "user_required",
+    );
   }
   const context = featureContext(req.headers.get("x-feature-context"));
   const { last, turns } = conversation(body);
@@ -93,7 +98,9 @@ export function proxyFeature(req: Request, ctx: CallContext, body: ChatCompletio
   ctx.properties = { ...ctx.properties, feature };
   const id = crypto.randomUUID();
   if (feature === "mentor") {
-    if (!last.trim()) throw badRequest("x-feature mentor needs a user message (the question)", "messages", "invalid_request");
+    if (!last.trim()) {
+      throw badRequest("x-feature mentor needs a user message (the question)", "messages", "invalid_request");
+    }
     return mentorHook(ctx, {
       id,
       question: last,
@@ -105,7 +112,13 @@ export function proxyFeature(req: Request, ctx: CallContext, body: ChatCompletio
     });
   }
   if (feature === "guru") {
-    return guruHook(ctx, { id, agentType: required(context, "agent_type"), conversationId, input: asObject(last), outputSchema: null });
+    return guruHook(ctx, {
+      id,
+      agentType: required(context, "agent_type"),
+      conversationId,
+      input: asObject(last),
+      outputSchema: null,
+    });
   }
   const extra = context.context;
   return twinHook(ctx, {

@@ -7,8 +7,16 @@ import { db } from "../db.ts";
 import { notFound } from "../errors.ts";
 import { type CallContext, type FeatureHook, forwardChatCompletion } from "../gateway.ts";
 import type { Json } from "../ledger.ts";
-import { defaultModel, featureResponse, modelRequest, storedJson, storedRequestText, storedResponseText, system, user }
-  from "./common.ts";
+import {
+  defaultModel,
+  featureResponse,
+  modelRequest,
+  storedJson,
+  storedRequestText,
+  storedResponseText,
+  system,
+  user,
+} from "./common.ts";
 
 interface TwinConfig {
   roles_configured: boolean;
@@ -34,7 +42,11 @@ async function loadTwin(sql: Sql, accountId: string, role: string, type: string)
     throw notFound(`This account has no twin role '${role}'`, "unknown_twin_role", "twin_role");
   }
   if (row.types_configured && row.instructions === null) {
-    throw notFound(`This account has no twin interaction type '${type}'`, "unknown_interaction_type", "interaction_type");
+    throw notFound(
+      `This account has no twin interaction type '${type}'`,
+      "unknown_interaction_type",
+      "interaction_type",
+    );
   }
   return row;
 }
@@ -58,20 +70,21 @@ export interface TwinRowInput {
  */
 export function twinHook(ctx: CallContext, t: TwinRowInput): FeatureHook {
   return {
-    row: ({ status, text }) => status === "error" ? null : {
-      table: "employee_twin_interactions",
-      row: {
-        id: t.id,
-        org_id: ctx.caller.accountId,
-        user_id: ctx.caller.userId,
-        twin_role: t.twinRole,
-        interaction_type: t.interactionType,
-        prompt: t.prompt === null ? null : storedRequestText(ctx, t.prompt),
-        response: storedResponseText(ctx, text),
-        context: storedJson(ctx, t.context, "request"),
-        llm_request_id: ctx.requestId,
+    row: ({ status, text }) =>
+      status === "error" ? null : {
+        table: "employee_twin_interactions",
+        row: {
+          id: t.id,
+          org_id: ctx.caller.accountId,
+          user_id: ctx.caller.userId,
+          twin_role: t.twinRole,
+          interaction_type: t.interactionType,
+          prompt: t.prompt === null ? null : storedRequestText(ctx, t.prompt),
+          response: storedResponseText(ctx, text),
+          context: storedJson(ctx, t.context, "request"),
+          llm_request_id: ctx.requestId,
+        },
       },
-    },
   };
 }
 
@@ -87,7 +100,8 @@ export interface TwinRequest {
 export async function askTwin(ctx: CallContext, t: TwinRequest): Promise<Response> {
   const config = await loadTwin(db(), ctx.caller.accountId, t.twinRole, t.interactionType);
   const prompt = `${config.system_prompt ?? builtInPrompt(t.twinRole)}\n\n${
-    config.instructions ?? builtInInstructions(t.interactionType)}`;
+    config.instructions ?? builtInInstructions(t.interactionType)
+  }`;
   const context = Object.keys(t.context).length ? [system(`Context (JSON): ${JSON.stringify(t.context)}`)] : [];
   const request = modelRequest({
     model: config.model ?? defaultModel(),
@@ -96,7 +110,13 @@ export async function askTwin(ctx: CallContext, t: TwinRequest): Promise<Respons
   });
   const id = crypto.randomUUID();
   ctx.properties = { feature: "twin", twin_role: t.twinRole, interaction_type: t.interactionType };
-  ctx.feature = twinHook(ctx, { id, twinRole: t.twinRole, interactionType: t.interactionType, prompt: t.prompt, context: t.context });
+  ctx.feature = twinHook(ctx, {
+    id,
+    twinRole: t.twinRole,
+    interactionType: t.interactionType,
+    prompt: t.prompt,
+    context: t.context,
+  });
   const forwarded = await forwardChatCompletion(ctx, request);
   return featureResponse(forwarded, t.stream, { "x-twin-interaction-id": id }, (response) => ({ id, response }));
 }
