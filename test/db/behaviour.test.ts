@@ -266,3 +266,53 @@ describe("mcp_servers account_restrictions", () => {
     expect(seen.map((r) => r.id)).toEqual([open.id]);
   });
 });
+
+describe("academy roles: student and trainer on the feature tables", () => {
+  let student: string;
+  let trainer: string;
+  let flagged: string;
+  let quiet: string;
+
+  beforeAll(async () => {
+    student = await createUser(sql, "student");
+    trainer = await createUser(sql, "trainer");
+    await addMember(sql, student, w.a.id, "student");
+    await addMember(sql, trainer, w.a.id, "trainer");
+    [{ id: flagged }] = await sql`
+      insert into public.ai_mentor_chats (account_id, user_id, question, response, flagged_for_review)
+      values (${w.a.id}, ${student}, 'Q', 'A', true) returning id`;
+    [{ id: quiet }] = await sql`
+      insert into public.ai_mentor_chats (account_id, user_id, question, response)
+      values (${w.a.id}, ${student}, 'Q2', 'A2') returning id`;
+  });
+
+  it("a student reads only their own rows, not the account's history", async () => {
+    const o = await attempt(sql, as(student), (tx) => tx`
+      select (select count(*)::int from public.ai_mentor_chats) as chats,
+             (select count(*)::int from public.guru_interactions) as gurus,
+             (select count(*)::int from public.llm_requests) as requests`);
+    expect(o.ok && o.rows[0]).toEqual({ chats: 2, gurus: 0, requests: 0 });
+  });
+
+  it("a trainer reads flagged and escalated chats only, resolves them, and manages no configuration", async () => {
+    const o = await attempt(sql, as(trainer), (tx) => tx`select id from public.ai_mentor_chats where id in (${flagged}, ${quiet})`);
+    expect(o.ok && o.rows.map((r) => r.id)).toEqual([flagged]);
+    const quietResolve = await attempt(sql, as(trainer), (tx) => tx`select * from public.resolve_mentor_chat(${quiet}, 'x')`);
+    expect(quietResolve.ok ? "ok" : quietResolve.code).toBe("P0002");
+    const resolved = await attempt(sql, as(trainer), (tx) => tx`select resolved_by from public.resolve_mentor_chat(${flagged}, 'ok')`);
+    expect(resolved.ok && resolved.rows[0].resolved_by).toBe(trainer);
+    const rate = await attempt(sql, as(trainer), (tx) => tx`update public.ai_mentor_chats set student_rating = 5 where id = ${flagged}`);
+    expect(rate.ok && rate.count).toBe(0);
+    const config = await attempt(sql, as(trainer), (tx) =>
+      tx`insert into public.guru_agents (account_id, agent_type, system_prompt, output_schema)
+         values (${w.a.id}, 'trainer_guru', 'x', '{}')`);
+    expect(config.ok ? "ok" : config.code).toBe("42501");
+  });
+
+  it("members and admins do not review; owners do", async () => {
+    for (const [who, expected] of [[w.users.member, "P0002"], [w.users.admin, "P0002"], [w.users.owner, "ok"]] as const) {
+      const o = await attempt(sql, as(who), (tx) => tx`select * from public.resolve_mentor_chat(${flagged}, 'checked')`);
+      expect(o.ok ? "ok" : o.code, who).toBe(expected);
+    }
+  });
+});

@@ -9,7 +9,14 @@ import { db } from "../db.ts";
 import { env } from "../env.ts";
 import { isPreflight, preflightResponse } from "../cors.ts";
 import { ApiError, badRequest, jsonResponse, notFound, unauthorized } from "../errors.ts";
-import { admitCall, type CallContext, type CallResult, failedCall, type LoggedRequest } from "../gateway.ts";
+import {
+  admitCall,
+  type CallContext,
+  type CallOutcome,
+  type CallResult,
+  failedCall,
+  type LoggedRequest,
+} from "../gateway.ts";
 import type { Json } from "../ledger.ts";
 import { jsonDepthExceeds, MAX_CONVERSATION_ID_CHARS } from "../limits.ts";
 import { type ChatCompletionRequest, type ChatMessage, parseChatCompletionRequest } from "../openai-schema.ts";
@@ -153,11 +160,26 @@ export function storedJson(ctx: CallContext, value: Json, kind: "request" | "res
   return on ? redactValue(value) : { omitted: true };
 }
 
+/** How long an answer waits for its rows (AI_FEATURES_LOG_WAIT_MS, default 5000). */
+const logWaitMs = (): number => Number(env("AI_FEATURES_LOG_WAIT_MS") ?? 5000);
+
+/**
+ * Settles when the call's rows are stored or after the wait, whichever is first: a database that is
+ * slow or down delays the answer by at most that much (the rows still land once it is back).
+ */
+function storedOrLate(outcome: Promise<CallOutcome>): Promise<void> {
+  return outcome.then((o) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, logWaitMs())));
+    return Promise.race([o.logged, late]).finally(() => clearTimeout(timer));
+  });
+}
+
 /**
  * The response to a forwarded feature call. A provider error comes back as the gateway answered it
- * (OpenAI shape, logged). Otherwise the answer is sent once its rows are stored, so the ids in it
- * can be used at once (rating, feedback): JSON via `body`, or the stream with its end held back
- * until then and `headers` carrying the ids.
+ * (OpenAI shape, logged). Otherwise the answer is sent once its rows are stored (see storedOrLate),
+ * so the ids in it can be used at once (rating, feedback): JSON via `body`, or the stream with its
+ * end held back until then and `headers` carrying the ids.
  */
 export async function featureResponse(
   forwarded: CallResult,
@@ -168,12 +190,12 @@ export async function featureResponse(
   const { response } = forwarded;
   if (!response.ok) return response;
   if (stream && response.body) {
-    const out = new Response(holdEnd(response.body, () => forwarded.outcome.then((o) => o.logged)), response);
+    const out = new Response(holdEnd(response.body, () => storedOrLate(forwarded.outcome)), response);
     for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
     return out;
   }
   const outcome = await forwarded.outcome;
-  await outcome.logged;
+  await storedOrLate(forwarded.outcome);
   if (outcome.status === "error") {
     const error = outcome.error ?? { code: "upstream_error", message: "The model's answer was refused" };
     return new ApiError(502, error.message, "server_error", error.code).toResponse({
