@@ -687,6 +687,22 @@ describe("access", () => {
     expect((await post("twin", outsider.jwt, { twin_role: "a", interaction_type: "b" })).status).toBe(403);
   });
 
+  it("a user of several accounts chooses one with x-account-slug, as for llm-proxy", async () => {
+    const first = await createAccount(sql);
+    const second = await createAccount(sql);
+    const learner = await addMember(sql, first, asRole("student"));
+    await addMember(sql, second, asRole("student"), learner);
+    const unchosen = await post("twin", learner.jwt, { twin_role: "a", interaction_type: "b" });
+    expect(unchosen.status).toBe(400);
+    expect((await unchosen.json()).error.code).toBe("account_required");
+    const chosen = await post("twin", learner.jwt, { twin_role: "a", interaction_type: "b" }, {
+      "x-account-slug": second.slug,
+    });
+    const body = await chosen.json();
+    const [row] = await sql`select org_id from public.employee_twin_interactions where id = ${body.id}`;
+    expect(row.org_id).toBe(second.id);
+  });
+
   it("students read only their own rows; another account's members read none", async () => {
     const classmate = await addMember(sql, account, asRole("student"));
     const mine = await (await post("mentor", student.jwt, { question: "Mine" })).json();
