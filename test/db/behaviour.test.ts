@@ -296,11 +296,11 @@ describe("academy roles: student and trainer on the feature tables", () => {
 
   it("a trainer reads flagged and escalated chats only, resolves them, and manages no configuration", async () => {
     const o = await attempt(sql, as(trainer), (tx) => tx`select id from public.ai_mentor_chats where id in (${flagged}, ${quiet})`);
-    expect(o.ok && o.rows.map((r) => r.id)).toEqual([flagged]);
+    expect(o.ok && o.rows.map((r) => (r as { id: string }).id)).toEqual([flagged]);
     const quietResolve = await attempt(sql, as(trainer), (tx) => tx`select * from public.resolve_mentor_chat(${quiet}, 'x')`);
     expect(quietResolve.ok ? "ok" : quietResolve.code).toBe("P0002");
     const resolved = await attempt(sql, as(trainer), (tx) => tx`select resolved_by from public.resolve_mentor_chat(${flagged}, 'ok')`);
-    expect(resolved.ok && resolved.rows[0].resolved_by).toBe(trainer);
+    expect(resolved.ok && (resolved.rows[0] as { resolved_by: string }).resolved_by).toBe(trainer);
     const rate = await attempt(sql, as(trainer), (tx) => tx`update public.ai_mentor_chats set student_rating = 5 where id = ${flagged}`);
     expect(rate.ok && rate.count).toBe(0);
     const config = await attempt(sql, as(trainer), (tx) =>
