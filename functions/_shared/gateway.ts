@@ -10,15 +10,8 @@ import { db } from "./db.ts";
 import { env, envSnapshot } from "./env.ts";
 import { ApiError, badGateway, gatewayTimeout } from "./errors.ts";
 import { promptHash } from "./hash.ts";
-import {
-  type AiInteractionRow,
-  type FeatureRow,
-  type Json,
-  Ledger,
-  type LedgerStatus,
-  type LlmRequestRow,
-  priceSourceOf,
-} from "./ledger.ts";
+import { Ledger, type AiInteractionRow, type Json, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "./ledger.ts";
+import type { FeatureRow } from "./ledger.ts";
 import { capDepth } from "./limits.ts";
 import type { ChatCompletionRequest } from "./openai-schema.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "./prices.ts";
