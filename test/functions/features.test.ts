@@ -10,6 +10,7 @@ import {
   addMember,
   asUser,
   createAccount,
+  createApiKey,
   createUser,
   type Role,
   type TestAccount,
@@ -683,6 +684,15 @@ describe("access", () => {
     const res = await post("mentor", viewer.jwt, { question: "Q" });
     expect(res.status).toBe(403);
     expect((await res.json()).error.code).toBe("permission_denied");
+    const key = await createApiKey(sql, account);
+    const byKey = await post("guru/tech_guru", key.key, { input: {} });
+    expect(byKey.status).toBe(401);
+    expect((await byKey.json()).error.code).toBe("user_required");
+    expect(await ledger(byKey.headers.get("x-request-id")!)).toMatchObject({
+      api_key_id: key.id,
+      error_code: "user_required",
+      http_status: 401,
+    });
     const outsider = await createUser(sql, "outsider");
     expect((await post("twin", outsider.jwt, { twin_role: "a", interaction_type: "b" })).status).toBe(403);
   });

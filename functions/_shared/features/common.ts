@@ -60,8 +60,9 @@ export function conversationIdOf(value: string | undefined | null): string {
 
 /**
  * A feature call starts like a proxy call: refused when the ledger is full, then authenticated.
- * Callers are signed-in users (the student or employee the row belongs to) with `use_agents`; the
- * account is chosen as in llm-proxy (x-account-slug / x-account-id when they have several).
+ * Callers are signed-in users (the student or employee the row belongs to; featureHandler refuses
+ * API keys, logged) with `use_agents`; the account is chosen as in llm-proxy (x-account-slug /
+ * x-account-id when they have several).
  */
 export async function openFeatureCall(
   req: Request,
@@ -72,12 +73,6 @@ export async function openFeatureCall(
   const receivedAt = new Date();
   admitCall();
   const caller = await authenticate(req, db());
-  if (!caller.userId) {
-    throw unauthorized(
-      "The AI features act for a signed-in user: send their Supabase JWT, not an API key",
-      "user_required",
-    );
-  }
   return {
     requestId,
     caller,
@@ -230,6 +225,13 @@ export function featureHandler(
       const ctx = await openFeatureCall(req, requestId, info?.remoteAddr?.hostname ?? null);
       let json: unknown = undefined;
       return await loggedRefusals(ctx, feature, () => json, async () => {
+        // Every feature row belongs to a user: an account API key is refused (and logged).
+        if (!ctx.caller.userId) {
+          throw unauthorized(
+            "The AI features act for a signed-in user: send their Supabase JWT, not an API key",
+            "user_required",
+          );
+        }
         json = await readFeatureBody(req, ctx);
         return await run(ctx, subpath, json);
       });
