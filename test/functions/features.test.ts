@@ -112,6 +112,7 @@ describe("mentor", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const chatId = res.headers.get("x-mentor-chat-id")!;
+    expect(res.headers.get("access-control-expose-headers")).toContain("x-mentor-chat-id");
     const sse = await res.text();
     expect(sse).toContain("data: [DONE]");
     expect(streamedText(sse)).toBe(answerText(6));

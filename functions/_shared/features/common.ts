@@ -7,7 +7,7 @@ import { authenticate } from "../access.ts";
 import { holdEnd } from "../answer-stream.ts";
 import { db } from "../db.ts";
 import { env } from "../env.ts";
-import { isPreflight, preflightResponse } from "../cors.ts";
+import { corsHeaders, isPreflight, preflightResponse } from "../cors.ts";
 import { ApiError, badRequest, jsonResponse, notFound, unauthorized } from "../errors.ts";
 import {
   admitCall,
@@ -184,6 +184,9 @@ export async function featureResponse(
 ): Promise<Response> {
   const { response } = forwarded;
   if (!response.ok) return response;
+  // Browsers read only the response headers CORS exposes: the ids are the point of these.
+  const exposed = [corsHeaders["access-control-expose-headers"], ...Object.keys(headers)].join(", ");
+  headers = { ...headers, "access-control-expose-headers": exposed };
   if (stream && response.body) {
     const out = new Response(holdEnd(response.body, () => storedOrLate(forwarded.outcome)), response);
     for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
