@@ -37,7 +37,7 @@ export const SLUG = /^[a-z][a-z0-9_]{0,62}$/;
 const NUL = /\u0000/;
 
 /** The longest question, prompt or reason accepted, in characters. */
-export const maxTextChars = (): number => Number(env("AI_FEATURES_MAX_TEXT_CHARS") ?? 8000);
+const maxTextChars = (): number => Number(env("AI_FEATURES_MAX_TEXT_CHARS") ?? 8000);
 
 /** A text field a client sent: non-empty when required, no NUL (Postgres refuses it), within the limit. */
 export function checkText(value: string, field: string): string {
@@ -64,7 +64,7 @@ export function conversationIdOf(value: string | undefined | null): string {
  * API keys, logged) with `use_agents`; the account is chosen as in llm-proxy (x-account-slug /
  * x-account-id when they have several).
  */
-export async function openFeatureCall(
+async function openFeatureCall(
   req: Request,
   requestId: string,
   remoteIp: string | null,
@@ -86,7 +86,7 @@ export async function openFeatureCall(
 }
 
 /** The request body as JSON, within the account's size limit and nesting depth. */
-export async function readFeatureBody(req: Request, ctx: CallContext): Promise<unknown> {
+async function readFeatureBody(req: Request, ctx: CallContext): Promise<unknown> {
   const json = await readJsonBody(req, requestLimitBytes(ctx.caller.settings.max_request_bytes));
   checkJsonDepth(json);
   return json;
@@ -96,7 +96,7 @@ export async function readFeatureBody(req: Request, ctx: CallContext): Promise<u
  * Runs `handle` for an authenticated feature call; whatever it throws is answered in the OpenAI
  * error shape and logged (exactly one llm_requests row per answered call, refused ones included).
  */
-export async function loggedRefusals(
+async function loggedRefusals(
   ctx: CallContext,
   feature: Feature,
   body: () => unknown,
