@@ -567,6 +567,7 @@ export type Database = {
         Row: {
           account_id: string
           conversation_context: Json | null
+          conversation_id: string | null
           cost_usd: number | null
           course_id: string | null
           created_at: string | null
@@ -575,11 +576,15 @@ export type Database = {
           escalation_reason: string | null
           flagged_for_review: boolean | null
           id: string
+          llm_request_id: string | null
           model: string
           prompt_variant_id: string | null
           question: string
           question_hash: string | null
           rated_at: string | null
+          resolution: string | null
+          resolved_at: string | null
+          resolved_by: string | null
           response: string
           response_time_ms: number
           student_feedback: string | null
@@ -591,6 +596,7 @@ export type Database = {
         Insert: {
           account_id: string
           conversation_context?: Json | null
+          conversation_id?: string | null
           cost_usd?: number | null
           course_id?: string | null
           created_at?: string | null
@@ -599,11 +605,15 @@ export type Database = {
           escalation_reason?: string | null
           flagged_for_review?: boolean | null
           id?: string
+          llm_request_id?: string | null
           model?: string
           prompt_variant_id?: string | null
           question: string
           question_hash?: string | null
           rated_at?: string | null
+          resolution?: string | null
+          resolved_at?: string | null
+          resolved_by?: string | null
           response: string
           response_time_ms?: number
           student_feedback?: string | null
@@ -615,6 +625,7 @@ export type Database = {
         Update: {
           account_id?: string
           conversation_context?: Json | null
+          conversation_id?: string | null
           cost_usd?: number | null
           course_id?: string | null
           created_at?: string | null
@@ -623,11 +634,15 @@ export type Database = {
           escalation_reason?: string | null
           flagged_for_review?: boolean | null
           id?: string
+          llm_request_id?: string | null
           model?: string
           prompt_variant_id?: string | null
           question?: string
           question_hash?: string | null
           rated_at?: string | null
+          resolution?: string | null
+          resolved_at?: string | null
+          resolved_by?: string | null
           response?: string
           response_time_ms?: number
           student_feedback?: string | null
@@ -656,6 +671,20 @@ export type Database = {
             columns: ["prompt_variant_id"]
             isOneToOne: false
             referencedRelation: "ai_prompt_variants"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_resolved_by_fkey"
+            columns: ["resolved_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_resolved_by_fkey"
+            columns: ["resolved_by"]
+            isOneToOne: false
+            referencedRelation: "users"
             referencedColumns: ["id"]
           },
           {
@@ -827,6 +856,7 @@ export type Database = {
           id: string
           interaction_type: string
           latency_ms: number | null
+          llm_request_id: string | null
           model_used: string | null
           org_id: string
           prompt: string | null
@@ -846,6 +876,7 @@ export type Database = {
           id?: string
           interaction_type: string
           latency_ms?: number | null
+          llm_request_id?: string | null
           model_used?: string | null
           org_id: string
           prompt?: string | null
@@ -865,6 +896,7 @@ export type Database = {
           id?: string
           interaction_type?: string
           latency_ms?: number | null
+          llm_request_id?: string | null
           model_used?: string | null
           org_id?: string
           prompt?: string | null
@@ -900,15 +932,63 @@ export type Database = {
           },
         ]
       }
+      guru_agents: {
+        Row: {
+          account_id: string
+          agent_type: string
+          created_at: string
+          id: string
+          input_schema: NonNullable<Json>
+          is_active: boolean
+          model: string | null
+          output_schema: NonNullable<Json>
+          system_prompt: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          agent_type: string
+          created_at?: string
+          id?: string
+          input_schema?: NonNullable<Json>
+          is_active?: boolean
+          model?: string | null
+          output_schema: NonNullable<Json>
+          system_prompt: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          agent_type?: string
+          created_at?: string
+          id?: string
+          input_schema?: NonNullable<Json>
+          is_active?: boolean
+          model?: string | null
+          output_schema?: NonNullable<Json>
+          system_prompt?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "guru_agents_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       guru_interactions: {
         Row: {
           agent_type: string
           conversation_id: string | null
-          cost_usd: number
+          cost_usd: number | null
           created_at: string
           id: string
           input: NonNullable<Json>
           latency_ms: number
+          llm_request_id: string | null
           model_used: string
           org_id: string
           output: NonNullable<Json>
@@ -920,11 +1000,12 @@ export type Database = {
         Insert: {
           agent_type: string
           conversation_id?: string | null
-          cost_usd?: number
+          cost_usd?: number | null
           created_at?: string
           id?: string
           input: NonNullable<Json>
           latency_ms?: number
+          llm_request_id?: string | null
           model_used: string
           org_id: string
           output: NonNullable<Json>
@@ -936,11 +1017,12 @@ export type Database = {
         Update: {
           agent_type?: string
           conversation_id?: string | null
-          cost_usd?: number
+          cost_usd?: number | null
           created_at?: string
           id?: string
           input?: NonNullable<Json>
           latency_ms?: number
+          llm_request_id?: string | null
           model_used?: string
           org_id?: string
           output?: NonNullable<Json>
@@ -1260,6 +1342,41 @@ export type Database = {
           updated_at?: string
         }
         Relationships: []
+      }
+      mentor_settings: {
+        Row: {
+          account_id: string
+          context_tokens: number | null
+          created_at: string
+          model: string | null
+          system_prompt: string | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          context_tokens?: number | null
+          created_at?: string
+          model?: string | null
+          system_prompt?: string | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          context_tokens?: number | null
+          created_at?: string
+          model?: string | null
+          system_prompt?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "mentor_settings_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: true
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
       }
       messages: {
         Row: {
@@ -1693,6 +1810,79 @@ export type Database = {
           },
         ]
       }
+      twin_interaction_types: {
+        Row: {
+          account_id: string
+          created_at: string
+          id: string
+          instructions: string
+          interaction_type: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          id?: string
+          instructions: string
+          interaction_type: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          id?: string
+          instructions?: string
+          interaction_type?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "twin_interaction_types_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      twin_roles: {
+        Row: {
+          account_id: string
+          created_at: string
+          id: string
+          model: string | null
+          system_prompt: string
+          twin_role: string
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          id?: string
+          model?: string | null
+          system_prompt: string
+          twin_role: string
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          id?: string
+          model?: string | null
+          system_prompt?: string
+          twin_role?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "twin_roles_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       user_roles: {
         Row: {
           account_id: string
@@ -1846,6 +2036,28 @@ export type Database = {
       }
     }
     Views: {
+      guru_effectiveness: {
+        Row: {
+          agent_type: string | null
+          avg_latency_ms: number | null
+          helpful_share: number | null
+          interactions: number | null
+          org_id: string | null
+          p95_latency_ms: number | null
+          rated: number | null
+          total_cost_usd: number | null
+          unpriced_interactions: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "guru_interactions_org_id_fkey"
+            columns: ["org_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       llm_cost_discrepancies: {
         Row: {
           account_id: string | null
@@ -1899,6 +2111,188 @@ export type Database = {
           {
             foreignKeyName: "llm_requests_account_id_fkey"
             columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      mentor_repeated_questions: {
+        Row: {
+          account_id: string | null
+          course_id: string | null
+          first_asked_at: string | null
+          last_asked_at: string | null
+          latest_question: string | null
+          question_hash: string | null
+          students: number | null
+          times_asked: number | null
+          topic_id: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_mentor_chats_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_course_id_fkey"
+            columns: ["course_id"]
+            isOneToOne: false
+            referencedRelation: "courses"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_topic_id_fkey"
+            columns: ["topic_id"]
+            isOneToOne: false
+            referencedRelation: "module_topics"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      mentor_review_queue: {
+        Row: {
+          account_id: string | null
+          course_id: string | null
+          created_at: string | null
+          escalated_at: string | null
+          escalated_to_trainer: boolean | null
+          escalation_reason: string | null
+          flagged_for_review: boolean | null
+          id: string | null
+          llm_request_id: string | null
+          question: string | null
+          rated_at: string | null
+          response: string | null
+          student_feedback: string | null
+          student_rating: number | null
+          topic_id: string | null
+          user_id: string | null
+        }
+        Insert: {
+          account_id?: string | null
+          course_id?: string | null
+          created_at?: string | null
+          escalated_at?: string | null
+          escalated_to_trainer?: boolean | null
+          escalation_reason?: string | null
+          flagged_for_review?: boolean | null
+          id?: string | null
+          llm_request_id?: string | null
+          question?: string | null
+          rated_at?: string | null
+          response?: string | null
+          student_feedback?: string | null
+          student_rating?: number | null
+          topic_id?: string | null
+          user_id?: string | null
+        }
+        Update: {
+          account_id?: string | null
+          course_id?: string | null
+          created_at?: string | null
+          escalated_at?: string | null
+          escalated_to_trainer?: boolean | null
+          escalation_reason?: string | null
+          flagged_for_review?: boolean | null
+          id?: string | null
+          llm_request_id?: string | null
+          question?: string | null
+          rated_at?: string | null
+          response?: string | null
+          student_feedback?: string | null
+          student_rating?: number | null
+          topic_id?: string | null
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_mentor_chats_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_course_id_fkey"
+            columns: ["course_id"]
+            isOneToOne: false
+            referencedRelation: "courses"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_topic_id_fkey"
+            columns: ["topic_id"]
+            isOneToOne: false
+            referencedRelation: "module_topics"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      mentor_variant_stats: {
+        Row: {
+          account_id: string | null
+          avg_rating: number | null
+          chats: number | null
+          escalation_rate: number | null
+          helpful_share: number | null
+          p50_latency_ms: number | null
+          p95_latency_ms: number | null
+          prompt_variant_id: string | null
+          rated_share: number | null
+          total_cost_usd: number | null
+          unpriced_chats: number | null
+          variant_name: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_mentor_chats_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_mentor_chats_prompt_variant_id_fkey"
+            columns: ["prompt_variant_id"]
+            isOneToOne: false
+            referencedRelation: "ai_prompt_variants"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      twin_interaction_stats: {
+        Row: {
+          dismissed_share: number | null
+          helpful_share: number | null
+          interaction_type: string | null
+          interactions: number | null
+          org_id: string | null
+          total_cost_usd: number | null
+          twin_role: string | null
+          unpriced_interactions: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "employee_twin_interactions_org_id_fkey"
+            columns: ["org_id"]
             isOneToOne: false
             referencedRelation: "accounts"
             referencedColumns: ["id"]
@@ -1999,6 +2393,44 @@ export type Database = {
           prefix: string
         }[]
       }
+      escalate_mentor_chat: {
+        Args: { chat_id: string; reason: string }
+        Returns: {
+          account_id: string
+          conversation_context: Json | null
+          conversation_id: string | null
+          cost_usd: number | null
+          course_id: string | null
+          created_at: string | null
+          escalated_at: string | null
+          escalated_to_trainer: boolean | null
+          escalation_reason: string | null
+          flagged_for_review: boolean | null
+          id: string
+          llm_request_id: string | null
+          model: string
+          prompt_variant_id: string | null
+          question: string
+          question_hash: string | null
+          rated_at: string | null
+          resolution: string | null
+          resolved_at: string | null
+          resolved_by: string | null
+          response: string
+          response_time_ms: number
+          student_feedback: string | null
+          student_rating: number | null
+          tokens_used: number
+          topic_id: string | null
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "ai_mentor_chats"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       invite_member: {
         Args: { account_id: string; email: string; role?: string }
         Returns: {
@@ -2010,6 +2442,44 @@ export type Database = {
       remove_member: {
         Args: { account_id: string; user_id: string }
         Returns: boolean
+      }
+      resolve_mentor_chat: {
+        Args: { chat_id: string; resolution: string }
+        Returns: {
+          account_id: string
+          conversation_context: Json | null
+          conversation_id: string | null
+          cost_usd: number | null
+          course_id: string | null
+          created_at: string | null
+          escalated_at: string | null
+          escalated_to_trainer: boolean | null
+          escalation_reason: string | null
+          flagged_for_review: boolean | null
+          id: string
+          llm_request_id: string | null
+          model: string
+          prompt_variant_id: string | null
+          question: string
+          question_hash: string | null
+          rated_at: string | null
+          resolution: string | null
+          resolved_at: string | null
+          resolved_by: string | null
+          response: string
+          response_time_ms: number
+          student_feedback: string | null
+          student_rating: number | null
+          tokens_used: number
+          topic_id: string | null
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "ai_mentor_chats"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       revoke_api_key: { Args: { id: string }; Returns: string }
       revoke_invitation: { Args: { id: string }; Returns: string }

@@ -52,7 +52,7 @@ import {
   toolCallMessage,
   toolResultMessage,
 } from "./conversation.ts";
-import { holdEnd } from "./answer-stream.ts";
+import { holdEnd } from "../_shared/gateway/answer-stream.ts";
 import { type ChatInstance, type InstanceConfig, resolveInstance } from "./instance.ts";
 import { mergeProfile } from "./profile.ts";
 import { findSession, limitsFromEnv, memberOfAccount, openSession, sessionCookie, sessionKeyFrom } from "./session.ts";

@@ -19,6 +19,7 @@ import { parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
 import { forwardResponses } from "../_shared/openai/responses.ts";
 import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/http/request.ts";
 import { functionSubpath } from "../_shared/http/path.ts";
+import { proxyFeature } from "../_shared/features/proxy.ts";
 
 /** OpenAI clients use the base URL with or without `/v1`. */
 const OPENAI_ROUTE = /^(?:\/v1)?(\/.*)$/;
@@ -38,7 +39,7 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
   const call = { req, requestId, remoteIp: info?.remoteAddr?.hostname ?? null, shape } as const;
   try {
     if (req.method === "POST") {
-      if (path === "/chat/completions") return await loggedCall(call, chatCompletions);
+      if (path === "/chat/completions") return await loggedCall(call, (ctx, json) => chatCompletions(ctx, json, req));
       if (path === "/embeddings") return await loggedCall(call, forwardEmbeddings);
       if (path === "/responses") return await loggedCall(call, forwardResponses);
       if (path === "/messages") return await loggedCall(call, (ctx, json) => forwardMessages(ctx, json, req));
@@ -125,12 +126,14 @@ async function loggedCall(call: IncomingCall, forward: Forward): Promise<Respons
   }
 }
 
-async function chatCompletions(ctx: CallContext, json: unknown): Promise<{ response: Response }> {
+async function chatCompletions(ctx: CallContext, json: unknown, req: Request): Promise<{ response: Response }> {
   const parsed = parseChatCompletionRequest(json);
   if (!parsed.ok) throw parsed.error;
   const body = parsed.data;
   // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
   if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
+  // x-feature: mentor|guru|twin makes the call also write that feature's row.
+  ctx.feature = proxyFeature(req, ctx, body);
   return await forwardChatCompletion(ctx, body);
 }
 

@@ -145,22 +145,24 @@ comment on view public.user_profiles is 'The specifications'' user_profiles: the
 -- ---------------------------------------------------------------------------------------------------
 create table public.roles (
   id uuid primary key default gen_random_uuid(),
-  name varchar not null check (name in ('owner', 'admin', 'member', 'viewer')),
+  name varchar not null check (name in ('owner', 'admin', 'member', 'viewer', 'student', 'trainer')),
   description text,
   permissions jsonb not null default '{}'::jsonb check (jsonb_typeof(permissions) = 'object'),
   created_at timestamptz not null default now()
 );
 create unique index idx_roles_name on public.roles (name);
 
-comment on table public.roles is 'Permission sets for account-scoped authorization (owner|admin|member|viewer). Global catalog, seeded by migration.';
-comment on column public.roles.name is 'Unique role identifier: owner|admin|member|viewer.';
-comment on column public.roles.permissions is 'Role capabilities as JSONB, e.g. {"all": true} or {"use_agents": true}. Known keys: all, manage_instances, manage_users, use_agents, view_history.';
+comment on table public.roles is 'Permission sets for account-scoped authorization (owner|admin|member|viewer, plus the academy''s student and trainer). Global catalog, seeded by migration.';
+comment on column public.roles.name is 'Unique role identifier: owner|admin|member|viewer (ranked), student|trainer (outside the ranking).';
+comment on column public.roles.permissions is 'Role capabilities as JSONB, e.g. {"all": true} or {"use_agents": true}. Known keys: all, manage_instances, manage_users, use_agents, view_history, review_ai_chats.';
 
 insert into public.roles (name, description, permissions) values
   ('owner', 'Full account ownership', '{"all": true}'),
   ('admin', 'Manage instances and users', '{"manage_instances": true, "manage_users": true}'),
   ('member', 'Use agents and view history', '{"use_agents": true, "view_history": true}'),
-  ('viewer', 'Read-only access', '{"view_history": true}');
+  ('viewer', 'Read-only access', '{"view_history": true}'),
+  ('student', 'Uses the academy''s AI features; sees only their own interactions', '{"use_agents": true}'),
+  ('trainer', 'Reviews flagged and escalated AI mentor chats', '{"use_agents": true, "review_ai_chats": true}');
 
 -- ---------------------------------------------------------------------------------------------------
 -- user_roles: one role per user per account
@@ -189,6 +191,9 @@ comment on column public.user_roles.created_by is 'Who granted this role (audit 
 -- Effective permissions. Roles are ranked owner > admin > member > viewer and a role holds every
 -- permission of the roles below it, so the specification's JSON stays as written (admin lists only
 -- manage_instances and manage_users) while an admin can still use agents and read history.
+-- student and trainer stand outside the ranking (rank null): they hold exactly their own
+-- permissions, and no ranked role inherits theirs (a member does not review chats; a student does
+-- not read other students' history). Owners hold review_ai_chats through {"all": true}.
 -- ---------------------------------------------------------------------------------------------------
 create function private.role_rank(role_name text) returns integer
   language sql
@@ -198,7 +203,7 @@ create function private.role_rank(role_name text) returns integer
 as $$
   select case role_name when 'viewer' then 1 when 'member' then 2 when 'admin' then 3 when 'owner' then 4 end
 $$;
-comment on function private.role_rank(text) is 'Rank of a role in the hierarchy owner (4) > admin > member > viewer (1).';
+comment on function private.role_rank(text) is 'Rank of a role in the hierarchy owner (4) > admin > member > viewer (1); null for student and trainer, which stand outside it.';
 
 create function private.role_permissions(role_name text) returns jsonb
   language sql
@@ -209,7 +214,7 @@ as $$
   select coalesce(jsonb_object_agg(e.key, true), '{}'::jsonb)
     from public.roles r
     cross join lateral jsonb_each(r.permissions) e
-   where private.role_rank(r.name) <= private.role_rank(role_name)
+   where (r.name = role_name or private.role_rank(r.name) <= private.role_rank(role_name))
      and e.value = 'true'::jsonb
 $$;
 comment on function private.role_permissions(text) is 'Effective permissions of a role: the union of its own and every lower role''s permissions JSON, e.g. admin -> {"manage_instances", "manage_users", "use_agents", "view_history"}. {"all": true} implies every permission.';

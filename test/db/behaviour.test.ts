@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSql } from "../helpers/stack.ts";
-import { addMember, as, asRole, attempt, createAccount, createUser, tag, type Sql } from "../helpers/fixtures.ts";
+import { addMember, as, asRole, attempt, createAccount, createUser, grantRole, tag, type Sql } from "../helpers/fixtures.ts";
 import { buildWorld, type World } from "./world.ts";
 
 let sql: Sql;
@@ -206,13 +206,17 @@ describe("vector DB connection details", () => {
 });
 
 describe("feedback columns", () => {
-  it("the student may rate and escalate their own mentor chat, and nothing else", async () => {
+  it("the student may rate their own mentor chat, and nothing else (rated_at and escalation are the database's)", async () => {
     const id = w.a.rows.ai_mentor_chats;
     const ok = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 5, student_feedback = 'great', rated_at = now(),
-           escalated_to_trainer = true, escalation_reason = 'need a human', escalated_at = now() where id = ${id}`);
+      tx`update public.ai_mentor_chats set student_rating = 5, student_feedback = 'great' where id = ${id}`);
     expect(ok.ok && ok.count).toBe(1);
-    for (const set of ["tokens_used = 0", "cost_usd = 0", "flagged_for_review = false", "response = 'x'", "user_id = user_id"]) {
+    const refused = [
+      "tokens_used = 0", "cost_usd = 0", "flagged_for_review = false", "response = 'x'", "user_id = user_id",
+      "rated_at = now()", "escalated_to_trainer = true", "escalated_at = now()", "escalation_reason = 'x'",
+      "resolved_at = now()", "llm_request_id = null",
+    ];
+    for (const set of refused) {
       const o = await attempt(sql, as(w.users.member), (tx) => tx.unsafe(`update public.ai_mentor_chats set ${set} where id = '${id}'`));
       expect(o.ok ? "ok" : o.code, set).toBe("42501");
     }
@@ -277,5 +281,55 @@ describe("mcp_servers account_restrictions", () => {
     const seen = await asRole(sql, as(loner), (tx) =>
       tx`select id from public.mcp_servers where id in ${tx([open.id, w.a.rows.mcp_servers, w.b.rows.mcp_servers])}`);
     expect(seen.map((r) => r.id)).toEqual([open.id]);
+  });
+});
+
+describe("academy roles: student and trainer on the feature tables", () => {
+  let student: string;
+  let trainer: string;
+  let flagged: string;
+  let quiet: string;
+
+  beforeAll(async () => {
+    student = (await createUser(sql, "student")).id;
+    trainer = (await createUser(sql, "trainer")).id;
+    await grantRole(sql, student, w.a.id, "student");
+    await grantRole(sql, trainer, w.a.id, "trainer");
+    [{ id: flagged }] = await sql`
+      insert into public.ai_mentor_chats (account_id, user_id, question, response, flagged_for_review)
+      values (${w.a.id}, ${student}, 'Q', 'A', true) returning id`;
+    [{ id: quiet }] = await sql`
+      insert into public.ai_mentor_chats (account_id, user_id, question, response)
+      values (${w.a.id}, ${student}, 'Q2', 'A2') returning id`;
+  });
+
+  it("a student reads only their own rows, not the account's history", async () => {
+    const o = await attempt(sql, as(student), (tx) => tx`
+      select (select count(*)::int from public.ai_mentor_chats) as chats,
+             (select count(*)::int from public.guru_interactions) as gurus,
+             (select count(*)::int from public.llm_requests) as requests`);
+    expect(o.ok && o.rows[0]).toEqual({ chats: 2, gurus: 0, requests: 0 });
+  });
+
+  it("a trainer reads flagged and escalated chats only, resolves them, and manages no configuration", async () => {
+    const o = await attempt(sql, as(trainer), (tx) => tx`select id from public.ai_mentor_chats where id in (${flagged}, ${quiet})`);
+    expect(o.ok && o.rows.map((r) => (r as { id: string }).id)).toEqual([flagged]);
+    const quietResolve = await attempt(sql, as(trainer), (tx) => tx`select * from public.resolve_mentor_chat(${quiet}, 'x')`);
+    expect(quietResolve.ok ? "ok" : quietResolve.code).toBe("P0002");
+    const resolved = await attempt(sql, as(trainer), (tx) => tx`select resolved_by from public.resolve_mentor_chat(${flagged}, 'ok')`);
+    expect(resolved.ok && (resolved.rows[0] as { resolved_by: string }).resolved_by).toBe(trainer);
+    const rate = await attempt(sql, as(trainer), (tx) => tx`update public.ai_mentor_chats set student_rating = 5 where id = ${flagged}`);
+    expect(rate.ok && rate.count).toBe(0);
+    const config = await attempt(sql, as(trainer), (tx) =>
+      tx`insert into public.guru_agents (account_id, agent_type, system_prompt, output_schema)
+         values (${w.a.id}, 'trainer_guru', 'x', '{}')`);
+    expect(config.ok ? "ok" : config.code).toBe("42501");
+  });
+
+  it("members and admins do not review; owners do", async () => {
+    for (const [who, expected] of [[w.users.member, "P0002"], [w.users.admin, "P0002"], [w.users.owner, "ok"]] as const) {
+      const o = await attempt(sql, as(who), (tx) => tx`select * from public.resolve_mentor_chat(${flagged}, 'checked')`);
+      expect(o.ok ? "ok" : o.code, who).toBe(expected);
+    }
   });
 });

@@ -1,8 +1,8 @@
 // The ledger's write path against real Postgres: batches, idempotent retries, dead letters.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
-import { createAccount, type TestAccount } from "../helpers/fixtures.ts";
+import { type FeatureRow, Ledger, type LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
+import { createAccount, createUser, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
 import { adminSql } from "../helpers/stack.ts";
 
@@ -53,6 +53,85 @@ describe("Ledger", () => {
     expect(dead.error).toMatch(/^23503/);
     expect(JSON.parse(dead.payload).llmRequest.id).toBe(bad.llmRequest.id);
     expect(errors.join("\n")).toContain(bad.llmRequest.id);
+  });
+});
+
+describe("feature rows in the ledger batch", () => {
+  /** An entry whose call fed each feature table once. */
+  function featureEntries(userId: string, cost: string | null, courseId: string | null = null): LedgerEntry[] {
+    const rows: FeatureRow[] = [
+      { table: "ai_mentor_chats", row: { id: crypto.randomUUID(), account_id: account.id, user_id: userId, question: "Q",
+        response: "A", question_hash: "h", course_id: courseId, conversation_id: "c" } },
+      { table: "guru_interactions", row: { id: crypto.randomUUID(), org_id: account.id, student_id: userId,
+        agent_type: "tech_guru", input: { q: 1 }, output: { a: 1 } } },
+      { table: "employee_twin_interactions", row: { id: crypto.randomUUID(), org_id: account.id, user_id: userId,
+        twin_role: "analyst", interaction_type: "tip", response: "R" } },
+    ];
+    return rows.map((feature) => {
+      const e = entry();
+      e.llmRequest.computed_cost = cost;
+      e.llmRequest.latency_ms = 321;
+      e.llmRequest.user_id = userId;
+      feature.row.llm_request_id = e.llmRequest.id;
+      return { ...e, feature };
+    });
+  }
+
+  async function featureRows(entries: LedgerEntry[]) {
+    const ids = entries.map((e) => e.llmRequest.id);
+    return sql`
+      select 'mentor' as kind, model, tokens_used, cost_usd::text as cost, response_time_ms as latency, course_id
+        from public.ai_mentor_chats where llm_request_id = any(${ids})
+      union all
+      select 'guru', model_used, tokens_used, cost_usd::text, latency_ms, null from public.guru_interactions
+       where llm_request_id = any(${ids})
+      union all
+      select 'twin', model_used, tokens_used, cost_usd::text, latency_ms, null from public.employee_twin_interactions
+       where llm_request_id = any(${ids})
+      order by 1`;
+  }
+
+  it("stores them in the same single statement, with the ledger row's model, tokens, cost and latency", async () => {
+    const user = await createUser(sql);
+    let statements = 0;
+    const counting = new Proxy(sql, {
+      get: (target, prop) => {
+        if (prop === "unsafe") statements++;
+        return Reflect.get(target, prop);
+      },
+    });
+    const ledger = new Ledger(() => counting);
+    const entries = featureEntries(user.id, "0.00000285");
+    await Promise.all(entries.map((e) => ledger.record(e)));
+    expect(statements).toBe(1);
+    const expected = { model: "openai/gpt-4o-mini", tokens_used: 7, cost: "0.00000285", latency: 321 };
+    expect(await featureRows(entries)).toEqual([
+      { kind: "guru", ...expected, course_id: null },
+      { kind: "mentor", ...expected, course_id: null },
+      { kind: "twin", ...expected, course_id: null },
+    ]);
+  });
+
+  it("keeps an unknown cost unknown (null, never 0), and a retried batch adds no second row", async () => {
+    const user = await createUser(sql);
+    const ledger = new Ledger(() => sql);
+    const entries = featureEntries(user.id, null);
+    await Promise.all(entries.map((e) => ledger.record(e)));
+    await Promise.all(entries.map((e) => ledger.record(e)));
+    const rows = await featureRows(entries);
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.cost)).toEqual([null, null, null]);
+  });
+
+  it("a reference to another account's course becomes null instead of failing the call's rows", async () => {
+    const user = await createUser(sql);
+    const other = await createAccount(sql);
+    const [course] = await sql`insert into public.courses (account_id, title) values (${other.id}, 'theirs') returning id`;
+    const ledger = new Ledger(() => sql);
+    const [mentor] = featureEntries(user.id, "0.1", course.id);
+    await ledger.record(mentor);
+    expect(await stored([mentor.llmRequest.id])).toBe(1);
+    expect((await featureRows([mentor]))[0]).toMatchObject({ kind: "mentor", course_id: null });
   });
 });
 

@@ -237,8 +237,43 @@ export const TABLES: TableSpec[] = [
   {
     table: "ai_mentor_chats", pk: "id", tenant: true,
     insert: async (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller ?? acct.rowUser, question: "Q", response: "A" }),
-    update: () => ({ student_rating: 4, rated_at: new Date() }),
+    update: () => ({ student_rating: 4, student_feedback: "clear" }),
     rights: FEEDBACK,
+  },
+  {
+    table: "mentor_settings", pk: "account_id", tenant: true,
+    target: (_w, acct) => acct.id,
+    insert: async (tx, _w, acct) => {
+      await tx`delete from public.mentor_settings where account_id = ${acct.id}`;
+      return { account_id: acct.id, system_prompt: "Teach kindly" };
+    },
+    update: () => ({ system_prompt: "changed" }),
+    rights: MANAGED,
+  },
+  {
+    table: "guru_agents", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id, agent_type: `g_${t()}`, system_prompt: "Advise",
+      output_schema: { type: "object" },
+    }),
+    update: () => ({ system_prompt: "changed" }),
+    rights: MANAGED,
+  },
+  {
+    table: "twin_roles", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id, twin_role: `r_${t()}`, system_prompt: "Be them",
+    }),
+    update: () => ({ system_prompt: "changed" }),
+    rights: MANAGED,
+  },
+  {
+    table: "twin_interaction_types", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id, interaction_type: `i_${t()}`, instructions: "Tip",
+    }),
+    update: () => ({ instructions: "changed" }),
+    rights: MANAGED,
   },
   {
     table: "guru_interactions", pk: "id", tenant: true,

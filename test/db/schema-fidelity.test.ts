@@ -143,6 +143,7 @@ const DETAILED: Record<string, Col[]> = {
 /** Documented deviations (supabase/README.md): table.column -> what we have instead. */
 const DEVIATIONS: Record<string, Partial<{ type: string; nullable: boolean; default: string | null }>> = {
   "employee_twin_interactions.cost_usd": { type: "numeric" }, // money is numeric
+  "guru_interactions.cost_usd": { nullable: true }, // an unpriced call's cost is unknown (null), never 0
 };
 const ABSENT = new Set(["users.password_hash"]); // credentials stay in Supabase Auth
 

@@ -86,6 +86,16 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
   rows.employee_twin_interactions = await one(sql`
     insert into public.employee_twin_interactions (org_id, user_id, twin_role, interaction_type, response)
     values (${accountId}, ${rowUser}, 'analyst', 'suggestion', 'Do X') returning id`);
+  rows.mentor_settings = await one(sql`
+    insert into public.mentor_settings (account_id, system_prompt) values (${accountId}, 'Teach') returning account_id as id`);
+  rows.guru_agents = await one(sql`
+    insert into public.guru_agents (account_id, agent_type, system_prompt, output_schema)
+    values (${accountId}, 'career_guru', 'Advise', ${sql.json({ type: "object" })}) returning id`);
+  rows.twin_roles = await one(sql`
+    insert into public.twin_roles (account_id, twin_role, system_prompt) values (${accountId}, 'analyst', 'Analyse') returning id`);
+  rows.twin_interaction_types = await one(sql`
+    insert into public.twin_interaction_types (account_id, interaction_type, instructions)
+    values (${accountId}, 'suggestion', 'Suggest') returning id`);
   rows.mcp_servers = await one(sql`
     insert into public.mcp_servers (name, type, endpoint_url, account_restrictions)
     values (${`mcp-${t}`}, 'crm', 'https://mcp.example.test', ${sql.json({ account_ids: [accountId] })}) returning id`);

@@ -105,6 +105,8 @@ export interface FakeProviderOptions {
   port: number;
   /** Replaces the text of every error (status or stream event); `{key}` becomes the key the request carried. */
   errorMessage: string | null;
+  /** OpenAI format: the answer's text instead of the words (streamed in `chunks` slices), e.g. a JSON reply. */
+  replyText: string | null;
 }
 
 export interface RecordedRequest {
@@ -147,6 +149,7 @@ const DEFAULTS: FakeProviderOptions = {
   record: true,
   port: 0,
   errorMessage: null,
+  replyText: null,
 };
 
 /** Words of the answer; includes multi-byte characters so UTF-8 splitting gets exercised. */
@@ -158,6 +161,15 @@ export const nulAnswerText = (chunks: number): string =>
 const word = (i: number, scenario: Scenario) => WORDS[i % WORDS.length] + (scenario === "nul_reply" ? "\u0000" : "");
 export const THINKING_TEXT = "The user greets me; answer kindly.";
 export const TOOL_ARGUMENT_PIECES = ['{"loc', 'ation": "Par', 'is", "unit":', ' "celsius"}'];
+
+/** `text` in `n` consecutive slices (code points kept whole). */
+function slices(text: string, n: number): string[] {
+  const chars = [...text];
+  const size = Math.max(1, Math.ceil(chars.length / Math.max(1, n)));
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(""));
+  return out;
+}
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
@@ -274,7 +286,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPl
         ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_fake_1", type: "function", function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") } }] }
         : {
           role: "assistant",
-          content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : answerText(opts.chunks),
+          content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : opts.replyText ?? answerText(opts.chunks),
           refusal: null,
           annotations: [],
         };
@@ -311,7 +323,9 @@ async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPl
         ]
       : [
           delta({ role: "assistant", content: "", refusal: null }),
-          ...Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) })),
+          ...(opts.replyText === null
+            ? Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) }))
+            : slices(opts.replyText, opts.chunks).map((content) => delta({ content }))),
         ];
   await streamPieces(res, pieces, scenario, opts, () => delta({ content: "" }), () =>
     `data: ${JSON.stringify({ error: { message: hostileError ?? "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,

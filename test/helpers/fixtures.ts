@@ -19,7 +19,7 @@ export interface Who {
   role: DbRole;
   userId?: string | null;
 }
-export type Role = "owner" | "admin" | "member" | "viewer";
+export type Role = "owner" | "admin" | "member" | "viewer" | "student" | "trainer";
 
 /** A signed-in user, by id or by fixture. */
 export function as(user: string | { id: string }): Who {

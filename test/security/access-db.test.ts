@@ -204,6 +204,8 @@ describe("role hierarchy (owner ⊇ admin ⊇ member ⊇ viewer) with the seed's
       member: { use_agents: true, view_history: true },
       owner: { all: true },
       viewer: { view_history: true },
+      student: { use_agents: true },
+      trainer: { use_agents: true, review_ai_chats: true },
     });
   });
 
@@ -220,12 +222,14 @@ describe("role hierarchy (owner ⊇ admin ⊇ member ⊇ viewer) with the seed's
     const o = await attempt(sql, as(w.users.admin), (tx) =>
       tx`
       select r.name, array(select jsonb_object_keys(private.role_permissions(r.name)) order by 1) as perms
-        from public.roles r order by private.role_rank(r.name)`);
+        from public.roles r order by private.role_rank(r.name), r.name`);
     expect(o.ok && o.rows, errorOf(o)).toEqual([
       { name: "viewer", perms: ["view_history"] },
       { name: "member", perms: ["use_agents", "view_history"] },
       { name: "admin", perms: ["manage_instances", "manage_users", "use_agents", "view_history"] },
       { name: "owner", perms: ["all", "manage_instances", "manage_users", "use_agents", "view_history"] },
+      { name: "student", perms: ["use_agents"] },
+      { name: "trainer", perms: ["review_ai_chats", "use_agents"] },
     ]);
   });
 });

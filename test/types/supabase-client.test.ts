@@ -20,7 +20,7 @@ function queries(accountId: string, since: string, chatId: string) {
 
   const rate = supabase
     .from("ai_mentor_chats")
-    .update({ student_rating: 5, student_feedback: "Clear answer", rated_at: new Date().toISOString() })
+    .update({ student_rating: 5, student_feedback: "Clear answer" })
     .eq("id", chatId)
     .select("id, student_rating")
     .single();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { holdEnd, holdFrom } from "../../functions/chat/answer-stream.ts";
+import { holdEnd, holdFrom } from "../../functions/_shared/gateway/answer-stream.ts";
 
 const enc = new TextEncoder();
 const SSE = 'data: {"choices":[{"delta":{"content":"data: [DONE] is not the end"}}]}\n\ndata: {"choices":[]}\n\ndata: [DONE]\n\n';

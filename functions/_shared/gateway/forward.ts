@@ -11,6 +11,7 @@ import { env, envSnapshot } from "../runtime/env.ts";
 import { ApiError } from "../http/errors.ts";
 import { promptHash } from "../ledger/fingerprint.ts";
 import { Ledger, type AiInteractionRow, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "../ledger/writer.ts";
+import type { FeatureRow } from "../ledger/writer.ts";
 import type { Json } from "../runtime/schema.ts";
 import { capDepth } from "../http/limits.ts";
 import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
@@ -42,6 +43,16 @@ export interface CallContext {
     instanceSlug: string;
     agentType: string;
   };
+  /** Set by feature calls (mentor, guru, twin; llm-proxy with x-feature). */
+  feature?: FeatureHook;
+}
+
+/** A feature's part in recording a call: an optional check of the answer and its own row. */
+export interface FeatureHook {
+  /** Checks a complete answer; a failure turns the call into an error (502), logged with its usage. */
+  check?(text: string): { code: string; message: string } | null;
+  /** The feature row stored in the same ledger batch as the call (null: none). */
+  row(answer: { status: CallOutcome["status"]; text: string }): FeatureRow | null;
 }
 
 /** What the ledger keeps of the client's request (also for bodies that failed validation). */
@@ -280,6 +291,8 @@ export async function record(
   end: Ending,
   pricing = priceFor(ctx, target, req.model),
 ): Promise<CallOutcome> {
+  const rejected = end.status === "complete" ? ctx.feature?.check?.(end.text) ?? null : null;
+  if (rejected) end = { ...end, status: "error", httpStatus: 502, error: rejected };
   const latencyMs = Math.round(performance.now() - ctx.startedAt);
   const provider = target?.provider ?? "unknown";
   const { price, source } = await pricing;
@@ -361,7 +374,8 @@ export async function record(
       prompt_hash: promptHash(req.messages),
       ip_address: ctx.ip,
     };
-    await ledger.record({ llmRequest, interaction });
+    const feature = ctx.feature?.row({ status: end.status, text: end.text }) ?? null;
+    await ledger.record({ llmRequest, interaction, feature });
   })();
   runInBackground(logged);
   return {

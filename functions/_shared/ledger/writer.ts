@@ -1,7 +1,8 @@
 /**
  * The interaction ledger's write path. Rows are queued by the request that produced them and
  * written off the hot path in batches: one statement (one round trip) inserts every queued
- * llm_requests and ai_interactions row (plus, for agent calls, the agent metrics derived from them)
+ * llm_requests and ai_interactions row (plus, for agent calls, the agent metrics derived from them,
+ * and for feature calls their ai_mentor_chats / guru_interactions / employee_twin_interactions row)
  * and stamps the API keys used. `record()` settles once the rows are stored, so
  * `EdgeRuntime.waitUntil(record(...))` keeps the worker alive for them. Inserts are idempotent
  * (`on conflict (id) do nothing`), so a retry after a lost acknowledgement never duplicates a row.
@@ -18,7 +19,7 @@
  */
 import type { Sql } from "../runtime/db.ts";
 import { capDepth } from "../http/limits.ts";
-import type { CompleteInsert, Refine } from "../runtime/schema.ts";
+import type { CompleteInsert, Json, Refine } from "../runtime/schema.ts";
 
 /** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (billing/cost.ts `fallback`). */
 export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
@@ -62,9 +63,20 @@ export type AiInteractionRow = Refine<CompleteInsert<"ai_interactions">, {
   ip_address: string | null;
 }>;
 
+/**
+ * A feature row (AI mentor, guru, twin) stored with its call. `row` holds the feature's own columns
+ * and `llm_request_id`; model, tokens, cost and latency are copied from the llm_requests row in SQL.
+ */
+export interface FeatureRow {
+  table: FeatureTable;
+  row: { [column: string]: Json };
+}
+export type FeatureTable = "ai_mentor_chats" | "guru_interactions" | "employee_twin_interactions";
+
 export interface LedgerEntry {
   llmRequest: LlmRequestRow;
   interaction: AiInteractionRow | null;
+  feature?: FeatureRow | null;
 }
 
 const LLM_REQUEST_COLUMNS = [
@@ -121,6 +133,48 @@ const AGENT_METRICS = `performance as (
   returning 1
 )`;
 
+/**
+ * Feature rows, in the same statement as their llm_requests row and joined to it, so they exist
+ * exactly when it does (a retried batch inserts neither twice), and model, tokens, cost (exactly
+ * computed_cost, null stays null) and latency are the ledger's by construction. References to
+ * account content deleted meanwhile (course, topic, variant) become null rather than failing the batch.
+ */
+const FEATURES = `mentor as (
+  insert into public.ai_mentor_chats (id, account_id, user_id, course_id, topic_id, conversation_id, question, response,
+    conversation_context, prompt_variant_id, question_hash, llm_request_id, created_at,
+    model, tokens_used, cost_usd, response_time_ms)
+  select f.id, f.account_id, f.user_id,
+         (select c.id from public.courses c where c.id = f.course_id and c.account_id = f.account_id),
+         (select t.id from public.module_topics t where t.id = f.topic_id and t.account_id = f.account_id),
+         f.conversation_id, f.question, f.response, coalesce(f.conversation_context, '[]'::jsonb),
+         (select v.id from public.ai_prompt_variants v where v.id = f.prompt_variant_id and v.account_id = f.account_id),
+         f.question_hash, r.id, r.created_at, r.model, coalesce(r.total_tokens, 0), r.computed_cost,
+         coalesce(r.latency_ms, 0)
+    from jsonb_populate_recordset(null::public.ai_mentor_chats, $4::text::jsonb) f
+    join requests r on r.id = f.llm_request_id
+  on conflict (id) do nothing
+  returning 1
+), guru as (
+  insert into public.guru_interactions (id, org_id, student_id, agent_type, conversation_id, input, output,
+    llm_request_id, created_at, model_used, tokens_used, cost_usd, latency_ms)
+  select f.id, f.org_id, f.student_id, f.agent_type, f.conversation_id, f.input, f.output,
+         r.id, r.created_at, r.model, coalesce(r.total_tokens, 0), r.computed_cost, coalesce(r.latency_ms, 0)
+    from jsonb_populate_recordset(null::public.guru_interactions, $5::text::jsonb) f
+    join requests r on r.id = f.llm_request_id
+  on conflict (id) do nothing
+  returning 1
+), twin as (
+  insert into public.employee_twin_interactions (id, org_id, user_id, twin_role, interaction_type, prompt, response,
+    context, llm_request_id, created_at, updated_at, model_used, tokens_used, cost_usd, latency_ms)
+  select f.id, f.org_id, f.user_id, f.twin_role, f.interaction_type, f.prompt, f.response,
+         coalesce(f.context, '{}'::jsonb), r.id, r.created_at, r.created_at, r.model, r.total_tokens, r.computed_cost,
+         r.latency_ms
+    from jsonb_populate_recordset(null::public.employee_twin_interactions, $6::text::jsonb) f
+    join requests r on r.id = f.llm_request_id
+  on conflict (id) do nothing
+  returning 1
+)`;
+
 // jsonb_populate_recordset maps each JSON object onto the table's row type, so one parameter
 // carries a whole batch; the explicit column lists keep column defaults out of play.
 const INSERT_BATCH = `
@@ -128,9 +182,9 @@ with requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
   select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
   on conflict (id) do nothing
-  returning account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason, completion_status,
-            error_code, http_status, latency_ms, total_tokens, computed_cost
-), ${AGENT_METRICS}, interactions as (
+  returning id, model, account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason,
+            completion_status, error_code, http_status, latency_ms, total_tokens, computed_cost
+), ${AGENT_METRICS}, ${FEATURES}, interactions as (
   insert into public.ai_interactions (${list(AI_INTERACTION_COLUMNS)})
   select ${list(AI_INTERACTION_COLUMNS)} from jsonb_populate_recordset(null::public.ai_interactions, $2::text::jsonb)
   on conflict (id) do nothing
@@ -368,10 +422,14 @@ export class Ledger {
     const requests = entries.map((e) => e.llmRequest);
     const interactions = entries.flatMap((e) => (e.interaction ? [e.interaction] : []));
     const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
+    const features = (table: FeatureTable) => entries.flatMap((e) => (e.feature?.table === table ? [e.feature.row] : []));
     await this.#sql().unsafe(INSERT_BATCH, [
       storableJson(requests),
       storableJson(interactions),
       `{${keyIds.join(",")}}`,
+      storableJson(features("ai_mentor_chats")),
+      storableJson(features("guru_interactions")),
+      storableJson(features("employee_twin_interactions")),
     ]);
   }
 }
