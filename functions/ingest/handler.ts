@@ -18,10 +18,12 @@ import { parseIngestBody } from "./schema.ts";
 export async function handler(req: Request): Promise<Response> {
   if (isPreflight(req)) return preflightResponse(req);
   try {
-    const path = functionSubpath(new URL(req.url).pathname, "ingest");
-    if (path !== "" && path !== "/") throw notFound(`Unknown route: ${req.method} ${new URL(req.url).pathname}`, "unknown_route");
+    const { pathname } = new URL(req.url);
+    const path = functionSubpath(pathname, "ingest");
+    if (path !== "" && path !== "/") throw notFound(`Unknown route: ${req.method} ${pathname}`, "unknown_route");
     if (req.method !== "POST") {
-      throw new ApiError(405, "Send interactions with POST", "invalid_request_error", "method_not_allowed", null, { allow: "POST" });
+      const message = "Send interactions with POST";
+      throw new ApiError(405, message, "invalid_request_error", "method_not_allowed", null, { allow: "POST" });
     }
     admitCall();
     const caller = await authenticate(req, db());

@@ -30,7 +30,12 @@ export interface Ingested {
 
 const UNPRICED: Promise<ResolvedPrice> = Promise.resolve({ price: null, source: "unknown" });
 
-export async function ingestInteractions(sql: Sql, caller: Caller, items: Interaction[], single: boolean): Promise<Ingested[]> {
+export async function ingestInteractions(
+  sql: Sql,
+  caller: Caller,
+  items: Interaction[],
+  single: boolean,
+): Promise<Ingested[]> {
   await checkUsers(sql, caller.accountId, items, single);
   const ids = items.map((item) => rowIds(caller.accountId, item.idempotency_key));
   const keyed = ids.filter((i) => i.keyed).map((i) => i.id);
@@ -54,7 +59,9 @@ export async function ingestInteractions(sql: Sql, caller: Caller, items: Intera
     if (!item.usage) return UNPRICED;
     const keys = item.provider ? priceKeys(item.provider, item.model_name, item.model_name) : [item.model_name];
     const cacheKey = keys.join("\n");
-    if (!prices.has(cacheKey)) prices.set(cacheKey, resolvePrice(sql, caller.accountId, keys).catch(databaseUnavailable));
+    if (!prices.has(cacheKey)) {
+      prices.set(cacheKey, resolvePrice(sql, caller.accountId, keys).catch(databaseUnavailable));
+    }
     return prices.get(cacheKey)!;
   }));
   await Promise.all(fresh.map(({ item, id, interactionId }, i) => {
@@ -158,5 +165,6 @@ function normalizedUsage(u: NonNullable<Interaction["usage"]>): NormalizedUsage 
 /** The database is unreachable: nothing was written, and the client may retry (ids are stable). */
 function databaseUnavailable(err: unknown): never {
   console.error(`[ingest] database error: ${err instanceof Error ? err.message : err}`);
-  throw new ApiError(503, "Interactions cannot be recorded right now; retry shortly", "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
+  const message = "Interactions cannot be recorded right now; retry shortly";
+  throw new ApiError(503, message, "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
 }

@@ -29,10 +29,12 @@ const usageSchema = z.strictObject({
   reasoning_tokens: tokens.optional(),
 }).superRefine((u, ctx) => {
   if ((u.cached_tokens ?? 0) + (u.cache_creation_tokens ?? 0) > u.prompt_tokens) {
-    ctx.addIssue({ code: "custom", path: ["cached_tokens"], message: "cached and cache-write tokens are part of prompt_tokens" });
+    const message = "cached and cache-write tokens are part of prompt_tokens";
+    ctx.addIssue({ code: "custom", path: ["cached_tokens"], message });
   }
   if ((u.reasoning_tokens ?? 0) > u.completion_tokens) {
-    ctx.addIssue({ code: "custom", path: ["reasoning_tokens"], message: "reasoning tokens are part of completion_tokens" });
+    const message = "reasoning tokens are part of completion_tokens";
+    ctx.addIssue({ code: "custom", path: ["reasoning_tokens"], message });
   }
 });
 
@@ -47,7 +49,7 @@ const timestampSchema = z.iso.datetime({ offset: true }).refine(
 );
 
 export const interactionSchema = z.strictObject({
-  request: z.json(),
+  request: z.json().refine((v) => v !== null, "is required (the request sent to the model)"),
   response: z.json().optional(),
   latency_ms: z.int().min(0).max(2_147_483_647).nullable().optional(),
   error_code: identifier(MAX_ERROR_CODE_CHARS).nullable().optional(),

@@ -112,7 +112,11 @@ describe("ingest", () => {
     const items = Array.from({ length: 1000 }, (_, i) =>
       i % 10 === 0
         ? {
-          request: { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://img.test/a.png?sig=x" } }] }] },
+          request: {
+            messages: [
+              { role: "user", content: [{ type: "image_url", image_url: { url: "https://img.test/a.png?sig=x" } }] },
+            ],
+          },
           error_code: "rate_limit_exceeded",
           error_message: "Too many requests",
           latency_ms: i,
@@ -132,7 +136,8 @@ describe("ingest", () => {
       select count(*)::int as n from public.ai_interactions
        where account_id = ${t.account.id} and status = 'error' and error_code = 'rate_limit_exceeded'`;
     expect(errors.n).toBe(100);
-    const [withFile] = await sql`select file_metadata from public.ai_interactions where id = ${json.data[10].interaction_id}`;
+    const [withFile] = await sql`
+      select file_metadata from public.ai_interactions where id = ${json.data[10].interaction_id}`;
     expect(withFile.file_metadata).toEqual([
       { type: "image", mime: null, bytes: null, url: "https://img.test/a.png", message_index: 0 },
     ]);
@@ -150,13 +155,18 @@ describe("ingest", () => {
       .toEqual(first.json.data.map((d: { interaction_id: string }) => d.interaction_id));
     expect(again.json.data.every((d: { duplicate: boolean }) => d.duplicate)).toBe(true);
     // A key repeated inside one batch is written once too; a new key in a re-send is written.
-    const mixed = await ingest(t.key, [{ ...seedCall(3), idempotency_key: "k3" }, { ...seedCall(4), idempotency_key: "k3" }, batch[0]]);
+    const mixed = await ingest(t.key, [
+      { ...seedCall(3), idempotency_key: "k3" },
+      { ...seedCall(4), idempotency_key: "k3" },
+      batch[0],
+    ]);
     expect(mixed.status).toBe(201);
     expect(mixed.json.data.map((d: { duplicate: boolean }) => d.duplicate)).toEqual([false, true, true]);
     expect(mixed.json.data[1].id).toBe(mixed.json.data[0].id);
     expect(await counts(t.account.id)).toEqual({ requests: 3, interactions: 3 });
     // The first write wins.
-    const [kept] = await sql`select request from public.ai_interactions where id = ${mixed.json.data[0].interaction_id}`;
+    const [kept] = await sql`
+      select request from public.ai_interactions where id = ${mixed.json.data[0].interaction_id}`;
     expect(kept.request).toEqual(seedCall(3).request);
     // Another account's same key is another interaction.
     const other = await tenant();
@@ -178,6 +188,9 @@ describe("ingest", () => {
     expect(typo.status).toBe(400);
     expect(typo.json.error.message).toContain("latencyMs");
     expect(typo.json.error.param).toBe("[1]");
+    const noRequest = await ingest(t.key, [seedCall(), seedCall(), { ...seedCall(), request: null }]);
+    expect(noRequest.status).toBe(400);
+    expect(noRequest.json.error.param).toBe("[2].request");
     const tooMany = await ingest(t.key, Array.from({ length: 1001 }, (_, i) => seedCall(i)));
     expect(tooMany.status).toBe(400);
     expect(tooMany.json.error.message).toContain("at most 1000");
@@ -238,12 +251,17 @@ describe("ingest", () => {
       reasoning_tokens: 100,
       usage_source: "provider",
     });
-    const [exact] = await sql`select computed_cost = 0.00725 as ok from public.llm_requests where id = ${json.data[0].id}`;
+    const [exact] = await sql`
+      select computed_cost = 0.00725 as ok from public.llm_requests where id = ${json.data[0].id}`;
     expect(exact.ok).toBe(true);
     // 1000 x 0.000003 + 500 x 0.000015, from the provider-qualified model_prices key.
-    const [globalExact] = await sql`select computed_cost = 0.0105 as ok from public.llm_requests where id = ${json.data[1].id}`;
+    const [globalExact] = await sql`
+      select computed_cost = 0.0105 as ok from public.llm_requests where id = ${json.data[1].id}`;
     expect(globalExact.ok).toBe(true);
-    expect(rows[1]).toMatchObject({ price_source: "model_prices", unit_prompt: expect.stringMatching(/^0\.0000030*$/) });
+    expect(rows[1]).toMatchObject({
+      price_source: "model_prices",
+      unit_prompt: expect.stringMatching(/^0\.0000030*$/),
+    });
     // Usage of a model without a price, or a priced model without usage: cost unknown, never 0.
     expect(rows[2]).toMatchObject({ cost: null, price_source: "unknown", prompt_tokens: 1000 });
     expect(rows[3]).toMatchObject({ cost: null, price_source: "unknown", prompt_tokens: null, usage_source: null });
@@ -266,7 +284,8 @@ describe("ingest", () => {
     expect(status).toBe(201);
     const [stored] = await sql`
       select (select row_to_json(r)::text from public.llm_requests r where r.id = ${json.id}) as request,
-             (select row_to_json(i)::text from public.ai_interactions i where i.id = ${json.interaction_id}) as interaction`;
+             (select row_to_json(i)::text from public.ai_interactions i
+               where i.id = ${json.interaction_id}) as interaction`;
     for (const text of [stored.request, stored.interaction]) {
       expect(text).not.toContain(email);
       expect(text).not.toContain(PROVIDER_KEY);
@@ -276,7 +295,11 @@ describe("ingest", () => {
     expect(stored.interaction).toContain("[REDACTED_SECRET]");
     const [row] = await sql`select error_message, properties from public.llm_requests where id = ${json.id}`;
     expect(row.error_message).toBe("Provider refused key [REDACTED_SECRET] for [REDACTED_EMAIL]");
-    expect(row.properties).toEqual({ owner: "[REDACTED_EMAIL]", nested: { api_key: "[REDACTED_SECRET]" }, source: "ingest" });
+    expect(row.properties).toEqual({
+      owner: "[REDACTED_EMAIL]",
+      nested: { api_key: "[REDACTED_SECRET]" },
+      source: "ingest",
+    });
   });
 
   it("authenticates like llm-proxy: API key or x-api-key, a member's JWT; not a viewer or nobody", async () => {

@@ -49,7 +49,10 @@ describe("ingest under attack", () => {
     const single = await ingest(t.key, `{"request":${deep},"model_name":"gpt-4o"}`);
     expect(single.status).toBe(400);
     expect(single.json.error).toMatchObject({ type: "invalid_request_error", code: "json_too_deep" });
-    const batch = await ingest(t.key, `[{"request":{"prompt":"ok"},"model_name":"m"},{"request":${deep},"model_name":"m"}]`);
+    const batch = await ingest(
+      t.key,
+      `[{"request":{"prompt":"ok"},"model_name":"m"},{"request":${deep},"model_name":"m"}]`,
+    );
     expect(batch.status).toBe(400);
     expect(batch.json.error.code).toBe("json_too_deep");
     expect(await rowCount(t.account.id)).toBe(0);
@@ -71,7 +74,8 @@ describe("ingest under attack", () => {
       properties: { "k\ufffd": "v\ufffd", source: "ingest" },
       conversation_id: "c\ufffd",
     });
-    const [interaction] = await sql`select request, model_name from public.ai_interactions where id = ${json.interaction_id}`;
+    const [interaction] = await sql`
+      select request, model_name from public.ai_interactions where id = ${json.interaction_id}`;
     expect(interaction).toEqual({ request: { prompt: "a\ufffdb \ufffd" }, model_name: "gpt\ufffd-4o" });
     expect(await rowCount(t.account.id)).toBe(2);
     const [dead] = await sql`select count(*)::int as n from private.ledger_dead_letters where request_id = ${json.id}`;
@@ -111,7 +115,11 @@ describe("ingest under attack", () => {
     const victim = await tenant();
     const attacker = await tenant();
     const mine = await ingest(victim.key, { ...call, request: { prompt: "victim's" }, idempotency_key: "order-1" });
-    const theirs = await ingest(attacker.key, { ...call, request: { prompt: "attacker's" }, idempotency_key: "order-1" });
+    const theirs = await ingest(attacker.key, {
+      ...call,
+      request: { prompt: "attacker's" },
+      idempotency_key: "order-1",
+    });
     expect(theirs.status).toBe(201);
     expect(theirs.json.duplicate).toBe(false);
     expect(theirs.json.id).not.toBe(mine.json.id);
