@@ -327,4 +327,21 @@ describe("ingest", () => {
     expect(bogus.status).toBe(401);
     expect(await counts(t.account.id)).toEqual({ requests: 2, interactions: 2 });
   });
+
+  it("answers other methods, paths and bodies with OpenAI-shaped errors", async () => {
+    const t = await tenant();
+    const auth = { authorization: `Bearer ${t.key}` };
+    const get = await fetch(`${fns.url}/ingest`, { headers: auth });
+    expect(get.status).toBe(405);
+    expect((await get.json()).error.code).toBe("method_not_allowed");
+    const elsewhere = await fetch(`${fns.url}/ingest/batch`, { method: "POST", headers: auth, body: "{}" });
+    expect(elsewhere.status).toBe(404);
+    expect((await elsewhere.json()).error.code).toBe("unknown_route");
+    for (const [body, code] of [["42", "invalid_request"], ["{not json", "invalid_json"], ["", "empty_body"]]) {
+      const res = await ingest(t.key, body);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe(code);
+    }
+    expect(await counts(t.account.id)).toEqual({ requests: 0, interactions: 0 });
+  });
 });
