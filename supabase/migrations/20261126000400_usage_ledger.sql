@@ -238,7 +238,7 @@ create index idx_llm_requests_properties on public.llm_requests using gin (prope
 create trigger llm_requests_fill_account_slug before insert on public.llm_requests
   for each row execute function private.fill_account_slug();
 
-comment on table public.llm_requests is 'LLM usage tracking for cost management and analytics with agent attribution: one row per call through the gateway. Written by the server only.';
+comment on table public.llm_requests is 'LLM usage tracking for cost management and analytics with agent attribution: one row per call through the gateway, or reported to the ingest function (properties.source = ''ingest''). Written by the server only.';
 comment on column public.llm_requests.id is 'Request id; the proxy returns it as x-request-id.';
 comment on column public.llm_requests.session_id is 'Chat session the call belongs to (nullable).';
 comment on column public.llm_requests.agent_instance_id is 'Which agent instance made this request (nullable).';
@@ -260,7 +260,7 @@ comment on column public.llm_requests.user_id is 'Calling user (JWT callers); nu
 comment on column public.llm_requests.api_key_id is 'API key used (API-key callers).';
 comment on column public.llm_requests.end_user is 'The OpenAI `user` field: the caller''s own end-user id.';
 comment on column public.llm_requests.conversation_id is 'Session/conversation id from the request header, for grouping.';
-comment on column public.llm_requests.properties is 'Custom properties (metadata header or body field) for analytics group-by.';
+comment on column public.llm_requests.properties is 'Custom properties (metadata header or body field) for analytics group-by; source = ''ingest'' marks calls reported to the ingest function.';
 comment on column public.llm_requests.http_status is 'HTTP status returned to the client.';
 comment on column public.llm_requests.finish_reason is 'Provider finish reason (stop, length, tool_calls, ...).';
 comment on column public.llm_requests.error_code is 'Error code when the call failed or was cut.';
@@ -319,7 +319,7 @@ comment on column public.ai_interactions.file_metadata is 'Metadata about any fi
 comment on column public.ai_interactions.status is 'Status of the interaction: success|error (|partial: a stream cut or aborted midway).';
 comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA-256 of the normalized messages) for deduplication/analytics.';
 comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
-comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call, when it went through the gateway.';
+comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call (proxied or ingested).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- agent_performance_metrics and agent_usage_log

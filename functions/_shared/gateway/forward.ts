@@ -9,16 +9,12 @@ import { corsHeaders } from "../http/cors.ts";
 import { db } from "../runtime/db.ts";
 import { env, envSnapshot } from "../runtime/env.ts";
 import { ApiError } from "../http/errors.ts";
-import { promptHash } from "../ledger/fingerprint.ts";
-import { Ledger, type AiInteractionRow, type LedgerStatus, type LlmRequestRow, priceSourceOf } from "../ledger/writer.ts";
-import type { FeatureRow } from "../ledger/writer.ts";
+import { type FeatureRow, Ledger, type LedgerEntry, type LedgerStatus } from "../ledger/writer.ts";
+import { buildLedgerEntry } from "../ledger/entry.ts";
 import type { Json } from "../runtime/schema.ts";
-import { capDepth } from "../http/limits.ts";
 import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "../billing/price-lookup.ts";
-import { computeCost } from "../billing/cost.ts";
 import { resolveProvider, type ProviderTarget, withoutUsageCost } from "../providers/index.ts";
-import { extractFileMetadata, redactText, redactValue, stripBinary } from "../privacy/redaction.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./stream-tee.ts";
 import { estimateUsage } from "../billing/token-estimate.ts";
 import { UpstreamGuard } from "./upstream.ts";
@@ -102,6 +98,11 @@ const ledger = new Ledger(db, Number.isInteger(maxBacklog) && maxBacklog > 0 ? {
 /** The ledger of this worker: queued rows, whether it is full or stalled, rows dead-lettered. */
 export function ledgerStatus(): LedgerStatus {
   return ledger.status();
+}
+
+/** Queues rows built elsewhere (calls an app reports itself) in this worker's ledger; settles once stored. */
+export function recordEntry(entry: LedgerEntry): Promise<void> {
+  return ledger.record(entry);
 }
 
 /**
@@ -278,8 +279,6 @@ function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string
   return resolvePrice(db(), ctx.caller.accountId, keys).catch(() => ({ price: null, source: "unknown" as const }));
 }
 
-const redactNullable = (s: string | null): string | null => (s === null ? null : redactText(s));
-
 /**
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
@@ -294,89 +293,39 @@ export async function record(
   const rejected = end.status === "complete" ? ctx.feature?.check?.(end.text) ?? null : null;
   if (rejected) end = { ...end, status: "error", httpStatus: 502, error: rejected };
   const latencyMs = Math.round(performance.now() - ctx.startedAt);
-  const provider = target?.provider ?? "unknown";
-  const { price, source } = await pricing;
-  const breakdown = computeCost(end.usage, price);
-  const cost = breakdown.total;
-  const rates = breakdown.rates;
-  // Every other string a client or provider chose is redacted too, whatever the body settings;
-  // the error also for callers that keep it (chat's message metadata).
-  const error = end.error && { code: redactNullable(end.error.code), message: redactText(end.error.message) };
-  const model = redactText(req.model);
-  const logged = (async () => {
-    const settings = ctx.caller.settings;
-    // Depth is capped first: a provider's reply can nest without limit, and the walks are recursive.
-    const requestBody = settings.log_request_bodies ? redactValue(stripBinary(capDepth(req.body))) : null;
-    const responseBody = settings.log_response_bodies && end.responseBody !== null
-      ? redactValue(capDepth(end.responseBody))
-      : null;
-    const agent = ctx.agent;
-    const llmRequest: LlmRequestRow = {
-      id: ctx.requestId,
-      created_at: ctx.receivedAt.toISOString(),
-      account_id: ctx.caller.accountId,
-      account_slug: ctx.caller.accountSlug,
-      session_id: agent?.sessionId ?? null,
-      agent_instance_id: agent?.instanceId ?? null,
-      agent_instance_slug: agent?.instanceSlug ?? null,
-      agent_type: agent?.agentType ?? null,
-      user_id: ctx.caller.userId,
-      api_key_id: ctx.caller.apiKeyId,
-      end_user: redactNullable(req.user),
-      conversation_id: redactNullable(ctx.conversationId),
-      properties: redactValue(ctx.properties),
-      provider,
-      model,
-      is_stream: req.stream,
-      completion_status: end.status,
-      http_status: end.httpStatus,
-      finish_reason: redactNullable(end.finishReason),
-      error_code: error?.code ?? null,
-      error_message: error?.message ?? null,
-      request_body: requestBody,
-      response_body: responseBody,
-      prompt_tokens: end.usage.prompt_tokens,
-      completion_tokens: end.usage.completion_tokens,
-      total_tokens: end.usage.total_tokens,
-      cached_tokens: end.usage.cached_tokens,
-      cache_creation_tokens: end.usage.cache_creation_tokens,
-      reasoning_tokens: end.usage.reasoning_tokens,
-      usage_source: end.usageSource,
-      unit_cost_prompt: rates?.input ?? null,
-      unit_cost_completion: rates?.output ?? null,
-      unit_cost_cached: rates?.cache_read ?? null,
-      unit_cost_cache_creation: rates?.cache_creation ?? null,
-      unit_cost_cache_creation_1h: rates?.cache_creation_1h ?? null,
-      unit_cost_reasoning: rates?.reasoning ?? null,
-      computed_cost: cost,
-      provider_cost: end.usage.provider_cost,
-      price_source: price ? priceSourceOf(source, breakdown.fallback) : "unknown",
-      cache_creation_1h_tokens: end.usage.cache_creation_1h_tokens,
-      service_tier: end.usage.service_tier,
-      latency_ms: latencyMs,
-      time_to_first_token_ms: end.ttftMs,
-      ip_address: ctx.ip,
-    };
-    const interaction: AiInteractionRow = {
-      id: crypto.randomUUID(),
-      timestamp: ctx.receivedAt.toISOString(),
-      account_id: ctx.caller.accountId,
-      llm_request_id: ctx.requestId,
-      request: requestBody ?? { omitted: true },
-      response: responseBody,
-      latency_ms: latencyMs,
-      error_code: error?.code ?? null,
-      error_message: error?.message ?? null,
-      model_name: model,
-      user_id: ctx.caller.userId,
-      file_metadata: extractFileMetadata(req.messages) as unknown as Json,
-      status: end.status === "complete" ? "success" : end.status,
-      prompt_hash: promptHash(req.messages),
-      ip_address: ctx.ip,
-    };
-    const feature = ctx.feature?.row({ status: end.status, text: end.text }) ?? null;
-    await ledger.record({ llmRequest, interaction, feature });
-  })();
+  const entry = buildLedgerEntry({
+    requestId: ctx.requestId,
+    interactionId: crypto.randomUUID(),
+    at: ctx.receivedAt,
+    caller: ctx.caller,
+    userId: ctx.caller.userId,
+    agent: ctx.agent,
+    endUser: req.user,
+    conversationId: ctx.conversationId,
+    properties: ctx.properties,
+    provider: target?.provider ?? "unknown",
+    model: req.model,
+    isStream: req.stream,
+    status: end.status,
+    httpStatus: end.httpStatus,
+    finishReason: end.finishReason,
+    error: end.error,
+    requestBody: req.body,
+    responseBody: end.responseBody,
+    messages: req.messages,
+    usage: end.usage,
+    usageSource: end.usageSource,
+    price: await pricing,
+    latencyMs,
+    ttftMs: end.ttftMs,
+    ip: ctx.ip,
+  });
+  const row = entry.llmRequest;
+  // The stored error is redacted, also for callers that keep it (chat's message metadata).
+  const error = row.error_message === null ? null : { code: row.error_code, message: row.error_message };
+  const cost = row.computed_cost;
+  const feature = ctx.feature?.row({ status: end.status, text: end.text }) ?? null;
+  const logged = ledger.record({ ...entry, feature });
   runInBackground(logged);
   return {
     requestId: ctx.requestId,
