@@ -422,6 +422,7 @@ export type Database = {
       ai_interactions: {
         Row: {
           account_id: string
+          conversation_id: string | null
           error_code: string | null
           error_message: string | null
           file_metadata: Json | null
@@ -431,6 +432,8 @@ export type Database = {
           llm_request_id: string | null
           model_name: string | null
           prompt_hash: string | null
+          properties: NonNullable<Json>
+          provider: string | null
           request: NonNullable<Json>
           response: Json | null
           status: string
@@ -439,6 +442,7 @@ export type Database = {
         }
         Insert: {
           account_id: string
+          conversation_id?: string | null
           error_code?: string | null
           error_message?: string | null
           file_metadata?: Json | null
@@ -448,6 +452,8 @@ export type Database = {
           llm_request_id?: string | null
           model_name?: string | null
           prompt_hash?: string | null
+          properties?: NonNullable<Json>
+          provider?: string | null
           request: NonNullable<Json>
           response?: Json | null
           status?: string
@@ -456,6 +462,7 @@ export type Database = {
         }
         Update: {
           account_id?: string
+          conversation_id?: string | null
           error_code?: string | null
           error_message?: string | null
           file_metadata?: Json | null
@@ -465,6 +472,8 @@ export type Database = {
           llm_request_id?: string | null
           model_name?: string | null
           prompt_hash?: string | null
+          properties?: NonNullable<Json>
+          provider?: string | null
           request?: NonNullable<Json>
           response?: Json | null
           status?: string
@@ -1810,6 +1819,29 @@ export type Database = {
           prefix: string
         }[]
       }
+      get_ai_interactions: {
+        Args: {
+          account_id: string
+          conversation_id?: string
+          cursor?: string
+          feature?: string
+          from?: string
+          limit?: number
+          min_latency_ms?: number
+          model?: string
+          provider?: string
+          status?: string
+          to?: string
+          user_id?: string
+        }
+        Returns: Database["public"]["CompositeTypes"]["ai_interaction_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "ai_interaction_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       invite_member: {
         Args: { account_id: string; email: string; role?: string }
         Returns: {
@@ -1829,7 +1861,26 @@ export type Database = {
       [_ in never]: never
     }
     CompositeTypes: {
-      [_ in never]: never
+      ai_interaction_item: {
+        id: string | null
+        timestamp: string | null
+        account_id: string | null
+        user_id: string | null
+        status: string | null
+        model_name: string | null
+        provider: string | null
+        latency_ms: number | null
+        error_code: string | null
+        error_message: string | null
+        request: Json | null
+        response: Json | null
+        file_metadata: Json | null
+        prompt_hash: string | null
+        properties: Json | null
+        conversation_id: string | null
+        llm_request_id: string | null
+        next_cursor: string | null
+      }
     }
   }
 }

@@ -342,6 +342,9 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       status: end.status === "complete" ? "success" : end.status,
       prompt_hash: promptHash(req.messages),
       ip_address: ctx.ip,
+      provider,
+      conversation_id: ctx.conversationId,
+      properties: ctx.properties,
     };
     await ledger.record({ llmRequest, interaction });
   })();

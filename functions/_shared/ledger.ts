@@ -83,6 +83,9 @@ export interface AiInteractionRow {
   status: "success" | "partial" | "error";
   prompt_hash: string | null;
   ip_address: string | null;
+  provider: string | null;
+  conversation_id: string | null;
+  properties: Json;
 }
 
 export interface LedgerEntry {
@@ -104,7 +107,7 @@ const LLM_REQUEST_COLUMNS = [
 const AI_INTERACTION_COLUMNS = [
   "id", "timestamp", "account_id", "llm_request_id", "request", "response", "latency_ms",
   "error_code", "error_message", "model_name", "user_id", "file_metadata", "status", "prompt_hash",
-  "ip_address",
+  "ip_address", "provider", "conversation_id", "properties",
 ] as const satisfies readonly (keyof AiInteractionRow)[];
 
 const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");

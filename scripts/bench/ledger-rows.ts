@@ -37,7 +37,8 @@ export function entry(i: number, f: { accountId: string; slug: string; userId: s
     interaction: {
       id: crypto.randomUUID(), timestamp: now, account_id: f.accountId, llm_request_id: id, request, response,
       latency_ms: 180 + (i % 400), error_code: null, error_message: null, model_name: model, user_id: f.userId,
-      file_metadata: null, status: "success", prompt_hash: null, ip_address: "127.0.0.1",
+      file_metadata: null, status: "success", prompt_hash: null, ip_address: "127.0.0.1", provider: "openrouter",
+      conversation_id: null, properties: i % 5 === 0 ? { feature: "mentor" } : {},
     },
   };
 }

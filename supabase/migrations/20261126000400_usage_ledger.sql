@@ -234,11 +234,26 @@ create table public.ai_interactions (
   prompt_hash text,
   ip_address inet,
   account_id uuid not null references public.accounts (id) on delete cascade,
-  llm_request_id uuid references public.llm_requests (id) on delete set null
+  llm_request_id uuid references public.llm_requests (id) on delete set null,
+  -- Query columns (issue 13): what get_ai_interactions filters on, without a join to llm_requests.
+  provider text,
+  conversation_id text,
+  properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object')
 );
 create index idx_ai_interactions_user_id on public.ai_interactions (user_id);
 create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp" desc);
-create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc);
+-- The keyset order of public.get_ai_interactions (newest first, id breaks ties), one index per filter
+-- it documents: each filter is an equality after account_id, so the scan reads rows in page order and
+-- stops after `limit` visible ones. from/to and min_latency_ms ride on the first (range/filter).
+create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_user_ts on public.ai_interactions (account_id, user_id, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_status_ts on public.ai_interactions (account_id, status, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_model_ts on public.ai_interactions (account_id, model_name, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_provider_ts on public.ai_interactions (account_id, provider, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_feature_ts
+  on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp" desc, id desc);
+create index idx_ai_interactions_account_conversation_ts
+  on public.ai_interactions (account_id, conversation_id, "timestamp" desc, id desc) where conversation_id is not null;
 create index idx_ai_interactions_llm_request on public.ai_interactions (llm_request_id);
 create index idx_ai_interactions_prompt_hash on public.ai_interactions (account_id, prompt_hash) where prompt_hash is not null;
 
@@ -258,6 +273,9 @@ comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA
 comment on column public.ai_interactions.ip_address is 'IP address of the requester.';
 comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
 comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call, when it went through the gateway.';
+comment on column public.ai_interactions.provider is 'Provider the call went to (openrouter, openai, anthropic, ...), as on llm_requests.';
+comment on column public.ai_interactions.conversation_id is 'Conversation/session id the caller grouped the call under (as on llm_requests).';
+comment on column public.ai_interactions.properties is 'Custom properties for filtering and analytics; properties->>''feature'' is the feature filter.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- agent_performance_metrics and agent_usage_log

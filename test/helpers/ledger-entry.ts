@@ -64,6 +64,9 @@ export function ledgerEntry(accountId: string, accountSlug: string): LedgerEntry
       status: "success",
       prompt_hash: "ab".repeat(32),
       ip_address: "203.0.113.9",
+      provider: "openrouter",
+      conversation_id: null,
+      properties: { k: "v" },
     },
   };
 }

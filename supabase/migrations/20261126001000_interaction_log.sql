@@ -1,0 +1,110 @@
+-- The interaction log's read side (issue 13): get_ai_interactions, the seed's `getAIInteractions`
+-- for supabase-js (`.rpc('get_ai_interactions', {...})`) and for the `interactions` Edge Function,
+-- which calls it inside `asUser` so the same row-level security answers both.
+
+-- ---------------------------------------------------------------------------------------------------
+-- get_ai_interactions: filtered, newest first, keyset-paginated.
+-- Security invoker: RLS on ai_interactions decides what the caller sees (history readers the
+-- account's rows, other members their own). The SQL is built with only the filters given, so each
+-- call is planned for its shape and uses the matching idx_ai_interactions_account_* index.
+-- The cursor is "<timestamp in epoch microseconds>.<id>" of the last row of a page: the next page
+-- is every row strictly older in (timestamp, id) order, so rows inserted meanwhile (newer) never
+-- shift or repeat a page.
+-- ---------------------------------------------------------------------------------------------------
+create type public.ai_interaction_item as (
+  id uuid,
+  "timestamp" timestamptz,
+  account_id uuid,
+  user_id uuid,
+  status text,
+  model_name text,
+  provider text,
+  latency_ms integer,
+  error_code text,
+  error_message text,
+  request jsonb,
+  response jsonb,
+  file_metadata jsonb,
+  prompt_hash text,
+  properties jsonb,
+  conversation_id text,
+  llm_request_id uuid,
+  next_cursor text
+);
+comment on type public.ai_interaction_item is
+  'A row of get_ai_interactions: the ai_interactions columns a reader sees, plus next_cursor (this row''s keyset position).';
+
+create function public.get_ai_interactions(
+  account_id uuid,
+  user_id uuid default null,
+  status text default null,
+  model text default null,
+  provider text default null,
+  "from" timestamptz default null,
+  "to" timestamptz default null,
+  feature text default null,
+  conversation_id text default null,
+  min_latency_ms integer default null,
+  "limit" integer default 50,
+  cursor text default null
+)
+returns setof public.ai_interaction_item
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  q text;
+  cursor_ts timestamptz;
+  cursor_id uuid;
+  page_size integer := coalesce(get_ai_interactions."limit", 50);
+begin
+  if get_ai_interactions.account_id is null then
+    raise exception 'account_id is required' using errcode = '22023';
+  end if;
+  if page_size < 1 or page_size > 500 then
+    raise exception 'limit must be between 1 and 500 (got %)', page_size using errcode = '22023';
+  end if;
+  if get_ai_interactions.status is not null and get_ai_interactions.status not in ('success', 'error', 'partial') then
+    raise exception 'status must be success, error or partial' using errcode = '22023';
+  end if;
+  if get_ai_interactions.cursor is not null then
+    if get_ai_interactions.cursor !~ '^[0-9]{1,18}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      raise exception 'invalid cursor' using errcode = '22023';
+    end if;
+    cursor_ts := timestamptz 'epoch' + (split_part(get_ai_interactions.cursor, '.', 1) || ' microseconds')::interval;
+    cursor_id := split_part(get_ai_interactions.cursor, '.', 2)::uuid;
+  end if;
+
+  q := 'select i.id, i."timestamp", i.account_id, i.user_id, i.status, i.model_name, i.provider, i.latency_ms,
+               i.error_code, i.error_message, i.request, i.response, i.file_metadata, i.prompt_hash,
+               i.properties, i.conversation_id, i.llm_request_id,
+               ((extract(epoch from i."timestamp") * 1000000)::bigint)::text || ''.'' || i.id::text
+          from public.ai_interactions i
+         where i.account_id = $1';
+  if get_ai_interactions.user_id is not null then q := q || ' and i.user_id = $2'; end if;
+  if get_ai_interactions.status is not null then q := q || ' and i.status = $3'; end if;
+  if get_ai_interactions.model is not null then q := q || ' and i.model_name = $4'; end if;
+  if get_ai_interactions.provider is not null then q := q || ' and i.provider = $5'; end if;
+  if get_ai_interactions."from" is not null then q := q || ' and i."timestamp" >= $6'; end if;
+  if get_ai_interactions."to" is not null then q := q || ' and i."timestamp" < $7'; end if;
+  if get_ai_interactions.feature is not null then q := q || ' and (i.properties ->> ''feature'') = $8'; end if;
+  if get_ai_interactions.conversation_id is not null then q := q || ' and i.conversation_id = $9'; end if;
+  if get_ai_interactions.min_latency_ms is not null then q := q || ' and i.latency_ms >= $10'; end if;
+  if cursor_ts is not null then q := q || ' and (i."timestamp", i.id) < ($11, $12)'; end if;
+  q := q || ' order by i."timestamp" desc, i.id desc limit $13';
+
+  return query execute q using
+    get_ai_interactions.account_id, get_ai_interactions.user_id, get_ai_interactions.status,
+    get_ai_interactions.model, get_ai_interactions.provider, get_ai_interactions."from", get_ai_interactions."to",
+    get_ai_interactions.feature, get_ai_interactions.conversation_id, get_ai_interactions.min_latency_ms,
+    cursor_ts, cursor_id, page_size;
+end
+$$;
+comment on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text) is
+  'The seed''s getAIInteractions: one account''s interactions, newest first, filtered (user_id, status, model, provider, from (inclusive), to (exclusive), feature = properties->>''feature'', conversation_id, min_latency_ms), limit 1..500 (default 50). Each row carries next_cursor: pass the last row''s as cursor for the next page. Security invoker: RLS applies.';
+revoke execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text)
+  from public, anon;
+grant execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text)
+  to authenticated, service_role;
