@@ -423,6 +423,7 @@ export type Database = {
         Row: {
           account_id: string
           conversation_id: string | null
+          country: string | null
           error_code: string | null
           error_message: string | null
           file_metadata: Json | null
@@ -443,6 +444,7 @@ export type Database = {
         Insert: {
           account_id: string
           conversation_id?: string | null
+          country?: string | null
           error_code?: string | null
           error_message?: string | null
           file_metadata?: Json | null
@@ -463,6 +465,7 @@ export type Database = {
         Update: {
           account_id?: string
           conversation_id?: string | null
+          country?: string | null
           error_code?: string | null
           error_message?: string | null
           file_metadata?: Json | null
@@ -921,6 +924,50 @@ export type Database = {
           },
         ]
       }
+      llm_error_patterns_hourly: {
+        Row: {
+          account_id: string
+          error_code: string | null
+          first_seen: string
+          hour: string
+          id: string
+          last_seen: string
+          message: string | null
+          model: string
+          occurrences: number
+        }
+        Insert: {
+          account_id: string
+          error_code?: string | null
+          first_seen: string
+          hour: string
+          id?: string
+          last_seen: string
+          message?: string | null
+          model: string
+          occurrences: number
+        }
+        Update: {
+          account_id?: string
+          error_code?: string | null
+          first_seen?: string
+          hour?: string
+          id?: string
+          last_seen?: string
+          message?: string | null
+          model?: string
+          occurrences?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_error_patterns_hourly_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       llm_requests: {
         Row: {
           account_id: string
@@ -935,6 +982,7 @@ export type Database = {
           completion_tokens: number | null
           computed_cost: number | null
           conversation_id: string | null
+          country: string | null
           created_at: string
           end_user: string | null
           error_code: string | null
@@ -978,6 +1026,7 @@ export type Database = {
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
+          country?: string | null
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -1021,6 +1070,7 @@ export type Database = {
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
+          country?: string | null
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -1151,6 +1201,95 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "llm_usage_daily_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      llm_usage_hourly: {
+        Row: {
+          account_id: string
+          cached_tokens: number
+          completion_tokens: number
+          computed_cost: number
+          dimension: string
+          error_count: number
+          hour: string
+          id: string
+          latency_count: number
+          latency_histogram: number[]
+          latency_ms_max: number | null
+          latency_ms_sum: number
+          prompt_tokens: number
+          reasoning_tokens: number
+          request_count: number
+          success_count: number
+          total_tokens: number
+          ttft_count: number
+          ttft_histogram: number[]
+          ttft_ms_max: number | null
+          ttft_ms_sum: number
+          unpriced_count: number
+          updated_at: string
+          value: string | null
+        }
+        Insert: {
+          account_id: string
+          cached_tokens?: number
+          completion_tokens?: number
+          computed_cost?: number
+          dimension: string
+          error_count?: number
+          hour: string
+          id?: string
+          latency_count?: number
+          latency_histogram: number[]
+          latency_ms_max?: number | null
+          latency_ms_sum?: number
+          prompt_tokens?: number
+          reasoning_tokens?: number
+          request_count?: number
+          success_count?: number
+          total_tokens?: number
+          ttft_count?: number
+          ttft_histogram: number[]
+          ttft_ms_max?: number | null
+          ttft_ms_sum?: number
+          unpriced_count?: number
+          updated_at?: string
+          value?: string | null
+        }
+        Update: {
+          account_id?: string
+          cached_tokens?: number
+          completion_tokens?: number
+          computed_cost?: number
+          dimension?: string
+          error_count?: number
+          hour?: string
+          id?: string
+          latency_count?: number
+          latency_histogram?: number[]
+          latency_ms_max?: number | null
+          latency_ms_sum?: number
+          prompt_tokens?: number
+          reasoning_tokens?: number
+          request_count?: number
+          success_count?: number
+          total_tokens?: number
+          ttft_count?: number
+          ttft_histogram?: number[]
+          ttft_ms_max?: number | null
+          ttft_ms_sum?: number
+          unpriced_count?: number
+          updated_at?: string
+          value?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_usage_hourly_account_id_fkey"
             columns: ["account_id"]
             isOneToOne: false
             referencedRelation: "accounts"
@@ -1850,6 +1989,55 @@ export type Database = {
           token: string
         }[]
       }
+      llm_analytics: {
+        Args: {
+          account_id: string
+          bucket?: string
+          from: string
+          group_by?: string
+          to: string
+        }
+        Returns: {
+          bucket_start: string
+          cached_tokens: number
+          completion_tokens: number
+          cost: number
+          error_rate: number
+          errors: number
+          group_value: string
+          latency_avg_ms: number
+          latency_p50_ms: number
+          latency_p95_ms: number
+          latency_p99_ms: number
+          prompt_tokens: number
+          reasoning_tokens: number
+          requests: number
+          success_rate: number
+          successes: number
+          total_tokens: number
+          ttft_p50_ms: number
+          ttft_p95_ms: number
+          ttft_p99_ms: number
+          unpriced_requests: number
+        }[]
+      }
+      llm_error_patterns: {
+        Args: {
+          account_id: string
+          from: string
+          model?: string
+          per_model?: number
+          to: string
+        }
+        Returns: {
+          error_code: string
+          first_seen: string
+          last_seen: string
+          message: string
+          model_name: string
+          occurrences: number
+        }[]
+      }
       remove_member: {
         Args: { account_id: string; user_id: string }
         Returns: boolean
@@ -1878,6 +2066,7 @@ export type Database = {
         prompt_hash: string | null
         properties: Json | null
         conversation_id: string | null
+        country: string | null
         llm_request_id: string | null
         next_cursor: string | null
       }

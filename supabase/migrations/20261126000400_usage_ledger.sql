@@ -156,6 +156,7 @@ create table public.llm_requests (
   provider_cost numeric,
   price_source text check (price_source in ('model_prices', 'account_override', 'unknown')),
   ip_address inet,
+  country text check (country ~ '^[A-Z]{2}$'),
   -- An unknown price is recorded as unknown, never as a cost of 0.
   constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null)
 );
@@ -214,7 +215,8 @@ comment on column public.llm_requests.unit_cost_cache_creation is 'USD per cache
 comment on column public.llm_requests.unit_cost_reasoning is 'USD per reasoning token applied.';
 comment on column public.llm_requests.provider_cost is 'Cost reported by the provider (e.g. OpenRouter usage.cost), USD.';
 comment on column public.llm_requests.price_source is 'Which price applied: model_prices|account_override|unknown.';
-comment on column public.llm_requests.ip_address is 'IP address of the caller.';
+comment on column public.llm_requests.ip_address is 'IP address of the caller (null when the account drops it once the country is known).';
+comment on column public.llm_requests.country is 'ISO 3166-1 alpha-2 country of the caller: the platform''s geo header, else looked up from ip_address.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
@@ -238,7 +240,8 @@ create table public.ai_interactions (
   -- Query columns (issue 13): what get_ai_interactions filters on, without a join to llm_requests.
   provider text,
   conversation_id text,
-  properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object')
+  properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object'),
+  country text check (country ~ '^[A-Z]{2}$')
 );
 create index idx_ai_interactions_user_id on public.ai_interactions (user_id);
 create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp" desc);
@@ -275,6 +278,7 @@ comment on column public.ai_interactions.account_id is 'Account the interaction 
 comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call, when it went through the gateway.';
 comment on column public.ai_interactions.provider is 'Provider the call went to (openrouter, openai, anthropic, ...), as on llm_requests.';
 comment on column public.ai_interactions.conversation_id is 'Conversation/session id the caller grouped the call under (as on llm_requests).';
+comment on column public.ai_interactions.country is 'ISO 3166-1 alpha-2 country of the caller (as on llm_requests).';
 comment on column public.ai_interactions.properties is 'Custom properties for filtering and analytics; properties->>''feature'' is the feature filter.';
 
 -- ---------------------------------------------------------------------------------------------------

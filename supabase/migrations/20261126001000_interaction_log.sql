@@ -28,6 +28,7 @@ create type public.ai_interaction_item as (
   prompt_hash text,
   properties jsonb,
   conversation_id text,
+  country text,
   llm_request_id uuid,
   next_cursor text
 );
@@ -79,7 +80,7 @@ begin
 
   q := 'select i.id, i."timestamp", i.account_id, i.user_id, i.status, i.model_name, i.provider, i.latency_ms,
                i.error_code, i.error_message, i.request, i.response, i.file_metadata, i.prompt_hash,
-               i.properties, i.conversation_id, i.llm_request_id,
+               i.properties, i.conversation_id, i.country, i.llm_request_id,
                ((extract(epoch from i."timestamp") * 1000000)::bigint)::text || ''.'' || i.id::text
           from public.ai_interactions i
          where i.account_id = $1';
