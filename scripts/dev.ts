@@ -3,11 +3,26 @@
 // Ctrl-C or SIGTERM stops everything it started.
 import net from "node:net";
 import path from "node:path";
+import postgres from "postgres";
+import { loadGeoip } from "./lib/geoip.ts";
 import { startStack } from "./lib/stack.ts";
 import { repoRoot } from "./lib/paths.ts";
 
 const FUNCTIONS_PORT = Number(process.env.FUNCTIONS_PORT ?? 54321);
 const DB_PORT = Number(process.env.DB_PORT ?? 54322);
+
+/** The IP-to-country ranges, once per database (the first start), in the background. */
+async function loadGeoipOnce(dbUrl: string): Promise<void> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ empty }] = await sql`select not exists (select 1 from private.ip_country_ranges) as empty`;
+    if (!empty) return;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  const count = await loadGeoip(dbUrl);
+  console.log(`Loaded ${count} IP-to-country ranges (npm run geoip:load reloads them)`);
+}
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -40,6 +55,8 @@ async function main() {
     functionsPort: FUNCTIONS_PORT,
     log: (line) => console.log(line),
   });
+
+  loadGeoipOnce(stack.dbUrl).catch((err) => console.error(`IP-to-country ranges not loaded: ${err.message ?? err}`));
 
   let stopping = false;
   const stop = async (signal: string) => {

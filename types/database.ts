@@ -159,6 +159,7 @@ export type Database = {
         Row: {
           account_id: string
           created_at: string
+          drop_ip_after_geo: boolean
           log_request_bodies: boolean
           log_response_bodies: boolean
           max_request_bytes: number | null
@@ -167,6 +168,7 @@ export type Database = {
         Insert: {
           account_id: string
           created_at?: string
+          drop_ip_after_geo?: boolean
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
@@ -175,6 +177,7 @@ export type Database = {
         Update: {
           account_id?: string
           created_at?: string
+          drop_ip_after_geo?: boolean
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null

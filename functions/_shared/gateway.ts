@@ -29,6 +29,8 @@ export interface CallContext {
   /** performance.now() when the request arrived; latency counts from here. */
   startedAt: number;
   ip: string | null;
+  /** From the platform's geo header, when configured (see client-address.ts). */
+  country?: string | null;
   conversationId: string | null;
   properties: Record<string, Json>;
   /** Aborted when the client goes away. */
@@ -325,6 +327,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       latency_ms: latencyMs,
       time_to_first_token_ms: end.ttftMs,
       ip_address: ctx.ip,
+      country: ctx.country ?? null,
     };
     const interaction: AiInteractionRow = {
       id: crypto.randomUUID(),
@@ -345,6 +348,7 @@ async function record(ctx: CallContext, req: LoggedRequest, target: ProviderTarg
       provider,
       conversation_id: ctx.conversationId,
       properties: ctx.properties,
+      country: ctx.country ?? null,
     };
     await ledger.record({ llmRequest, interaction });
   })();

@@ -64,6 +64,8 @@ export interface LlmRequestRow {
   latency_ms: number | null;
   time_to_first_token_ms: number | null;
   ip_address: string | null;
+  /** Country from the platform's geo header; null lets the database derive it from ip_address. */
+  country: string | null;
 }
 
 /** A public.ai_interactions row (the seed's generic AI call log). */
@@ -86,6 +88,7 @@ export interface AiInteractionRow {
   provider: string | null;
   conversation_id: string | null;
   properties: Json;
+  country: string | null;
 }
 
 export interface LedgerEntry {
@@ -101,13 +104,13 @@ const LLM_REQUEST_COLUMNS = [
   "total_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "usage_source",
   "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
   "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
-  "time_to_first_token_ms", "ip_address",
+  "time_to_first_token_ms", "ip_address", "country",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [
   "id", "timestamp", "account_id", "llm_request_id", "request", "response", "latency_ms",
   "error_code", "error_message", "model_name", "user_id", "file_metadata", "status", "prompt_hash",
-  "ip_address", "provider", "conversation_id", "properties",
+  "ip_address", "provider", "conversation_id", "properties", "country",
 ] as const satisfies readonly (keyof AiInteractionRow)[];
 
 const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");

@@ -32,13 +32,13 @@ export function entry(i: number, f: { accountId: string; slug: string; userId: s
       unit_cost_prompt: "0.00000015", unit_cost_completion: "0.0000006", unit_cost_cached: "0.000000075",
       unit_cost_cache_creation: null, unit_cost_reasoning: null, computed_cost: "0.0000171", provider_cost: null,
       price_source: "model_prices", latency_ms: 180 + (i % 400), time_to_first_token_ms: stream ? 90 : null,
-      ip_address: "127.0.0.1",
+      ip_address: "127.0.0.1", country: null,
     },
     interaction: {
       id: crypto.randomUUID(), timestamp: now, account_id: f.accountId, llm_request_id: id, request, response,
       latency_ms: 180 + (i % 400), error_code: null, error_message: null, model_name: model, user_id: f.userId,
       file_metadata: null, status: "success", prompt_hash: null, ip_address: "127.0.0.1", provider: "openrouter",
-      conversation_id: null, properties: i % 5 === 0 ? { feature: "mentor" } : {},
+      conversation_id: null, properties: i % 5 === 0 ? { feature: "mentor" } : {}, country: null,
     },
   };
 }

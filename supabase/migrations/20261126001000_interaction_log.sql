@@ -109,3 +109,64 @@ revoke execute on function public.get_ai_interactions(uuid, uuid, text, text, te
   from public, anon;
 grant execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text)
   to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Geography. The gateway fills `country` from the platform's geo header when one is configured
+-- (GEO_COUNTRY_HEADER); otherwise it is derived here from the client address, with an IP-to-country
+-- table loaded by `npm run geoip:load` (like prices: data, not migrations). Ranges are inclusive
+-- and never overlap, so the range holding an address is the one with the greatest start <= it.
+-- ---------------------------------------------------------------------------------------------------
+create table private.ip_country_ranges (
+  start_ip inet primary key,
+  end_ip inet not null,
+  country text not null check (country ~ '^[A-Z]{2}$'),
+  check (family(start_ip) = family(end_ip) and start_ip <= end_ip)
+);
+comment on table private.ip_country_ranges is
+  'IP ranges (inclusive) and their ISO country, loaded by scripts/load-geoip.ts from @ip-location-db/geo-whois-asn-country (data CC BY 4.0, NRO). Server-only.';
+revoke all on private.ip_country_ranges from public, anon, authenticated;
+grant select on private.ip_country_ranges to service_role;
+
+create function private.ip_country(ip inet) returns text
+  language sql
+  stable
+  security definer
+  set search_path = ''
+as $$
+  select r.country
+    from (select c.country, c.end_ip from private.ip_country_ranges c
+           where c.start_ip <= ip order by c.start_ip desc limit 1) r
+   where ip <= r.end_ip
+$$;
+comment on function private.ip_country(inet) is 'Country of an address from private.ip_country_ranges, or null.';
+revoke execute on function private.ip_country(inet) from public, anon, authenticated;
+grant execute on function private.ip_country(inet) to service_role;
+
+-- One BEFORE INSERT trigger prepares every log row: the country from the address when the gateway
+-- did not have one, then the address dropped when the account asks for that.
+create function private.prepare_log_row() returns trigger
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  drop_ip boolean;
+begin
+  select s.drop_ip_after_geo into drop_ip from public.account_settings s where s.account_id = new.account_id;
+  if new.country is null and new.ip_address is not null then
+    new.country := private.ip_country(new.ip_address);
+  end if;
+  if coalesce(drop_ip, false) then
+    new.ip_address := null;
+  end if;
+  return new;
+end
+$$;
+comment on function private.prepare_log_row() is
+  'Trigger on llm_requests/ai_interactions: derives country from ip_address when absent; clears ip_address for accounts with drop_ip_after_geo.';
+revoke execute on function private.prepare_log_row() from public, anon, authenticated;
+
+create trigger llm_requests_prepare_row before insert on public.llm_requests
+  for each row execute function private.prepare_log_row();
+create trigger ai_interactions_prepare_row before insert on public.ai_interactions
+  for each row execute function private.prepare_log_row();

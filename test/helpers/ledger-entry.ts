@@ -47,6 +47,7 @@ export function ledgerEntry(accountId: string, accountSlug: string): LedgerEntry
       latency_ms: 12,
       time_to_first_token_ms: null,
       ip_address: "203.0.113.9",
+      country: null,
     },
     interaction: {
       id: crypto.randomUUID(),
@@ -67,6 +68,7 @@ export function ledgerEntry(accountId: string, accountSlug: string): LedgerEntry
       provider: "openrouter",
       conversation_id: null,
       properties: { k: "v" },
+      country: null,
     },
   };
 }
