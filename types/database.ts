@@ -163,6 +163,7 @@ export type Database = {
           log_request_bodies: boolean
           log_response_bodies: boolean
           max_request_bytes: number | null
+          retention_days: number | null
           updated_at: string
         }
         Insert: {
@@ -172,6 +173,7 @@ export type Database = {
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
+          retention_days?: number | null
           updated_at?: string
         }
         Update: {
@@ -181,6 +183,7 @@ export type Database = {
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
+          retention_days?: number | null
           updated_at?: string
         }
         Relationships: [
@@ -492,13 +495,6 @@ export type Database = {
             columns: ["account_id"]
             isOneToOne: false
             referencedRelation: "accounts"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "ai_interactions_llm_request_id_fkey"
-            columns: ["llm_request_id"]
-            isOneToOne: false
-            referencedRelation: "llm_requests"
             referencedColumns: ["id"]
           },
           {

@@ -4,7 +4,8 @@
  * llm_requests and ai_interactions row (plus, for agent calls, the agent metrics derived from them)
  * and stamps the API keys used. `record()` settles once the rows are stored, so
  * `EdgeRuntime.waitUntil(record(...))` keeps the worker alive for them. Inserts are idempotent
- * (`on conflict (id) do nothing`), so a retry after a lost acknowledgement never duplicates a row.
+ * (`on conflict do nothing` on the primary keys, (id, created_at) and (id, "timestamp"): the tables
+ * are partitioned by month), so a retry after a lost acknowledgement never duplicates a row.
  *
  * Failures, by what they mean:
  * - the connection is lost or refused (see `isConnectionError`): the database is down; the batch
@@ -156,13 +157,13 @@ const INSERT_BATCH = `
 with requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
   select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
-  on conflict (id) do nothing
+  on conflict (id, created_at) do nothing
   returning account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason, completion_status,
             error_code, http_status, latency_ms, total_tokens, computed_cost
 ), ${AGENT_METRICS}, interactions as (
   insert into public.ai_interactions (${list(AI_INTERACTION_COLUMNS)})
   select ${list(AI_INTERACTION_COLUMNS)} from jsonb_populate_recordset(null::public.ai_interactions, $2::text::jsonb)
-  on conflict (id) do nothing
+  on conflict (id, "timestamp") do nothing
   returning 1
 ), keys as (
   update public.api_keys set last_used_at = now()

@@ -80,6 +80,7 @@ create table public.account_settings (
   log_response_bodies boolean not null default true,
   max_request_bytes integer check (max_request_bytes > 0),
   drop_ip_after_geo boolean not null default false,
+  retention_days integer check (retention_days > 0),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -91,6 +92,7 @@ comment on column public.account_settings.account_id is 'The account (primary ke
 comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
+comment on column public.account_settings.retention_days is 'Days to keep llm_requests, ai_interactions, messages and feature payloads (null = forever); rollups are kept. Applied by private.run_log_maintenance().';
 comment on column public.account_settings.drop_ip_after_geo is 'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is derived.';
 comment on column public.account_settings.created_at is 'Record creation timestamp.';
 comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
@@ -114,9 +116,14 @@ insert into public.account_settings (account_id) select id from public.accounts 
 -- ---------------------------------------------------------------------------------------------------
 -- llm_requests: one row per proxied LLM call. `id` is the request id the proxy returns as
 -- x-request-id (the proxy generates it).
+-- Partitioned by month of created_at (UTC), like ai_interactions by "timestamp": retention drops
+-- whole months, and recent months stay small and hot. A partitioned table's unique keys must contain
+-- the partition key, so the primary key is (id, created_at); ids are still random UUIDs, unique in
+-- practice, and the ledger's idempotent insert targets (id, created_at) (a retry resends both).
+-- Partitions live in schema `private` (not exposed; clients go through the parent and its RLS).
 -- ---------------------------------------------------------------------------------------------------
 create table public.llm_requests (
-  id uuid primary key default gen_random_uuid(),
+  id uuid not null default gen_random_uuid(),
   session_id uuid references public.sessions (id) on delete set null,
   account_id uuid not null references public.accounts (id) on delete cascade,
   agent_instance_id uuid references public.agent_instances (id) on delete set null,
@@ -160,8 +167,9 @@ create table public.llm_requests (
   ip_address inet,
   country text check (country ~ '^[A-Z]{2}$'),
   -- An unknown price is recorded as unknown, never as a cost of 0.
-  constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null)
-);
+  constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null),
+  constraint llm_requests_pkey primary key (id, created_at)
+) partition by range (created_at);
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
 create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
 create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
@@ -224,7 +232,7 @@ comment on column public.llm_requests.country is 'ISO 3166-1 alpha-2 country of 
 -- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_interactions (
-  id uuid primary key default gen_random_uuid(),
+  id uuid not null default gen_random_uuid(),
   "timestamp" timestamptz not null default now(),
   request jsonb not null,
   response jsonb,
@@ -238,13 +246,17 @@ create table public.ai_interactions (
   prompt_hash text,
   ip_address inet,
   account_id uuid not null references public.accounts (id) on delete cascade,
-  llm_request_id uuid references public.llm_requests (id) on delete set null,
+  -- No foreign key: llm_requests' key is (id, created_at) and both tables drop whole partitions
+  -- (a key referencing a partitioned table blocks that). The ledger writes both rows in one
+  -- statement, and retention removes both by the same cutoff.
+  llm_request_id uuid,
   -- Query columns (issue 13): what get_ai_interactions filters on, without a join to llm_requests.
   provider text,
   conversation_id text,
   properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object'),
-  country text check (country ~ '^[A-Z]{2}$')
-);
+  country text check (country ~ '^[A-Z]{2}$'),
+  constraint ai_interactions_pkey primary key (id, "timestamp")
+) partition by range ("timestamp");
 create index idx_ai_interactions_user_id on public.ai_interactions (user_id);
 create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp" desc);
 -- The keyset order of public.get_ai_interactions (newest first, id breaks ties), one index per filter
@@ -277,7 +289,7 @@ comment on column public.ai_interactions.status is 'Status of the interaction: s
 comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA-256 of the normalized messages) for deduplication/analytics.';
 comment on column public.ai_interactions.ip_address is 'IP address of the requester.';
 comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
-comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call, when it went through the gateway.';
+comment on column public.ai_interactions.llm_request_id is 'The llm_requests row (id) of the same call, when it went through the gateway. Not a foreign key (both tables are partitioned).';
 comment on column public.ai_interactions.provider is 'Provider the call went to (openrouter, openai, anthropic, ...), as on llm_requests.';
 comment on column public.ai_interactions.conversation_id is 'Conversation/session id the caller grouped the call under (as on llm_requests).';
 comment on column public.ai_interactions.country is 'ISO 3166-1 alpha-2 country of the caller (as on llm_requests).';
@@ -361,7 +373,7 @@ create policy "account_model_prices: members read" on public.account_model_price
 
 -- account_settings: members read; manage_instances changes (the row is created with the account).
 grant select on public.account_settings to authenticated;
-grant update (log_request_bodies, log_response_bodies, max_request_bytes, drop_ip_after_geo)
+grant update (log_request_bodies, log_response_bodies, max_request_bytes, drop_ip_after_geo, retention_days)
   on public.account_settings to authenticated;
 create policy "account_settings: members read" on public.account_settings for select to authenticated
   using (account_id in (select private.member_accounts()));
@@ -386,3 +398,91 @@ create policy "agent_performance_metrics: history readers read" on public.agent_
   using (account_id in (select private.accounts_with_permission('view_history')));
 create policy "agent_usage_log: history readers read" on public.agent_usage_log for select to authenticated
   using (account_id in (select private.accounts_with_permission('view_history')));
+
+-- ---------------------------------------------------------------------------------------------------
+-- Monthly partitions of llm_requests (created_at) and ai_interactions ("timestamp"), in schema
+-- private: `<table>_YYYY_MM` for each UTC month plus `<table>_default` for anything without one (a
+-- back-dated ingest, a clock far off), so an insert never fails for want of a partition.
+-- private.ensure_log_partitions() creates the previous month to `months_ahead` months ahead, and a
+-- month for rows sitting in a default partition (moved out of it before the month is attached). It
+-- runs here and in private.run_log_maintenance() (pg_cron / `npm start`).
+-- ---------------------------------------------------------------------------------------------------
+create function private.create_log_partition(parent text, month date) returns boolean
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  col text := case parent when 'llm_requests' then 'created_at' when 'ai_interactions' then 'timestamp' end;
+  name text := parent || '_' || to_char(month, 'YYYY_MM');
+  lo timestamptz := date_trunc('month', month)::timestamp at time zone 'UTC';
+  hi timestamptz := (date_trunc('month', month) + interval '1 month')::timestamp at time zone 'UTC';
+  waiting boolean;
+begin
+  if col is null then
+    raise exception 'not a partitioned log table: %', parent using errcode = '22023';
+  end if;
+  if to_regclass(format('private.%I', name)) is not null then
+    return false;
+  end if;
+  execute format('select exists (select 1 from private.%I where %I >= $1 and %I < $2)', parent || '_default', col, col)
+    into waiting using lo, hi;
+  if waiting then
+    -- A new partition may not overlap rows in the default one: build it beside the table, move the
+    -- month's rows into it, then attach it.
+    execute format('create table private.%I (like public.%I including defaults including constraints)', name, parent);
+    execute format('with moved as (delete from private.%I where %I >= $1 and %I < $2 returning *) '
+                   'insert into private.%I select * from moved', parent || '_default', col, col, name) using lo, hi;
+    execute format('alter table public.%I attach partition private.%I for values from (%L) to (%L)', parent, name, lo, hi);
+  else
+    execute format('create table private.%I partition of public.%I for values from (%L) to (%L)', name, parent, lo, hi);
+  end if;
+  -- Reached only through the parent (whose RLS applies); direct access is for the owner alone.
+  execute format('alter table private.%I enable row level security', name);
+  execute format('revoke all on private.%I from public, anon, authenticated', name);
+  return true;
+end
+$$;
+comment on function private.create_log_partition(text, date) is
+  'Creates the month''s partition of llm_requests or ai_interactions (moving that month''s rows out of the default partition first). Returns whether it created one.';
+revoke execute on function private.create_log_partition(text, date) from public, anon, authenticated;
+
+create function private.ensure_log_partitions(months_ahead integer default 3) returns integer
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  parent text;
+  col text;
+  month date;
+  created integer := 0;
+  this_month date := date_trunc('month', now() at time zone 'UTC')::date;
+begin
+  foreach parent in array array['llm_requests', 'ai_interactions'] loop
+    col := case parent when 'llm_requests' then 'created_at' else 'timestamp' end;
+    if to_regclass(format('private.%I', parent || '_default')) is null then
+      execute format('create table private.%I partition of public.%I default', parent || '_default', parent);
+      execute format('alter table private.%I enable row level security', parent || '_default');
+      execute format('revoke all on private.%I from public, anon, authenticated', parent || '_default');
+    end if;
+    for month in
+      execute format('select generate_series($1 - interval ''1 month'', $1 + make_interval(months => $2), ''1 month'')::date
+                      union
+                      select distinct date_trunc(''month'', %I at time zone ''UTC'')::date from private.%I',
+                     col, parent || '_default')
+        using this_month, months_ahead
+    loop
+      if private.create_log_partition(parent, month) then
+        created := created + 1;
+      end if;
+    end loop;
+  end loop;
+  return created;
+end
+$$;
+comment on function private.ensure_log_partitions(integer) is
+  'Creates missing monthly partitions of llm_requests and ai_interactions: last month to months_ahead ahead, and every month with rows in a default partition. Returns how many it created.';
+revoke execute on function private.ensure_log_partitions(integer) from public, anon, authenticated;
+
+select private.ensure_log_partitions();

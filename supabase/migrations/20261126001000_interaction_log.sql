@@ -170,3 +170,165 @@ create trigger llm_requests_prepare_row before insert on public.llm_requests
   for each row execute function private.prepare_log_row();
 create trigger ai_interactions_prepare_row before insert on public.ai_interactions
   for each row execute function private.prepare_log_row();
+
+-- ---------------------------------------------------------------------------------------------------
+-- Retention and partition upkeep: private.run_log_maintenance(), every few minutes (pg_cron on
+-- Supabase, `npm start` locally).
+-- 1. Creates the coming months' partitions (and moves back-dated rows out of the defaults).
+-- 2. Drops a monthly partition once every account with rows in it has a retention that expired the
+--    whole month (an account with retention_days null keeps it). Dropping a partition briefly locks
+--    its parent, so it waits at most lock_timeout (500 ms) and is retried on the next run otherwise.
+-- 3. Otherwise deletes the rows older than each account's retention in batches (at most
+--    batch_size * max_batches rows per table and account per run; the rest go on the next run):
+--    llm_requests, ai_interactions and messages rows; the feature tables keep their rows (ratings,
+--    feedback and costs stay) but lose their payloads (question/response, input/output,
+--    prompt/response/context).
+-- Rollups (llm_usage_daily, llm_usage_hourly, llm_error_patterns_hourly) are never touched.
+-- Safe to run twice at once: a second caller finds the advisory lock taken and returns at once.
+-- ---------------------------------------------------------------------------------------------------
+create function private.run_log_maintenance(batch_size integer default 5000, max_batches integer default 20)
+  returns jsonb
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  part record;
+  acct record;
+  keep boolean;
+  cutoff timestamptz;
+  n bigint;
+  batches integer;
+  created integer;
+  dropped text[] := '{}';
+  busy text[] := '{}';
+  deleted jsonb := '{}'::jsonb;
+  total bigint;
+  caller_lock_timeout text := current_setting('lock_timeout');
+begin
+  if not pg_try_advisory_xact_lock(hashtext('private.run_log_maintenance')) then
+    return jsonb_build_object('skipped', true);
+  end if;
+  created := private.ensure_log_partitions(3);
+
+  -- Whole months: only partitions of months that ended, oldest first.
+  for part in
+    select c.relname as name, p.relname as parent,
+           (to_date(right(c.relname, 7), 'YYYY_MM') + interval '1 month')::timestamp at time zone 'UTC' as hi
+      from pg_inherits i
+      join pg_class c on c.oid = i.inhrelid
+      join pg_class p on p.oid = i.inhparent
+      join pg_namespace pn on pn.oid = p.relnamespace
+     where pn.nspname = 'public' and p.relname in ('llm_requests', 'ai_interactions')
+       and c.relname ~ '_[0-9]{4}_[0-9]{2}$'
+     order by 3
+  loop
+    exit when part.hi > now();
+    execute format(
+      'select exists (select 1 from public.account_settings s
+                       where (s.retention_days is null or $1 > now() - make_interval(days => s.retention_days))
+                         and exists (select 1 from private.%I r where r.account_id = s.account_id))', part.name)
+      into keep using part.hi;
+    continue when keep;
+    begin
+      perform set_config('lock_timeout', '500ms', true);
+      execute format('drop table private.%I', part.name);
+      dropped := dropped || part.name;
+    exception when lock_not_available then
+      busy := busy || part.name;
+    end;
+    perform set_config('lock_timeout', caller_lock_timeout, true);
+  end loop;
+
+  -- Row by row (in batches) for what whole partitions could not take.
+  for acct in select s.account_id, s.retention_days from public.account_settings s where s.retention_days is not null loop
+    cutoff := now() - make_interval(days => acct.retention_days);
+
+    batches := 0; total := 0;
+    loop
+      delete from public.llm_requests r
+       where (r.id, r.created_at) in (select x.id, x.created_at from public.llm_requests x
+                                       where x.account_id = acct.account_id and x.created_at < cutoff limit batch_size);
+      get diagnostics n = row_count;
+      total := total + n; batches := batches + 1;
+      exit when n < batch_size or batches >= max_batches;
+    end loop;
+    deleted := jsonb_set(deleted, '{llm_requests}', to_jsonb(coalesce((deleted ->> 'llm_requests')::bigint, 0) + total));
+
+    batches := 0; total := 0;
+    loop
+      delete from public.ai_interactions r
+       where (r.id, r."timestamp") in (select x.id, x."timestamp" from public.ai_interactions x
+                                        where x.account_id = acct.account_id and x."timestamp" < cutoff limit batch_size);
+      get diagnostics n = row_count;
+      total := total + n; batches := batches + 1;
+      exit when n < batch_size or batches >= max_batches;
+    end loop;
+    deleted := jsonb_set(deleted, '{ai_interactions}', to_jsonb(coalesce((deleted ->> 'ai_interactions')::bigint, 0) + total));
+
+    batches := 0; total := 0;
+    loop
+      delete from public.messages m
+       where m.id in (select x.id from public.messages x
+                       where x.account_id = acct.account_id and x.created_at < cutoff limit batch_size);
+      get diagnostics n = row_count;
+      total := total + n; batches := batches + 1;
+      exit when n < batch_size or batches >= max_batches;
+    end loop;
+    deleted := jsonb_set(deleted, '{messages}', to_jsonb(coalesce((deleted ->> 'messages')::bigint, 0) + total));
+
+    batches := 0; total := 0;
+    loop
+      update public.ai_mentor_chats c set question = '', response = '', conversation_context = null
+       where c.id in (select x.id from public.ai_mentor_chats x
+                       where x.account_id = acct.account_id and x.created_at < cutoff
+                         and (x.question <> '' or x.response <> '' or x.conversation_context is not null)
+                       limit batch_size);
+      get diagnostics n = row_count;
+      total := total + n; batches := batches + 1;
+      exit when n < batch_size or batches >= max_batches;
+    end loop;
+    batches := 0;
+    loop
+      update public.guru_interactions g set input = '{}'::jsonb, output = '{}'::jsonb
+       where g.id in (select x.id from public.guru_interactions x
+                       where x.org_id = acct.account_id and x.created_at < cutoff
+                         and (x.input <> '{}'::jsonb or x.output <> '{}'::jsonb)
+                       limit batch_size);
+      get diagnostics n = row_count;
+      total := total + n; batches := batches + 1;
+      exit when n < batch_size or batches >= max_batches;
+    end loop;
+    batches := 0;
+    loop
+      update public.employee_twin_interactions t set prompt = null, response = '', context = null
+       where t.id in (select x.id from public.employee_twin_interactions x
+                       where x.org_id = acct.account_id and x.created_at < cutoff
+                         and (x.prompt is not null or x.response <> '' or x.context is not null)
+                       limit batch_size);
+      get diagnostics n = row_count;
+      total := total + n; batches := batches + 1;
+      exit when n < batch_size or batches >= max_batches;
+    end loop;
+    deleted := jsonb_set(deleted, '{feature_payloads}', to_jsonb(coalesce((deleted ->> 'feature_payloads')::bigint, 0) + total));
+  end loop;
+
+  return jsonb_build_object('skipped', false, 'partitions_created', created, 'partitions_dropped', to_jsonb(dropped),
+                            'partitions_busy', to_jsonb(busy), 'purged', deleted);
+end
+$$;
+comment on function private.run_log_maintenance(integer, integer) is
+  'Partition upkeep and retention (account_settings.retention_days) for llm_requests, ai_interactions, messages and feature payloads; rollups kept. Advisory-locked: concurrent calls return {"skipped": true}.';
+revoke execute on function private.run_log_maintenance(integer, integer) from public, anon, authenticated;
+grant execute on function private.run_log_maintenance(integer, integer) to service_role;
+
+-- On Supabase (pg_cron available), every 10 minutes. Elsewhere (local Postgres has no pg_cron),
+-- `npm start` runs it on an interval.
+do $$
+begin
+  if exists (select 1 from pg_available_extensions where name = 'pg_cron') then
+    create extension if not exists pg_cron;
+    perform cron.schedule('log-maintenance', '*/10 * * * *', 'select private.run_log_maintenance()');
+  end if;
+end
+$$;

@@ -168,12 +168,12 @@ describe("advisor lints", () => {
   it("every public table, view and column has a comment", async () => {
     const tables = await sql`
       select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = 'public' and c.relkind in ('r', 'v') and obj_description(c.oid, 'pg_class') is null`;
+       where n.nspname = 'public' and c.relkind in ('r', 'p', 'v') and obj_description(c.oid, 'pg_class') is null`;
     const cols = await sql`
       select c.relname || '.' || a.attname as col from pg_class c
         join pg_namespace n on n.oid = c.relnamespace
         join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-       where n.nspname = 'public' and c.relkind = 'r' and col_description(c.oid, a.attnum) is null`;
+       where n.nspname = 'public' and c.relkind in ('r', 'p') and col_description(c.oid, a.attnum) is null`;
     expect(tables.map((r) => r.relname)).toEqual([]);
     expect(cols.map((r) => r.col)).toEqual([]);
   });
