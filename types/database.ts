@@ -160,6 +160,7 @@ export type Database = {
           account_id: string
           created_at: string
           drop_ip_after_geo: boolean
+          encrypt_payloads: boolean
           log_request_bodies: boolean
           log_response_bodies: boolean
           max_request_bytes: number | null
@@ -170,6 +171,7 @@ export type Database = {
           account_id: string
           created_at?: string
           drop_ip_after_geo?: boolean
+          encrypt_payloads?: boolean
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
@@ -180,6 +182,7 @@ export type Database = {
           account_id?: string
           created_at?: string
           drop_ip_after_geo?: boolean
+          encrypt_payloads?: boolean
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
@@ -1863,6 +1866,126 @@ export type Database = {
       }
     }
     Views: {
+      ai_interactions_decrypted: {
+        Row: {
+          account_id: string | null
+          conversation_id: string | null
+          country: string | null
+          error_code: string | null
+          error_message: string | null
+          file_metadata: Json | null
+          id: string | null
+          ip_address: unknown
+          latency_ms: number | null
+          llm_request_id: string | null
+          model_name: string | null
+          prompt_hash: string | null
+          properties: Json | null
+          provider: string | null
+          request: Json | null
+          response: Json | null
+          status: string | null
+          timestamp: string | null
+          user_id: string | null
+        }
+        Insert: {
+          account_id?: string | null
+          conversation_id?: string | null
+          country?: string | null
+          error_code?: string | null
+          error_message?: string | null
+          file_metadata?: Json | null
+          id?: string | null
+          ip_address?: unknown
+          latency_ms?: number | null
+          llm_request_id?: string | null
+          model_name?: string | null
+          prompt_hash?: string | null
+          properties?: Json | null
+          provider?: string | null
+          request?: never
+          response?: never
+          status?: string | null
+          timestamp?: string | null
+          user_id?: string | null
+        }
+        Update: {
+          account_id?: string | null
+          conversation_id?: string | null
+          country?: string | null
+          error_code?: string | null
+          error_message?: string | null
+          file_metadata?: Json | null
+          id?: string | null
+          ip_address?: unknown
+          latency_ms?: number | null
+          llm_request_id?: string | null
+          model_name?: string | null
+          prompt_hash?: string | null
+          properties?: Json | null
+          provider?: string | null
+          request?: never
+          response?: never
+          status?: string | null
+          timestamp?: string | null
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_interactions_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      llm_request_bodies: {
+        Row: {
+          account_id: string | null
+          created_at: string | null
+          id: string | null
+          request_body: Json | null
+          response_body: Json | null
+        }
+        Insert: {
+          account_id?: string | null
+          created_at?: string | null
+          id?: string | null
+          request_body?: never
+          response_body?: never
+        }
+        Update: {
+          account_id?: string | null
+          created_at?: string | null
+          id?: string | null
+          request_body?: never
+          response_body?: never
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_requests_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       user_profiles: {
         Row: {
           created_at: string | null

@@ -81,6 +81,7 @@ create table public.account_settings (
   max_request_bytes integer check (max_request_bytes > 0),
   drop_ip_after_geo boolean not null default false,
   retention_days integer check (retention_days > 0),
+  encrypt_payloads boolean not null default false,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -93,6 +94,7 @@ comment on column public.account_settings.log_request_bodies is 'Store (redacted
 comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
 comment on column public.account_settings.retention_days is 'Days to keep llm_requests, ai_interactions, messages and feature payloads (null = forever); rollups are kept. Applied by private.run_log_maintenance().';
+comment on column public.account_settings.encrypt_payloads is 'Store request/response bodies of new llm_requests/ai_interactions rows encrypted (pgp_sym_encrypt, AES-256); history readers read them through ai_interactions_decrypted / llm_request_bodies / get_ai_interactions.';
 comment on column public.account_settings.drop_ip_after_geo is 'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is derived.';
 comment on column public.account_settings.created_at is 'Record creation timestamp.';
 comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
@@ -373,7 +375,8 @@ create policy "account_model_prices: members read" on public.account_model_price
 
 -- account_settings: members read; manage_instances changes (the row is created with the account).
 grant select on public.account_settings to authenticated;
-grant update (log_request_bodies, log_response_bodies, max_request_bytes, drop_ip_after_geo, retention_days)
+grant update (log_request_bodies, log_response_bodies, max_request_bytes, drop_ip_after_geo, retention_days,
+  encrypt_payloads)
   on public.account_settings to authenticated;
 create policy "account_settings: members read" on public.account_settings for select to authenticated
   using (account_id in (select private.member_accounts()));

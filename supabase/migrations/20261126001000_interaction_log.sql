@@ -79,7 +79,8 @@ begin
   end if;
 
   q := 'select i.id, i."timestamp", i.account_id, i.user_id, i.status, i.model_name, i.provider, i.latency_ms,
-               i.error_code, i.error_message, i.request, i.response, i.file_metadata, i.prompt_hash,
+               i.error_code, i.error_message, private.decrypt_payload(i.account_id, i.request),
+               private.decrypt_payload(i.account_id, i.response), i.file_metadata, i.prompt_hash,
                i.properties, i.conversation_id, i.country, i.llm_request_id,
                ((extract(epoch from i."timestamp") * 1000000)::bigint)::text || ''.'' || i.id::text
           from public.ai_interactions i
@@ -142,8 +143,233 @@ comment on function private.ip_country(inet) is 'Country of an address from priv
 revoke execute on function private.ip_country(inet) from public, anon, authenticated;
 grant execute on function private.ip_country(inet) to service_role;
 
+-- ---------------------------------------------------------------------------------------------------
+-- Encryption of payloads (per account, opt-in: account_settings.encrypt_payloads). New rows of such
+-- an account store llm_requests.request_body/response_body and ai_interactions.request/response as
+--   {"$encrypted": "pgp_sym_aes256", "key_version": n, "data": "<base64 pgp_sym_encrypt output>"}
+-- pgp_sym_encrypt is OpenPGP symmetric encryption (AES-256) with a modification detection code
+-- (SHA-1 MDC, on by default): a changed ciphertext fails to decrypt instead of yielding other
+-- plaintext. The key is random (256 bits), so no password stretching is needed (s2k-mode=1).
+-- Keys: `payload_key_v<n>` in Supabase Vault (vault.decrypted_secrets) when present there, else in
+-- private.secrets (created here, like vector_db_connection_key); the highest n encrypts.
+-- Readers: the security-invoker views ai_interactions_decrypted and llm_request_bodies, and
+-- get_ai_interactions, decrypt for callers with view_history on the row's account (and for the
+-- server); everyone else, Studio's table editor included, sees the envelope.
+-- Rotation: private.rotate_payload_key() adds a version; private.reencrypt_payloads() rewrites old
+-- envelopes (and plaintext rows of accounts that turned encryption on) in batches.
+-- ---------------------------------------------------------------------------------------------------
+insert into private.secrets (name, value)
+values ('payload_key_v1', encode(extensions.gen_random_bytes(32), 'hex'))
+on conflict (name) do nothing;
+
+create function private.payload_key_versions() returns setof integer
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+as $$
+begin
+  if to_regclass('vault.decrypted_secrets') is not null then
+    return query execute
+      'select substr(name, 14)::integer from vault.decrypted_secrets where name ~ ''^payload_key_v[0-9]{1,9}$''';
+  end if;
+  return query select substr(s.name, 14)::integer from private.secrets s where s.name ~ '^payload_key_v[0-9]{1,9}$';
+end
+$$;
+comment on function private.payload_key_versions() is 'Versions of the payload encryption key held in Vault or private.secrets.';
+
+create function private.payload_key(version integer) returns text
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+as $$
+declare
+  k text;
+begin
+  if to_regclass('vault.decrypted_secrets') is not null then
+    execute 'select decrypted_secret from vault.decrypted_secrets where name = $1' into k using 'payload_key_v' || version;
+  end if;
+  if k is null then
+    select s.value into k from private.secrets s where s.name = 'payload_key_v' || version;
+  end if;
+  if k is null then
+    raise exception 'payload key version % not found', version using errcode = '22023';
+  end if;
+  return k;
+end
+$$;
+comment on function private.payload_key(integer) is 'The payload encryption key of a version: Vault (payload_key_v<n>) first, then private.secrets.';
+
+create function private.is_encrypted_payload(value jsonb) returns boolean
+  language sql
+  immutable
+  set search_path = ''
+as $$
+  select coalesce(jsonb_typeof(value) = 'object' and value ? '$encrypted' and value ? 'key_version' and value ? 'data',
+                  false)
+$$;
+comment on function private.is_encrypted_payload(jsonb) is 'Whether a stored body is an encryption envelope.';
+
+create function private.encrypt_payload(value jsonb) returns jsonb
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+as $$
+declare
+  version integer := (select max(v) from private.payload_key_versions() v);
+begin
+  if value is null then
+    return null;
+  end if;
+  return jsonb_build_object('$encrypted', 'pgp_sym_aes256', 'key_version', version, 'data',
+    translate(encode(extensions.pgp_sym_encrypt(value::text, private.payload_key(version),
+                                                'cipher-algo=aes256, s2k-mode=1'), 'base64'), E'\n', ''));
+end
+$$;
+comment on function private.encrypt_payload(jsonb) is 'Encrypts a body into an envelope with the newest payload key.';
+
+-- Server-side decryption, no permission check: never granted to clients. A value that is not an
+-- envelope, or one that does not decrypt (tampered, or a client body that merely looks like one),
+-- comes back unchanged: never as other plaintext.
+create function private.payload_plaintext(value jsonb) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+as $$
+begin
+  if not private.is_encrypted_payload(value) then
+    return value;
+  end if;
+  return extensions.pgp_sym_decrypt(decode(value ->> 'data', 'base64'),
+                                    private.payload_key((value ->> 'key_version')::integer))::jsonb;
+exception
+  when external_routine_invocation_exception or data_exception then
+    return value;
+end
+$$;
+comment on function private.payload_plaintext(jsonb) is 'Server only: the plaintext of an envelope (the value itself when it is none or does not decrypt).';
+
+-- For readers: plaintext for history readers of the row's account and for the server (service_role,
+-- the owner); the envelope for everyone else.
+create function private.decrypt_payload(account_id uuid, value jsonb) returns jsonb
+  language plpgsql
+  stable
+  security definer
+  set search_path = ''
+as $$
+begin
+  if not private.is_encrypted_payload(value) then
+    return value;
+  end if;
+  if current_setting('role') in ('authenticated', 'anon')
+     and not account_id in (select private.accounts_with_permission('view_history')) then
+    return value;
+  end if;
+  return private.payload_plaintext(value);
+end
+$$;
+comment on function private.decrypt_payload(uuid, jsonb) is
+  'A stored body as its reader may see it: decrypted for history readers of the account (and the server), the envelope otherwise.';
+
+revoke execute on function private.payload_key_versions(), private.payload_key(integer),
+  private.is_encrypted_payload(jsonb), private.encrypt_payload(jsonb), private.payload_plaintext(jsonb),
+  private.decrypt_payload(uuid, jsonb) from public, anon, authenticated;
+grant execute on function private.decrypt_payload(uuid, jsonb) to authenticated, service_role;
+
+create function private.rotate_payload_key() returns integer
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  version integer := coalesce((select max(v) from private.payload_key_versions() v), 0) + 1;
+begin
+  insert into private.secrets (name, value) values ('payload_key_v' || version, encode(extensions.gen_random_bytes(32), 'hex'));
+  return version;
+end
+$$;
+comment on function private.rotate_payload_key() is
+  'Adds payload key version n+1 (in private.secrets; on Supabase create it in Vault instead) and returns n+1: new rows use it. Follow with private.reencrypt_payloads().';
+revoke execute on function private.rotate_payload_key() from public, anon, authenticated;
+
+create function private.payload_needs_rewrite(value jsonb, encrypting boolean, current_version integer) returns boolean
+  language sql
+  immutable
+  set search_path = ''
+as $$
+  select value is not null
+     and case when private.is_encrypted_payload(value)
+              then (value ->> 'key_version') is distinct from current_version::text
+              else encrypting end
+$$;
+comment on function private.payload_needs_rewrite(jsonb, boolean, integer) is
+  'Whether reencrypt_payloads must rewrite a body: an envelope of another key version, or plaintext in an encrypting account.';
+revoke execute on function private.payload_needs_rewrite(jsonb, boolean, integer) from public, anon, authenticated;
+
+-- Rewrites up to batch_size rows per table: envelopes of an older key version, and plaintext bodies of
+-- accounts with encrypt_payloads on (rows logged before it was turned on). Returns the rows rewritten;
+-- call it until it returns 0, then the old key versions can be deleted.
+create function private.reencrypt_payloads(batch_size integer default 1000) returns bigint
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  current_version integer := (select max(v) from private.payload_key_versions() v);
+  n bigint;
+  total bigint := 0;
+begin
+  update public.llm_requests r
+     set request_body = private.encrypt_payload(private.payload_plaintext(r.request_body)),
+         response_body = private.encrypt_payload(private.payload_plaintext(r.response_body))
+   where (r.id, r.created_at) in (
+     select x.id, x.created_at
+       from public.llm_requests x join public.account_settings s on s.account_id = x.account_id
+      where private.payload_needs_rewrite(x.request_body, s.encrypt_payloads, current_version)
+         or private.payload_needs_rewrite(x.response_body, s.encrypt_payloads, current_version)
+      limit batch_size);
+  get diagnostics n = row_count;
+  total := total + n;
+  update public.ai_interactions i
+     set request = private.encrypt_payload(private.payload_plaintext(i.request)),
+         response = private.encrypt_payload(private.payload_plaintext(i.response))
+   where (i.id, i."timestamp") in (
+     select x.id, x."timestamp"
+       from public.ai_interactions x join public.account_settings s on s.account_id = x.account_id
+      where private.payload_needs_rewrite(x.request, s.encrypt_payloads, current_version)
+         or private.payload_needs_rewrite(x.response, s.encrypt_payloads, current_version)
+      limit batch_size);
+  get diagnostics n = row_count;
+  return total + n;
+end
+$$;
+comment on function private.reencrypt_payloads(integer) is
+  'Key rotation and catch-up: re-encrypts up to batch_size rows per table that use an old key version or are plaintext in an encrypting account. Returns the number rewritten (0 = done).';
+revoke execute on function private.reencrypt_payloads(integer) from public, anon, authenticated;
+
+create view public.ai_interactions_decrypted with (security_invoker = true) as
+  select i.id, i."timestamp", i.account_id, i.user_id, private.decrypt_payload(i.account_id, i.request) as request,
+         private.decrypt_payload(i.account_id, i.response) as response, i.latency_ms, i.error_code, i.error_message,
+         i.model_name, i.file_metadata, i.status, i.prompt_hash, i.ip_address, i.llm_request_id, i.provider,
+         i.conversation_id, i.properties, i.country
+    from public.ai_interactions i;
+comment on view public.ai_interactions_decrypted is
+  'ai_interactions with request/response decrypted for history readers of the account (security invoker: the table''s RLS applies; others see the envelope).';
+create view public.llm_request_bodies with (security_invoker = true) as
+  select r.id, r.created_at, r.account_id, private.decrypt_payload(r.account_id, r.request_body) as request_body,
+         private.decrypt_payload(r.account_id, r.response_body) as response_body
+    from public.llm_requests r;
+comment on view public.llm_request_bodies is
+  'llm_requests bodies, decrypted for history readers of the account (security invoker: the table''s RLS applies).';
+revoke all on public.ai_interactions_decrypted, public.llm_request_bodies from anon, authenticated;
+grant select on public.ai_interactions_decrypted, public.llm_request_bodies to authenticated, service_role;
+
 -- One BEFORE INSERT trigger prepares every log row: the country from the address when the gateway
--- did not have one, then the address dropped when the account asks for that.
+-- did not have one, the address dropped when the account asks for that, and the bodies encrypted
+-- for accounts that encrypt. TG_ARGV[0] names the table (row triggers run on the partitions).
 create function private.prepare_log_row() returns trigger
   language plpgsql
   security definer
@@ -151,25 +377,36 @@ create function private.prepare_log_row() returns trigger
 as $$
 declare
   drop_ip boolean;
+  encrypt boolean;
 begin
-  select s.drop_ip_after_geo into drop_ip from public.account_settings s where s.account_id = new.account_id;
+  select s.drop_ip_after_geo, s.encrypt_payloads into drop_ip, encrypt
+    from public.account_settings s where s.account_id = new.account_id;
   if new.country is null and new.ip_address is not null then
     new.country := private.ip_country(new.ip_address);
   end if;
   if coalesce(drop_ip, false) then
     new.ip_address := null;
   end if;
+  if coalesce(encrypt, false) then
+    if tg_argv[0] = 'llm_requests' then
+      new.request_body := private.encrypt_payload(new.request_body);
+      new.response_body := private.encrypt_payload(new.response_body);
+    else
+      new.request := private.encrypt_payload(new.request);
+      new.response := private.encrypt_payload(new.response);
+    end if;
+  end if;
   return new;
 end
 $$;
 comment on function private.prepare_log_row() is
-  'Trigger on llm_requests/ai_interactions: derives country from ip_address when absent; clears ip_address for accounts with drop_ip_after_geo.';
+  'Trigger on llm_requests/ai_interactions: derives country from ip_address when absent; clears ip_address (drop_ip_after_geo); encrypts the bodies (encrypt_payloads).';
 revoke execute on function private.prepare_log_row() from public, anon, authenticated;
 
 create trigger llm_requests_prepare_row before insert on public.llm_requests
-  for each row execute function private.prepare_log_row();
+  for each row execute function private.prepare_log_row('llm_requests');
 create trigger ai_interactions_prepare_row before insert on public.ai_interactions
-  for each row execute function private.prepare_log_row();
+  for each row execute function private.prepare_log_row('ai_interactions');
 
 -- ---------------------------------------------------------------------------------------------------
 -- Retention and partition upkeep: private.run_log_maintenance(), every few minutes (pg_cron on
