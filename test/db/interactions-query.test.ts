@@ -1,9 +1,9 @@
 // public.get_ai_interactions (the seed's getAIInteractions for supabase-js): every filter, keyset
 // pagination that stays stable while rows arrive, limits, bad cursors, and RLS scoping.
-import type postgres from "postgres";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addMember, asUser, createAccount, createUser, type TestAccount, type TestUser } from "../helpers/fixtures.ts";
-import { adminSql } from "../helpers/stack.ts";
+import { adminSql, dbUrl } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let account: TestAccount;
@@ -153,4 +153,49 @@ describe("get_ai_interactions under RLS", () => {
     });
     await expect(call).rejects.toMatchObject({ code: "42501" });
   });
+});
+
+describe("get_ai_interactions plans", () => {
+  // The plan of the statement the function builds, via auto_explain's nested-statement logging sent
+  // to this client. With sequential scans and sorts priced out, the planner shows which index serves
+  // each filter in page order; on a few rows it could not tell otherwise.
+  async function plan(args: Args): Promise<string> {
+    const lines: string[] = [];
+    const client = postgres(dbUrl(), { max: 1, onnotice: (n) => lines.push(String(n.message)) });
+    try {
+      await client.begin(async (tx) => {
+        await tx.unsafe(`load 'auto_explain'; set local auto_explain.log_min_duration = 0;
+          set local auto_explain.log_nested_statements = on; set local client_min_messages = log;
+          set local enable_seqscan = off; set local enable_sort = off; set local enable_bitmapscan = off`);
+        const params = { account_id: account.id, ...args };
+        const call = Object.keys(params).map((n, i) => `"${n}" => $${i + 1}`).join(", ");
+        await tx.unsafe(`select * from public.get_ai_interactions(${call})`,
+          Object.values(params) as postgres.ParameterOrJSON<never>[]);
+      });
+    } finally {
+      await client.end();
+    }
+    return lines.find((l) => l.includes("from public.ai_interactions i")) ?? lines.join("\n");
+  }
+
+  // Partitions name their copies of the parent's indexes after the columns, <partition>_<columns>_idx
+  // (cut to 63 characters).
+  const cases: Array<[string, Args, string]> = [
+    ["no filter / from-to / min_latency_ms", { from: at(0), min_latency_ms: 1 }, "_account_id_timestamp_id_idx"],
+    ["user_id", { user_id: "MEMBER" }, "_account_id_user_id_timestamp_id_idx"],
+    ["status", { status: "error" }, "_account_id_status_timestamp_id_idx"],
+    ["model", { model: "gpt-4o" }, "_account_id_model_name_timestamp_id_idx"],
+    ["provider", { provider: "openai" }, "_account_id_provider_timestamp_id_idx"],
+    ["feature", { feature: "mentor" }, "_account_id_expr_timestamp_id_idx"],
+    ["conversation_id", { conversation_id: "c1" }, "_account_id_conversation_id_timestam"],
+  ];
+  for (const [name, args, index] of cases) {
+    it(`${name}: ${index}, no sort`, async () => {
+      const resolved = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v === "MEMBER" ? member.id : v]));
+      const text = await plan(resolved);
+      expect(text).toMatch(/Index Scan/);
+      expect(text).not.toMatch(/(^|->)\s*Sort\s+\(/m);
+      expect(text).toContain(index);
+    });
+  }
 });
