@@ -150,6 +150,8 @@ grant execute on function private.ip_country(inet) to service_role;
 -- pgp_sym_encrypt is OpenPGP symmetric encryption (AES-256) with a modification detection code
 -- (SHA-1 MDC, on by default): a changed ciphertext fails to decrypt instead of yielding other
 -- plaintext. The key is random (256 bits), so no password stretching is needed (s2k-mode=1).
+-- Each account encrypts with its own key, HMAC-SHA256(account_id, payload key): an envelope copied
+-- into another account's row (or presented with another account id) does not decrypt.
 -- Keys: `payload_key_v<n>` in Supabase Vault (vault.decrypted_secrets) when present there, else in
 -- private.secrets (created here, like vector_db_connection_key); the highest n encrypts.
 -- Readers: the security-invoker views ai_interactions_decrypted and llm_request_bodies, and
@@ -201,6 +203,16 @@ end
 $$;
 comment on function private.payload_key(integer) is 'The payload encryption key of a version: Vault (payload_key_v<n>) first, then private.secrets.';
 
+create function private.account_payload_key(account_id uuid, version integer) returns text
+  language sql
+  stable
+  security definer
+  set search_path = ''
+as $$
+  select encode(extensions.hmac(account_id::text, private.payload_key(version), 'sha256'), 'hex')
+$$;
+comment on function private.account_payload_key(uuid, integer) is 'The account''s payload key of a version: HMAC-SHA256 of the account id under the payload key.';
+
 create function private.is_encrypted_payload(value jsonb) returns boolean
   language sql
   immutable
@@ -211,7 +223,7 @@ as $$
 $$;
 comment on function private.is_encrypted_payload(jsonb) is 'Whether a stored body is an encryption envelope.';
 
-create function private.encrypt_payload(value jsonb) returns jsonb
+create function private.encrypt_payload(account_id uuid, value jsonb) returns jsonb
   language plpgsql
   volatile
   security definer
@@ -224,16 +236,16 @@ begin
     return null;
   end if;
   return jsonb_build_object('$encrypted', 'pgp_sym_aes256', 'key_version', version, 'data',
-    translate(encode(extensions.pgp_sym_encrypt(value::text, private.payload_key(version),
+    translate(encode(extensions.pgp_sym_encrypt(value::text, private.account_payload_key(account_id, version),
                                                 'cipher-algo=aes256, s2k-mode=1'), 'base64'), E'\n', ''));
 end
 $$;
-comment on function private.encrypt_payload(jsonb) is 'Encrypts a body into an envelope with the newest payload key.';
+comment on function private.encrypt_payload(uuid, jsonb) is 'Encrypts an account''s body into an envelope with the newest payload key.';
 
 -- Server-side decryption, no permission check: never granted to clients. A value that is not an
 -- envelope, or one that does not decrypt (tampered, or a client body that merely looks like one),
 -- comes back unchanged: never as other plaintext.
-create function private.payload_plaintext(value jsonb) returns jsonb
+create function private.payload_plaintext(account_id uuid, value jsonb) returns jsonb
   language plpgsql
   stable
   security definer
@@ -244,13 +256,13 @@ begin
     return value;
   end if;
   return extensions.pgp_sym_decrypt(decode(value ->> 'data', 'base64'),
-                                    private.payload_key((value ->> 'key_version')::integer))::jsonb;
+                                    private.account_payload_key(account_id, (value ->> 'key_version')::integer))::jsonb;
 exception
   when external_routine_invocation_exception or data_exception then
     return value;
 end
 $$;
-comment on function private.payload_plaintext(jsonb) is 'Server only: the plaintext of an envelope (the value itself when it is none or does not decrypt).';
+comment on function private.payload_plaintext(uuid, jsonb) is 'Server only: the plaintext of an envelope (the value itself when it is none or does not decrypt).';
 
 -- For readers: plaintext for history readers of the row's account and for the server (service_role,
 -- the owner); the envelope for everyone else.
@@ -268,14 +280,15 @@ begin
      and not account_id in (select private.accounts_with_permission('view_history')) then
     return value;
   end if;
-  return private.payload_plaintext(value);
+  return private.payload_plaintext(account_id, value);
 end
 $$;
 comment on function private.decrypt_payload(uuid, jsonb) is
   'A stored body as its reader may see it: decrypted for history readers of the account (and the server), the envelope otherwise.';
 
 revoke execute on function private.payload_key_versions(), private.payload_key(integer),
-  private.is_encrypted_payload(jsonb), private.encrypt_payload(jsonb), private.payload_plaintext(jsonb),
+  private.account_payload_key(uuid, integer), private.is_encrypted_payload(jsonb), private.encrypt_payload(uuid, jsonb),
+  private.payload_plaintext(uuid, jsonb),
   private.decrypt_payload(uuid, jsonb) from public, anon, authenticated;
 grant execute on function private.decrypt_payload(uuid, jsonb) to authenticated, service_role;
 
@@ -323,8 +336,8 @@ declare
   total bigint := 0;
 begin
   update public.llm_requests r
-     set request_body = private.encrypt_payload(private.payload_plaintext(r.request_body)),
-         response_body = private.encrypt_payload(private.payload_plaintext(r.response_body))
+     set request_body = private.encrypt_payload(r.account_id, private.payload_plaintext(r.account_id, r.request_body)),
+         response_body = private.encrypt_payload(r.account_id, private.payload_plaintext(r.account_id, r.response_body))
    where (r.id, r.created_at) in (
      select x.id, x.created_at
        from public.llm_requests x join public.account_settings s on s.account_id = x.account_id
@@ -334,8 +347,8 @@ begin
   get diagnostics n = row_count;
   total := total + n;
   update public.ai_interactions i
-     set request = private.encrypt_payload(private.payload_plaintext(i.request)),
-         response = private.encrypt_payload(private.payload_plaintext(i.response))
+     set request = private.encrypt_payload(i.account_id, private.payload_plaintext(i.account_id, i.request)),
+         response = private.encrypt_payload(i.account_id, private.payload_plaintext(i.account_id, i.response))
    where (i.id, i."timestamp") in (
      select x.id, x."timestamp"
        from public.ai_interactions x join public.account_settings s on s.account_id = x.account_id
@@ -389,11 +402,11 @@ begin
   end if;
   if coalesce(encrypt, false) then
     if tg_argv[0] = 'llm_requests' then
-      new.request_body := private.encrypt_payload(new.request_body);
-      new.response_body := private.encrypt_payload(new.response_body);
+      new.request_body := private.encrypt_payload(new.account_id, new.request_body);
+      new.response_body := private.encrypt_payload(new.account_id, new.response_body);
     else
-      new.request := private.encrypt_payload(new.request);
-      new.response := private.encrypt_payload(new.response);
+      new.request := private.encrypt_payload(new.account_id, new.request);
+      new.response := private.encrypt_payload(new.account_id, new.response);
     end if;
   end if;
   return new;

@@ -84,8 +84,10 @@ describe("readers", () => {
   });
 
   it("clients cannot call the key or plaintext functions directly", async () => {
-    for (const call of ["select private.payload_plaintext('{}'::jsonb)", "select private.payload_key(1)",
-      "select private.encrypt_payload('{}'::jsonb)", "select private.rotate_payload_key()"]) {
+    const acct = `'${enc.id}'::uuid`;
+    for (const call of [`select private.payload_plaintext(${acct}, '{}'::jsonb)`, "select private.payload_key(1)",
+      `select private.account_payload_key(${acct}, 1)`, `select private.encrypt_payload(${acct}, '{}'::jsonb)`,
+      "select private.rotate_payload_key()"]) {
       const attempt = sql.begin(async (tx) => {
         await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: enc.owner.id, role: "authenticated" })}, true),
                         set_config('role', 'authenticated', true)`;
