@@ -93,9 +93,15 @@ comment on column public.account_settings.account_id is 'The account (primary ke
 comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
-comment on column public.account_settings.retention_days is 'Days to keep llm_requests, ai_interactions, messages and feature payloads (null = forever); rollups are kept. Applied by private.run_log_maintenance().';
-comment on column public.account_settings.encrypt_payloads is 'Store request/response bodies of new llm_requests/ai_interactions rows encrypted (pgp_sym_encrypt, AES-256); history readers read them through ai_interactions_decrypted / llm_request_bodies / get_ai_interactions.';
-comment on column public.account_settings.drop_ip_after_geo is 'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is derived.';
+comment on column public.account_settings.retention_days is
+  'Days to keep llm_requests, ai_interactions, messages and feature payloads (null = forever); rollups are kept. '
+  'Applied by private.run_log_maintenance().';
+comment on column public.account_settings.encrypt_payloads is
+  'Store request/response bodies of new llm_requests/ai_interactions rows encrypted (pgp_sym_encrypt, AES-256); '
+  'history readers read them through ai_interactions_decrypted / llm_request_bodies / get_ai_interactions.';
+comment on column public.account_settings.drop_ip_after_geo is
+  'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is '
+  'derived.';
 comment on column public.account_settings.created_at is 'Record creation timestamp.';
 comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
 
@@ -169,7 +175,8 @@ create table public.llm_requests (
   ip_address inet,
   country text check (country ~ '^[A-Z]{2}$'),
   -- An unknown price is recorded as unknown, never as a cost of 0.
-  constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null),
+  constraint llm_requests_unknown_price_has_no_cost
+    check (price_source is distinct from 'unknown' or computed_cost is null),
   constraint llm_requests_pkey primary key (id, created_at)
 ) partition by range (created_at);
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
@@ -227,8 +234,10 @@ comment on column public.llm_requests.unit_cost_cache_creation is 'USD per cache
 comment on column public.llm_requests.unit_cost_reasoning is 'USD per reasoning token applied.';
 comment on column public.llm_requests.provider_cost is 'Cost reported by the provider (e.g. OpenRouter usage.cost), USD.';
 comment on column public.llm_requests.price_source is 'Which price applied: model_prices|account_override|unknown.';
-comment on column public.llm_requests.ip_address is 'IP address of the caller (null when the account drops it once the country is known).';
-comment on column public.llm_requests.country is 'ISO 3166-1 alpha-2 country of the caller: the platform''s geo header, else looked up from ip_address.';
+comment on column public.llm_requests.ip_address is
+  'IP address of the caller (null when the account drops it once the country is known).';
+comment on column public.llm_requests.country is
+  'ISO 3166-1 alpha-2 country of the caller: the platform''s geo header, else looked up from ip_address.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
@@ -265,10 +274,14 @@ create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp
 -- it documents: each filter is an equality after account_id, so the scan reads rows in page order and
 -- stops after `limit` visible ones. from/to and min_latency_ms ride on the first (range/filter).
 create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc, id desc);
-create index idx_ai_interactions_account_user_ts on public.ai_interactions (account_id, user_id, "timestamp" desc, id desc);
-create index idx_ai_interactions_account_status_ts on public.ai_interactions (account_id, status, "timestamp" desc, id desc);
-create index idx_ai_interactions_account_model_ts on public.ai_interactions (account_id, model_name, "timestamp" desc, id desc);
-create index idx_ai_interactions_account_provider_ts on public.ai_interactions (account_id, provider, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_user_ts
+  on public.ai_interactions (account_id, user_id, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_status_ts
+  on public.ai_interactions (account_id, status, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_model_ts
+  on public.ai_interactions (account_id, model_name, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_provider_ts
+  on public.ai_interactions (account_id, provider, "timestamp" desc, id desc);
 create index idx_ai_interactions_account_feature_ts
   on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp" desc, id desc);
 create index idx_ai_interactions_account_conversation_ts
@@ -291,11 +304,16 @@ comment on column public.ai_interactions.status is 'Status of the interaction: s
 comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA-256 of the normalized messages) for deduplication/analytics.';
 comment on column public.ai_interactions.ip_address is 'IP address of the requester.';
 comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
-comment on column public.ai_interactions.llm_request_id is 'The llm_requests row (id) of the same call, when it went through the gateway. Not a foreign key (both tables are partitioned).';
-comment on column public.ai_interactions.provider is 'Provider the call went to (openrouter, openai, anthropic, ...), as on llm_requests.';
-comment on column public.ai_interactions.conversation_id is 'Conversation/session id the caller grouped the call under (as on llm_requests).';
+comment on column public.ai_interactions.llm_request_id is
+  'The llm_requests row (id) of the same call, when it went through the gateway. Not a foreign key (both tables are '
+  'partitioned).';
+comment on column public.ai_interactions.provider is
+  'Provider the call went to (openrouter, openai, anthropic, ...), as on llm_requests.';
+comment on column public.ai_interactions.conversation_id is
+  'Conversation/session id the caller grouped the call under (as on llm_requests).';
 comment on column public.ai_interactions.country is 'ISO 3166-1 alpha-2 country of the caller (as on llm_requests).';
-comment on column public.ai_interactions.properties is 'Custom properties for filtering and analytics; properties->>''feature'' is the feature filter.';
+comment on column public.ai_interactions.properties is
+  'Custom properties for filtering and analytics; properties->>''feature'' is the feature filter.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- agent_performance_metrics and agent_usage_log
@@ -436,7 +454,8 @@ begin
     execute format('create table private.%I (like public.%I including defaults including constraints)', name, parent);
     execute format('with moved as (delete from private.%I where %I >= $1 and %I < $2 returning *) '
                    'insert into private.%I select * from moved', parent || '_default', col, col, name) using lo, hi;
-    execute format('alter table public.%I attach partition private.%I for values from (%L) to (%L)', parent, name, lo, hi);
+    execute format('alter table public.%I attach partition private.%I for values from (%L) to (%L)',
+                   parent, name, lo, hi);
   else
     execute format('create table private.%I partition of public.%I for values from (%L) to (%L)', name, parent, lo, hi);
   end if;
@@ -447,7 +466,8 @@ begin
 end
 $$;
 comment on function private.create_log_partition(text, date) is
-  'Creates the month''s partition of llm_requests or ai_interactions (moving that month''s rows out of the default partition first). Returns whether it created one.';
+  'Creates the month''s partition of llm_requests or ai_interactions (moving that month''s rows out of the default '
+  'partition first). Returns whether it created one.';
 revoke execute on function private.create_log_partition(text, date) from public, anon, authenticated;
 
 create function private.ensure_log_partitions(months_ahead integer default 3) returns integer
@@ -470,7 +490,8 @@ begin
       execute format('revoke all on private.%I from public, anon, authenticated', parent || '_default');
     end if;
     for month in
-      execute format('select generate_series($1 - interval ''1 month'', $1 + make_interval(months => $2), ''1 month'')::date
+      execute format('select generate_series($1 - interval ''1 month'', $1 + make_interval(months => $2),
+                                             ''1 month'')::date
                       union
                       select distinct date_trunc(''month'', %I at time zone ''UTC'')::date from private.%I',
                      col, parent || '_default')
@@ -485,7 +506,8 @@ begin
 end
 $$;
 comment on function private.ensure_log_partitions(integer) is
-  'Creates missing monthly partitions of llm_requests and ai_interactions: last month to months_ahead ahead, and every month with rows in a default partition. Returns how many it created.';
+  'Creates missing monthly partitions of llm_requests and ai_interactions: last month to months_ahead ahead, and every '
+  'month with rows in a default partition. Returns how many it created.';
 revoke execute on function private.ensure_log_partitions(integer) from public, anon, authenticated;
 
 select private.ensure_log_partitions();

@@ -137,7 +137,8 @@ as $$
            120000,150000,200000,250000,300000,400000,500000,600000,750000,1000000}'::integer[]
 $$;
 comment on function private.latency_bounds() is
-  'Upper bounds (ms) of the latency histogram buckets in llm_usage_hourly; bucket i holds bounds[i-1] < ms <= bounds[i], the last bucket (one past the bounds) everything above.';
+  'Upper bounds (ms) of the latency histogram buckets in llm_usage_hourly; bucket i holds bounds[i-1] < ms <= '
+  'bounds[i], the last bucket (one past the bounds) everything above.';
 
 create function private.latency_histogram(latencies integer[]) returns bigint[]
   language sql
@@ -150,7 +151,8 @@ as $$
     left join (select width_bucket(ms - 1, private.latency_bounds()) + 1 as i, count(*) as n
                  from unnest(latencies) ms where ms is not null group by 1) c on c.i = g.i
 $$;
-comment on function private.latency_histogram(integer[]) is 'Counts of the given latencies per bucket of private.latency_bounds().';
+comment on function private.latency_histogram(integer[]) is
+  'Counts of the given latencies per bucket of private.latency_bounds().';
 
 create function private.histogram_add(a bigint[], b bigint[]) returns bigint[]
   language sql
@@ -179,7 +181,8 @@ as $$
            '\s+', ' ', 'g')), 200), '')
 $$;
 comment on function private.normalize_error_message(text) is
-  'Error message pattern for grouping: uuids -> <id>, long tokens with digits -> <token>, numbers -> <n>, whitespace collapsed, 200 characters at most.';
+  'Error message pattern for grouping: uuids -> <id>, long tokens with digits -> <token>, numbers -> <n>, whitespace '
+  'collapsed, 200 characters at most.';
 
 revoke execute on function private.latency_bounds(), private.latency_histogram(integer[]),
   private.histogram_add(bigint[], bigint[]), private.normalize_error_message(text) from public, anon;
@@ -215,21 +218,26 @@ create table public.llm_usage_hourly (
   constraint llm_usage_hourly_key unique nulls not distinct (account_id, dimension, hour, value)
 );
 comment on table public.llm_usage_hourly is
-  'Hourly analytics rollup of llm_requests per account, UTC hour and one grouping dimension, maintained by trigger. Read it through public.llm_analytics().';
+  'Hourly analytics rollup of llm_requests per account, UTC hour and one grouping dimension, maintained by trigger. '
+  'Read it through public.llm_analytics().';
 comment on column public.llm_usage_hourly.id is 'Unique identifier (UUID primary key).';
 comment on column public.llm_usage_hourly.account_id is 'Account the calls belong to.';
 comment on column public.llm_usage_hourly.hour is 'Start of the UTC hour of the calls (llm_requests.created_at).';
-comment on column public.llm_usage_hourly.dimension is 'What value groups by: all|model|provider|user|end_user|feature|agent_instance|api_key|country.';
-comment on column public.llm_usage_hourly.value is 'The group''s value (model name, user id, country code, ...); null for dimension all and for calls without one.';
+comment on column public.llm_usage_hourly.dimension is
+  'What value groups by: all|model|provider|user|end_user|feature|agent_instance|api_key|country.';
+comment on column public.llm_usage_hourly.value is
+  'The group''s value (model name, user id, country code, ...); null for dimension all and for calls without one.';
 comment on column public.llm_usage_hourly.request_count is 'Calls logged.';
 comment on column public.llm_usage_hourly.success_count is 'Calls that completed (completion_status complete).';
-comment on column public.llm_usage_hourly.error_count is 'Calls that failed (completion_status error); partial calls are neither.';
+comment on column public.llm_usage_hourly.error_count is
+  'Calls that failed (completion_status error); partial calls are neither.';
 comment on column public.llm_usage_hourly.prompt_tokens is 'Sum of prompt tokens.';
 comment on column public.llm_usage_hourly.completion_tokens is 'Sum of completion tokens.';
 comment on column public.llm_usage_hourly.cached_tokens is 'Sum of cached prompt tokens.';
 comment on column public.llm_usage_hourly.reasoning_tokens is 'Sum of reasoning tokens.';
 comment on column public.llm_usage_hourly.total_tokens is 'Sum of total tokens.';
-comment on column public.llm_usage_hourly.computed_cost is 'Sum of known costs (USD); incomplete when unpriced_count > 0.';
+comment on column public.llm_usage_hourly.computed_cost is
+  'Sum of known costs (USD); incomplete when unpriced_count > 0.';
 comment on column public.llm_usage_hourly.unpriced_count is 'Calls that used tokens but had no known price.';
 comment on column public.llm_usage_hourly.latency_count is 'Calls with a latency.';
 comment on column public.llm_usage_hourly.latency_ms_sum is 'Sum of latencies (for the average).';
@@ -238,7 +246,8 @@ comment on column public.llm_usage_hourly.latency_histogram is 'Calls per latenc
 comment on column public.llm_usage_hourly.ttft_count is 'Calls with a time to first token (streams).';
 comment on column public.llm_usage_hourly.ttft_ms_sum is 'Sum of times to first token.';
 comment on column public.llm_usage_hourly.ttft_ms_max is 'Largest time to first token.';
-comment on column public.llm_usage_hourly.ttft_histogram is 'Calls per time-to-first-token bucket of private.latency_bounds().';
+comment on column public.llm_usage_hourly.ttft_histogram is
+  'Calls per time-to-first-token bucket of private.latency_bounds().';
 comment on column public.llm_usage_hourly.updated_at is 'Last time calls were added.';
 
 -- ---------------------------------------------------------------------------------------------------
@@ -258,13 +267,15 @@ create table public.llm_error_patterns_hourly (
   constraint llm_error_patterns_hourly_key unique nulls not distinct (account_id, hour, model, error_code, message)
 );
 comment on table public.llm_error_patterns_hourly is
-  'Hourly rollup of errors per account, model, error code and normalised message (private.normalize_error_message), maintained by trigger.';
+  'Hourly rollup of errors per account, model, error code and normalised message (private.normalize_error_message), '
+  'maintained by trigger.';
 comment on column public.llm_error_patterns_hourly.id is 'Unique identifier (UUID primary key).';
 comment on column public.llm_error_patterns_hourly.account_id is 'Account the calls belong to.';
 comment on column public.llm_error_patterns_hourly.hour is 'Start of the UTC hour of the calls.';
 comment on column public.llm_error_patterns_hourly.model is 'Model as the client requested it.';
 comment on column public.llm_error_patterns_hourly.error_code is 'llm_requests.error_code.';
-comment on column public.llm_error_patterns_hourly.message is 'Normalised error message (ids, numbers, tokens replaced).';
+comment on column public.llm_error_patterns_hourly.message is
+  'Normalised error message (ids, numbers, tokens replaced).';
 comment on column public.llm_error_patterns_hourly.occurrences is 'Calls with this code and message in the hour.';
 comment on column public.llm_error_patterns_hourly.first_seen is 'First such call in the hour.';
 comment on column public.llm_error_patterns_hourly.last_seen is 'Last such call in the hour.';
@@ -303,9 +314,9 @@ begin
          private.latency_histogram(array_agg(n.time_to_first_token_ms))
     from new_rows n
    cross join lateral (values ('all', null::text), ('model', n.model::text), ('provider', n.provider::text),
-                              ('user', n.user_id::text), ('end_user', n.end_user), ('feature', n.properties ->> 'feature'),
-                              ('agent_instance', n.agent_instance_id::text), ('api_key', n.api_key_id::text),
-                              ('country', n.country)) d(dimension, value)
+                              ('user', n.user_id::text), ('end_user', n.end_user),
+                              ('feature', n.properties ->> 'feature'), ('agent_instance', n.agent_instance_id::text),
+                              ('api_key', n.api_key_id::text), ('country', n.country)) d(dimension, value)
    group by 1, 2, 3, 4
   on conflict (account_id, dimension, hour, value) do update set
     request_count = h.request_count + excluded.request_count,
@@ -343,7 +354,8 @@ begin
 end;
 $$;
 comment on function private.rollup_llm_requests_hourly() is
-  'Statement trigger: adds the inserted llm_requests rows to llm_usage_hourly (nine dimensions) and llm_error_patterns_hourly.';
+  'Statement trigger: adds the inserted llm_requests rows to llm_usage_hourly (nine dimensions) and '
+  'llm_error_patterns_hourly.';
 revoke execute on function private.rollup_llm_requests_hourly() from public, anon, authenticated;
 
 create trigger llm_requests_rollup_hourly
@@ -412,7 +424,8 @@ begin
        and u.hour >= date_trunc('hour', llm_analytics."from", 'UTC') and u.hour < llm_analytics."to"
   ), totals as (
     select r.b, r.g, sum(r.request_count)::bigint as n, sum(r.success_count)::bigint as ok,
-           sum(r.error_count)::bigint as err, sum(r.prompt_tokens)::bigint as pt, sum(r.completion_tokens)::bigint as ct,
+           sum(r.error_count)::bigint as err, sum(r.prompt_tokens)::bigint as pt,
+           sum(r.completion_tokens)::bigint as ct,
            sum(r.cached_tokens)::bigint as cached, sum(r.reasoning_tokens)::bigint as rt,
            sum(r.total_tokens)::bigint as tt, sum(r.computed_cost) as cost, sum(r.unpriced_count)::bigint as unpriced,
            sum(r.latency_ms_sum) as lat_sum, sum(r.latency_count) as lat_n,
@@ -456,9 +469,13 @@ begin
 end
 $$;
 comment on function public.llm_analytics(uuid, timestamptz, timestamptz, text, text) is
-  'Usage analytics of an account over [from, to) from llm_usage_hourly: per UTC hour|day|week bucket and, with group_by (model|provider|user|end_user|feature|agent_instance|api_key|country), per group value: requests, successes, errors, rates, tokens, cost, average and p50/p95/p99 latency and time to first token (histogram percentiles, see llm_usage_hourly).';
+  'Usage analytics of an account over [from, to) from llm_usage_hourly: per UTC hour|day|week bucket and, with '
+  'group_by (model|provider|user|end_user|feature|agent_instance|api_key|country), per group value: requests, '
+  'successes, errors, rates, tokens, cost, average and p50/p95/p99 latency and time to first token (histogram '
+  'percentiles, see llm_usage_hourly).';
 revoke execute on function public.llm_analytics(uuid, timestamptz, timestamptz, text, text) from public, anon;
-grant execute on function public.llm_analytics(uuid, timestamptz, timestamptz, text, text) to authenticated, service_role;
+grant execute on function public.llm_analytics(uuid, timestamptz, timestamptz, text, text)
+  to authenticated, service_role;
 
 create function public.llm_error_patterns(
   account_id uuid,
@@ -495,7 +512,8 @@ as $$
    order by s.model, s.occurrences desc, s.last_seen desc
 $$;
 comment on function public.llm_error_patterns(uuid, timestamptz, timestamptz, text, integer) is
-  'Top error codes and normalised messages per model of an account over [from, to), with occurrences and first/last seen (from llm_error_patterns_hourly).';
+  'Top error codes and normalised messages per model of an account over [from, to), with occurrences and first/last '
+  'seen (from llm_error_patterns_hourly).';
 revoke execute on function public.llm_error_patterns(uuid, timestamptz, timestamptz, text, integer) from public, anon;
 grant execute on function public.llm_error_patterns(uuid, timestamptz, timestamptz, text, integer)
   to authenticated, service_role;

@@ -33,7 +33,8 @@ create type public.ai_interaction_item as (
   next_cursor text
 );
 comment on type public.ai_interaction_item is
-  'A row of get_ai_interactions: the ai_interactions columns a reader sees, plus next_cursor (this row''s keyset position).';
+  'A row of get_ai_interactions: the ai_interactions columns a reader sees, plus next_cursor (this row''s keyset '
+  'position).';
 
 create function public.get_ai_interactions(
   account_id uuid,
@@ -104,11 +105,17 @@ begin
     cursor_ts, cursor_id, page_size;
 end
 $$;
-comment on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text) is
-  'The seed''s getAIInteractions: one account''s interactions, newest first, filtered (user_id, status, model, provider, from (inclusive), to (exclusive), feature = properties->>''feature'', conversation_id, min_latency_ms), limit 1..500 (default 50). Each row carries next_cursor: pass the last row''s as cursor for the next page. Security invoker: RLS applies.';
-revoke execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text)
+comment on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text,
+  text, integer, integer, text) is
+  'The seed''s getAIInteractions: one account''s interactions, newest first, filtered (user_id, status, model, '
+  'provider, from (inclusive), to (exclusive), feature = properties->>''feature'', conversation_id, min_latency_ms), '
+  'limit 1..500 (default 50). Each row carries next_cursor: pass the last row''s as cursor for the next page. Security '
+  'invoker: RLS applies.';
+revoke execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text,
+  text, integer, integer, text)
   from public, anon;
-grant execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text, text, integer, integer, text)
+grant execute on function public.get_ai_interactions(uuid, uuid, text, text, text, timestamptz, timestamptz, text,
+  text, integer, integer, text)
   to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------------
@@ -124,7 +131,8 @@ create table private.ip_country_ranges (
   check (family(start_ip) = family(end_ip) and start_ip <= end_ip)
 );
 comment on table private.ip_country_ranges is
-  'IP ranges (inclusive) and their ISO country, loaded by scripts/load-geoip.ts from @ip-location-db/geo-whois-asn-country (data CC BY 4.0, NRO). Server-only.';
+  'IP ranges (inclusive) and their ISO country, loaded by scripts/load-geoip.ts from '
+  '@ip-location-db/geo-whois-asn-country (data CC BY 4.0, NRO). Server-only.';
 revoke all on private.ip_country_ranges from public, anon, authenticated;
 grant select on private.ip_country_ranges to service_role;
 
@@ -178,7 +186,8 @@ begin
   return query select substr(s.name, 14)::integer from private.secrets s where s.name ~ '^payload_key_v[0-9]{1,9}$';
 end
 $$;
-comment on function private.payload_key_versions() is 'Versions of the payload encryption key held in Vault or private.secrets.';
+comment on function private.payload_key_versions() is
+  'Versions of the payload encryption key held in Vault or private.secrets.';
 
 create function private.payload_key(version integer) returns text
   language plpgsql
@@ -190,7 +199,8 @@ declare
   k text;
 begin
   if to_regclass('vault.decrypted_secrets') is not null then
-    execute 'select decrypted_secret from vault.decrypted_secrets where name = $1' into k using 'payload_key_v' || version;
+    execute 'select decrypted_secret from vault.decrypted_secrets where name = $1'
+       into k using 'payload_key_v' || version;
   end if;
   if k is null then
     select s.value into k from private.secrets s where s.name = 'payload_key_v' || version;
@@ -201,7 +211,8 @@ begin
   return k;
 end
 $$;
-comment on function private.payload_key(integer) is 'The payload encryption key of a version: Vault (payload_key_v<n>) first, then private.secrets.';
+comment on function private.payload_key(integer) is
+  'The payload encryption key of a version: Vault (payload_key_v<n>) first, then private.secrets.';
 
 create function private.account_payload_key(account_id uuid, version integer) returns text
   language sql
@@ -211,7 +222,8 @@ create function private.account_payload_key(account_id uuid, version integer) re
 as $$
   select encode(extensions.hmac(account_id::text, private.payload_key(version), 'sha256'), 'hex')
 $$;
-comment on function private.account_payload_key(uuid, integer) is 'The account''s payload key of a version: HMAC-SHA256 of the account id under the payload key.';
+comment on function private.account_payload_key(uuid, integer) is
+  'The account''s payload key of a version: HMAC-SHA256 of the account id under the payload key.';
 
 create function private.is_encrypted_payload(value jsonb) returns boolean
   language sql
@@ -240,7 +252,8 @@ begin
                                                 'cipher-algo=aes256, s2k-mode=1'), 'base64'), E'\n', ''));
 end
 $$;
-comment on function private.encrypt_payload(uuid, jsonb) is 'Encrypts an account''s body into an envelope with the newest payload key.';
+comment on function private.encrypt_payload(uuid, jsonb) is
+  'Encrypts an account''s body into an envelope with the newest payload key.';
 
 -- Server-side decryption, no permission check: never granted to clients. A value that is not an
 -- envelope, or one that does not decrypt (tampered, or a client body that merely looks like one),
@@ -262,7 +275,8 @@ exception
     return value;
 end
 $$;
-comment on function private.payload_plaintext(uuid, jsonb) is 'Server only: the plaintext of an envelope (the value itself when it is none or does not decrypt).';
+comment on function private.payload_plaintext(uuid, jsonb) is
+  'Server only: the plaintext of an envelope (the value itself when it is none or does not decrypt).';
 
 -- For readers: plaintext for history readers of the row's account and for the server (service_role,
 -- the owner); the envelope for everyone else.
@@ -284,7 +298,8 @@ begin
 end
 $$;
 comment on function private.decrypt_payload(uuid, jsonb) is
-  'A stored body as its reader may see it: decrypted for history readers of the account (and the server), the envelope otherwise.';
+  'A stored body as its reader may see it: decrypted for history readers of the account (and the server), the envelope '
+  'otherwise.';
 
 revoke execute on function private.payload_key_versions(), private.payload_key(integer),
   private.account_payload_key(uuid, integer), private.is_encrypted_payload(jsonb), private.encrypt_payload(uuid, jsonb),
@@ -300,12 +315,14 @@ as $$
 declare
   version integer := coalesce((select max(v) from private.payload_key_versions() v), 0) + 1;
 begin
-  insert into private.secrets (name, value) values ('payload_key_v' || version, encode(extensions.gen_random_bytes(32), 'hex'));
+  insert into private.secrets (name, value)
+  values ('payload_key_v' || version, encode(extensions.gen_random_bytes(32), 'hex'));
   return version;
 end
 $$;
 comment on function private.rotate_payload_key() is
-  'Adds payload key version n+1 (in private.secrets; on Supabase create it in Vault instead) and returns n+1: new rows use it. Follow with private.reencrypt_payloads().';
+  'Adds payload key version n+1 (in private.secrets; on Supabase create it in Vault instead) and returns n+1: new rows '
+  'use it. Follow with private.reencrypt_payloads().';
 revoke execute on function private.rotate_payload_key() from public, anon, authenticated;
 
 create function private.payload_needs_rewrite(value jsonb, encrypting boolean, current_version integer) returns boolean
@@ -319,7 +336,8 @@ as $$
               else encrypting end
 $$;
 comment on function private.payload_needs_rewrite(jsonb, boolean, integer) is
-  'Whether reencrypt_payloads must rewrite a body: an envelope of another key version, or plaintext in an encrypting account.';
+  'Whether reencrypt_payloads must rewrite a body: an envelope of another key version, or plaintext in an encrypting '
+  'account.';
 revoke execute on function private.payload_needs_rewrite(jsonb, boolean, integer) from public, anon, authenticated;
 
 -- Rewrites up to batch_size rows per table: envelopes of an older key version, and plaintext bodies of
@@ -360,7 +378,8 @@ begin
 end
 $$;
 comment on function private.reencrypt_payloads(integer) is
-  'Key rotation and catch-up: re-encrypts up to batch_size rows per table that use an old key version or are plaintext in an encrypting account. Returns the number rewritten (0 = done).';
+  'Key rotation and catch-up: re-encrypts up to batch_size rows per table that use an old key version or are plaintext '
+  'in an encrypting account. Returns the number rewritten (0 = done).';
 revoke execute on function private.reencrypt_payloads(integer) from public, anon, authenticated;
 
 create view public.ai_interactions_decrypted with (security_invoker = true) as
@@ -370,7 +389,8 @@ create view public.ai_interactions_decrypted with (security_invoker = true) as
          i.conversation_id, i.properties, i.country
     from public.ai_interactions i;
 comment on view public.ai_interactions_decrypted is
-  'ai_interactions with request/response decrypted for history readers of the account (security invoker: the table''s RLS applies; others see the envelope).';
+  'ai_interactions with request/response decrypted for history readers of the account (security invoker: the table''s '
+  'RLS applies; others see the envelope).';
 create view public.llm_request_bodies with (security_invoker = true) as
   select r.id, r.created_at, r.account_id, private.decrypt_payload(r.account_id, r.request_body) as request_body,
          private.decrypt_payload(r.account_id, r.response_body) as response_body
@@ -413,7 +433,8 @@ begin
 end
 $$;
 comment on function private.prepare_log_row() is
-  'Trigger on llm_requests/ai_interactions: derives country from ip_address when absent; clears ip_address (drop_ip_after_geo); encrypts the bodies (encrypt_payloads).';
+  'Trigger on llm_requests/ai_interactions: derives country from ip_address when absent; clears ip_address '
+  '(drop_ip_after_geo); encrypts the bodies (encrypt_payloads).';
 revoke execute on function private.prepare_log_row() from public, anon, authenticated;
 
 create trigger llm_requests_prepare_row before insert on public.llm_requests
@@ -452,7 +473,10 @@ declare
   created integer;
   dropped text[] := '{}';
   busy text[] := '{}';
-  deleted jsonb := '{}'::jsonb;
+  purged_requests bigint := 0;
+  purged_interactions bigint := 0;
+  purged_messages bigint := 0;
+  purged_payloads bigint := 0;
   total bigint;
   caller_lock_timeout text := current_setting('lock_timeout');
 begin
@@ -491,7 +515,8 @@ begin
   end loop;
 
   -- Row by row (in batches) for what whole partitions could not take.
-  for acct in select s.account_id, s.retention_days from public.account_settings s where s.retention_days is not null loop
+  for acct in select s.account_id, s.retention_days from public.account_settings s
+               where s.retention_days is not null loop
     cutoff := now() - make_interval(days => acct.retention_days);
 
     batches := 0; total := 0;
@@ -503,18 +528,19 @@ begin
       total := total + n; batches := batches + 1;
       exit when n < batch_size or batches >= max_batches;
     end loop;
-    deleted := jsonb_set(deleted, '{llm_requests}', to_jsonb(coalesce((deleted ->> 'llm_requests')::bigint, 0) + total));
+    purged_requests := purged_requests + total;
 
     batches := 0; total := 0;
     loop
       delete from public.ai_interactions r
-       where (r.id, r."timestamp") in (select x.id, x."timestamp" from public.ai_interactions x
-                                        where x.account_id = acct.account_id and x."timestamp" < cutoff limit batch_size);
+       where (r.id, r."timestamp") in (
+               select x.id, x."timestamp" from public.ai_interactions x
+                where x.account_id = acct.account_id and x."timestamp" < cutoff limit batch_size);
       get diagnostics n = row_count;
       total := total + n; batches := batches + 1;
       exit when n < batch_size or batches >= max_batches;
     end loop;
-    deleted := jsonb_set(deleted, '{ai_interactions}', to_jsonb(coalesce((deleted ->> 'ai_interactions')::bigint, 0) + total));
+    purged_interactions := purged_interactions + total;
 
     batches := 0; total := 0;
     loop
@@ -525,7 +551,7 @@ begin
       total := total + n; batches := batches + 1;
       exit when n < batch_size or batches >= max_batches;
     end loop;
-    deleted := jsonb_set(deleted, '{messages}', to_jsonb(coalesce((deleted ->> 'messages')::bigint, 0) + total));
+    purged_messages := purged_messages + total;
 
     batches := 0; total := 0;
     loop
@@ -560,15 +586,18 @@ begin
       total := total + n; batches := batches + 1;
       exit when n < batch_size or batches >= max_batches;
     end loop;
-    deleted := jsonb_set(deleted, '{feature_payloads}', to_jsonb(coalesce((deleted ->> 'feature_payloads')::bigint, 0) + total));
+    purged_payloads := purged_payloads + total;
   end loop;
 
   return jsonb_build_object('skipped', false, 'partitions_created', created, 'partitions_dropped', to_jsonb(dropped),
-                            'partitions_busy', to_jsonb(busy), 'purged', deleted);
+                            'partitions_busy', to_jsonb(busy), 'purged', jsonb_build_object(
+                              'llm_requests', purged_requests, 'ai_interactions', purged_interactions,
+                              'messages', purged_messages, 'feature_payloads', purged_payloads));
 end
 $$;
 comment on function private.run_log_maintenance(integer, integer) is
-  'Partition upkeep and retention (account_settings.retention_days) for llm_requests, ai_interactions, messages and feature payloads; rollups kept. Advisory-locked: concurrent calls return {"skipped": true}.';
+  'Partition upkeep and retention (account_settings.retention_days) for llm_requests, ai_interactions, messages and '
+  'feature payloads; rollups kept. Advisory-locked: concurrent calls return {"skipped": true}.';
 revoke execute on function private.run_log_maintenance(integer, integer) from public, anon, authenticated;
 grant execute on function private.run_log_maintenance(integer, integer) to service_role;
 

@@ -220,7 +220,10 @@ describe("llm_error_patterns", () => {
     const base = { ...r2, instance: false, key: false };
     await log(acct, [
       base,
-      { ...base, at: "2026-10-06T12:00:00Z", errorMessage: "Request 9 failed for 11111111-2222-4333-8444-555555555555" },
+      {
+        ...base, at: "2026-10-06T12:00:00Z",
+        errorMessage: "Request 9 failed for 11111111-2222-4333-8444-555555555555",
+      },
       { ...base, at: "2026-10-06T13:00:00Z", errorCode: "rate_limited", errorMessage: "slow down" },
       { ...base, model: "claude", at: "2026-10-07T08:00:00Z" },
     ]);

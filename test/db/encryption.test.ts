@@ -56,13 +56,16 @@ describe("readers", () => {
     const e = await log(enc);
     const [view] = await asUser(sql, enc.owner.id, (tx) =>
       tx`select request, response from public.ai_interactions_decrypted where id = ${e.interaction!.id}`);
-    expect(view).toEqual({ request: { messages: [{ role: "user", content: SECRET }] }, response: { content: "noted" } });
+    expect(view).toEqual({
+      request: { messages: [{ role: "user", content: SECRET }] }, response: { content: "noted" },
+    });
     const [bodies] = await asUser(sql, enc.owner.id, (tx) =>
       tx`select request_body, response_body from public.llm_request_bodies where id = ${e.llmRequest.id}`);
     expect(bodies.request_body).toEqual({ messages: [{ role: "user", content: SECRET }] });
     const page = await asUser(sql, enc.owner.id, (tx) =>
       tx`select id, request from public.get_ai_interactions(${enc.id}::uuid)`);
-    expect(page.find((r) => r.id === e.interaction!.id)?.request).toEqual({ messages: [{ role: "user", content: SECRET }] });
+    expect(page.find((r) => r.id === e.interaction!.id)?.request)
+      .toEqual({ messages: [{ role: "user", content: SECRET }] });
   });
 
   it("decrypt_payload, called directly, gives a caller without view_history on the account the envelope", async () => {
@@ -89,8 +92,8 @@ describe("readers", () => {
       `select private.account_payload_key(${acct}, 1)`, `select private.encrypt_payload(${acct}, '{}'::jsonb)`,
       "select private.rotate_payload_key()"]) {
       const attempt = sql.begin(async (tx) => {
-        await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: enc.owner.id, role: "authenticated" })}, true),
-                        set_config('role', 'authenticated', true)`;
+        const claims = JSON.stringify({ sub: enc.owner.id, role: "authenticated" });
+        await tx`select set_config('request.jwt.claims', ${claims}, true), set_config('role', 'authenticated', true)`;
         return tx.unsafe(call);
       });
       await expect(attempt).rejects.toMatchObject({ code: "42501" });
@@ -102,7 +105,8 @@ describe("readers", () => {
     await sql`
       update public.ai_interactions
          set request = jsonb_set(request, '{data}', to_jsonb(
-               overlay(request ->> 'data' placing (case when substr(request ->> 'data', 40, 1) = 'A' then 'B' else 'A' end)
+               overlay(request ->> 'data'
+                       placing (case when substr(request ->> 'data', 40, 1) = 'A' then 'B' else 'A' end)
                        from 40 for 1)))
        where id = ${e.interaction!.id}`;
     const [view] = await asUser(sql, enc.owner.id, (tx) =>

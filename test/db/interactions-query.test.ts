@@ -55,7 +55,8 @@ async function query(userId: string, args: Args): Promise<Array<Record<string, u
   const names = Object.keys(params);
   const call = names.map((n, i) => `"${n}" => $${i + 1}`).join(", ");
   return asUser(sql, userId, (tx) =>
-    tx.unsafe(`select * from public.get_ai_interactions(${call})`, Object.values(params) as postgres.ParameterOrJSON<never>[]));
+    tx.unsafe(`select * from public.get_ai_interactions(${call})`,
+      Object.values(params) as postgres.ParameterOrJSON<never>[]));
 }
 
 const minutes = (rows: Array<Record<string, unknown>>) =>

@@ -38,7 +38,8 @@ const maintenance = async (batch = 5000) =>
   (await sql`select private.run_log_maintenance(${batch}) as r`)[0].r as Record<string, unknown>;
 
 const rollups = async (acct: TestAccount) => (await sql`
-  select (select sum(request_count)::int from public.llm_usage_hourly where account_id = ${acct.id} and dimension = 'all') as hourly,
+  select (select sum(request_count)::int from public.llm_usage_hourly
+           where account_id = ${acct.id} and dimension = 'all') as hourly,
          (select sum(request_count)::int from public.llm_usage_daily where account_id = ${acct.id}) as daily`)[0];
 
 beforeAll(async () => {
@@ -53,7 +54,8 @@ describe("partitions", () => {
   it("llm_requests and ai_interactions are partitioned by month, with partitions ahead of time", async () => {
     const rows = await sql`
       select p.relname as parent, count(*)::int as n,
-             bool_or(c.relname = p.relname || '_' || to_char(now() at time zone 'UTC' + interval '2 months', 'YYYY_MM')) as ahead
+             bool_or(c.relname = p.relname || '_'
+                     || to_char(now() at time zone 'UTC' + interval '2 months', 'YYYY_MM')) as ahead
         from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
        where p.relname in ('llm_requests', 'ai_interactions') group by 1 order by 1`;
     expect(rows.map((r) => [r.parent, r.ahead])).toEqual([["ai_interactions", true], ["llm_requests", true]]);
@@ -77,10 +79,12 @@ describe("retention", () => {
     await logAt(a, daysAgo(60), 2);
     const young = await logAt(a, daysAgo(10));
     await logAt(b, daysAgo(60));
-    const [session] = await sql`insert into public.sessions (account_id, session_key) values (${a.id}, ${"ab".repeat(32)}) returning id`;
+    const [session] = await sql`
+      insert into public.sessions (account_id, session_key) values (${a.id}, ${"ab".repeat(32)}) returning id`;
     await sql`
       insert into public.messages (session_id, account_id, role, content, created_at)
-      values (${session.id}, ${a.id}, 'human', 'old', ${daysAgo(45)}), (${session.id}, ${a.id}, 'human', 'new', ${daysAgo(1)})`;
+      values (${session.id}, ${a.id}, 'human', 'old', ${daysAgo(45)}),
+             (${session.id}, ${a.id}, 'human', 'new', ${daysAgo(1)})`;
     await sql`
       insert into public.ai_mentor_chats (account_id, user_id, question, response, created_at)
       values (${a.id}, ${a.owner.id}, 'old question', 'old answer', ${daysAgo(45)}),
@@ -89,7 +93,8 @@ describe("retention", () => {
       insert into public.guru_interactions (org_id, student_id, agent_type, input, output, model_used, created_at)
       values (${a.id}, ${a.owner.id}, 'career_guru', '{"q":1}', '{"a":1}', 'm', ${daysAgo(45)})`;
     await sql`
-      insert into public.employee_twin_interactions (org_id, user_id, twin_role, interaction_type, prompt, response, created_at)
+      insert into public.employee_twin_interactions (org_id, user_id, twin_role, interaction_type, prompt, response,
+                                                     created_at)
       values (${a.id}, ${a.owner.id}, 'analyst', 'suggestion', 'old prompt', 'old answer', ${daysAgo(45)})`;
     const rollupsA = await rollups(a);
     const rollupsB = await rollups(b);
@@ -100,7 +105,8 @@ describe("retention", () => {
     expect(await count("ai_interactions", a)).toBe(1);
     expect((await sql`select content from public.messages where session_id = ${session.id}`).map((r) => r.content))
       .toEqual(["new"]);
-    expect(await sql`select question, response from public.ai_mentor_chats where account_id = ${a.id} order by created_at`)
+    expect(await sql`
+      select question, response from public.ai_mentor_chats where account_id = ${a.id} order by created_at`)
       .toEqual([{ question: "", response: "" }, { question: "new question", response: "new answer" }]);
     expect(await sql`select input, output from public.guru_interactions where org_id = ${a.id}`)
       .toEqual([{ input: {}, output: {} }]);
@@ -118,12 +124,14 @@ describe("retention", () => {
     await sql`update public.account_settings set retention_days = 1 where account_id = ${c.id}`;
     await logAt(c, "2001-02-10T00:00:00Z", 3);
     const result = await maintenance();
-    expect(result.partitions_dropped).toEqual(expect.arrayContaining(["llm_requests_2001_02", "ai_interactions_2001_02"]));
+    expect(result.partitions_dropped)
+      .toEqual(expect.arrayContaining(["llm_requests_2001_02", "ai_interactions_2001_02"]));
     const [gone] = await sql`select to_regclass('private.llm_requests_2001_02') as t`;
     expect(gone.t).toBeNull();
     expect(await count("llm_requests", c)).toBe(0);
     // A month another account keeps (b's 2003-07 row, retention forever) is never dropped.
-    expect((await sql`select to_regclass('private.llm_requests_2003_07')::text as t`)[0].t).toBe("private.llm_requests_2003_07");
+    const [kept] = await sql`select to_regclass('private.llm_requests_2003_07')::text as t`;
+    expect(kept.t).toBe("private.llm_requests_2003_07");
   });
 
   it("is safe to run twice at once: the second caller returns without doing anything", async () => {

@@ -35,7 +35,8 @@ describe("forged encryption envelopes", () => {
     const entry = ledgerEntry(victim.id, victim.slug);
     entry.interaction!.request = { secret: "victim data" };
     await new Ledger(() => sql).record(entry);
-    const [{ request: envelope }] = await sql`select request from public.ai_interactions where id = ${entry.interaction!.id}`;
+    const [{ request: envelope }] = await sql`
+      select request from public.ai_interactions where id = ${entry.interaction!.id}`;
     const [row] = await asUser(sql, account.owner.id, (tx) =>
       tx`select private.decrypt_payload(${account.id}::uuid, ${tx.json(envelope)}::jsonb) as v,
                 private.decrypt_payload(${victim.id}::uuid, ${tx.json(envelope)}::jsonb) as w`);

@@ -57,7 +57,9 @@ describe("callMetadata", () => {
       "127.0.0.1",
     );
     // No trusted proxy or geo header is configured: the forwarded headers are the client's own claims.
-    expect(meta).toEqual({ ip: "127.0.0.1", country: null, conversationId: "conv-9", properties: { feature: "mentor" } });
+    expect(meta).toEqual({
+      ip: "127.0.0.1", country: null, conversationId: "conv-9", properties: { feature: "mentor" },
+    });
   });
 
   it("refuses x-metadata that is not a JSON object", () => {
