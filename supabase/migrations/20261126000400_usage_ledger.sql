@@ -424,8 +424,9 @@ create policy "agent_usage_log: history readers read" on public.agent_usage_log 
 -- Monthly partitions of llm_requests (created_at) and ai_interactions ("timestamp"), in schema
 -- private: `<table>_YYYY_MM` for each UTC month plus `<table>_default` for anything without one (a
 -- back-dated ingest, a clock far off), so an insert never fails for want of a partition.
--- private.ensure_log_partitions() creates the previous month to `months_ahead` months ahead, and a
--- month for rows sitting in a default partition (moved out of it before the month is attached). It
+-- private.ensure_log_partitions() creates this month to `months_ahead` months ahead, and a month for
+-- rows sitting in a default partition (moved out of it before the month is attached). A month that
+-- has ended is never created ahead again, so retention's drop of an empty past month sticks. It
 -- runs here and in private.run_log_maintenance() (pg_cron / `npm start`).
 -- ---------------------------------------------------------------------------------------------------
 create function private.create_log_partition(parent text, month date) returns boolean
@@ -490,8 +491,7 @@ begin
       execute format('revoke all on private.%I from public, anon, authenticated', parent || '_default');
     end if;
     for month in
-      execute format('select generate_series($1 - interval ''1 month'', $1 + make_interval(months => $2),
-                                             ''1 month'')::date
+      execute format('select generate_series($1::timestamp, $1 + make_interval(months => $2), ''1 month'')::date
                       union
                       select distinct date_trunc(''month'', %I at time zone ''UTC'')::date from private.%I',
                      col, parent || '_default')
@@ -506,7 +506,7 @@ begin
 end
 $$;
 comment on function private.ensure_log_partitions(integer) is
-  'Creates missing monthly partitions of llm_requests and ai_interactions: last month to months_ahead ahead, and every '
+  'Creates missing monthly partitions of llm_requests and ai_interactions: this month to months_ahead ahead, and every '
   'month with rows in a default partition. Returns how many it created.';
 revoke execute on function private.ensure_log_partitions(integer) from public, anon, authenticated;
 

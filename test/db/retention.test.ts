@@ -62,6 +62,26 @@ describe("partitions", () => {
     expect(rows.every((r) => r.n >= 5)).toBe(true);
   });
 
+  it("a month that has ended is not created again (retention's drop of an empty month sticks)", async () => {
+    // Rolled back: last month's partition is set aside as if retention had dropped it.
+    const recreated = await sql.begin(async (tx) => {
+      const [{ name }] = await tx`
+        select 'llm_requests_'
+               || to_char(date_trunc('month', now() at time zone 'UTC') - interval '1 month', 'YYYY_MM') as name`;
+      await tx`select private.create_log_partition('llm_requests', (now() - interval '1 month')::date)`;
+      await tx.unsafe(`alter table public.llm_requests detach partition private.${name}`);
+      await tx.unsafe(`alter table private.${name} rename to set_aside_${name}`);
+      // Rows of that month waiting in the default partition would rightly bring it back.
+      await tx`
+        delete from private.llm_requests_default
+         where created_at >= date_trunc('month', now() at time zone 'UTC') - interval '1 month'`;
+      await tx`select private.ensure_log_partitions()`;
+      const [{ t }] = await tx`select to_regclass(${`private.${name}`})::text as t`;
+      throw Object.assign(new Error("rollback"), { recreated: t });
+    }).catch((e: { recreated?: string | null }) => e.recreated);
+    expect(recreated).toBeNull();
+  });
+
   it("a back-dated row waits in the default partition, then moves to its own month", async () => {
     const [id] = await logAt(b, "2003-07-15T12:00:00Z");
     const where = async () =>
