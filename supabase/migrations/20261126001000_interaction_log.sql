@@ -445,7 +445,8 @@ create trigger ai_interactions_prepare_row before insert on public.ai_interactio
 -- ---------------------------------------------------------------------------------------------------
 -- Retention and partition upkeep: private.run_log_maintenance(), every few minutes (pg_cron on
 -- Supabase, `npm start` locally).
--- 1. Creates the coming months' partitions (and moves back-dated rows out of the defaults).
+-- 1. Creates the coming months' partitions (and moves back-dated rows out of the defaults), waiting
+--    at most 500 ms for a lock.
 -- 2. Drops a monthly partition once every account with rows in it has a retention that expired the
 --    whole month (an account with retention_days null keeps it). Dropping a partition briefly locks
 --    its parent, so it waits at most lock_timeout (500 ms) and is retried on the next run otherwise.
@@ -470,7 +471,7 @@ declare
   cutoff timestamptz;
   n bigint;
   batches integer;
-  created integer;
+  created integer := 0;
   dropped text[] := '{}';
   busy text[] := '{}';
   purged_requests bigint := 0;
@@ -483,7 +484,15 @@ begin
   if not pg_try_advisory_xact_lock(hashtext('private.run_log_maintenance')) then
     return jsonb_build_object('skipped', true);
   end if;
-  created := private.ensure_log_partitions(3);
+  -- Partition DDL waits at most 500 ms behind the ledger's inserts: shorter than deadlock_timeout
+  -- (1 s), so in a lock cycle with an insert this side normally gives up first; the next run retries.
+  begin
+    perform set_config('lock_timeout', '500ms', true);
+    created := private.ensure_log_partitions(3);
+    perform set_config('lock_timeout', caller_lock_timeout, true);
+  exception when lock_not_available then
+    busy := busy || 'ensure_log_partitions'::text;
+  end;
 
   -- Whole months: only partitions of months that ended, oldest first.
   for part in

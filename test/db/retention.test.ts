@@ -65,6 +65,8 @@ describe("partitions", () => {
   it("a month that has ended is not created again (retention's drop of an empty month sticks)", async () => {
     // Rolled back: last month's partition is set aside as if retention had dropped it.
     const recreated = await sql.begin(async (tx) => {
+      // Parent first, as inserts lock it (then the partition): other files keep logging meanwhile.
+      await tx`lock table public.llm_requests in access exclusive mode`;
       const [{ name }] = await tx`
         select 'llm_requests_'
                || to_char(date_trunc('month', now() at time zone 'UTC') - interval '1 month', 'YYYY_MM') as name`;
