@@ -3,11 +3,48 @@
 // Ctrl-C or SIGTERM stops everything it started.
 import net from "node:net";
 import path from "node:path";
+import postgres from "postgres";
+import { loadGeoip } from "./lib/geoip.ts";
 import { startStack } from "./lib/stack.ts";
 import { repoRoot } from "./lib/paths.ts";
 
 const FUNCTIONS_PORT = Number(process.env.FUNCTIONS_PORT ?? 54321);
 const DB_PORT = Number(process.env.DB_PORT ?? 54322);
+
+/** The IP-to-country ranges, once per database (the first start), in the background. */
+async function loadGeoipOnce(dbUrl: string): Promise<void> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ empty }] = await sql`select not exists (select 1 from private.ip_country_ranges) as empty`;
+    if (!empty) return;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  const count = await loadGeoip(dbUrl);
+  console.log(`Loaded ${count} IP-to-country ranges (npm run geoip:load reloads them)`);
+}
+
+/**
+ * Partition upkeep and retention (private.run_log_maintenance), which pg_cron runs on Supabase:
+ * locally every LOG_MAINTENANCE_INTERVAL_SECONDS (default 300), first right after start.
+ */
+function scheduleLogMaintenance(dbUrl: string): () => Promise<void> {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const seconds = Number(process.env.LOG_MAINTENANCE_INTERVAL_SECONDS ?? 300);
+  const run = () =>
+    void sql`select private.run_log_maintenance() as result`
+      .then(([row]) => {
+        const r = row.result as { partitions_created: number; partitions_dropped: string[] };
+        if (r.partitions_created || r.partitions_dropped?.length) console.log(`log maintenance: ${JSON.stringify(r)}`);
+      })
+      .catch((err) => console.error(`log maintenance failed: ${err.message ?? err}`));
+  run();
+  const timer = setInterval(run, (Number.isFinite(seconds) && seconds > 0 ? seconds : 300) * 1000);
+  return async () => {
+    clearInterval(timer);
+    await sql.end({ timeout: 5 });
+  };
+}
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -41,11 +78,15 @@ async function main() {
     log: (line) => console.log(line),
   });
 
+  const stopMaintenance = scheduleLogMaintenance(stack.dbUrl);
+  loadGeoipOnce(stack.dbUrl).catch((err) => console.error(`IP-to-country ranges not loaded: ${err.message ?? err}`));
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
+    await stopMaintenance();
     await stack.stop();
     console.log("stopped.");
     process.exit(0);

@@ -213,25 +213,34 @@ export type Database = {
         Row: {
           account_id: string
           created_at: string
+          drop_ip_after_geo: boolean
+          encrypt_payloads: boolean
           log_request_bodies: boolean
           log_response_bodies: boolean
           max_request_bytes: number | null
+          retention_days: number | null
           updated_at: string
         }
         Insert: {
           account_id: string
           created_at?: string
+          drop_ip_after_geo?: boolean
+          encrypt_payloads?: boolean
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
+          retention_days?: number | null
           updated_at?: string
         }
         Update: {
           account_id?: string
           created_at?: string
+          drop_ip_after_geo?: boolean
+          encrypt_payloads?: boolean
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
+          retention_days?: number | null
           updated_at?: string
         }
         Relationships: [
@@ -476,6 +485,8 @@ export type Database = {
       ai_interactions: {
         Row: {
           account_id: string
+          conversation_id: string | null
+          country: string | null
           error_code: string | null
           error_message: string | null
           file_metadata: Json | null
@@ -485,6 +496,8 @@ export type Database = {
           llm_request_id: string | null
           model_name: string | null
           prompt_hash: string | null
+          properties: NonNullable<Json>
+          provider: string | null
           request: NonNullable<Json>
           response: Json | null
           status: string
@@ -493,6 +506,8 @@ export type Database = {
         }
         Insert: {
           account_id: string
+          conversation_id?: string | null
+          country?: string | null
           error_code?: string | null
           error_message?: string | null
           file_metadata?: Json | null
@@ -502,6 +517,8 @@ export type Database = {
           llm_request_id?: string | null
           model_name?: string | null
           prompt_hash?: string | null
+          properties?: NonNullable<Json>
+          provider?: string | null
           request: NonNullable<Json>
           response?: Json | null
           status?: string
@@ -510,6 +527,8 @@ export type Database = {
         }
         Update: {
           account_id?: string
+          conversation_id?: string | null
+          country?: string | null
           error_code?: string | null
           error_message?: string | null
           file_metadata?: Json | null
@@ -519,6 +538,8 @@ export type Database = {
           llm_request_id?: string | null
           model_name?: string | null
           prompt_hash?: string | null
+          properties?: NonNullable<Json>
+          provider?: string | null
           request?: NonNullable<Json>
           response?: Json | null
           status?: string
@@ -531,20 +552,6 @@ export type Database = {
             columns: ["account_id"]
             isOneToOne: false
             referencedRelation: "accounts"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "ai_interactions_llm_request_id_fkey"
-            columns: ["llm_request_id"]
-            isOneToOne: false
-            referencedRelation: "llm_cost_discrepancies"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "ai_interactions_llm_request_id_fkey"
-            columns: ["llm_request_id"]
-            isOneToOne: false
-            referencedRelation: "llm_requests"
             referencedColumns: ["id"]
           },
           {
@@ -1055,6 +1062,50 @@ export type Database = {
           },
         ]
       }
+      llm_error_patterns_hourly: {
+        Row: {
+          account_id: string
+          error_code: string | null
+          first_seen: string
+          hour: string
+          id: string
+          last_seen: string
+          message: string | null
+          model: string
+          occurrences: number
+        }
+        Insert: {
+          account_id: string
+          error_code?: string | null
+          first_seen: string
+          hour: string
+          id?: string
+          last_seen: string
+          message?: string | null
+          model: string
+          occurrences: number
+        }
+        Update: {
+          account_id?: string
+          error_code?: string | null
+          first_seen?: string
+          hour?: string
+          id?: string
+          last_seen?: string
+          message?: string | null
+          model?: string
+          occurrences?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_error_patterns_hourly_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       llm_requests: {
         Row: {
           account_id: string
@@ -1072,6 +1123,7 @@ export type Database = {
           computed_cost: number | null
           conversation_id: string | null
           cost_difference: number | null
+          country: string | null
           created_at: string
           end_user: string | null
           error_code: string | null
@@ -1120,6 +1172,7 @@ export type Database = {
           computed_cost?: number | null
           conversation_id?: string | null
           cost_difference?: never
+          country?: string | null
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -1168,6 +1221,7 @@ export type Database = {
           computed_cost?: number | null
           conversation_id?: string | null
           cost_difference?: never
+          country?: string | null
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -1300,6 +1354,95 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "llm_usage_daily_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      llm_usage_hourly: {
+        Row: {
+          account_id: string
+          cached_tokens: number
+          completion_tokens: number
+          computed_cost: number
+          dimension: string
+          error_count: number
+          hour: string
+          id: string
+          latency_count: number
+          latency_histogram: number[]
+          latency_ms_max: number | null
+          latency_ms_sum: number
+          prompt_tokens: number
+          reasoning_tokens: number
+          request_count: number
+          success_count: number
+          total_tokens: number
+          ttft_count: number
+          ttft_histogram: number[]
+          ttft_ms_max: number | null
+          ttft_ms_sum: number
+          unpriced_count: number
+          updated_at: string
+          value: string | null
+        }
+        Insert: {
+          account_id: string
+          cached_tokens?: number
+          completion_tokens?: number
+          computed_cost?: number
+          dimension: string
+          error_count?: number
+          hour: string
+          id?: string
+          latency_count?: number
+          latency_histogram: number[]
+          latency_ms_max?: number | null
+          latency_ms_sum?: number
+          prompt_tokens?: number
+          reasoning_tokens?: number
+          request_count?: number
+          success_count?: number
+          total_tokens?: number
+          ttft_count?: number
+          ttft_histogram: number[]
+          ttft_ms_max?: number | null
+          ttft_ms_sum?: number
+          unpriced_count?: number
+          updated_at?: string
+          value?: string | null
+        }
+        Update: {
+          account_id?: string
+          cached_tokens?: number
+          completion_tokens?: number
+          computed_cost?: number
+          dimension?: string
+          error_count?: number
+          hour?: string
+          id?: string
+          latency_count?: number
+          latency_histogram?: number[]
+          latency_ms_max?: number | null
+          latency_ms_sum?: number
+          prompt_tokens?: number
+          reasoning_tokens?: number
+          request_count?: number
+          success_count?: number
+          total_tokens?: number
+          ttft_count?: number
+          ttft_histogram?: number[]
+          ttft_ms_max?: number | null
+          ttft_ms_sum?: number
+          unpriced_count?: number
+          updated_at?: string
+          value?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_usage_hourly_account_id_fkey"
             columns: ["account_id"]
             isOneToOne: false
             referencedRelation: "accounts"
@@ -2036,6 +2179,94 @@ export type Database = {
       }
     }
     Views: {
+      ai_interactions_decrypted: {
+        Row: {
+          account_id: string | null
+          conversation_id: string | null
+          country: string | null
+          error_code: string | null
+          error_message: string | null
+          file_metadata: Json | null
+          id: string | null
+          ip_address: unknown
+          latency_ms: number | null
+          llm_request_id: string | null
+          model_name: string | null
+          prompt_hash: string | null
+          properties: Json | null
+          provider: string | null
+          request: Json | null
+          response: Json | null
+          status: string | null
+          timestamp: string | null
+          user_id: string | null
+        }
+        Insert: {
+          account_id?: string | null
+          conversation_id?: string | null
+          country?: string | null
+          error_code?: string | null
+          error_message?: string | null
+          file_metadata?: Json | null
+          id?: string | null
+          ip_address?: unknown
+          latency_ms?: number | null
+          llm_request_id?: string | null
+          model_name?: string | null
+          prompt_hash?: string | null
+          properties?: Json | null
+          provider?: string | null
+          request?: never
+          response?: never
+          status?: string | null
+          timestamp?: string | null
+          user_id?: string | null
+        }
+        Update: {
+          account_id?: string | null
+          conversation_id?: string | null
+          country?: string | null
+          error_code?: string | null
+          error_message?: string | null
+          file_metadata?: Json | null
+          id?: string | null
+          ip_address?: unknown
+          latency_ms?: number | null
+          llm_request_id?: string | null
+          model_name?: string | null
+          prompt_hash?: string | null
+          properties?: Json | null
+          provider?: string | null
+          request?: never
+          response?: never
+          status?: string | null
+          timestamp?: string | null
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_interactions_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_interactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       guru_effectiveness: {
         Row: {
           agent_type: string | null
@@ -2106,6 +2337,38 @@ export type Database = {
           provider?: string | null
           provider_cost?: number | null
           service_tier?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "llm_requests_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      llm_request_bodies: {
+        Row: {
+          account_id: string | null
+          created_at: string | null
+          id: string | null
+          request_body: Json | null
+          response_body: Json | null
+        }
+        Insert: {
+          account_id?: string | null
+          created_at?: string | null
+          id?: string | null
+          request_body?: never
+          response_body?: never
+        }
+        Update: {
+          account_id?: string | null
+          created_at?: string | null
+          id?: string | null
+          request_body?: never
+          response_body?: never
         }
         Relationships: [
           {
@@ -2431,12 +2694,84 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      get_ai_interactions: {
+        Args: {
+          account_id: string
+          conversation_id?: string
+          cursor?: string
+          feature?: string
+          from?: string
+          limit?: number
+          min_latency_ms?: number
+          model?: string
+          provider?: string
+          status?: string
+          to?: string
+          user_id?: string
+        }
+        Returns: Database["public"]["CompositeTypes"]["ai_interaction_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "ai_interaction_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       invite_member: {
         Args: { account_id: string; email: string; role?: string }
         Returns: {
           expires_at: string
           id: string
           token: string
+        }[]
+      }
+      llm_analytics: {
+        Args: {
+          account_id: string
+          bucket?: string
+          from: string
+          group_by?: string
+          to: string
+        }
+        Returns: {
+          bucket_start: string
+          cached_tokens: number
+          completion_tokens: number
+          cost: number
+          error_rate: number
+          errors: number
+          group_value: string
+          latency_avg_ms: number
+          latency_p50_ms: number
+          latency_p95_ms: number
+          latency_p99_ms: number
+          prompt_tokens: number
+          reasoning_tokens: number
+          requests: number
+          success_rate: number
+          successes: number
+          total_tokens: number
+          ttft_p50_ms: number
+          ttft_p95_ms: number
+          ttft_p99_ms: number
+          unpriced_requests: number
+        }[]
+      }
+      llm_error_patterns: {
+        Args: {
+          account_id: string
+          from: string
+          model?: string
+          per_model?: number
+          to: string
+        }
+        Returns: {
+          error_code: string
+          first_seen: string
+          last_seen: string
+          message: string
+          model_name: string
+          occurrences: number
         }[]
       }
       remove_member: {
@@ -2488,7 +2823,27 @@ export type Database = {
       [_ in never]: never
     }
     CompositeTypes: {
-      [_ in never]: never
+      ai_interaction_item: {
+        id: string | null
+        timestamp: string | null
+        account_id: string | null
+        user_id: string | null
+        status: string | null
+        model_name: string | null
+        provider: string | null
+        latency_ms: number | null
+        error_code: string | null
+        error_message: string | null
+        request: Json | null
+        response: Json | null
+        file_metadata: Json | null
+        prompt_hash: string | null
+        properties: Json | null
+        conversation_id: string | null
+        country: string | null
+        llm_request_id: string | null
+        next_cursor: string | null
+      }
     }
   }
 }

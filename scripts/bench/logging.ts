@@ -20,8 +20,10 @@ export interface LoggingResult {
 }
 
 async function sizes(sql: postgres.Sql, table: string) {
-  const [r] = await sql`select pg_total_relation_size(${table}::regclass)::float8 as total,
-                               pg_indexes_size(${table}::regclass)::float8 as idx`;
+  // The log tables are partitioned: their size is the sum over the partition tree.
+  const [r] = await sql`select coalesce(sum(pg_total_relation_size(relid)), 0)::float8 as total,
+                               coalesce(sum(pg_indexes_size(relid)), 0)::float8 as idx
+                          from pg_partition_tree(${table}::regclass)`;
   return { total: r.total as number, idx: r.idx as number };
 }
 

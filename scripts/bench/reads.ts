@@ -167,8 +167,12 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
       const t1 = performance.now();
       await sql.unsafe(`vacuum analyze public.llm_requests`);
       const vacuumS = (performance.now() - t1) / 1000;
-      const [sz] = await sql`select pg_total_relation_size('public.llm_requests')::float8 / 2^20 as total, pg_indexes_size('public.llm_requests')::float8 / 2^20 as idx,
-                                    (select count(*) from public.llm_requests where account_id = ${acct.id})::int as acct_rows`;
+      // Partitioned: sizes are summed over the partition tree.
+      const [sz] = await sql`
+        select sum(pg_total_relation_size(t.relid))::float8 / 2^20 as total,
+               sum(pg_indexes_size(t.relid))::float8 / 2^20 as idx,
+               (select count(*) from public.llm_requests where account_id = ${acct.id})::int as acct_rows
+          from pg_partition_tree('public.llm_requests') t`;
       log(`reads: ${target} rows loaded in ${loadS.toFixed(1)} s, vacuum analyze ${vacuumS.toFixed(1)} s; account 0 has ${sz.acct_rows} rows`);
       const tag = target >= 1e6 ? `${target / 1e6}M` : `${target / 1e3}k`;
       const save = (name: string, plan: string) => {

@@ -140,6 +140,9 @@ create table public.account_settings (
   log_request_bodies boolean not null default true,
   log_response_bodies boolean not null default true,
   max_request_bytes integer check (max_request_bytes > 0),
+  drop_ip_after_geo boolean not null default false,
+  retention_days integer check (retention_days > 0),
+  encrypt_payloads boolean not null default false,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -151,6 +154,15 @@ comment on column public.account_settings.account_id is 'The account (primary ke
 comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
+comment on column public.account_settings.retention_days is
+  'Days to keep llm_requests, ai_interactions, messages and feature payloads (null = forever); rollups are kept. '
+  'Applied by private.run_log_maintenance().';
+comment on column public.account_settings.encrypt_payloads is
+  'Store request/response bodies of new llm_requests/ai_interactions rows encrypted (pgp_sym_encrypt, AES-256); '
+  'history readers read them through ai_interactions_decrypted / llm_request_bodies / get_ai_interactions.';
+comment on column public.account_settings.drop_ip_after_geo is
+  'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is '
+  'derived.';
 
 create function private.create_account_settings() returns trigger
   language plpgsql
@@ -171,9 +183,14 @@ insert into public.account_settings (account_id) select id from public.accounts 
 -- ---------------------------------------------------------------------------------------------------
 -- llm_requests: one row per proxied LLM call. `id` is the request id the proxy returns as
 -- x-request-id (the proxy generates it).
+-- Partitioned by month of created_at (UTC), like ai_interactions by "timestamp": retention drops
+-- whole months, and recent months stay small and hot. A partitioned table's unique keys must contain
+-- the partition key, so the primary key is (id, created_at); ids are still random UUIDs, unique in
+-- practice, and the ledger's idempotent insert targets (id, created_at) (a retry resends both).
+-- Partitions live in schema `private` (not exposed; clients go through the parent and its RLS).
 -- ---------------------------------------------------------------------------------------------------
 create table public.llm_requests (
-  id uuid primary key default gen_random_uuid(),
+  id uuid not null default gen_random_uuid(),
   session_id uuid references public.sessions (id) on delete set null,
   account_id uuid not null references public.accounts (id) on delete cascade,
   agent_instance_id uuid references public.agent_instances (id) on delete set null,
@@ -222,9 +239,12 @@ create table public.llm_requests (
   -- The billing figure: the provider's own report where it gives one (OpenRouter), else our price.
   billed_cost numeric generated always as (coalesce(provider_cost, computed_cost)) stored,
   cost_difference numeric generated always as (computed_cost - provider_cost) stored,
+  country text check (country ~ '^[A-Z]{2}$'),
   -- An unknown price is recorded as unknown, never as a cost of 0.
-  constraint llm_requests_unknown_price_has_no_cost check (price_source is distinct from 'unknown' or computed_cost is null)
-);
+  constraint llm_requests_unknown_price_has_no_cost
+    check (price_source is distinct from 'unknown' or computed_cost is null),
+  constraint llm_requests_pkey primary key (id, created_at)
+) partition by range (created_at);
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
 create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
 create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
@@ -280,13 +300,17 @@ comment on column public.llm_requests.unit_cost_cache_creation_1h is 'USD per on
 comment on column public.llm_requests.service_tier is 'Service tier the provider reported running the call in (OpenAI: default, flex, priority, ...).';
 comment on column public.llm_requests.billed_cost is 'The billing figure: provider_cost where the provider reports one (OpenRouter), else computed_cost.';
 comment on column public.llm_requests.cost_difference is 'computed_cost - provider_cost (USD): how far our price is from the provider''s report; see llm_cost_discrepancies.';
+comment on column public.llm_requests.ip_address is
+  'IP address of the caller (null when the account drops it once the country is known).';
+comment on column public.llm_requests.country is
+  'ISO 3166-1 alpha-2 country of the caller: the platform''s geo header, else looked up from ip_address.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- ai_interactions: the generic AI call log (the AI interactions specification), with the tenant and
 -- a link to llm_requests.
 -- ---------------------------------------------------------------------------------------------------
 create table public.ai_interactions (
-  id uuid primary key default gen_random_uuid(),
+  id uuid not null default gen_random_uuid(),
   "timestamp" timestamptz not null default now(),
   request jsonb not null,
   response jsonb,
@@ -300,11 +324,35 @@ create table public.ai_interactions (
   prompt_hash text,
   ip_address inet,
   account_id uuid not null references public.accounts (id) on delete cascade,
-  llm_request_id uuid references public.llm_requests (id) on delete set null
-);
+  -- No foreign key: llm_requests' key is (id, created_at) and both tables drop whole partitions
+  -- (a key referencing a partitioned table blocks that). The ledger writes both rows in one
+  -- statement, and retention removes both by the same cutoff.
+  llm_request_id uuid,
+  -- Query columns (issue 13): what get_ai_interactions filters on, without a join to llm_requests.
+  provider text,
+  conversation_id text,
+  properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object'),
+  country text check (country ~ '^[A-Z]{2}$'),
+  constraint ai_interactions_pkey primary key (id, "timestamp")
+) partition by range ("timestamp");
 create index idx_ai_interactions_user_id on public.ai_interactions (user_id);
 create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp" desc);
-create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc);
+-- The keyset order of public.get_ai_interactions (newest first, id breaks ties), one index per filter
+-- it documents: each filter is an equality after account_id, so the scan reads rows in page order and
+-- stops after `limit` visible ones. from/to and min_latency_ms ride on the first (range/filter).
+create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_user_ts
+  on public.ai_interactions (account_id, user_id, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_status_ts
+  on public.ai_interactions (account_id, status, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_model_ts
+  on public.ai_interactions (account_id, model_name, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_provider_ts
+  on public.ai_interactions (account_id, provider, "timestamp" desc, id desc);
+create index idx_ai_interactions_account_feature_ts
+  on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp" desc, id desc);
+create index idx_ai_interactions_account_conversation_ts
+  on public.ai_interactions (account_id, conversation_id, "timestamp" desc, id desc) where conversation_id is not null;
 create index idx_ai_interactions_llm_request on public.ai_interactions (llm_request_id);
 create index idx_ai_interactions_prompt_hash on public.ai_interactions (account_id, prompt_hash) where prompt_hash is not null;
 
@@ -319,7 +367,16 @@ comment on column public.ai_interactions.file_metadata is 'Metadata about any fi
 comment on column public.ai_interactions.status is 'Status of the interaction: success|error (|partial: a stream cut or aborted midway).';
 comment on column public.ai_interactions.prompt_hash is 'Hash of the prompt (SHA-256 of the normalized messages) for deduplication/analytics.';
 comment on column public.ai_interactions.account_id is 'Account the interaction belongs to (tenant).';
-comment on column public.ai_interactions.llm_request_id is 'The llm_requests row of the same call (proxied or ingested).';
+comment on column public.ai_interactions.llm_request_id is
+  'The llm_requests row (id) of the same call (proxied or ingested). Not a foreign key (both tables are '
+  'partitioned).';
+comment on column public.ai_interactions.provider is
+  'Provider the call went to (openrouter, openai, anthropic, ...), as on llm_requests.';
+comment on column public.ai_interactions.conversation_id is
+  'Conversation/session id the caller grouped the call under (as on llm_requests).';
+comment on column public.ai_interactions.country is 'ISO 3166-1 alpha-2 country of the caller (as on llm_requests).';
+comment on column public.ai_interactions.properties is
+  'Custom properties for filtering and analytics; properties->>''feature'' is the feature filter.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- agent_performance_metrics and agent_usage_log
@@ -397,7 +454,9 @@ create policy "account_model_prices: members read" on public.account_model_price
 
 -- account_settings: members read; manage_instances changes (the row is created with the account).
 grant select on public.account_settings to authenticated;
-grant update (log_request_bodies, log_response_bodies, max_request_bytes) on public.account_settings to authenticated;
+grant update (log_request_bodies, log_response_bodies, max_request_bytes, drop_ip_after_geo, retention_days,
+  encrypt_payloads)
+  on public.account_settings to authenticated;
 create policy "account_settings: members read" on public.account_settings for select to authenticated
   using (account_id in (select private.member_accounts()));
 create policy "account_settings: instance managers change" on public.account_settings for update to authenticated
@@ -432,3 +491,102 @@ create policy "agent_performance_metrics: history readers read" on public.agent_
   using (account_id in (select private.accounts_with_permission('view_history')));
 create policy "agent_usage_log: history readers read" on public.agent_usage_log for select to authenticated
   using (account_id in (select private.accounts_with_permission('view_history')));
+
+-- ---------------------------------------------------------------------------------------------------
+-- Monthly partitions of llm_requests (created_at) and ai_interactions ("timestamp"), in schema
+-- private: `<table>_YYYY_MM` for each UTC month plus `<table>_default` for anything without one (a
+-- back-dated ingest, a clock far off), so an insert never fails for want of a partition.
+-- private.ensure_log_partitions() creates this month to `months_ahead` months ahead, and a month for
+-- rows sitting in a default partition (moved out of it before the month is attached). A month that
+-- has ended is never created ahead again, so retention's drop of an empty past month sticks. It
+-- runs here and in private.run_log_maintenance() (pg_cron / `npm start`).
+-- ---------------------------------------------------------------------------------------------------
+create function private.create_log_partition(parent text, month date) returns boolean
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  col text := case parent when 'llm_requests' then 'created_at' when 'ai_interactions' then 'timestamp' end;
+  name text := parent || '_' || to_char(month, 'YYYY_MM');
+  lo timestamptz := date_trunc('month', month)::timestamp at time zone 'UTC';
+  hi timestamptz := (date_trunc('month', month) + interval '1 month')::timestamp at time zone 'UTC';
+  waiting boolean;
+  -- Stored generated columns (billed_cost, cost_difference) are computed again on insert, never copied.
+  cols text := (select string_agg(quote_ident(a.attname), ', ' order by a.attnum)
+                  from pg_catalog.pg_attribute a
+                 where a.attrelid = format('public.%I', parent)::regclass and a.attnum > 0 and not a.attisdropped
+                   and a.attgenerated = '');
+begin
+  if col is null then
+    raise exception 'not a partitioned log table: %', parent using errcode = '22023';
+  end if;
+  if to_regclass(format('private.%I', name)) is not null then
+    return false;
+  end if;
+  execute format('select exists (select 1 from private.%I where %I >= $1 and %I < $2)', parent || '_default', col, col)
+    into waiting using lo, hi;
+  if waiting then
+    -- A new partition may not overlap rows in the default one: build it beside the table, move the
+    -- month's rows into it, then attach it.
+    execute format('create table private.%I (like public.%I including defaults including constraints including generated)',
+                   name, parent);
+    execute format('with moved as (delete from private.%I where %I >= $1 and %I < $2 returning *) '
+                   'insert into private.%I (%s) select %s from moved', parent || '_default', col, col, name, cols, cols)
+      using lo, hi;
+    execute format('alter table public.%I attach partition private.%I for values from (%L) to (%L)',
+                   parent, name, lo, hi);
+  else
+    execute format('create table private.%I partition of public.%I for values from (%L) to (%L)', name, parent, lo, hi);
+  end if;
+  -- Reached only through the parent (whose RLS applies); direct access is for the owner alone.
+  execute format('alter table private.%I enable row level security', name);
+  execute format('revoke all on private.%I from public, anon, authenticated', name);
+  return true;
+end
+$$;
+comment on function private.create_log_partition(text, date) is
+  'Creates the month''s partition of llm_requests or ai_interactions (moving that month''s rows out of the default '
+  'partition first). Returns whether it created one.';
+revoke execute on function private.create_log_partition(text, date) from public, anon, authenticated;
+
+create function private.ensure_log_partitions(months_ahead integer default 3) returns integer
+  language plpgsql
+  security definer
+  set search_path = ''
+as $$
+declare
+  parent text;
+  col text;
+  month date;
+  created integer := 0;
+  this_month date := date_trunc('month', now() at time zone 'UTC')::date;
+begin
+  foreach parent in array array['llm_requests', 'ai_interactions'] loop
+    col := case parent when 'llm_requests' then 'created_at' else 'timestamp' end;
+    if to_regclass(format('private.%I', parent || '_default')) is null then
+      execute format('create table private.%I partition of public.%I default', parent || '_default', parent);
+      execute format('alter table private.%I enable row level security', parent || '_default');
+      execute format('revoke all on private.%I from public, anon, authenticated', parent || '_default');
+    end if;
+    for month in
+      execute format('select generate_series($1::timestamp, $1 + make_interval(months => $2), ''1 month'')::date
+                      union
+                      select distinct date_trunc(''month'', %I at time zone ''UTC'')::date from private.%I',
+                     col, parent || '_default')
+        using this_month, months_ahead
+    loop
+      if private.create_log_partition(parent, month) then
+        created := created + 1;
+      end if;
+    end loop;
+  end loop;
+  return created;
+end
+$$;
+comment on function private.ensure_log_partitions(integer) is
+  'Creates missing monthly partitions of llm_requests and ai_interactions: this month to months_ahead ahead, and every '
+  'month with rows in a default partition. Returns how many it created.';
+revoke execute on function private.ensure_log_partitions(integer) from public, anon, authenticated;
+
+select private.ensure_log_partitions();

@@ -168,7 +168,7 @@ describe("advisor lints", () => {
   it("every public table and view has a comment", async () => {
     const tables = await sql`
       select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = 'public' and c.relkind in ('r', 'v') and obj_description(c.oid, 'pg_class') is null`;
+       where n.nspname = 'public' and c.relkind in ('r', 'p', 'v') and obj_description(c.oid, 'pg_class') is null`;
     expect(tables.map((r) => r.relname)).toEqual([]);
   });
 

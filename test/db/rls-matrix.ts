@@ -199,6 +199,24 @@ export const TABLES: TableSpec[] = [
     rights: SERVER_LOG,
   },
   {
+    table: "llm_usage_hourly", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id, hour: "2026-01-01T00:00:00Z", dimension: "model", value: "m", latency_histogram: [1],
+      ttft_histogram: [0],
+    }),
+    update: () => ({ request_count: 0 }),
+    rights: SERVER_LOG,
+  },
+  {
+    table: "llm_error_patterns_hourly", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id, hour: "2026-01-01T00:00:00Z", model: "m", error_code: "e", message: "x", occurrences: 1,
+      first_seen: "2026-01-01T00:00:00Z", last_seen: "2026-01-01T00:00:00Z",
+    }),
+    update: () => ({ occurrences: 5 }),
+    rights: SERVER_LOG,
+  },
+  {
     table: "ai_interactions", pk: "id", tenant: true,
     insert: async (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller, request: { messages: [] } }),
     update: () => ({ status: "error" }),

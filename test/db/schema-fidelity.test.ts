@@ -212,7 +212,7 @@ beforeAll(async () => {
       join pg_class c on c.oid = a.attrelid
       join pg_namespace n on n.oid = c.relnamespace
       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-     where n.nspname = 'public' and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped`;
+     where n.nspname = 'public' and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped`;
   actual = new Map(
     rows.map((r) => [`${r.table}.${r.column}`, { type: r.type, nullable: r.nullable, default: r.generated ? null : r.default }]),
   );

@@ -63,6 +63,13 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
     values (${accountId}, ${rows.sessions}, ${rows.agent_instances}, ${rowUser}, 'complete', 'gpt-4o-mini', 10, 5, 15, 0.0000045, 'model_prices') returning id`);
   // Maintained by trigger from the llm_requests row above.
   rows.llm_usage_daily = await one(sql`select id from public.llm_usage_daily where account_id = ${accountId}`);
+  rows.llm_usage_hourly = await one(sql`
+    select id from public.llm_usage_hourly where account_id = ${accountId} and dimension = 'all'`);
+  rows.llm_error_patterns_hourly = await one(sql`
+    insert into public.llm_error_patterns_hourly (account_id, hour, model, error_code, message, occurrences,
+                                                  first_seen, last_seen)
+    values (${accountId}, '2026-01-01T00:00:00Z', 'gpt-4o-mini', 'upstream_error', 'boom', 1, now(), now())
+    returning id`);
   rows.ai_interactions = await one(sql`
     insert into public.ai_interactions (account_id, llm_request_id, request, model_name, user_id)
     values (${accountId}, ${rows.llm_requests}, ${sql.json({ messages: [] })}, 'gpt-4o-mini', ${rowUser}) returning id`);

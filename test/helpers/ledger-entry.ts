@@ -59,6 +59,7 @@ export function ledgerEntry(account: { id: string; slug: string }, overrides: Le
     latency_ms: 12,
     time_to_first_token_ms: null,
     ip_address: "203.0.113.9",
+    country: null,
     ...overrides.llmRequest,
   };
   const interaction: AiInteractionRow = {
@@ -77,6 +78,10 @@ export function ledgerEntry(account: { id: string; slug: string }, overrides: Le
     status: "success",
     prompt_hash: "ab".repeat(32),
     ip_address: llmRequest.ip_address,
+    provider: llmRequest.provider,
+    conversation_id: llmRequest.conversation_id,
+    properties: llmRequest.properties,
+    country: llmRequest.country,
     ...overrides.interaction,
   };
   return { llmRequest, interaction };

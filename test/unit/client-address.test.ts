@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanIp, clientAddress } from "../../functions/_shared/http/client-address.ts";
+import { cleanIp, clientAddress, clientCountry } from "../../functions/_shared/http/client-address.ts";
 
 const req = (headers: Record<string, string>) => new Request("http://x/", { headers });
 
@@ -34,5 +34,24 @@ describe("clientAddress", () => {
     expect(cleanIp("<script>")).toBeNull();
     expect(cleanIp("[2001:db8::1]")).toBe("2001:db8::1");
     expect(cleanIp("1".repeat(3000))).toBeNull();
+  });
+});
+
+describe("clientCountry", () => {
+  it("trusts no header by default: a client's own cf-ipcountry is ignored", () => {
+    expect(clientCountry(req({ "cf-ipcountry": "FR" }))).toBeNull();
+  });
+
+  it("reads GEO_COUNTRY_HEADER when configured, as an upper-case ISO code", () => {
+    vi.stubEnv("GEO_COUNTRY_HEADER", "cf-ipcountry");
+    expect(clientCountry(req({ "cf-ipcountry": "de" }))).toBe("DE");
+    expect(clientCountry(req({}))).toBeNull();
+  });
+
+  it("treats unknown markers and anything that is not two letters as absent", () => {
+    vi.stubEnv("GEO_COUNTRY_HEADER", "cf-ipcountry");
+    for (const value of ["XX", "T1", "USA", "1A", "", "D\u00c9", "FR'; --"]) {
+      expect(clientCountry(req({ "cf-ipcountry": value }))).toBeNull();
+    }
   });
 });

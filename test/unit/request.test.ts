@@ -52,11 +52,14 @@ describe("callMetadata", () => {
 
   it("reads the client address, the conversation id and custom properties", () => {
     const meta = callMetadata(
-      req({ "x-forwarded-for": "203.0.113.7, 10.0.0.1", "x-session-id": "conv-9", "x-metadata": '{"feature":"mentor"}' }),
+      req({ "x-forwarded-for": "203.0.113.7, 10.0.0.1", "x-session-id": "conv-9", "x-metadata": '{"feature":"mentor"}',
+        "cf-ipcountry": "FR" }),
       "127.0.0.1",
     );
-    // No trusted proxy is configured: the forwarded header is the client's own claim.
-    expect(meta).toEqual({ ip: "127.0.0.1", conversationId: "conv-9", properties: { feature: "mentor" } });
+    // No trusted proxy or geo header is configured: the forwarded headers are the client's own claims.
+    expect(meta).toEqual({
+      ip: "127.0.0.1", country: null, conversationId: "conv-9", properties: { feature: "mentor" },
+    });
   });
 
   it("refuses x-metadata that is not a JSON object", () => {

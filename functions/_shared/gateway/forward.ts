@@ -28,6 +28,8 @@ export interface CallContext {
   /** performance.now() when the request arrived; latency counts from here. */
   startedAt: number;
   ip: string | null;
+  /** From the platform's geo header, when configured (see client-address.ts). */
+  country?: string | null;
   conversationId: string | null;
   properties: Record<string, Json>;
   /** Aborted when the client goes away. */
@@ -319,6 +321,7 @@ export async function record(
     latencyMs,
     ttftMs: end.ttftMs,
     ip: ctx.ip,
+    country: ctx.country ?? null,
   });
   const row = entry.llmRequest;
   // The stored error is redacted, also for callers that keep it (chat's message metadata).

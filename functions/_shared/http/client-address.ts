@@ -26,6 +26,18 @@ function trustedHops(): number {
   return Number.isInteger(hops) && hops > 0 ? hops : 0;
 }
 
+/**
+ * The caller's country (ISO 3166-1 alpha-2) from GEO_COUNTRY_HEADER, a header the platform's edge
+ * sets and overwrites (e.g. Cloudflare's `cf-ipcountry`). Unset (the default) means no header is
+ * trusted: anyone can send one. Unknown markers (XX, Cloudflare's T1 for Tor) count as absent; the
+ * database then derives the country from the client address.
+ */
+export function clientCountry(req: Request): string | null {
+  const header = env("GEO_COUNTRY_HEADER")?.trim();
+  const value = header ? req.headers.get(header)?.trim().toUpperCase() : undefined;
+  return value && /^[A-Z]{2}$/.test(value) && value !== "XX" && value !== "T1" ? value : null;
+}
+
 /** The trusted client address (see above); a trusted value that is not an address counts as absent. */
 export function clientAddress(req: Request, remoteIp: string | null): string | null {
   const header = env("CLIENT_IP_HEADER")?.trim();

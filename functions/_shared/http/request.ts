@@ -1,5 +1,5 @@
 /** Reading what a client sent beyond the body's schema: size limits, JSON, attribution headers. */
-import { clientAddress } from "./client-address.ts";
+import { clientAddress, clientCountry } from "./client-address.ts";
 import { badRequest, payloadTooLarge } from "./errors.ts";
 import { env } from "../runtime/env.ts";
 import type { Json } from "../runtime/schema.ts";
@@ -60,6 +60,8 @@ function parseJson(text: string): unknown {
 
 export interface CallMetadata {
   ip: string | null;
+  /** From the platform's geo header (GEO_COUNTRY_HEADER); null leaves it to the IP lookup in the database. */
+  country: string | null;
   conversationId: string | null;
   properties: Record<string, Json>;
 }
@@ -102,7 +104,7 @@ export function callMetadata(req: Request, remoteIp: string | null): CallMetadat
     }
     properties = parsed as Record<string, Json>;
   }
-  return { ip: clientAddress(req, remoteIp), conversationId, properties };
+  return { ip: clientAddress(req, remoteIp), country: clientCountry(req), conversationId, properties };
 }
 
 /** 400 for a body nested deeper than MAX_JSON_DEPTH, before it is forwarded or walked. */

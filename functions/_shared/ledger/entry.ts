@@ -45,6 +45,8 @@ export interface CallRecord {
   latencyMs: number | null;
   ttftMs: number | null;
   ip: string | null;
+  /** Country from the platform's geo header; null lets the database derive it from the address. */
+  country?: string | null;
 }
 
 const redactNullable = (s: string | null): string | null => (s === null ? null : redactText(s));
@@ -113,6 +115,7 @@ export function buildLedgerEntry(r: CallRecord): LedgerEntry {
     latency_ms: r.latencyMs,
     time_to_first_token_ms: r.ttftMs,
     ip_address: r.ip,
+    country: r.country ?? null,
   };
   const interaction: AiInteractionRow = {
     id: r.interactionId,
@@ -130,6 +133,10 @@ export function buildLedgerEntry(r: CallRecord): LedgerEntry {
     status: r.status === "complete" ? "success" : r.status,
     prompt_hash: r.messages ? promptHash(r.messages) : null,
     ip_address: r.ip,
+    provider: llmRequest.provider,
+    conversation_id: llmRequest.conversation_id,
+    properties: llmRequest.properties,
+    country: llmRequest.country,
   };
   return { llmRequest, interaction };
 }

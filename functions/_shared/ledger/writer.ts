@@ -5,7 +5,8 @@
  * and for feature calls their ai_mentor_chats / guru_interactions / employee_twin_interactions row)
  * and stamps the API keys used. `record()` settles once the rows are stored, so
  * `EdgeRuntime.waitUntil(record(...))` keeps the worker alive for them. Inserts are idempotent
- * (`on conflict (id) do nothing`), so a retry after a lost acknowledgement never duplicates a row.
+ * (`on conflict do nothing` on the primary keys, (id, created_at) and (id, "timestamp"): the tables
+ * are partitioned by month), so a retry after a lost acknowledgement never duplicates a row.
  *
  * Failures, by what they mean:
  * - the connection is lost or refused (see `isConnectionError`): the database is down; the batch
@@ -88,12 +89,13 @@ const LLM_REQUEST_COLUMNS = [
   "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
   "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
   "time_to_first_token_ms", "ip_address", "cache_creation_1h_tokens", "unit_cost_cache_creation_1h", "service_tier",
+  "country",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [
   "id", "timestamp", "account_id", "llm_request_id", "request", "response", "latency_ms",
   "error_code", "error_message", "model_name", "user_id", "file_metadata", "status", "prompt_hash",
-  "ip_address",
+  "ip_address", "provider", "conversation_id", "properties", "country",
 ] as const satisfies readonly (keyof AiInteractionRow)[];
 
 const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
@@ -181,13 +183,13 @@ const INSERT_BATCH = `
 with requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
   select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
-  on conflict (id) do nothing
+  on conflict (id, created_at) do nothing
   returning id, model, account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason,
             completion_status, error_code, http_status, latency_ms, total_tokens, computed_cost
 ), ${AGENT_METRICS}, ${FEATURES}, interactions as (
   insert into public.ai_interactions (${list(AI_INTERACTION_COLUMNS)})
   select ${list(AI_INTERACTION_COLUMNS)} from jsonb_populate_recordset(null::public.ai_interactions, $2::text::jsonb)
-  on conflict (id) do nothing
+  on conflict (id, "timestamp") do nothing
   returning 1
 ), keys as (
   update public.api_keys set last_used_at = now()

@@ -1,0 +1,78 @@
+// End to end: a call through llm-proxy (official openai SDK, fake provider) lands in the interaction
+// log with what the query RPC, analytics and geography need: provider, conversation, properties and
+// the country from the platform's geo header (GEO_COUNTRY_HEADER), encrypted when the account asks.
+import OpenAI from "openai";
+import type postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { as, asRole, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+
+let sql: postgres.Sql;
+let fake: FakeProvider;
+let fns: TestFunctions;
+let account: TestAccount;
+let client: OpenAI;
+
+async function interaction(requestId: string | null) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await sql`select * from public.ai_interactions where llm_request_id = ${requestId!}`;
+    if (row) return row;
+    if (Date.now() > deadline) throw new Error(`no ai_interactions row for ${requestId}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  sql = adminSql();
+  fake = await startFakeProvider();
+  fns = await startFunctions({
+    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    GEO_COUNTRY_HEADER: "cf-ipcountry",
+  });
+  account = await createAccount(sql);
+  const key = await createApiKey(sql, account);
+  client = new OpenAI({ apiKey: key.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await fns?.stop();
+  await fake?.stop();
+  await sql?.end();
+});
+
+describe("llm-proxy -> interaction log", () => {
+  it("stores provider, conversation, properties and the geo header's country on both rows", async () => {
+    const { response } = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }, {
+        headers: { "cf-ipcountry": "de", "x-session-id": "conv-e2e", "x-metadata": '{"feature":"mentor"}' },
+      })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id");
+    const row = await interaction(requestId);
+    expect(row).toMatchObject({
+      provider: "openrouter", conversation_id: "conv-e2e", properties: { feature: "mentor" }, country: "DE",
+    });
+    const [request] = await sql`select country from public.llm_requests where id = ${requestId!}`;
+    expect(request.country).toBe("DE");
+    const page = await asRole(sql, as(account.owner.id), (tx) => tx`
+      select id from public.get_ai_interactions(${account.id}::uuid, feature => 'mentor', conversation_id => 'conv-e2e',
+                                                provider => 'openrouter')`, { commit: true });
+    expect(page.map((r) => r.id)).toEqual([row.id]);
+  });
+
+  it("an encrypting account's call is stored as envelopes and read back in plaintext by its owner", async () => {
+    await sql`update public.account_settings set encrypt_payloads = true where account_id = ${account.id}`;
+    const { response } = await client.chat.completions
+      .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "the secret word is marmalade" }] })
+      .withResponse();
+    const row = await interaction(response.headers.get("x-request-id"));
+    expect(row.request).toMatchObject({ $encrypted: "pgp_sym_aes256" });
+    expect(JSON.stringify(row.request)).not.toContain("marmalade");
+    const [view] = await asRole(sql, as(account.owner.id), (tx) =>
+      tx`select request from public.ai_interactions_decrypted where id = ${row.id}`, { commit: true });
+    expect(JSON.stringify(view.request)).toContain("marmalade");
+  });
+});
