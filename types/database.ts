@@ -213,25 +213,31 @@ export type Database = {
         Row: {
           account_id: string
           created_at: string
+          fallback_models: string[] | null
           log_request_bodies: boolean
           log_response_bodies: boolean
           max_request_bytes: number | null
+          max_retries: number | null
           updated_at: string
         }
         Insert: {
           account_id: string
           created_at?: string
+          fallback_models?: string[] | null
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
+          max_retries?: number | null
           updated_at?: string
         }
         Update: {
           account_id?: string
           created_at?: string
+          fallback_models?: string[] | null
           log_request_bodies?: boolean
           log_response_bodies?: boolean
           max_request_bytes?: number | null
+          max_retries?: number | null
           updated_at?: string
         }
         Relationships: [
@@ -725,8 +731,10 @@ export type Database = {
       api_keys: {
         Row: {
           account_id: string
+          allowed_models: string[] | null
           created_at: string
           created_by: string | null
+          expires_at: string | null
           id: string
           key_hash: string
           last_used_at: string | null
@@ -736,8 +744,10 @@ export type Database = {
         }
         Insert: {
           account_id: string
+          allowed_models?: string[] | null
           created_at?: string
           created_by?: string | null
+          expires_at?: string | null
           id?: string
           key_hash: string
           last_used_at?: string | null
@@ -747,8 +757,10 @@ export type Database = {
         }
         Update: {
           account_id?: string
+          allowed_models?: string[] | null
           created_at?: string
           created_by?: string | null
+          expires_at?: string | null
           id?: string
           key_hash?: string
           last_used_at?: string | null
@@ -981,6 +993,8 @@ export type Database = {
           agent_instance_slug: string | null
           agent_type: string | null
           api_key_id: string | null
+          attempt_count: number | null
+          attempts: Json | null
           billed_cost: number | null
           cache_creation_1h_tokens: number | null
           cache_creation_tokens: number | null
@@ -1001,6 +1015,7 @@ export type Database = {
           is_stream: boolean | null
           latency_ms: number | null
           model: string
+          models_tried: string[] | null
           price_source: string | null
           prompt_tokens: number | null
           properties: NonNullable<Json>
@@ -1029,6 +1044,8 @@ export type Database = {
           agent_instance_slug?: string | null
           agent_type?: string | null
           api_key_id?: string | null
+          attempt_count?: number | null
+          attempts?: Json | null
           billed_cost?: never
           cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
@@ -1049,6 +1066,7 @@ export type Database = {
           is_stream?: boolean | null
           latency_ms?: number | null
           model: string
+          models_tried?: string[] | null
           price_source?: string | null
           prompt_tokens?: number | null
           properties?: NonNullable<Json>
@@ -1077,6 +1095,8 @@ export type Database = {
           agent_instance_slug?: string | null
           agent_type?: string | null
           api_key_id?: string | null
+          attempt_count?: number | null
+          attempts?: Json | null
           billed_cost?: never
           cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
@@ -1097,6 +1117,7 @@ export type Database = {
           is_stream?: boolean | null
           latency_ms?: number | null
           model?: string
+          models_tried?: string[] | null
           price_source?: string | null
           prompt_tokens?: number | null
           properties?: NonNullable<Json>
@@ -1687,6 +1708,106 @@ export type Database = {
           {
             foreignKeyName: "sessions_user_id_fkey"
             columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "users"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      tier_limits: {
+        Row: {
+          created_at: string
+          id: string
+          max_cost_usd: number | null
+          max_requests: number | null
+          max_tokens: number | null
+          period: string
+          tier: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period: string
+          tier: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period?: string
+          tier?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      usage_limits: {
+        Row: {
+          account_id: string
+          created_at: string
+          created_by: string | null
+          id: string
+          max_cost_usd: number | null
+          max_requests: number | null
+          max_tokens: number | null
+          period: string
+          scope: string
+          set_by: string
+          subject: string | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period: string
+          scope: string
+          set_by?: string
+          subject?: string | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period?: string
+          scope?: string
+          set_by?: string
+          subject?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_limits_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_limits_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_limits_created_by_fkey"
+            columns: ["created_by"]
             isOneToOne: false
             referencedRelation: "users"
             referencedColumns: ["id"]

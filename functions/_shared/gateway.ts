@@ -5,6 +5,7 @@
  * answer is returned: prices are resolved and rows written after the response, off the hot path.
  */
 import type { Caller } from "./access.ts";
+import { type Attempt, DEFAULT_MAX_RETRIES, fetchWithRetries } from "./controls/retry.ts";
 import { corsHeaders } from "./cors.ts";
 import { db } from "./db.ts";
 import { env, envSnapshot } from "./env.ts";
@@ -40,6 +41,12 @@ export interface CallContext {
     instanceSlug: string;
     agentType: string;
   };
+  /** Headers for every answer (x-ratelimit-*). */
+  extraHeaders?: Record<string, string>;
+  /** Upstream retries for this call (x-max-retries); else the account's setting, else 2. */
+  maxRetries?: number | null;
+  /** Upstream attempts, filled while forwarding. */
+  attempts?: Attempt[];
 }
 
 /** What the ledger keeps of the client's request (also for bodies that failed validation). */
@@ -148,8 +155,20 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
   );
 
   try {
-    const call = adapter.buildRequest(body, target, upstreamAbort.signal);
-    const upstream = await fetch(call.request);
+    let call = adapter.buildRequest(body, target, upstreamAbort.signal);
+    let built = 0;
+    ctx.attempts ??= [];
+    // A request body is read once: every retry sends a freshly built request.
+    const upstream = await fetchWithRetries(
+      () => (built++ === 0 ? call : (call = adapter.buildRequest(body, target, upstreamAbort.signal))).request,
+      {
+        maxRetries: ctx.maxRetries ?? ctx.caller.settings.max_retries ?? DEFAULT_MAX_RETRIES,
+        signal: upstreamAbort.signal,
+        model: target.model,
+        provider: target.provider,
+        attempts: ctx.attempts,
+      },
+    );
     clearTimeout(timer);
     if (!upstream.ok) {
       const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
@@ -245,7 +264,7 @@ function streamSummary(
 }
 
 export function responseHeaders(ctx: CallContext, contentType: string): Record<string, string> {
-  return { ...corsHeaders, "content-type": contentType, "x-request-id": ctx.requestId };
+  return { ...corsHeaders, ...ctx.extraHeaders, "content-type": contentType, "x-request-id": ctx.requestId };
 }
 
 /** A call that ended in an error before any answer: respond in OpenAI's shape and log it. */
@@ -262,7 +281,7 @@ export function failedCall(ctx: CallContext, req: LoggedRequest, target: Provide
     ttftMs: null,
     error: { code: error.code ?? error.type, message: error.message },
   });
-  return { response: error.toResponse({ "x-request-id": ctx.requestId }), outcome };
+  return { response: error.toResponse({ ...ctx.extraHeaders, "x-request-id": ctx.requestId }), outcome };
 }
 
 function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string): Promise<ResolvedPrice> {
@@ -347,6 +366,8 @@ async function record(
       latency_ms: latencyMs,
       time_to_first_token_ms: end.ttftMs,
       ip_address: ctx.ip,
+      attempt_count: ctx.attempts?.length ?? 0,
+      attempts: (ctx.attempts ?? []) as unknown as Json,
     };
     const interaction: AiInteractionRow = {
       id: crypto.randomUUID(),

@@ -75,6 +75,9 @@ export interface LlmRequestRow {
   cache_creation_1h_tokens?: number | null;
   unit_cost_cache_creation_1h?: string | null;
   service_tier?: string | null;
+  attempt_count?: number;
+  attempts?: Json;
+  models_tried?: string[] | null;
   latency_ms: number | null;
   time_to_first_token_ms: number | null;
   ip_address: string | null;
@@ -113,6 +116,7 @@ const LLM_REQUEST_COLUMNS = [
   "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
   "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
   "time_to_first_token_ms", "ip_address", "cache_creation_1h_tokens", "unit_cost_cache_creation_1h", "service_tier",
+  "attempt_count", "attempts", "models_tried",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [

@@ -4,6 +4,8 @@
  * authorize, hand over to the shared gateway core, respond.
  */
 import { authenticate } from "../_shared/access.ts";
+import { admit, checkModelAllowed } from "../_shared/controls/gate.ts";
+import { maxRetriesHeader } from "../_shared/controls/retry.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
 import { ApiError, jsonResponse, notFound } from "../_shared/errors.ts";
@@ -75,6 +77,7 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
   let json: unknown = undefined;
   try {
     Object.assign(ctx, callMetadata(req, remoteIp));
+    ctx.maxRetries = maxRetriesHeader(req);
     json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
     checkJsonDepth(json);
     const parsed = parseChatCompletionRequest(json);
@@ -82,7 +85,11 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     const body = parsed.data;
     // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
     if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
-    const { response } = await forwardChatCompletion(ctx, body);
+    checkModelAllowed(caller, body.model);
+    const gate = await admit(db(), caller, body);
+    ctx.extraHeaders = gate.headers;
+    const { response, outcome } = await forwardChatCompletion(ctx, body);
+    gate.settle(outcome);
     return response;
   } catch (err) {
     return failedCall(ctx, refusedRequest(json), null, asApiError(requestId, err)).response;

@@ -147,6 +147,8 @@ create table public.account_settings (
   log_request_bodies boolean not null default true,
   log_response_bodies boolean not null default true,
   max_request_bytes integer check (max_request_bytes > 0),
+  max_retries smallint check (max_retries between 0 and 5),
+  fallback_models text[] check (cardinality(fallback_models) <= 5),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -158,6 +160,8 @@ comment on column public.account_settings.account_id is 'The account (primary ke
 comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
+comment on column public.account_settings.max_retries is 'llm-proxy retries of an upstream call that failed with 429, 5xx or a connection error before any byte (null = 2); a request''s x-max-retries header overrides it.';
+comment on column public.account_settings.fallback_models is 'Models llm-proxy tries in order when the requested one fails (after its retries) or the prompt exceeds its context window, unless the request names its own `fallbacks`.';
 comment on column public.account_settings.created_at is 'Record creation timestamp.';
 comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
 
@@ -228,6 +232,9 @@ create table public.llm_requests (
   cache_creation_1h_tokens integer check (cache_creation_1h_tokens >= 0),
   unit_cost_cache_creation_1h numeric,
   service_tier text,
+  attempt_count smallint check (attempt_count >= 0),
+  attempts jsonb check (jsonb_typeof(attempts) = 'array'),
+  models_tried text[],
   -- The billing figure: the provider's own report where it gives one (OpenRouter), else our price.
   billed_cost numeric generated always as (coalesce(provider_cost, computed_cost)) stored,
   cost_difference numeric generated always as (computed_cost - provider_cost) stored,
@@ -295,6 +302,9 @@ comment on column public.llm_requests.service_tier is 'Service tier the provider
 comment on column public.llm_requests.billed_cost is 'The billing figure: provider_cost where the provider reports one (OpenRouter), else computed_cost.';
 comment on column public.llm_requests.cost_difference is 'computed_cost - provider_cost (USD): how far our price is from the provider''s report; see llm_cost_discrepancies.';
 comment on column public.llm_requests.ip_address is 'IP address of the caller.';
+comment on column public.llm_requests.attempt_count is 'Upstream attempts made (retries and fallbacks included); 0 when the call was refused before any.';
+comment on column public.llm_requests.attempts is 'Each upstream attempt in order: {model, provider, status (HTTP status or null for a connection error), error, ms}.';
+comment on column public.llm_requests.models_tried is 'Models tried in order when fallbacks were used (the last answered); null without fallbacks.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- ai_interactions: the generic AI call log (seed), with the tenant and a link to llm_requests.
@@ -417,7 +427,8 @@ create policy "account_model_prices: members read" on public.account_model_price
 
 -- account_settings: members read; manage_instances changes (the row is created with the account).
 grant select on public.account_settings to authenticated;
-grant update (log_request_bodies, log_response_bodies, max_request_bytes) on public.account_settings to authenticated;
+grant update (log_request_bodies, log_response_bodies, max_request_bytes, max_retries, fallback_models)
+  on public.account_settings to authenticated;
 create policy "account_settings: members read" on public.account_settings for select to authenticated
   using (account_id in (select private.member_accounts()));
 create policy "account_settings: instance managers change" on public.account_settings for update to authenticated
