@@ -18,7 +18,9 @@ export async function createProxyFixture(sql: postgres.Sql): Promise<ProxyFixtur
   const key = await sql.begin(async (tx) => {
     await tx`insert into auth.users (id, aud, role, email, raw_user_meta_data)
              values (${userId}, 'authenticated', 'authenticated', ${email}, '{"full_name":"Bench Owner"}')`;
-    await tx`insert into public.accounts (id, name, slug) values (${accountId}, 'Bench account', ${"bench-" + accountId.slice(0, 8)})`;
+    // Enterprise: no tier limits, so the benchmark measures the gateway rather than a free tier's 429s.
+    await tx`insert into public.accounts (id, name, slug, subscription_tier)
+             values (${accountId}, 'Bench account', ${"bench-" + accountId.slice(0, 8)}, 'enterprise')`;
     await tx`insert into public.user_roles (user_id, account_id, role_id)
              select ${userId}, ${accountId}, id from public.roles where name = 'owner'`;
     await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role: "authenticated" })}, true)`;

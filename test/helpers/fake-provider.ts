@@ -7,7 +7,9 @@
  *
  * Behaviour per request: header `x-fake-scenario: <name>` or `scenario:<name>` in the last user
  * message. Knobs in the same text (`chunks:5 delay:20 cut:3`) or headers (`x-fake-chunks`,
- * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request.
+ * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request. `fails:N`
+ * applies a failing scenario to the first N requests with the same last user message only (the next
+ * ones answer normally: a retry or a fallback succeeds); `retry_after:S` sets rate_limit's retry-after.
  * Scenarios: normal, tools, slow, cut, truncate, rate_limit, server_error, unauthorized, hang,
  * stall, error_event, bad_request, and the hostile replies nul_reply, deep_reply (see `Scenario`).
  * Option `errorMessage` makes every error hostile: it replaces their text, with `{key}` standing
@@ -161,6 +163,8 @@ interface RequestPlan {
   opts: FakeProviderOptions;
   /** `opts.errorMessage` with the request's key in it, or null. */
   hostileError: string | null;
+  /** retry-after of rate_limit, in seconds. */
+  retryAfter: string;
 }
 
 function lastUserText(body: any): string {
@@ -178,8 +182,10 @@ const CHUNKS_KNOB = /\bchunks:(\d+)/;
 const DELAY_KNOB = /\bdelay:(\d+)/;
 const CUT_KNOB = /\bcut:(\d+)/;
 const SCENARIO_KNOB = /\bscenario:([a-z_]+)/;
+const FAILS_KNOB = /\bfails:(\d+)/;
+const RETRY_AFTER_KNOB = /\bretry_after:(\d+)/;
 
-function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions): RequestPlan {
+function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions, seen: Map<string, number>): RequestPlan {
   const text = lastUserText(body);
   const opts = { ...base };
   const knob = (re: RegExp, header: string): number | undefined => {
@@ -192,10 +198,17 @@ function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions): 
   opts.chunkDelayMs = knob(DELAY_KNOB, "x-fake-delay-ms") ?? opts.chunkDelayMs;
   opts.cutAfter = knob(CUT_KNOB, "x-fake-cut-after") ?? opts.cutAfter;
   const named = (req.headers["x-fake-scenario"] as string | undefined) ?? SCENARIO_KNOB.exec(text)?.[1];
-  const scenario = named && SCENARIOS.has(named as Scenario) ? (named as Scenario) : "normal";
+  let scenario = named && SCENARIOS.has(named as Scenario) ? (named as Scenario) : "normal";
+  const fails = FAILS_KNOB.exec(text);
+  if (fails) {
+    const count = seen.get(text) ?? 0;
+    seen.set(text, count + 1);
+    if (count >= Number(fails[1])) scenario = "normal";
+  }
   if (scenario === "slow" && opts.chunkDelayMs === 0) opts.chunkDelayMs = 50;
   const key = String(req.headers["x-api-key"] ?? req.headers.authorization ?? "").replace(/^Bearer /, "");
-  return { scenario, opts, hostileError: opts.errorMessage?.replaceAll("{key}", key) ?? null };
+  const retryAfter = RETRY_AFTER_KNOB.exec(text)?.[1] ?? "7";
+  return { scenario, opts, hostileError: opts.errorMessage?.replaceAll("{key}", key) ?? null, retryAfter };
 }
 
 // ---------- OpenAI format ----------
@@ -222,7 +235,7 @@ function openaiError(res: http.ServerResponse, status: number, message: string, 
   res.end(body);
 }
 
-function failIfScenario(res: http.ServerResponse, { scenario, hostileError }: RequestPlan, anthropic: boolean): boolean {
+function failIfScenario(res: http.ServerResponse, { scenario, hostileError, retryAfter }: RequestPlan, anthropic: boolean): boolean {
   const fail = (status: number, text: string, oType: string, aType: string, headers?: Record<string, string>) => {
     const message = hostileError ?? text;
     if (anthropic) {
@@ -232,7 +245,7 @@ function failIfScenario(res: http.ServerResponse, { scenario, hostileError }: Re
   };
   switch (scenario) {
     case "rate_limit":
-      fail(429, "Rate limit reached for requests", "requests", "rate_limit_error", { "retry-after": "7" });
+      fail(429, "Rate limit reached for requests", "requests", "rate_limit_error", { "retry-after": retryAfter });
       return true;
     case "server_error":
       fail(500, "The server had an error while processing your request.", "server_error", "api_error");
@@ -433,6 +446,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
   let options = { ...startOptions };
   const requests: RecordedRequest[] = [];
   let count = 0;
+  const seen = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -449,7 +463,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
           return;
         }
       }
-      const p = plan(req, body, options);
+      const p = plan(req, body, options, seen);
       if (options.record) requests.push({ method: req.method ?? "GET", path, headers: req.headers, body, scenario: p.scenario });
       const run = async () => {
         await sleep(p.opts.delayMs);
@@ -475,6 +489,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
     },
     reset() {
       requests.length = 0;
+      seen.clear();
       options = { ...startOptions };
     },
     stop() {

@@ -42,7 +42,7 @@ export async function estimateNeed(sql: Sql, caller: Caller, body: ChatCompletio
     ? (await resolvePrice(sql, caller.accountId, priceKeys(resolved.target.provider, resolved.target.model, body.model))
       .catch(() => null))?.price ?? null
     : null;
-  const prompt = await estimatePromptTokens(body.messages);
+  const prompt = await promptBound(body.messages);
   const bound = body.max_completion_tokens ?? body.max_tokens ?? price?.max_output_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   const completion = bound * (body.n ?? 1);
   let need = ZERO;
@@ -52,6 +52,20 @@ export async function estimateNeed(sql: Sql, caller: Caller, body: ChatCompletio
     need = total === null ? ZERO : parseDecimal(total);
   }
   return { requests: 1, tokens: prompt + completion, cost: need };
+}
+
+/** Prompts longer than this are bounded by their size instead of tokenized (see promptBound). */
+const TOKENIZE_MAX_CHARS = 32_768;
+
+/**
+ * The prompt's tokens: counted (o200k_base) for a prompt of normal size; for a longer one, its
+ * UTF-8 size in bytes, which no tokenizer exceeds. Tokenizing a megabyte would hold this worker's
+ * CPU for seconds, slowing every other tenant's calls; the over-reservation is refunded at settlement.
+ */
+async function promptBound(messages: readonly unknown[]): Promise<number> {
+  const json = JSON.stringify(messages);
+  if (json.length > TOKENIZE_MAX_CHARS) return new TextEncoder().encode(json).length;
+  return await estimatePromptTokens(messages);
 }
 
 /**

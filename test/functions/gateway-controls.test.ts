@@ -1,0 +1,312 @@
+// Gateway controls end to end: the official openai SDK -> llm-proxy -> the fake provider, with the
+// limits, retries and key restrictions configured in Postgres, and the ledger read back.
+import OpenAI, { APIError } from "openai";
+import type postgres from "postgres";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { addDecimals, formatDecimal, mulInt, parseDecimal, type Decimal } from "../../functions/_shared/decimal.ts";
+import { estimatePromptTokens } from "../../functions/_shared/tokens.ts";
+import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { addMember, asUser, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+
+let sql: postgres.Sql;
+let fake: FakeProvider;
+let fns: TestFunctions;
+
+const MODEL = "openai/gpt-4o-mini";
+const HI = [{ role: "user" as const, content: "Hi" }];
+// openrouter/openai/gpt-4o-mini in supabase/model_prices.json; the fake reports 21 + 6 tokens.
+const INPUT = parseDecimal("0.00000015");
+const OUTPUT = parseDecimal("0.0000006");
+const cost = (prompt: number, completion: number): Decimal => addDecimals(mulInt(INPUT, prompt), mulInt(OUTPUT, completion));
+
+function sdk(key: string, headers: Record<string, string> = {}) {
+  return new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  code: string | null;
+  requestId: string | null;
+}
+
+/** One call through the SDK, its status and headers whether it succeeded or not. */
+async function call(client: OpenAI, body: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}): Promise<Answer> {
+  try {
+    const { response } = await client.chat.completions
+      .create({ model: MODEL, messages: HI, ...body, stream: false })
+      .withResponse();
+    return { status: response.status, headers: response.headers, code: null, requestId: response.headers.get("x-request-id") };
+  } catch (err) {
+    if (!(err instanceof APIError) || !err.headers) throw err;
+    const headers = err.headers as Headers;
+    return { status: err.status ?? 0, headers, code: (err.code as string | null) ?? null, requestId: headers.get("x-request-id") };
+  }
+}
+
+/** The account's ledger rows, once `count` of them are written. */
+async function rows(accountId: string, count: number) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = await sql`
+      select id, http_status, error_code, model, total_tokens, computed_cost::text as cost, attempt_count, attempts
+        from public.llm_requests where account_id = ${accountId} order by created_at`;
+    if (found.length >= count) return found;
+    if (Date.now() > deadline) throw new Error(`${found.length} of ${count} rows for ${accountId}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function operatorLimit(account: TestAccount, limit: Record<string, unknown>) {
+  await sql`insert into public.usage_limits ${sql({ account_id: account.id, set_by: "operator", ...limit })}`;
+}
+
+beforeAll(async () => {
+  sql = adminSql();
+  fake = await startFakeProvider();
+  fns = await startFunctions({
+    OPENROUTER_API_KEY: "sk-or-v1-test-controls-0123456789",
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    OPENAI_API_KEY: "sk-proj-test-controls-0123456789",
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    ANTHROPIC_API_KEY: "sk-ant-api03-test-controls-0123456789",
+    ANTHROPIC_BASE_URL: fake.url,
+    RETRY_BASE_DELAY_MS: "20",
+    UPSTREAM_TIMEOUT_MS: "10000",
+  });
+});
+
+beforeEach(() => fake.reset());
+
+afterAll(async () => {
+  await fns?.stop();
+  await fake?.stop();
+  await sql?.end();
+});
+
+describe("usage limits: exact under concurrency", () => {
+  it("with a limit of N requests and 4N concurrent calls, exactly N are forwarded", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await asUser(sql, account.owner.id, (tx) => tx`
+      insert into public.usage_limits (account_id, scope, subject, period, max_requests)
+      values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`);
+    fake.setOptions({ delayMs: 300 });
+    const before = fake.requestCount();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call(sdk(key.key))));
+    expect(fake.requestCount() - before).toBe(5);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(5);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused).toHaveLength(15);
+    for (const a of refused) {
+      expect(a.code).toBe("rate_limit_exceeded");
+      expect(Number(a.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(Number(a.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+      expect(a.headers.get("x-ratelimit-limit-requests")).toBe("5");
+      expect(a.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+      expect(a.headers.get("x-ratelimit-reset-requests")).toMatch(/^(\d+m)?\d+s$/);
+    }
+    // Every answered call has its row, the refusals included.
+    const logged = await rows(account.id, 20);
+    expect(logged.filter((r) => r.http_status === 429 && r.error_code === "rate_limit_exceeded")).toHaveLength(15);
+    expect(logged.filter((r) => r.http_status === 200)).toHaveLength(5);
+    expect(logged.filter((r) => r.http_status === 429).every((r) => r.attempt_count === 0)).toBe(true);
+  });
+
+  it("with a token limit, exactly the calls whose bound fits are forwarded, and settlement refunds the rest", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const bound = (await estimatePromptTokens(HI)) + 30;
+    expect(bound).toBeGreaterThan(27);
+    const limit = 4 * bound - 1;
+    await asUser(sql, account.owner.id, (tx) => tx`
+      insert into public.usage_limits (account_id, scope, period, max_tokens) values (${account.id}, 'account', 'hour', ${limit})`);
+    fake.setOptions({ delayMs: 300 });
+    const before = fake.requestCount();
+    const answers = await Promise.all(Array.from({ length: 12 }, () => call(sdk(key.key), { max_tokens: 30 })));
+    expect(fake.requestCount() - before).toBe(3);
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok).toHaveLength(3);
+    for (const a of ok) expect(a.headers.get("x-ratelimit-limit-tokens")).toBe(String(limit));
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused.every((a) => a.code === "rate_limit_exceeded" && a.headers.get("x-ratelimit-limit-tokens") === String(limit)))
+      .toBe(true);
+    const logged = await rows(account.id, 12);
+    const used = logged.reduce<number>((sum, r) => sum + Number(r.total_tokens ?? 0), 0);
+    expect(used).toBe(3 * 27);
+    expect(used).toBeLessThanOrEqual(limit);
+    // The reservations were bounds: once settled, what the three calls did not use is free again.
+    fake.setOptions({ delayMs: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call(sdk(key.key), { max_tokens: 30 })).status).toBe(200);
+  });
+
+  it("with a USD limit, recorded spend exceeds it by no more than the settlement of the calls in flight", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const prompt = await estimatePromptTokens(HI);
+    const estimate = cost(prompt, 3);
+    const actual = cost(21, 6);
+    const limit = mulInt(estimate, 10);
+    await operatorLimit(account, { scope: "account", period: "day", max_cost_usd: formatDecimal(limit) });
+    fake.setOptions({ delayMs: 300 });
+    const before = fake.requestCount();
+    // max_tokens 3 bounds each call's reservation; the fake ignores it and answers 6 tokens, so
+    // every call in flight overruns its reservation by actual - estimate.
+    const answers = await Promise.all(Array.from({ length: 40 }, () => call(sdk(key.key), { max_tokens: 3 })));
+    const forwarded = fake.requestCount() - before;
+    expect(forwarded).toBe(10);
+    expect(answers.filter((a) => a.status === 429).every((a) => a.code === "budget_exceeded")).toBe(true);
+    const logged = await rows(account.id, 40);
+    const spent = logged.reduce<Decimal>((sum, r) => addDecimals(sum, parseDecimal(r.cost ?? "0")), parseDecimal("0"));
+    const bound = addDecimals(limit, mulInt(addDecimals(actual, { units: -estimate.units, scale: estimate.scale }), forwarded));
+    expect(formatDecimal(spent)).toBe(formatDecimal(mulInt(actual, 10)));
+    // spent <= limit + forwarded * (actual - estimate): here exactly equal, the worst case.
+    expect(addDecimals(bound, { units: -spent.units, scale: spent.scale }).units >= 0n).toBe(true);
+    expect(spent.units * 10n ** BigInt(limit.scale) > limit.units * 10n ** BigInt(spent.scale)).toBe(true);
+    // Each overrun was settled into the counter, which now holds the real spend.
+    fake.setOptions({ delayMs: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    const [counter] = await sql`
+      select c.cost_usd::text as cost from private.usage_counters c
+        join public.usage_limits l on c.counter_key = l.id || ':'
+       where l.account_id = ${account.id}`;
+    expect(formatDecimal(parseDecimal(counter.cost))).toBe(formatDecimal(spent));
+    const next = await call(sdk(key.key), { max_tokens: 3 });
+    expect(next.status).toBe(429);
+    expect(next.code).toBe("budget_exceeded");
+  });
+});
+
+describe("usage limits: tiers, scopes and who sets them", () => {
+  it("a free account is capped by its tier without configuration; an operator limit replaces the tier's", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const first = await call(sdk(key.key));
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBe("60");
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("59");
+    await sql`update public.accounts set subscription_tier = 'standard' where id = ${account.id}`;
+    expect((await call(sdk(key.key))).headers.get("x-ratelimit-limit-requests")).toBe("600");
+    await operatorLimit(account, { scope: "account", period: "minute", max_requests: 2 });
+    const capped = await call(sdk(key.key));
+    expect(capped.status).toBe(200);
+    expect(capped.headers.get("x-ratelimit-limit-requests")).toBe("2");
+    expect(capped.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+    expect((await call(sdk(key.key))).status).toBe(200);
+    const refused = await call(sdk(key.key));
+    expect(refused.status).toBe(429);
+    expect(refused.code).toBe("rate_limit_exceeded");
+  });
+
+  it("an end user's limit counts that end user only", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await asUser(sql, account.owner.id, (tx) => tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'end_user', 'hour', 1)`);
+    expect((await call(sdk(key.key), { user: "alice" })).status).toBe(200);
+    expect((await call(sdk(key.key), { user: "alice" })).status).toBe(429);
+    expect((await call(sdk(key.key), { user: "bob" })).status).toBe(200);
+    expect((await call(sdk(key.key))).status).toBe(200);
+  });
+
+  it("owners and admins add limits, but cannot touch the operator's; members cannot add any", async () => {
+    const account = await createAccount(sql);
+    const admin = await addMember(sql, account, "admin");
+    const member = await addMember(sql, account, "member");
+    await operatorLimit(account, { scope: "account", period: "month", max_cost_usd: "10" });
+    const [mine] = await asUser(sql, admin.id, (tx) => tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'account', 'day', 10)
+      returning set_by, created_by`);
+    expect(mine).toEqual({ set_by: "account", created_by: admin.id });
+    await expect(asUser(sql, admin.id, (tx) => tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests, set_by)
+      values (${account.id}, 'account', 'day', 10, 'operator')`)).rejects.toThrow(/permission denied/);
+    const changed = await asUser(sql, admin.id, (tx) => tx`
+      update public.usage_limits set max_cost_usd = 1000 where account_id = ${account.id} and set_by = 'operator' returning id`);
+    expect(changed).toHaveLength(0);
+    const removed = await asUser(sql, admin.id, (tx) => tx`
+      delete from public.usage_limits where account_id = ${account.id} and set_by = 'operator' returning id`);
+    expect(removed).toHaveLength(0);
+    await expect(asUser(sql, member.id, (tx) => tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'account', 'day', 10)`))
+      .rejects.toThrow(/row-level security/);
+  });
+});
+
+describe("retries", () => {
+  it("retries an upstream 429 after its retry-after and logs one row with both attempts", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const before = fake.requestCount();
+    const started = Date.now();
+    const answer = await call(sdk(key.key), {
+      messages: [{ role: "user", content: "scenario:rate_limit fails:1 retry_after:1 one" }],
+    });
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const [row] = await rows(account.id, 1);
+    expect(row.attempt_count).toBe(2);
+    expect(row.attempts.map((a: { status: number }) => a.status)).toEqual([429, 200]);
+    expect(fake.requestCount() - before).toBe(2);
+  });
+
+  it("retries 5xx at most x-max-retries times, then passes the failure on", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const before = fake.requestCount();
+    const answer = await call(sdk(key.key, { "x-max-retries": "1" }), {
+      messages: [{ role: "user", content: "scenario:server_error two" }],
+    });
+    expect(answer.status).toBeGreaterThanOrEqual(500);
+    const [row] = await rows(account.id, 1);
+    expect(row.attempts.map((a: { status: number }) => a.status)).toEqual([500, 500]);
+    expect(fake.requestCount() - before).toBe(2);
+  });
+
+  it("uses the account's max_retries, and never retries a 400", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await sql`update public.account_settings set max_retries = 0 where account_id = ${account.id}`;
+    const before = fake.requestCount();
+    await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:server_error three" }] });
+    await call(sdk(key.key, { "x-max-retries": "3" }), { messages: [{ role: "user", content: "scenario:bad_request four" }] });
+    const logged = await rows(account.id, 2);
+    expect(logged.map((r) => r.attempt_count)).toEqual([1, 1]);
+    expect(fake.requestCount() - before).toBe(2);
+  });
+
+  it("refuses a malformed x-max-retries with a 400", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const before = fake.requestCount();
+    const answer = await call(sdk(key.key, { "x-max-retries": "99" }));
+    expect(answer.status).toBe(400);
+    expect(answer.code).toBe("invalid_header");
+    expect(fake.requestCount() - before).toBe(0);
+  });
+});
+
+describe("API key expiry and model allowlist", () => {
+  it("refuses an expired key with 401 and a model outside the key's list with 403", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await asUser(sql, account.owner.id, (tx) => tx`
+      update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
+    const before = fake.requestCount();
+    expect((await call(sdk(key.key))).status).toBe(200);
+    const other = await call(sdk(key.key), { model: "openai/gpt-4o" });
+    expect(other.status).toBe(403);
+    expect(other.code).toBe("model_not_allowed");
+    const logged = await rows(account.id, 2);
+    expect(logged.map((r) => r.http_status).sort()).toEqual([200, 403]);
+
+    await asUser(sql, account.owner.id, (tx) => tx`
+      update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`);
+    const expired = await call(sdk(key.key));
+    expect(expired.status).toBe(401);
+    expect(expired.code).toBe("api_key_expired");
+    expect(fake.requestCount() - before).toBe(1);
+  });
+});
