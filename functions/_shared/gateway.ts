@@ -5,7 +5,8 @@
  * answer is returned: prices are resolved and rows written after the response, off the hot path.
  */
 import type { Caller } from "./access.ts";
-import { type Attempt, DEFAULT_MAX_RETRIES, fetchWithRetries } from "./controls/retry.ts";
+import { sendWithFallbacks } from "./controls/fallback.ts";
+import type { Attempt } from "./controls/retry.ts";
 import { corsHeaders } from "./cors.ts";
 import { db } from "./db.ts";
 import { env, envSnapshot } from "./env.ts";
@@ -47,6 +48,10 @@ export interface CallContext {
   maxRetries?: number | null;
   /** Upstream attempts, filled while forwarding. */
   attempts?: Attempt[];
+  /** Models to try when the requested one fails (the body's `fallbacks`); else the account's. */
+  fallbacks?: string[] | null;
+  /** The models tried in order, when there were fallbacks to try. */
+  modelsTried?: string[];
 }
 
 /** What the ledger keeps of the client's request (also for bodies that failed validation). */
@@ -139,12 +144,12 @@ interface Ending {
 
 /** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
 export async function forwardChatCompletion(ctx: CallContext, body: ChatCompletionRequest): Promise<CallResult> {
-  const request = loggedRequest(body);
+  let request = loggedRequest(body);
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
-  const { target, adapter } = resolved;
+  let { target, adapter } = resolved;
   // Looked up while the provider answers, so recording the finished call does not wait for it.
-  const pricing = priceFor(ctx, target, request.model);
+  let pricing = priceFor(ctx, target, request.model);
 
   const upstreamAbort = new AbortController();
   const onClientAbort = () => upstreamAbort.abort(new DOMException("client disconnected", "AbortError"));
@@ -155,20 +160,14 @@ export async function forwardChatCompletion(ctx: CallContext, body: ChatCompleti
   );
 
   try {
-    let call = adapter.buildRequest(body, target, upstreamAbort.signal);
-    let built = 0;
-    ctx.attempts ??= [];
-    // A request body is read once: every retry sends a freshly built request.
-    const upstream = await fetchWithRetries(
-      () => (built++ === 0 ? call : (call = adapter.buildRequest(body, target, upstreamAbort.signal))).request,
-      {
-        maxRetries: ctx.maxRetries ?? ctx.caller.settings.max_retries ?? DEFAULT_MAX_RETRIES,
-        signal: upstreamAbort.signal,
-        model: target.model,
-        provider: target.provider,
-        attempts: ctx.attempts,
-      },
-    );
+    const sent = await sendWithFallbacks(ctx, body, { target, adapter }, upstreamAbort.signal, envSnapshot());
+    const { upstream, call } = sent;
+    if (sent.target !== target) {
+      // A fallback answered: the row is the serving model's, at its price.
+      ({ target, adapter } = sent);
+      request = { ...request, model: sent.body.model };
+      pricing = priceFor(ctx, target, request.model);
+    }
     clearTimeout(timer);
     if (!upstream.ok) {
       const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
@@ -368,6 +367,7 @@ async function record(
       ip_address: ctx.ip,
       attempt_count: ctx.attempts?.length ?? 0,
       attempts: (ctx.attempts ?? []) as unknown as Json,
+      models_tried: ctx.modelsTried ?? null,
     };
     const interaction: AiInteractionRow = {
       id: crypto.randomUUID(),

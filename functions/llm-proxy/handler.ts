@@ -4,6 +4,7 @@
  * authorize, hand over to the shared gateway core, respond.
  */
 import { authenticate } from "../_shared/access.ts";
+import { takeFallbacks } from "../_shared/controls/fallback.ts";
 import { admit, checkModelAllowed } from "../_shared/controls/gate.ts";
 import { maxRetriesHeader } from "../_shared/controls/retry.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
@@ -82,10 +83,11 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     checkJsonDepth(json);
     const parsed = parseChatCompletionRequest(json);
     if (!parsed.ok) throw parsed.error;
-    const body = parsed.data;
+    const { body, fallbacks } = takeFallbacks(parsed.data);
+    ctx.fallbacks = fallbacks;
     // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
     if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
-    checkModelAllowed(caller, body.model);
+    checkModelAllowed(caller, [body.model, ...(fallbacks ?? caller.settings.fallback_models ?? [])]);
     const gate = await admit(db(), caller, body);
     ctx.extraHeaders = gate.headers;
     const { response, outcome } = await forwardChatCompletion(ctx, body);

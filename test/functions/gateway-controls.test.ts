@@ -50,7 +50,8 @@ async function rows(accountId: string, count: number) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const found = await sql`
-      select id, http_status, error_code, model, total_tokens, computed_cost::text as cost, attempt_count, attempts
+      select id, http_status, error_code, provider, model, total_tokens, computed_cost::text as cost, attempt_count,
+             attempts, models_tried
         from public.llm_requests where account_id = ${accountId} order by created_at`;
     if (found.length >= count) return found;
     if (Date.now() > deadline) throw new Error(`${found.length} of ${count} rows for ${accountId}`);
@@ -288,6 +289,58 @@ describe("retries", () => {
   });
 });
 
+describe("fallbacks", () => {
+  const CLAUDE = "anthropic:claude-sonnet-4-20250514";
+
+  it("falls back to another provider's model after a retryable failure, and logs the serving model at its price", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const before = fake.requestCount();
+    // `fallbacks` is LiteLLM's body field; the SDK passes unknown fields through.
+    const extra = { fallbacks: [CLAUDE] } as Record<string, unknown>;
+    const { data } = await sdk(key.key, { "x-max-retries": "0" }).chat.completions
+      .create({ model: MODEL, messages: [{ role: "user", content: "scenario:server_error fails:1 five" }], ...extra })
+      .withResponse();
+    expect(data.choices[0].message.content).toContain("Hello");
+    expect(fake.requestCount() - before).toBe(2);
+    const sent = fake.requests.slice(-2);
+    expect(sent.map((r) => r.path)).toEqual(["/v1/chat/completions", "/v1/messages"]);
+    expect(sent.every((r) => !("fallbacks" in r.body))).toBe(true);
+    const [row] = await rows(account.id, 1);
+    expect(row).toMatchObject({ http_status: 200, provider: "anthropic", model: CLAUDE, models_tried: [MODEL, CLAUDE] });
+    expect(row.attempts.map((a: { status: number; provider: string }) => [a.provider, a.status]))
+      .toEqual([["openrouter", 500], ["anthropic", 200]]);
+    // 21 input tokens at $3/M and 6 output tokens at $15/M: Claude's price, not gpt-4o-mini's.
+    expect(row.cost).toBe("0.000153");
+  });
+
+  it("uses the account's fallback list on a context-window error, and passes a plain 400 on without falling back", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await sql`update public.account_settings set fallback_models = ${[CLAUDE]} where account_id = ${account.id}`;
+    const before = fake.requestCount();
+    const ok = await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:context_length fails:1 six" }] });
+    expect(ok.status).toBe(200);
+    const refused = await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:bad_request seven" }] });
+    expect(refused.status).toBe(400);
+    expect(fake.requestCount() - before).toBe(3);
+    const logged = await rows(account.id, 2);
+    expect(logged.map((r) => r.model)).toEqual([CLAUDE, MODEL]);
+  });
+
+  it("refuses malformed fallbacks, and fallbacks outside the key's model list", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const bad = await call(sdk(key.key), { ...({ fallbacks: "openai:gpt-4o" } as Record<string, unknown>) });
+    expect(bad.status).toBe(400);
+    expect(bad.code).toBe("invalid_fallbacks");
+    await asUser(sql, account.owner.id, (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
+    const outside = await call(sdk(key.key), { ...({ fallbacks: [CLAUDE] } as Record<string, unknown>) });
+    expect(outside.status).toBe(403);
+    expect(outside.code).toBe("model_not_allowed");
+  });
+});
+
 describe("API key expiry and model allowlist", () => {
   it("refuses an expired key with 401 and a model outside the key's list with 403", async () => {
     const account = await createAccount(sql);
@@ -296,6 +349,7 @@ describe("API key expiry and model allowlist", () => {
       update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
     const before = fake.requestCount();
     expect((await call(sdk(key.key))).status).toBe(200);
+    expect(fake.requestCount() - before).toBe(1);
     const other = await call(sdk(key.key), { model: "openai/gpt-4o" });
     expect(other.status).toBe(403);
     expect(other.code).toBe("model_not_allowed");
@@ -304,9 +358,13 @@ describe("API key expiry and model allowlist", () => {
 
     await asUser(sql, account.owner.id, (tx) => tx`
       update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`);
-    const expired = await call(sdk(key.key));
+    // The change reaches the proxy's key cache by notification, within moments (not the cache's TTL).
+    let expired = await call(sdk(key.key));
+    for (const deadline = Date.now() + 3000; expired.status === 200 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 50));
+      expired = await call(sdk(key.key));
+    }
     expect(expired.status).toBe(401);
     expect(expired.code).toBe("api_key_expired");
-    expect(fake.requestCount() - before).toBe(1);
   });
 });

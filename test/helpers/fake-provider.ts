@@ -11,7 +11,7 @@
  * applies a failing scenario to the first N requests with the same last user message only (the next
  * ones answer normally: a retry or a fallback succeeds); `retry_after:S` sets rate_limit's retry-after.
  * Scenarios: normal, tools, slow, cut, truncate, rate_limit, server_error, unauthorized, hang,
- * stall, error_event, bad_request, and the hostile replies nul_reply, deep_reply (see `Scenario`).
+ * stall, error_event, bad_request, context_length, and the hostile replies nul_reply, deep_reply (see `Scenario`).
  * Option `errorMessage` makes every error hostile: it replaces their text, with `{key}` standing
  * for the API key the request carried.
  */
@@ -46,11 +46,13 @@ export type Scenario =
   /** OpenAI format, non-stream: an extra field nested `DEEP_REPLY_LEVELS` deep. */
   | "deep_reply"
   /** 400 invalid_request_error (passed on to the client). */
-  | "bad_request";
+  | "bad_request"
+  /** 400: the prompt exceeds the model's context window (OpenAI `context_length_exceeded`). */
+  | "context_length";
 
 const SCENARIOS = new Set<Scenario>([
   "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
-  "nul_reply", "deep_reply", "bad_request",
+  "nul_reply", "deep_reply", "bad_request", "context_length",
 ]);
 
 export const DEEP_REPLY_LEVELS = 10_000;
@@ -255,6 +257,10 @@ function failIfScenario(res: http.ServerResponse, { scenario, hostileError, retr
       return true;
     case "bad_request":
       fail(400, "Invalid value for 'messages'.", "invalid_request_error", "invalid_request_error");
+      return true;
+    case "context_length":
+      if (anthropic) fail(400, "prompt is too long: 200001 tokens > 200000 maximum", "", "invalid_request_error");
+      else openaiError(res, 400, "This model's maximum context length is 128000 tokens.", "invalid_request_error", "context_length_exceeded");
       return true;
     case "hang":
       return true;

@@ -20,11 +20,12 @@ import { applicable, countsCost, countsTokens, loadLimits, type Need, type Reser
 /** Completion bound when the request sets no max_tokens and the model's maximum output is unknown. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
-/** 403 when the caller's API key may not call `model`. */
-export function checkModelAllowed(caller: Caller, model: string): void {
-  if (caller.allowedModels && !caller.allowedModels.includes(model)) {
+/** 403 when the caller's API key may not call one of `models` (the requested one and its fallbacks). */
+export function checkModelAllowed(caller: Caller, models: string[]): void {
+  const refused = caller.allowedModels && models.find((m) => !caller.allowedModels!.includes(m));
+  if (refused) {
     throw forbidden(
-      `This API key may not call model '${model}'; it may call: ${caller.allowedModels.join(", ")}`,
+      `This API key may not call model '${refused}'; it may call: ${caller.allowedModels!.join(", ")}`,
       "model_not_allowed",
     );
   }
