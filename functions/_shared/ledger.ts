@@ -134,7 +134,8 @@ const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
  * - agent_performance_metrics, one row per call. A call the client walked away from counts as a
  *   success: the agent did not fail, the visitor left.
  * - agent_usage_log, one row per (session, instance), accumulated. The total cost stays unknown
- *   (null) once a call that used tokens could not be priced; a call without tokens costs 0.
+ *   (null) once a call that used tokens could not be priced; a call without tokens costs 0. Calls
+ *   without a session (llm-proxy with x-agent-instance) add one row per instance and batch.
  */
 const AGENT_METRICS = `performance as (
   insert into public.agent_performance_metrics (account_id, agent_instance_id, response_time_ms, request_type, status, created_at)
@@ -152,7 +153,7 @@ const AGENT_METRICS = `performance as (
          case when bool_or(computed_cost is null and coalesce(total_tokens, 0) > 0) then null
               else sum(coalesce(computed_cost, 0)) end,
          min(created_at), max(created_at)
-    from requests where agent_instance_id is not null and session_id is not null
+    from requests where agent_instance_id is not null
    group by account_id, agent_instance_id, session_id
   on conflict (session_id, agent_instance_id) do update
      set request_count = u.request_count + excluded.request_count,

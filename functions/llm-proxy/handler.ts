@@ -4,6 +4,7 @@
  * authorize, hand over to the shared gateway core, respond.
  */
 import { authenticate } from "../_shared/access.ts";
+import { agentOf } from "../_shared/controls/attribution.ts";
 import { takeFallbacks } from "../_shared/controls/fallback.ts";
 import { admit, checkModelAllowed } from "../_shared/controls/gate.ts";
 import { maxRetriesHeader } from "../_shared/controls/retry.ts";
@@ -79,6 +80,7 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
   try {
     Object.assign(ctx, callMetadata(req, remoteIp));
     ctx.maxRetries = maxRetriesHeader(req);
+    ctx.agent = (await agentOf(db(), caller, req)) ?? undefined;
     json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
     checkJsonDepth(json);
     const parsed = parseChatCompletionRequest(json);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addDecimals, formatDecimal, mulInt, parseDecimal, type Decimal } from "../../functions/_shared/decimal.ts";
 import { estimatePromptTokens } from "../../functions/_shared/tokens.ts";
 import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { addMember, asUser, createAccount, createApiKey, createInstance, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -366,5 +366,45 @@ describe("API key expiry and model allowlist", () => {
     }
     expect(expired.status).toBe(401);
     expect(expired.code).toBe("api_key_expired");
+  });
+});
+
+describe("agent attribution", () => {
+  it("x-agent-instance fills the row's agent columns, stamps last_used_at and writes the agent rows", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const instance = await createInstance(sql, account, { agentType: "research", template: "simple_research" });
+    const answer = await call(sdk(key.key, { "x-agent-instance": instance.slug }));
+    expect(answer.status).toBe(200);
+    const [row] = await rows(account.id, 1);
+    const [attributed] = await sql`
+      select agent_instance_id, agent_instance_slug, agent_type from public.llm_requests where id = ${row.id}`;
+    expect(attributed).toEqual({ agent_instance_id: instance.id, agent_instance_slug: instance.slug, agent_type: "research" });
+    const [perf] = await sql`
+      select request_type, status from public.agent_performance_metrics where agent_instance_id = ${instance.id}`;
+    expect(perf).toEqual({ request_type: "chat", status: "success" });
+    const [usage] = await sql`
+      select request_count, total_tokens, total_cost::text as cost from public.agent_usage_log
+       where agent_instance_id = ${instance.id}`;
+    expect(usage).toEqual({ request_count: 1, total_tokens: 27, cost: row.cost });
+    const [used] = await sql`select last_used_at from public.agent_instances where id = ${instance.id}`;
+    expect(used.last_used_at).not.toBeNull();
+  });
+
+  it("refuses an unknown, malformed, inactive or other tenant's instance, and logs the refusal", async () => {
+    const account = await createAccount(sql);
+    const other = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const theirs = await createInstance(sql, other);
+    const paused = await createInstance(sql, account, { status: "inactive" });
+    const before = fake.requestCount();
+    const unknown = await call(sdk(key.key, { "x-agent-instance": theirs.slug }));
+    expect([unknown.status, unknown.code]).toEqual([404, "instance_not_found"]);
+    const malformed = await call(sdk(key.key, { "x-agent-instance": "Not A Slug" }));
+    expect([malformed.status, malformed.code]).toEqual([400, "invalid_header"]);
+    const inactive = await call(sdk(key.key, { "x-agent-instance": paused.slug }));
+    expect([inactive.status, inactive.code]).toEqual([409, "instance_inactive"]);
+    expect(fake.requestCount() - before).toBe(0);
+    expect((await rows(account.id, 3)).map((r) => r.http_status).sort()).toEqual([400, 404, 409]);
   });
 });
