@@ -216,6 +216,7 @@ export type Database = {
           fallback_models: string[] | null
           log_request_bodies: boolean
           log_response_bodies: boolean
+          max_concurrent_calls: number | null
           max_request_bytes: number | null
           max_retries: number | null
           updated_at: string
@@ -226,6 +227,7 @@ export type Database = {
           fallback_models?: string[] | null
           log_request_bodies?: boolean
           log_response_bodies?: boolean
+          max_concurrent_calls?: number | null
           max_request_bytes?: number | null
           max_retries?: number | null
           updated_at?: string
@@ -236,6 +238,7 @@ export type Database = {
           fallback_models?: string[] | null
           log_request_bodies?: boolean
           log_response_bodies?: boolean
+          max_concurrent_calls?: number | null
           max_request_bytes?: number | null
           max_retries?: number | null
           updated_at?: string
@@ -1713,6 +1716,30 @@ export type Database = {
             referencedColumns: ["id"]
           },
         ]
+      }
+      tier_defaults: {
+        Row: {
+          created_at: string
+          id: string
+          max_concurrent_calls: number | null
+          tier: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          max_concurrent_calls?: number | null
+          tier: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          max_concurrent_calls?: number | null
+          tier?: string
+          updated_at?: string
+        }
+        Relationships: []
       }
       tier_limits: {
         Row: {

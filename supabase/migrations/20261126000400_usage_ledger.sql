@@ -149,6 +149,7 @@ create table public.account_settings (
   max_request_bytes integer check (max_request_bytes > 0),
   max_retries smallint check (max_retries between 0 and 5),
   fallback_models text[] check (cardinality(fallback_models) <= 5),
+  max_concurrent_calls integer check (max_concurrent_calls > 0),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -162,6 +163,7 @@ comment on column public.account_settings.log_response_bodies is 'Store (redacte
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
 comment on column public.account_settings.max_retries is 'llm-proxy retries of an upstream call that failed with 429, 5xx or a connection error before any byte (null = 2); a request''s x-max-retries header overrides it.';
 comment on column public.account_settings.fallback_models is 'Models llm-proxy tries in order when the requested one fails (after its retries) or the prompt exceeds its context window, unless the request names its own `fallbacks`.';
+comment on column public.account_settings.max_concurrent_calls is 'Most upstream calls the account has in flight at once, per llm-proxy instance (null = the tier''s, tier_defaults). Set by the operator (service_role).';
 comment on column public.account_settings.created_at is 'Record creation timestamp.';
 comment on column public.account_settings.updated_at is 'Last update timestamp (kept by trigger).';
 

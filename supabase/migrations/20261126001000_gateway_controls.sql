@@ -43,6 +43,29 @@ insert into public.tier_limits (tier, period, max_requests, max_tokens, max_cost
   ('premium', 'month', null, null, 5000);
 
 -- ---------------------------------------------------------------------------------------------------
+-- tier_defaults: other per-tier defaults of the gateway.
+-- ---------------------------------------------------------------------------------------------------
+create table public.tier_defaults (
+  id uuid primary key default gen_random_uuid(),
+  tier varchar not null unique check (tier in ('free', 'standard', 'premium', 'enterprise')),
+  max_concurrent_calls integer check (max_concurrent_calls > 0),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create trigger tier_defaults_set_updated_at before update on public.tier_defaults
+  for each row execute function private.set_updated_at();
+
+comment on table public.tier_defaults is 'Gateway defaults per subscription tier besides usage limits. Operator-managed (service_role); readable by signed-in users.';
+comment on column public.tier_defaults.id is 'Unique identifier (UUID primary key).';
+comment on column public.tier_defaults.tier is 'Subscription tier: free|standard|premium|enterprise.';
+comment on column public.tier_defaults.max_concurrent_calls is 'Most upstream calls an account has in flight at once, per llm-proxy instance (null = no cap); account_settings.max_concurrent_calls overrides it.';
+comment on column public.tier_defaults.created_at is 'Record creation timestamp.';
+comment on column public.tier_defaults.updated_at is 'Last update timestamp (kept by trigger).';
+
+insert into public.tier_defaults (tier, max_concurrent_calls) values
+  ('free', 5), ('standard', 20), ('premium', 50), ('enterprise', null);
+
+-- ---------------------------------------------------------------------------------------------------
 -- usage_limits: limits set for one account, at four scopes. Every limit that applies to a call is
 -- enforced (they add up, the strictest wins), so a limit an owner or admin adds can only restrict:
 -- rows with set_by = 'operator' are the operator's caps (service_role only) and replace the tier
@@ -225,12 +248,15 @@ grant execute on function private.reserve_usage(jsonb), private.settle_usage(jso
 -- RLS and grants
 -- ---------------------------------------------------------------------------------------------------
 alter table public.tier_limits enable row level security;
+alter table public.tier_defaults enable row level security;
 alter table public.usage_limits enable row level security;
-revoke all on public.tier_limits, public.usage_limits from anon, authenticated;
-grant all on public.tier_limits, public.usage_limits to service_role;
+revoke all on public.tier_limits, public.tier_defaults, public.usage_limits from anon, authenticated;
+grant all on public.tier_limits, public.tier_defaults, public.usage_limits to service_role;
 
-grant select on public.tier_limits to authenticated;
+grant select on public.tier_limits, public.tier_defaults to authenticated;
 create policy "tier_limits: signed-in users read" on public.tier_limits for select to authenticated
+  using (true);
+create policy "tier_defaults: signed-in users read" on public.tier_defaults for select to authenticated
   using (true);
 
 -- Members read their account's limits (they are the reason a call was refused); owners and admins
@@ -254,4 +280,6 @@ create policy "usage_limits: instance managers remove theirs" on public.usage_li
 create trigger notify_gateway_cache after insert or update or delete or truncate on public.usage_limits
   for each statement execute function private.notify_gateway_cache();
 create trigger notify_gateway_cache after insert or update or delete or truncate on public.tier_limits
+  for each statement execute function private.notify_gateway_cache();
+create trigger notify_gateway_cache after insert or update or delete or truncate on public.tier_defaults
   for each statement execute function private.notify_gateway_cache();

@@ -121,6 +121,8 @@ export interface World {
   templateId: string;
   /** A seeded tier_limits row (premium, minute). */
   tierLimitId: string;
+  /** A seeded tier_defaults row (premium). */
+  tierDefaultId: string;
   model: string;
   roleIds: Record<"owner" | "admin" | "member" | "viewer", string>;
   /** user_roles id of each account's rowUser, by account id. */
@@ -234,5 +236,9 @@ export async function buildWorld(sql: Sql): Promise<World> {
     memberships[acct.id] = m.id as string;
   }
   const [tier] = await sql`select id from public.tier_limits where tier = 'premium' and period = 'minute'`;
-  return { users, a, b, templateId: tpl.id as string, tierLimitId: tier.id as string, model, roleIds, memberships };
+  const [defaults] = await sql`select id from public.tier_defaults where tier = 'premium'`;
+  return {
+    users, a, b, templateId: tpl.id as string, tierLimitId: tier.id as string, tierDefaultId: defaults.id as string,
+    model, roleIds, memberships,
+  };
 }

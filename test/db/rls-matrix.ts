@@ -195,6 +195,16 @@ export const TABLES: TableSpec[] = [
     rights: GLOBAL,
   },
   {
+    table: "tier_defaults", pk: "id", tenant: false,
+    target: (w) => w.tierDefaultId,
+    insert: async (tx) => {
+      await tx`delete from public.tier_defaults where tier = 'enterprise'`;
+      return { tier: "enterprise", max_concurrent_calls: 1000 };
+    },
+    update: () => ({ max_concurrent_calls: 51 }),
+    rights: GLOBAL,
+  },
+  {
     table: "usage_limits", pk: "id", tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, scope: "end_user", subject: "eu-1", period: "day", max_requests: 5 }),
     update: () => ({ max_requests: 7 }),

@@ -59,6 +59,11 @@ async function rows(accountId: string, count: number) {
   }
 }
 
+/** The operator lifts the account's concurrency cap (its tier's is 5), for tests of other limits. */
+async function manyInFlight(account: TestAccount) {
+  await sql`update public.account_settings set max_concurrent_calls = 100 where account_id = ${account.id}`;
+}
+
 async function operatorLimit(account: TestAccount, limit: Record<string, unknown>) {
   await sql`insert into public.usage_limits ${sql({ account_id: account.id, set_by: "operator", ...limit })}`;
 }
@@ -93,6 +98,7 @@ describe("usage limits: exact under concurrency", () => {
     await asUser(sql, account.owner.id, (tx) => tx`
       insert into public.usage_limits (account_id, scope, subject, period, max_requests)
       values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`);
+    await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
     const answers = await Promise.all(Array.from({ length: 20 }, () => call(sdk(key.key))));
@@ -123,6 +129,7 @@ describe("usage limits: exact under concurrency", () => {
     const limit = 4 * bound - 1;
     await asUser(sql, account.owner.id, (tx) => tx`
       insert into public.usage_limits (account_id, scope, period, max_tokens) values (${account.id}, 'account', 'hour', ${limit})`);
+    await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
     const answers = await Promise.all(Array.from({ length: 12 }, () => call(sdk(key.key), { max_tokens: 30 })));
@@ -151,6 +158,7 @@ describe("usage limits: exact under concurrency", () => {
     const actual = cost(21, 6);
     const limit = mulInt(estimate, 10);
     await operatorLimit(account, { scope: "account", period: "day", max_cost_usd: formatDecimal(limit) });
+    await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
     // max_tokens 3 bounds each call's reservation; the fake ignores it and answers 6 tokens, so
@@ -233,6 +241,39 @@ describe("usage limits: tiers, scopes and who sets them", () => {
     await expect(asUser(sql, member.id, (tx) => tx`
       insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'account', 'day', 10)`))
       .rejects.toThrow(/row-level security/);
+  });
+});
+
+describe("concurrency cap", () => {
+  it("caps an account's calls in flight at its tier's default, and frees the slots when calls end", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    fake.setOptions({ delayMs: 300 });
+    const before = fake.requestCount();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call(sdk(key.key))));
+    expect(fake.requestCount() - before).toBe(5);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused).toHaveLength(3);
+    expect(refused.every((a) => a.code === "concurrency_limit_exceeded" && a.headers.get("retry-after") === "1")).toBe(true);
+    fake.setOptions({ delayMs: 0 });
+    expect((await call(sdk(key.key))).status).toBe(200);
+    expect((await rows(account.id, 9)).filter((r) => r.error_code === "concurrency_limit_exceeded")).toHaveLength(3);
+  });
+
+  it("uses the operator's per-account setting over the tier's, streams included", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await sql`update public.account_settings set max_concurrent_calls = 1 where account_id = ${account.id}`;
+    const stream = await sdk(key.key).chat.completions.create({
+      model: MODEL, messages: [{ role: "user", content: "slow delay:100" }], stream: true,
+    });
+    // The stream holds its slot until its last byte.
+    expect((await call(sdk(key.key))).code).toBe("concurrency_limit_exceeded");
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toContain("Hello");
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await call(sdk(key.key))).status).toBe(200);
   });
 });
 

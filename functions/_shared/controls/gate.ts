@@ -15,6 +15,7 @@ import { computeCost } from "../pricing.ts";
 import { resolveProvider } from "../providers/index.ts";
 import { estimatePromptTokens } from "../tokens.ts";
 import { emptyUsage } from "../usage.ts";
+import { acquireSlot, loadConcurrencyCap } from "./concurrency.ts";
 import { applicable, countsCost, countsTokens, loadLimits, type Need, type Reservation, reserve, settle } from "./limits.ts";
 
 /** Completion bound when the request sets no max_tokens and the model's maximum output is unknown. */
@@ -55,6 +56,12 @@ export async function estimateNeed(sql: Sql, caller: Caller, body: ChatCompletio
   return { requests: 1, tokens: prompt + completion, cost: need };
 }
 
+/** A fallback value for a lookup that failed because Postgres is unreachable; other errors propagate. */
+const unlessDown = <T>(fallback: T) => (err: unknown): T => {
+  if (!isConnectionError(err)) throw err;
+  return fallback;
+};
+
 /** Prompts longer than this are bounded by their size instead of tokenized (see promptBound). */
 const TOKENIZE_MAX_CHARS = 32_768;
 
@@ -78,14 +85,15 @@ export async function admit(
   caller: Caller,
   body: ChatCompletionRequest,
 ): Promise<{ headers: Record<string, string>; settle: (outcome: Promise<CallOutcome>) => void }> {
+  const release = acquireSlot(caller.accountId, await loadConcurrencyCap(sql, caller.accountId).catch(unlessDown(null)));
   let reservation: Reservation;
   try {
     const endUser = typeof body.user === "string" ? body.user : null;
     const limits = applicable(await loadLimits(sql, caller.accountId), caller, endUser);
-    if (limits.length === 0) return { headers: {}, settle: () => {} };
     const need = await estimateNeed(sql, caller, body, countsTokens(limits), countsCost(limits));
     reservation = await reserve(sql, caller.accountId, limits, need);
   } catch (err) {
+    release();
     // Limits cannot be checked while Postgres is unreachable: calls go on (the ledger queues their
     // rows) rather than the database taking the gateway down with it.
     if (!isConnectionError(err)) throw err;
@@ -98,6 +106,6 @@ export async function admit(
       void outcome.then(
         (o) => settle(sql, reservation, o.usage.total_tokens, o.cost === null ? null : parseDecimal(o.cost)),
         () => settle(sql, reservation, 0, null),
-      ),
+      ).finally(release),
   };
 }
