@@ -212,6 +212,7 @@ export type Database = {
       account_settings: {
         Row: {
           account_id: string
+          cache_ttl_seconds: number | null
           created_at: string
           fallback_models: string[] | null
           log_request_bodies: boolean
@@ -223,6 +224,7 @@ export type Database = {
         }
         Insert: {
           account_id: string
+          cache_ttl_seconds?: number | null
           created_at?: string
           fallback_models?: string[] | null
           log_request_bodies?: boolean
@@ -234,6 +236,7 @@ export type Database = {
         }
         Update: {
           account_id?: string
+          cache_ttl_seconds?: number | null
           created_at?: string
           fallback_models?: string[] | null
           log_request_bodies?: boolean
@@ -1001,12 +1004,14 @@ export type Database = {
           billed_cost: number | null
           cache_creation_1h_tokens: number | null
           cache_creation_tokens: number | null
+          cache_hit: boolean
           cached_tokens: number | null
           completion_status: string
           completion_tokens: number | null
           computed_cost: number | null
           conversation_id: string | null
           cost_difference: number | null
+          cost_saved: number | null
           created_at: string
           end_user: string | null
           error_code: string | null
@@ -1052,12 +1057,14 @@ export type Database = {
           billed_cost?: never
           cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
+          cache_hit?: boolean
           cached_tokens?: number | null
           completion_status: string
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
           cost_difference?: never
+          cost_saved?: number | null
           created_at?: string
           end_user?: string | null
           error_code?: string | null
@@ -1103,12 +1110,14 @@ export type Database = {
           billed_cost?: never
           cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
+          cache_hit?: boolean
           cached_tokens?: number | null
           completion_status?: string
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
           cost_difference?: never
+          cost_saved?: number | null
           created_at?: string
           end_user?: string | null
           error_code?: string | null

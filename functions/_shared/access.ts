@@ -19,6 +19,8 @@ export interface AccountSettings {
   max_retries?: number | null;
   /** Models tried when the requested one fails (null or absent = none). */
   fallback_models?: string[] | null;
+  /** Seconds llm-proxy caches answers (null, 0 or absent = only with x-cache-ttl). */
+  cache_ttl_seconds?: number | null;
 }
 
 export interface Caller {
@@ -41,6 +43,7 @@ export interface Membership {
   max_request_bytes: number | null;
   max_retries: number | null;
   fallback_models: string[] | null;
+  cache_ttl_seconds: number | null;
 }
 
 interface KeyRow extends Membership {
@@ -69,6 +72,7 @@ function settingsOf(m: Membership): AccountSettings {
     max_request_bytes: m.max_request_bytes,
     max_retries: m.max_retries,
     fallback_models: m.fallback_models,
+    cache_ttl_seconds: m.cache_ttl_seconds,
   };
 }
 
@@ -78,7 +82,8 @@ export function lookupApiKey(sql: Sql, keyHash: string): Promise<KeyRow | null> 
     const [row] = await sql<KeyRow[]>`
       select k.id as api_key_id, a.id as account_id, a.slug as account_slug, a.status as account_status,
              true as can_use_agents, s.log_request_bodies, s.log_response_bodies, s.max_request_bytes,
-             s.max_retries, s.fallback_models, c.status as creator_status, k.expires_at, k.allowed_models
+             s.max_retries, s.fallback_models, s.cache_ttl_seconds, c.status as creator_status, k.expires_at,
+             k.allowed_models
         from public.api_keys k
         join public.accounts a on a.id = k.account_id
         left join public.account_settings s on s.account_id = a.id
@@ -98,7 +103,8 @@ export function lookupUser(sql: Sql, userId: string): Promise<UserAccess | null>
     const rows = await sql<(Membership & { user_status: string })[]>`
       select u.status as user_status, a.id as account_id, a.slug as account_slug, a.status as account_status,
              private.role_permissions(r.name) ?| array['all', 'use_agents'] as can_use_agents,
-             s.log_request_bodies, s.log_response_bodies, s.max_request_bytes, s.max_retries, s.fallback_models
+             s.log_request_bodies, s.log_response_bodies, s.max_request_bytes, s.max_retries, s.fallback_models,
+             s.cache_ttl_seconds
         from public.users u
         left join public.user_roles ur on ur.user_id = u.id
         left join public.roles r on r.id = ur.role_id

@@ -140,6 +140,38 @@ interface Ending {
   responseBody: Json | null;
   ttftMs: number | null;
   error: { code: string | null; message: string } | null;
+  /** Answered from the response cache: what the original call cost. */
+  cacheHit?: { costSaved: string | null };
+}
+
+/**
+ * A call answered from the response cache (controls/response-cache.ts): the stored bytes replayed
+ * (a stream as a stream), logged like any call with no tokens, cost 0 and the cost it saved.
+ */
+export function answerFromCache(
+  ctx: CallContext,
+  body: ChatCompletionRequest,
+  hit: { contentType: string; body: string; model: string; costSaved: string | null },
+): CallResult {
+  const request = { ...loggedRequest(body), model: hit.model };
+  const resolved = resolveProvider(hit.model, envSnapshot());
+  const target = resolved.ok ? resolved.target : null;
+  const isJson = hit.contentType === "application/json";
+  const outcome = record(ctx, request, target, {
+    status: "complete",
+    httpStatus: 200,
+    usage: emptyUsage(),
+    usageSource: "provider",
+    finishReason: null,
+    text: "",
+    toolCalls: [],
+    responseBody: isJson ? JSON.parse(hit.body) as Json : { replayed: "stream" },
+    ttftMs: null,
+    error: null,
+    cacheHit: { costSaved: hit.costSaved },
+  }, priceFor(ctx, target, hit.model));
+  const headers = { ...responseHeaders(ctx, hit.contentType), ...(isJson ? {} : { "cache-control": "no-cache" }) };
+  return { response: new Response(hit.body, { status: 200, headers }), outcome };
 }
 
 /** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
@@ -368,6 +400,8 @@ async function record(
       attempt_count: ctx.attempts?.length ?? 0,
       attempts: (ctx.attempts ?? []) as unknown as Json,
       models_tried: ctx.modelsTried ?? null,
+      cache_hit: end.cacheHit !== undefined,
+      cost_saved: end.cacheHit?.costSaved ?? null,
     };
     const interaction: AiInteractionRow = {
       id: crypto.randomUUID(),

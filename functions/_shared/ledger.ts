@@ -78,6 +78,8 @@ export interface LlmRequestRow {
   attempt_count?: number;
   attempts?: Json;
   models_tried?: string[] | null;
+  cache_hit?: boolean;
+  cost_saved?: string | null;
   latency_ms: number | null;
   time_to_first_token_ms: number | null;
   ip_address: string | null;
@@ -116,7 +118,7 @@ const LLM_REQUEST_COLUMNS = [
   "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
   "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
   "time_to_first_token_ms", "ip_address", "cache_creation_1h_tokens", "unit_cost_cache_creation_1h", "service_tier",
-  "attempt_count", "attempts", "models_tried",
+  "attempt_count", "attempts", "models_tried", "cache_hit", "cost_saved",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [
@@ -164,11 +166,13 @@ const AGENT_METRICS = `performance as (
 )`;
 
 // jsonb_populate_recordset maps each JSON object onto the table's row type, so one parameter
-// carries a whole batch; the explicit column lists keep column defaults out of play.
+// carries a whole batch; the explicit column lists keep column defaults out of play (cache_hit,
+// not null, is false for rows that do not say).
 const INSERT_BATCH = `
 with requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
-  select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
+  select ${list(LLM_REQUEST_COLUMNS).replace('"cache_hit"', 'coalesce("cache_hit", false)')}
+    from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
   on conflict (id) do nothing
   returning account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason, completion_status,
             error_code, http_status, latency_ms, total_tokens, computed_cost

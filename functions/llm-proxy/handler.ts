@@ -7,6 +7,7 @@ import { authenticate } from "../_shared/access.ts";
 import { agentOf } from "../_shared/controls/attribution.ts";
 import { takeFallbacks } from "../_shared/controls/fallback.ts";
 import { admit, checkModelAllowed } from "../_shared/controls/gate.ts";
+import { cacheTtl, forwardCached } from "../_shared/controls/response-cache.ts";
 import { maxRetriesHeader } from "../_shared/controls/retry.ts";
 import { isPreflight, preflightResponse } from "../_shared/cors.ts";
 import { db } from "../_shared/db.ts";
@@ -80,6 +81,7 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
   try {
     Object.assign(ctx, callMetadata(req, remoteIp));
     ctx.maxRetries = maxRetriesHeader(req);
+    const cacheFor = cacheTtl(req, caller.settings.cache_ttl_seconds);
     ctx.agent = (await agentOf(db(), caller, req)) ?? undefined;
     json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
     checkJsonDepth(json);
@@ -92,7 +94,9 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     checkModelAllowed(caller, [body.model, ...(fallbacks ?? caller.settings.fallback_models ?? [])]);
     const gate = await admit(db(), caller, body);
     ctx.extraHeaders = gate.headers;
-    const { response, outcome } = await forwardChatCompletion(ctx, body);
+    const { response, outcome } = cacheFor === null
+      ? await forwardChatCompletion(ctx, body)
+      : await forwardCached(db(), ctx, body, cacheFor);
     gate.settle(outcome);
     return response;
   } catch (err) {

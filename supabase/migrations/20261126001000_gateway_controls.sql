@@ -245,6 +245,40 @@ revoke execute on function private.reserve_usage(jsonb), private.settle_usage(js
 grant execute on function private.reserve_usage(jsonb), private.settle_usage(jsonb) to service_role;
 
 -- ---------------------------------------------------------------------------------------------------
+-- response_cache: llm-proxy's exact-match answer cache (opt-in: x-cache-ttl or
+-- account_settings.cache_ttl_seconds). Keyed by account and a hash of the normalised request; holds
+-- the bytes the client received (a JSON body or the SSE stream, replayed as such). Bounded: entries
+-- up to RESPONSE_CACHE_MAX_ENTRY_BYTES, the newest RESPONSE_CACHE_MAX_ENTRIES per account, expired
+-- rows dropped as new ones are stored. Unlogged: a cache need not survive a crash. Server-only.
+-- ---------------------------------------------------------------------------------------------------
+create unlogged table private.response_cache (
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  cache_key text not null check (cache_key ~ '^[0-9a-f]{64}$'),
+  content_type text not null,
+  body text not null,
+  model text not null,
+  cost_usd numeric,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  primary key (account_id, cache_key)
+);
+create index idx_response_cache_account_created on private.response_cache (account_id, created_at desc);
+
+comment on table private.response_cache is 'llm-proxy response cache: answers replayed for identical requests of the same account until they expire.';
+comment on column private.response_cache.account_id is 'Account whose call produced the answer (entries are never shared across accounts).';
+comment on column private.response_cache.cache_key is 'SHA-256 (hex) of the normalised request: every body field except user and metadata, keys sorted.';
+comment on column private.response_cache.content_type is 'application/json or text/event-stream: how the answer is replayed.';
+comment on column private.response_cache.body is 'The bytes the client received (UTF-8).';
+comment on column private.response_cache.model is 'Model that produced the answer.';
+comment on column private.response_cache.cost_usd is 'Computed cost of the original call: what each hit saves.';
+comment on column private.response_cache.created_at is 'When the answer was stored.';
+comment on column private.response_cache.expires_at is 'When the entry stops being served.';
+
+alter table private.response_cache enable row level security;
+revoke all on private.response_cache from public, anon, authenticated;
+grant all on private.response_cache to service_role;
+
+-- ---------------------------------------------------------------------------------------------------
 -- RLS and grants
 -- ---------------------------------------------------------------------------------------------------
 alter table public.tier_limits enable row level security;

@@ -3,10 +3,17 @@
 import OpenAI, { APIError } from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { addDecimals, formatDecimal, mulInt, parseDecimal, type Decimal } from "../../functions/_shared/decimal.ts";
+import { addDecimals, type Decimal, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/decimal.ts";
 import { estimatePromptTokens } from "../../functions/_shared/tokens.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, asUser, createAccount, createApiKey, createInstance, type TestAccount } from "../helpers/fixtures.ts";
+import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import {
+  addMember,
+  asUser,
+  createAccount,
+  createApiKey,
+  createInstance,
+  type TestAccount,
+} from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -18,7 +25,8 @@ const HI = [{ role: "user" as const, content: "Hi" }];
 // openrouter/openai/gpt-4o-mini in supabase/model_prices.json; the fake reports 21 + 6 tokens.
 const INPUT = parseDecimal("0.00000015");
 const OUTPUT = parseDecimal("0.0000006");
-const cost = (prompt: number, completion: number): Decimal => addDecimals(mulInt(INPUT, prompt), mulInt(OUTPUT, completion));
+const cost = (prompt: number, completion: number): Decimal =>
+  addDecimals(mulInt(INPUT, prompt), mulInt(OUTPUT, completion));
 
 function sdk(key: string, headers: Record<string, string> = {}) {
   return new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
@@ -32,16 +40,29 @@ interface Answer {
 }
 
 /** One call through the SDK, its status and headers whether it succeeded or not. */
-async function call(client: OpenAI, body: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}): Promise<Answer> {
+async function call(
+  client: OpenAI,
+  body: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {},
+): Promise<Answer> {
   try {
     const { response } = await client.chat.completions
       .create({ model: MODEL, messages: HI, ...body, stream: false })
       .withResponse();
-    return { status: response.status, headers: response.headers, code: null, requestId: response.headers.get("x-request-id") };
+    return {
+      status: response.status,
+      headers: response.headers,
+      code: null,
+      requestId: response.headers.get("x-request-id"),
+    };
   } catch (err) {
     if (!(err instanceof APIError) || !err.headers) throw err;
     const headers = err.headers as Headers;
-    return { status: err.status ?? 0, headers, code: (err.code as string | null) ?? null, requestId: headers.get("x-request-id") };
+    return {
+      status: err.status ?? 0,
+      headers,
+      code: (err.code as string | null) ?? null,
+      requestId: headers.get("x-request-id"),
+    };
   }
 }
 
@@ -95,7 +116,8 @@ describe("usage limits: exact under concurrency", () => {
   it("with a limit of N requests and 4N concurrent calls, exactly N are forwarded", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
-    await asUser(sql, account.owner.id, (tx) => tx`
+    await asUser(sql, account.owner.id, (tx) =>
+      tx`
       insert into public.usage_limits (account_id, scope, subject, period, max_requests)
       values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`);
     await manyInFlight(account);
@@ -121,14 +143,16 @@ describe("usage limits: exact under concurrency", () => {
     expect(logged.filter((r) => r.http_status === 429).every((r) => r.attempt_count === 0)).toBe(true);
   });
 
-  it("with a token limit, exactly the calls whose bound fits are forwarded, and settlement refunds the rest", async () => {
+  it("with a token limit, exactly the calls whose bound fits are forwarded; settlement refunds the rest", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
     const bound = (await estimatePromptTokens(HI)) + 30;
     expect(bound).toBeGreaterThan(27);
     const limit = 4 * bound - 1;
-    await asUser(sql, account.owner.id, (tx) => tx`
-      insert into public.usage_limits (account_id, scope, period, max_tokens) values (${account.id}, 'account', 'hour', ${limit})`);
+    await asUser(sql, account.owner.id, (tx) =>
+      tx`
+      insert into public.usage_limits (account_id, scope, period, max_tokens)
+      values (${account.id}, 'account', 'hour', ${limit})`);
     await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
@@ -138,7 +162,11 @@ describe("usage limits: exact under concurrency", () => {
     expect(ok).toHaveLength(3);
     for (const a of ok) expect(a.headers.get("x-ratelimit-limit-tokens")).toBe(String(limit));
     const refused = answers.filter((a) => a.status === 429);
-    expect(refused.every((a) => a.code === "rate_limit_exceeded" && a.headers.get("x-ratelimit-limit-tokens") === String(limit)))
+    expect(
+      refused.every((a) =>
+        a.code === "rate_limit_exceeded" && a.headers.get("x-ratelimit-limit-tokens") === String(limit)
+      ),
+    )
       .toBe(true);
     const logged = await rows(account.id, 12);
     const used = logged.reduce<number>((sum, r) => sum + Number(r.total_tokens ?? 0), 0);
@@ -169,7 +197,10 @@ describe("usage limits: exact under concurrency", () => {
     expect(answers.filter((a) => a.status === 429).every((a) => a.code === "budget_exceeded")).toBe(true);
     const logged = await rows(account.id, 40);
     const spent = logged.reduce<Decimal>((sum, r) => addDecimals(sum, parseDecimal(r.cost ?? "0")), parseDecimal("0"));
-    const bound = addDecimals(limit, mulInt(addDecimals(actual, { units: -estimate.units, scale: estimate.scale }), forwarded));
+    const bound = addDecimals(
+      limit,
+      mulInt(addDecimals(actual, { units: -estimate.units, scale: estimate.scale }), forwarded),
+    );
     expect(formatDecimal(spent)).toBe(formatDecimal(mulInt(actual, 10)));
     // spent <= limit + forwarded * (actual - estimate): here exactly equal, the worst case.
     expect(addDecimals(bound, { units: -spent.units, scale: spent.scale }).units >= 0n).toBe(true);
@@ -196,10 +227,20 @@ describe("usage limits: tiers, scopes and who sets them", () => {
     expect(first.status).toBe(200);
     expect(first.headers.get("x-ratelimit-limit-requests")).toBe("60");
     expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("59");
+    // Changes reach the proxy's caches by notification, within moments.
+    const limitBecomes = async (value: string) => {
+      let answer = await call(sdk(key.key));
+      for (const deadline = Date.now() + 3000; Date.now() < deadline;) {
+        if (answer.headers.get("x-ratelimit-limit-requests") === value) break;
+        await new Promise((r) => setTimeout(r, 50));
+        answer = await call(sdk(key.key));
+      }
+      return answer;
+    };
     await sql`update public.accounts set subscription_tier = 'standard' where id = ${account.id}`;
-    expect((await call(sdk(key.key))).headers.get("x-ratelimit-limit-requests")).toBe("600");
+    expect((await limitBecomes("600")).headers.get("x-ratelimit-limit-requests")).toBe("600");
     await operatorLimit(account, { scope: "account", period: "minute", max_requests: 2 });
-    const capped = await call(sdk(key.key));
+    const capped = await limitBecomes("2");
     expect(capped.status).toBe(200);
     expect(capped.headers.get("x-ratelimit-limit-requests")).toBe("2");
     expect(capped.headers.get("x-ratelimit-remaining-requests")).toBe("1");
@@ -212,8 +253,10 @@ describe("usage limits: tiers, scopes and who sets them", () => {
   it("an end user's limit counts that end user only", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
-    await asUser(sql, account.owner.id, (tx) => tx`
-      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'end_user', 'hour', 1)`);
+    await asUser(sql, account.owner.id, (tx) =>
+      tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests)
+      values (${account.id}, 'end_user', 'hour', 1)`);
     expect((await call(sdk(key.key), { user: "alice" })).status).toBe(200);
     expect((await call(sdk(key.key), { user: "alice" })).status).toBe(429);
     expect((await call(sdk(key.key), { user: "bob" })).status).toBe(200);
@@ -225,21 +268,29 @@ describe("usage limits: tiers, scopes and who sets them", () => {
     const admin = await addMember(sql, account, "admin");
     const member = await addMember(sql, account, "member");
     await operatorLimit(account, { scope: "account", period: "month", max_cost_usd: "10" });
-    const [mine] = await asUser(sql, admin.id, (tx) => tx`
-      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'account', 'day', 10)
+    const [mine] = await asUser(sql, admin.id, (tx) =>
+      tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests)
+      values (${account.id}, 'account', 'day', 10)
       returning set_by, created_by`);
     expect(mine).toEqual({ set_by: "account", created_by: admin.id });
-    await expect(asUser(sql, admin.id, (tx) => tx`
+    await expect(asUser(sql, admin.id, (tx) =>
+      tx`
       insert into public.usage_limits (account_id, scope, period, max_requests, set_by)
       values (${account.id}, 'account', 'day', 10, 'operator')`)).rejects.toThrow(/permission denied/);
-    const changed = await asUser(sql, admin.id, (tx) => tx`
-      update public.usage_limits set max_cost_usd = 1000 where account_id = ${account.id} and set_by = 'operator' returning id`);
+    const changed = await asUser(sql, admin.id, (tx) =>
+      tx`
+      update public.usage_limits set max_cost_usd = 1000
+       where account_id = ${account.id} and set_by = 'operator' returning id`);
     expect(changed).toHaveLength(0);
-    const removed = await asUser(sql, admin.id, (tx) => tx`
+    const removed = await asUser(sql, admin.id, (tx) =>
+      tx`
       delete from public.usage_limits where account_id = ${account.id} and set_by = 'operator' returning id`);
     expect(removed).toHaveLength(0);
-    await expect(asUser(sql, member.id, (tx) => tx`
-      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'account', 'day', 10)`))
+    await expect(asUser(sql, member.id, (tx) =>
+      tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests)
+      values (${account.id}, 'account', 'day', 10)`))
       .rejects.toThrow(/row-level security/);
   });
 });
@@ -254,7 +305,9 @@ describe("concurrency cap", () => {
     expect(fake.requestCount() - before).toBe(5);
     const refused = answers.filter((a) => a.status === 429);
     expect(refused).toHaveLength(3);
-    expect(refused.every((a) => a.code === "concurrency_limit_exceeded" && a.headers.get("retry-after") === "1")).toBe(true);
+    expect(refused.every((a) => a.code === "concurrency_limit_exceeded" && a.headers.get("retry-after") === "1")).toBe(
+      true,
+    );
     fake.setOptions({ delayMs: 0 });
     expect((await call(sdk(key.key))).status).toBe(200);
     expect((await rows(account.id, 9)).filter((r) => r.error_code === "concurrency_limit_exceeded")).toHaveLength(3);
@@ -265,7 +318,9 @@ describe("concurrency cap", () => {
     const key = await createApiKey(sql, account);
     await sql`update public.account_settings set max_concurrent_calls = 1 where account_id = ${account.id}`;
     const stream = await sdk(key.key).chat.completions.create({
-      model: MODEL, messages: [{ role: "user", content: "slow delay:100" }], stream: true,
+      model: MODEL,
+      messages: [{ role: "user", content: "slow delay:100" }],
+      stream: true,
     });
     // The stream holds its slot until its last byte.
     expect((await call(sdk(key.key))).code).toBe("concurrency_limit_exceeded");
@@ -313,7 +368,9 @@ describe("retries", () => {
     await sql`update public.account_settings set max_retries = 0 where account_id = ${account.id}`;
     const before = fake.requestCount();
     await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:server_error three" }] });
-    await call(sdk(key.key, { "x-max-retries": "3" }), { messages: [{ role: "user", content: "scenario:bad_request four" }] });
+    await call(sdk(key.key, { "x-max-retries": "3" }), {
+      messages: [{ role: "user", content: "scenario:bad_request four" }],
+    });
     const logged = await rows(account.id, 2);
     expect(logged.map((r) => r.attempt_count)).toEqual([1, 1]);
     expect(fake.requestCount() - before).toBe(2);
@@ -333,7 +390,7 @@ describe("retries", () => {
 describe("fallbacks", () => {
   const CLAUDE = "anthropic:claude-sonnet-4-20250514";
 
-  it("falls back to another provider's model after a retryable failure, and logs the serving model at its price", async () => {
+  it("falls back to another provider's model after a retryable failure; logs the serving model at its price", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
     const before = fake.requestCount();
@@ -348,19 +405,26 @@ describe("fallbacks", () => {
     expect(sent.map((r) => r.path)).toEqual(["/v1/chat/completions", "/v1/messages"]);
     expect(sent.every((r) => !("fallbacks" in r.body))).toBe(true);
     const [row] = await rows(account.id, 1);
-    expect(row).toMatchObject({ http_status: 200, provider: "anthropic", model: CLAUDE, models_tried: [MODEL, CLAUDE] });
+    expect(row).toMatchObject({
+      http_status: 200,
+      provider: "anthropic",
+      model: CLAUDE,
+      models_tried: [MODEL, CLAUDE],
+    });
     expect(row.attempts.map((a: { status: number; provider: string }) => [a.provider, a.status]))
       .toEqual([["openrouter", 500], ["anthropic", 200]]);
     // 21 input tokens at $3/M and 6 output tokens at $15/M: Claude's price, not gpt-4o-mini's.
     expect(row.cost).toBe("0.000153");
   });
 
-  it("uses the account's fallback list on a context-window error, and passes a plain 400 on without falling back", async () => {
+  it("uses the account's fallbacks on a context-window error; passes a plain 400 on without falling back", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
     await sql`update public.account_settings set fallback_models = ${[CLAUDE]} where account_id = ${account.id}`;
     const before = fake.requestCount();
-    const ok = await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:context_length fails:1 six" }] });
+    const ok = await call(sdk(key.key), {
+      messages: [{ role: "user", content: "scenario:context_length fails:1 six" }],
+    });
     expect(ok.status).toBe(200);
     const refused = await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:bad_request seven" }] });
     expect(refused.status).toBe(400);
@@ -375,7 +439,11 @@ describe("fallbacks", () => {
     const bad = await call(sdk(key.key), { ...({ fallbacks: "openai:gpt-4o" } as Record<string, unknown>) });
     expect(bad.status).toBe(400);
     expect(bad.code).toBe("invalid_fallbacks");
-    await asUser(sql, account.owner.id, (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
+    await asUser(
+      sql,
+      account.owner.id,
+      (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`,
+    );
     const outside = await call(sdk(key.key), { ...({ fallbacks: [CLAUDE] } as Record<string, unknown>) });
     expect(outside.status).toBe(403);
     expect(outside.code).toBe("model_not_allowed");
@@ -386,7 +454,8 @@ describe("API key expiry and model allowlist", () => {
   it("refuses an expired key with 401 and a model outside the key's list with 403", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
-    await asUser(sql, account.owner.id, (tx) => tx`
+    await asUser(sql, account.owner.id, (tx) =>
+      tx`
       update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
     const before = fake.requestCount();
     expect((await call(sdk(key.key))).status).toBe(200);
@@ -397,7 +466,8 @@ describe("API key expiry and model allowlist", () => {
     const logged = await rows(account.id, 2);
     expect(logged.map((r) => r.http_status).sort()).toEqual([200, 403]);
 
-    await asUser(sql, account.owner.id, (tx) => tx`
+    await asUser(sql, account.owner.id, (tx) =>
+      tx`
       update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`);
     // The change reaches the proxy's key cache by notification, within moments (not the cache's TTL).
     let expired = await call(sdk(key.key));
@@ -420,7 +490,11 @@ describe("agent attribution", () => {
     const [row] = await rows(account.id, 1);
     const [attributed] = await sql`
       select agent_instance_id, agent_instance_slug, agent_type from public.llm_requests where id = ${row.id}`;
-    expect(attributed).toEqual({ agent_instance_id: instance.id, agent_instance_slug: instance.slug, agent_type: "research" });
+    expect(attributed).toEqual({
+      agent_instance_id: instance.id,
+      agent_instance_slug: instance.slug,
+      agent_type: "research",
+    });
     const [perf] = await sql`
       select request_type, status from public.agent_performance_metrics where agent_instance_id = ${instance.id}`;
     expect(perf).toEqual({ request_type: "chat", status: "success" });
@@ -447,5 +521,86 @@ describe("agent attribution", () => {
     expect([inactive.status, inactive.code]).toEqual([409, "instance_inactive"]);
     expect(fake.requestCount() - before).toBe(0);
     expect((await rows(account.id, 3)).map((r) => r.http_status).sort()).toEqual([400, 404, 409]);
+  });
+});
+
+describe("response cache", () => {
+  /** Waits until the account has `count` cache entries (they are stored after the answer). */
+  async function cached(accountId: string, count: number) {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const [{ n }] = await sql`select count(*)::int as n from private.response_cache where account_id = ${accountId}`;
+      if (n >= count) return;
+      if (Date.now() > deadline) throw new Error(`${n} of ${count} cache entries`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  it("replays a JSON answer on a hit (x-cache: HIT), logged with cost 0 and the cost it saved", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const client = sdk(key.key, { "x-cache-ttl": "60" });
+    const before = fake.requestCount();
+    const first = await client.chat.completions.create({ model: MODEL, messages: HI, user: "a" }).withResponse();
+    expect(first.response.headers.get("x-cache")).toBe("MISS");
+    await cached(account.id, 1);
+    // `user` does not change the answer: still a hit.
+    const second = await client.chat.completions.create({ model: MODEL, messages: HI, user: "b" }).withResponse();
+    expect(second.response.headers.get("x-cache")).toBe("HIT");
+    expect(second.data).toEqual(first.data);
+    expect(fake.requestCount() - before).toBe(1);
+    const [miss, hit] = await rows(account.id, 2);
+    const [flags] = await sql`
+      select cache_hit, cost_saved::text as saved, completion_status from public.llm_requests where id = ${hit.id}`;
+    expect(flags).toEqual({ cache_hit: true, saved: miss.cost, completion_status: "complete" });
+    expect(hit).toMatchObject({ http_status: 200, cost: "0", total_tokens: 0, attempt_count: 0 });
+    expect(Number(miss.cost)).toBeGreaterThan(0);
+    // A parameter that changes the answer misses.
+    const warmer = await client.chat.completions.create({ model: MODEL, messages: HI, temperature: 1.5 })
+      .withResponse();
+    expect(warmer.response.headers.get("x-cache")).toBe("MISS");
+    expect(fake.requestCount() - before).toBe(2);
+  });
+
+  it("replays a stream as a stream", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const client = sdk(key.key, { "x-cache-ttl": "60" });
+    const before = fake.requestCount();
+    const read = async () => {
+      const { data, response } = await client.chat.completions
+        .create({ model: MODEL, messages: HI, stream: true, stream_options: { include_usage: true } })
+        .withResponse();
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of data) chunks.push(chunk);
+      return { chunks, cache: response.headers.get("x-cache"), type: response.headers.get("content-type") };
+    };
+    const first = await read();
+    await cached(account.id, 1);
+    const second = await read();
+    expect([first.cache, second.cache]).toEqual(["MISS", "HIT"]);
+    expect(second.type).toContain("text/event-stream");
+    expect(second.chunks.length).toBeGreaterThan(2);
+    expect(second.chunks).toEqual(first.chunks);
+    expect(fake.requestCount() - before).toBe(1);
+    const [, hit] = await rows(account.id, 2);
+    expect(hit.cost).toBe("0");
+  });
+
+  it("is per account, follows the account setting, and x-cache-ttl: 0 bypasses it", async () => {
+    const account = await createAccount(sql);
+    const other = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const otherKey = await createApiKey(sql, other);
+    await sql`update public.account_settings set cache_ttl_seconds = 300 where account_id = ${account.id}`;
+    const before = fake.requestCount();
+    expect((await call(sdk(key.key))).headers.get("x-cache")).toBe("MISS");
+    await cached(account.id, 1);
+    expect((await call(sdk(key.key))).headers.get("x-cache")).toBe("HIT");
+    expect((await call(sdk(key.key, { "x-cache-ttl": "0" }))).headers.get("x-cache")).toBeNull();
+    expect((await call(sdk(otherKey.key, { "x-cache-ttl": "60" }))).headers.get("x-cache")).toBe("MISS");
+    expect(fake.requestCount() - before).toBe(3);
+    const bad = await call(sdk(key.key, { "x-cache-ttl": "soon" }));
+    expect([bad.status, bad.code]).toEqual([400, "invalid_header"]);
   });
 });

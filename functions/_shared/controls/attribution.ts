@@ -28,7 +28,11 @@ export async function agentOf(sql: Sql, caller: Caller, req: Request): Promise<C
   const slug = req.headers.get("x-agent-instance");
   if (slug === null) return null;
   if (slug.length > MAX_SLUG_CHARS || !SLUG.test(slug)) {
-    throw badRequest("x-agent-instance must be an instance slug (lowercase letters, digits and dashes)", "x-agent-instance", "invalid_header");
+    throw badRequest(
+      "x-agent-instance must be an instance slug (lowercase letters, digits and dashes)",
+      "x-agent-instance",
+      "invalid_header",
+    );
   }
   const row = await instanceCache.get(`${caller.accountId}/${slug}`, async () => {
     const [found] = await sql<InstanceRow[]>`
@@ -36,7 +40,13 @@ export async function agentOf(sql: Sql, caller: Caller, req: Request): Promise<C
        where account_id = ${caller.accountId} and instance_slug = ${slug}`;
     return found ?? null;
   });
-  if (!row) throw notFound(`No agent instance '${slug}' in account ${caller.accountSlug}`, "instance_not_found", "x-agent-instance");
+  if (!row) {
+    throw notFound(
+      `No agent instance '${slug}' in account ${caller.accountSlug}`,
+      "instance_not_found",
+      "x-agent-instance",
+    );
+  }
   if (row.status !== "active") {
     throw new ApiError(409, `Agent instance '${slug}' is ${row.status}`, "invalid_request_error", "instance_inactive");
   }
@@ -55,6 +65,9 @@ function stampUsed(sql: Sql, instanceId: string): void {
   const update = sql`
     update public.agent_instances set last_used_at = now()
      where id = ${instanceId} and (last_used_at is null or last_used_at < now() - interval '1 minute')`
-    .then(() => undefined, (err) => console.error(`[agent] last_used_at not stamped: ${err instanceof Error ? err.message : err}`));
+    .then(
+      () => undefined,
+      (err) => console.error(`[agent] last_used_at not stamped: ${err instanceof Error ? err.message : err}`),
+    );
   runInBackground(update);
 }

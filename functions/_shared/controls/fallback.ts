@@ -18,7 +18,9 @@ export const MAX_FALLBACKS = 5;
  * Takes `fallbacks` out of the body (it is ours, not the provider's) and validates it: up to five
  * model names. Returns the body to forward and the list, or null when the body has none.
  */
-export function takeFallbacks(body: ChatCompletionRequest): { body: ChatCompletionRequest; fallbacks: string[] | null } {
+export function takeFallbacks(
+  body: ChatCompletionRequest,
+): { body: ChatCompletionRequest; fallbacks: string[] | null } {
   if (!("fallbacks" in body)) return { body, fallbacks: null };
   const { fallbacks, ...rest } = body as ChatCompletionRequest & { fallbacks?: unknown };
   const ok = Array.isArray(fallbacks) && fallbacks.length <= MAX_FALLBACKS &&
@@ -34,7 +36,8 @@ export function takeFallbacks(body: ChatCompletionRequest): { body: ChatCompleti
 }
 
 // OpenAI `context_length_exceeded`, Anthropic "prompt is too long", OpenRouter and compatible servers.
-const CONTEXT_WINDOW = /context_length_exceeded|context[ _-]?(length|window)|maximum context|prompt is too long|too many tokens/i;
+const CONTEXT_WINDOW =
+  /context_length_exceeded|context[ _-]?(length|window)|maximum context|prompt is too long|too many tokens/i;
 
 export function isContextWindowError(status: number, text: string): boolean {
   return (status === 400 || status === 413) && CONTEXT_WINDOW.test(text);

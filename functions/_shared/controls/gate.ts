@@ -16,7 +16,16 @@ import { resolveProvider } from "../providers/index.ts";
 import { estimatePromptTokens } from "../tokens.ts";
 import { emptyUsage } from "../usage.ts";
 import { acquireSlot, loadConcurrencyCap } from "./concurrency.ts";
-import { applicable, countsCost, countsTokens, loadLimits, type Need, type Reservation, reserve, settle } from "./limits.ts";
+import {
+  applicable,
+  countsCost,
+  countsTokens,
+  loadLimits,
+  type Need,
+  type Reservation,
+  reserve,
+  settle,
+} from "./limits.ts";
 
 /** Completion bound when the request sets no max_tokens and the model's maximum output is unknown. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -37,7 +46,13 @@ export function checkModelAllowed(caller: Caller, models: string[]): void {
  * (max_completion_tokens, max_tokens, the model's maximum output, else 4096) per choice; its cost
  * at the model's price (0 when the price is unknown: such a call is logged with an unknown cost).
  */
-export async function estimateNeed(sql: Sql, caller: Caller, body: ChatCompletionRequest, tokens: boolean, cost: boolean): Promise<Need> {
+export async function estimateNeed(
+  sql: Sql,
+  caller: Caller,
+  body: ChatCompletionRequest,
+  tokens: boolean,
+  cost: boolean,
+): Promise<Need> {
   if (!tokens && !cost) return { requests: 1, tokens: 0, cost: ZERO };
   const resolved = resolveProvider(body.model, envSnapshot());
   const price = resolved.ok
@@ -49,7 +64,12 @@ export async function estimateNeed(sql: Sql, caller: Caller, body: ChatCompletio
   const completion = bound * (body.n ?? 1);
   let need = ZERO;
   if (cost && price) {
-    const usage = { ...emptyUsage(), prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const usage = {
+      ...emptyUsage(),
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+    };
     const total = computeCost(usage, price).total;
     need = total === null ? ZERO : parseDecimal(total);
   }
@@ -85,7 +105,10 @@ export async function admit(
   caller: Caller,
   body: ChatCompletionRequest,
 ): Promise<{ headers: Record<string, string>; settle: (outcome: Promise<CallOutcome>) => void }> {
-  const release = acquireSlot(caller.accountId, await loadConcurrencyCap(sql, caller.accountId).catch(unlessDown(null)));
+  const release = acquireSlot(
+    caller.accountId,
+    await loadConcurrencyCap(sql, caller.accountId).catch(unlessDown(null)),
+  );
   let reservation: Reservation;
   try {
     const endUser = typeof body.user === "string" ? body.user : null;

@@ -87,7 +87,10 @@ const maxDec = (a: Decimal, b: Decimal): Decimal => (sign(sub(a, b)) >= 0 ? a : 
 export function windowOf(period: Period, now: number): { start: number; end: number } {
   const d = new Date(now);
   if (period === "month") {
-    return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+    return {
+      start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1),
+      end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1),
+    };
   }
   const size = period === "minute" ? 60_000 : period === "hour" ? 3_600_000 : 86_400_000;
   const start = Math.floor(now / size) * size;
@@ -165,7 +168,17 @@ function leaseOf(limit: AppliedLimit, now: number): Lease {
   let lease = leases.get(limit.key);
   if (!lease || lease.windowStart !== start) {
     if (leases.size >= 100_000) leases.clear();
-    lease = { windowStart: start, windowEnd: end, requests: 0, tokens: 0, cost: ZERO, dbRequests: 0, dbTokens: 0, dbCost: ZERO, near: false };
+    lease = {
+      windowStart: start,
+      windowEnd: end,
+      requests: 0,
+      tokens: 0,
+      cost: ZERO,
+      dbRequests: 0,
+      dbTokens: 0,
+      dbCost: ZERO,
+      near: false,
+    };
     leases.set(limit.key, lease);
   }
   return lease;
@@ -268,7 +281,8 @@ async function reserveInDb(sql: Sql, accountId: string, limits: AppliedLimit[], 
     lease.near = ok && (
       (limit.maxRequests !== null && Number(t.granted_requests) - sent.need_requests < need.requests) ||
       (limit.maxTokens !== null && Number(t.granted_tokens) - sent.need_tokens < need.tokens) ||
-      (limit.maxCost !== null && sign(sub(sub(parseDecimal(t.granted_cost_usd), parseDecimal(sent.need_cost_usd)), need.cost)) < 0)
+      (limit.maxCost !== null &&
+        sign(sub(sub(parseDecimal(t.granted_cost_usd), parseDecimal(sent.need_cost_usd)), need.cost)) < 0)
     );
     if (!ok) lease.near = true;
   }
@@ -282,8 +296,13 @@ async function reserveInDb(sql: Sql, accountId: string, limits: AppliedLimit[], 
 
 /** The 429 for a call that would exceed `limit`: budget_exceeded for USD, else rate_limit_exceeded. */
 function refusal(limit: AppliedLimit, lease: Lease, need: Need, now: number, all: AppliedLimit[]): ApiError {
-  const who = limit.scope === "account" ? "this account" : limit.scope === "api_key" ? "this API key"
-    : limit.scope === "user" ? "this user" : "this end user";
+  const who = limit.scope === "account"
+    ? "this account"
+    : limit.scope === "api_key"
+    ? "this API key"
+    : limit.scope === "user"
+    ? "this user"
+    : "this end user";
   let what: string;
   let code = "rate_limit_exceeded";
   if (limit.maxRequests !== null && lease.dbRequests + need.requests > limit.maxRequests) {
@@ -295,7 +314,10 @@ function refusal(limit: AppliedLimit, lease: Lease, need: Need, now: number, all
     code = "budget_exceeded";
   }
   const retryAfter = String(Math.max(1, Math.ceil((lease.windowEnd - now) / 1000)));
-  const headers = { ...rateLimitHeaders(all.map((l) => ({ limit: l, lease: leaseOf(l, now), tokens: 0, cost: ZERO })), now), "retry-after": retryAfter };
+  const headers = {
+    ...rateLimitHeaders(all.map((l) => ({ limit: l, lease: leaseOf(l, now), tokens: 0, cost: ZERO })), now),
+    "retry-after": retryAfter,
+  };
   return new ApiError(
     429,
     `The ${limit.period}ly limit of ${what} for ${who} is reached; retry after ${retryAfter} s`,

@@ -23,7 +23,11 @@ export function maxRetriesHeader(req: Request): number | null {
   const raw = req.headers.get("x-max-retries");
   if (raw === null) return null;
   if (!/^\d$/.test(raw.trim()) || Number(raw) > MAX_RETRIES_CAP) {
-    throw badRequest(`x-max-retries must be an integer from 0 to ${MAX_RETRIES_CAP}`, "x-max-retries", "invalid_header");
+    throw badRequest(
+      `x-max-retries must be an integer from 0 to ${MAX_RETRIES_CAP}`,
+      "x-max-retries",
+      "invalid_header",
+    );
   }
   return Number(raw);
 }
@@ -79,13 +83,22 @@ export async function fetchWithRetries(
   for (let n = 0;; n++) {
     const started = performance.now();
     const record = (status: number | null, error: string | null) =>
-      opts.attempts.push({ model: opts.model, provider: opts.provider, status, error, ms: Math.round(performance.now() - started) });
+      opts.attempts.push({
+        model: opts.model,
+        provider: opts.provider,
+        status,
+        error,
+        ms: Math.round(performance.now() - started),
+      });
     let res: Response;
     try {
       res = await fetch(build());
     } catch (err) {
       if (opts.signal.aborted) {
-        record(null, (opts.signal.reason as DOMException | undefined)?.name === "TimeoutError" ? "upstream_timeout" : "aborted");
+        record(
+          null,
+          (opts.signal.reason as DOMException | undefined)?.name === "TimeoutError" ? "upstream_timeout" : "aborted",
+        );
         throw err;
       }
       record(null, "connection_error");

@@ -1,0 +1,165 @@
+/**
+ * llm-proxy's exact-match response cache (private.response_cache), opt-in per request
+ * (`x-cache-ttl: <seconds>`) or per account (account_settings.cache_ttl_seconds). An entry is the
+ * bytes the client received for a complete answer, keyed by account and the normalised request, and
+ * replayed as they were: a JSON body as JSON, a stream as a stream.
+ */
+import type { Sql } from "../db.ts";
+import { env } from "../env.ts";
+import { badRequest } from "../errors.ts";
+import {
+  answerFromCache,
+  type CallContext,
+  type CallOutcome,
+  forwardChatCompletion,
+  runInBackground,
+} from "../gateway.ts";
+import type { ChatCompletionRequest } from "../openai-schema.ts";
+
+export const MAX_CACHE_TTL_SECONDS = 604_800;
+const maxEntryBytes = () => Number(env("RESPONSE_CACHE_MAX_ENTRY_BYTES") ?? 1_048_576);
+const maxEntries = () => Number(env("RESPONSE_CACHE_MAX_ENTRIES") ?? 1000);
+
+/** Seconds to cache this call's answer: `x-cache-ttl` (0 turns it off), else the account's; null = no caching. */
+export function cacheTtl(req: Request, accountTtl: number | null | undefined): number | null {
+  const raw = req.headers.get("x-cache-ttl");
+  if (raw === null) return accountTtl ? accountTtl : null;
+  if (!/^\d{1,7}$/.test(raw.trim()) || Number(raw) > MAX_CACHE_TTL_SECONDS) {
+    throw badRequest(
+      `x-cache-ttl must be a number of seconds from 0 to ${MAX_CACHE_TTL_SECONDS}`,
+      "x-cache-ttl",
+      "invalid_header",
+    );
+  }
+  return Number(raw) === 0 ? null : Number(raw);
+}
+
+/** The value with object keys sorted, so equal requests serialize equally. */
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.keys(value).sort().map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
+  );
+}
+
+/**
+ * SHA-256 of the request without what cannot change the answer (`user`, `metadata`), keys sorted.
+ * `stream` and `stream_options` stay in: they change the bytes the client gets.
+ */
+export async function cacheKey(body: ChatCompletionRequest): Promise<string> {
+  const { user: _user, metadata: _metadata, ...rest } = body;
+  const text = JSON.stringify(sorted({ ...rest, stream: body.stream === true }));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface CacheEntry {
+  contentType: string;
+  body: string;
+  model: string;
+  costSaved: string | null;
+}
+
+export async function lookup(sql: Sql, accountId: string, key: string): Promise<CacheEntry | null> {
+  const [row] = await sql<{ content_type: string; body: string; model: string; cost: string | null }[]>`
+    select content_type, body, model, cost_usd::text as cost from private.response_cache
+     where account_id = ${accountId} and cache_key = ${key} and expires_at > now()`;
+  return row ? { contentType: row.content_type, body: row.body, model: row.model, costSaved: row.cost } : null;
+}
+
+/**
+ * The response to hand the client, with a copy of its bytes read alongside; once the call ended
+ * complete, the copy is stored (off the response path). A body over the size bound is not kept.
+ */
+export function storeOnCompletion(
+  sql: Sql,
+  accountId: string,
+  key: string,
+  ttlSeconds: number,
+  response: Response,
+  outcome: Promise<CallOutcome>,
+  model: () => string,
+): { response: Response; stored: Promise<void> } {
+  if (response.status !== 200 || !response.body) return { response, stored: Promise.resolve() };
+  const [client, copy] = response.body.tee();
+  const stored = (async () => {
+    const bytes = await readUpTo(copy, maxEntryBytes());
+    const done = await outcome;
+    if (bytes === null || done.status !== "complete") return;
+    await sql`
+      with stored as (
+        insert into private.response_cache (account_id, cache_key, content_type, body, model, cost_usd, expires_at)
+        values (${accountId}, ${key}, ${response.headers.get("content-type") ?? "application/json"},
+                ${
+      new TextDecoder().decode(bytes)
+    }, ${model()}, ${done.cost}, now() + make_interval(secs => ${ttlSeconds}))
+        on conflict (account_id, cache_key) do update
+           set content_type = excluded.content_type, body = excluded.body, model = excluded.model,
+               cost_usd = excluded.cost_usd, created_at = now(), expires_at = excluded.expires_at
+        returning 1
+      )
+      delete from private.response_cache c
+       where c.account_id = ${accountId}
+         and (c.expires_at <= now()
+              or c.cache_key in (select o.cache_key from private.response_cache o where o.account_id = ${accountId}
+                                  order by o.created_at desc offset ${maxEntries() - 1}))`;
+  })().catch((err) => console.error(`[cache] answer not stored: ${err instanceof Error ? err.message : err}`));
+  return { response: new Response(client, { status: response.status, headers: response.headers }), stored };
+}
+
+/** The stream's bytes, or null when they exceed `max` (reading then stops). */
+async function readUpTo(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Answers from the cache (`x-cache: HIT`) or forwards and keeps the answer (`x-cache: MISS`).
+ * The cache lookup is the one round trip an opted-in call pays before it is answered.
+ */
+export async function forwardCached(
+  sql: Sql,
+  ctx: CallContext,
+  body: ChatCompletionRequest,
+  ttlSeconds: number,
+): Promise<{ response: Response; outcome: Promise<CallOutcome> }> {
+  const key = await cacheKey(body);
+  const accountId = ctx.caller.accountId;
+  const hit = await lookup(sql, accountId, key).catch((err) => {
+    console.error(`[cache] lookup failed, forwarding: ${err instanceof Error ? err.message : err}`);
+    return null;
+  });
+  ctx.extraHeaders = { ...ctx.extraHeaders, "x-cache": hit ? "HIT" : "MISS" };
+  if (hit) return answerFromCache(ctx, body, hit);
+  const { response, outcome } = await forwardChatCompletion(ctx, body);
+  const kept = storeOnCompletion(
+    sql,
+    accountId,
+    key,
+    ttlSeconds,
+    response,
+    outcome,
+    () => ctx.modelsTried?.at(-1) ?? body.model,
+  );
+  runInBackground(kept.stored);
+  return { response: kept.response, outcome };
+}
