@@ -17,6 +17,7 @@ import type { Sql } from "../db.ts";
 import { addDecimals, type Decimal, formatDecimal, parseDecimal, ZERO } from "../decimal.ts";
 import { env } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { sha256Hex } from "../hash.ts";
 
 export type Period = "minute" | "hour" | "day" | "month";
 type Scope = "account" | "api_key" | "user" | "end_user";
@@ -142,8 +143,10 @@ export function applicable(rows: LimitRow[], caller: Caller, endUser: string | n
     if (r.scope === "account") subject = "";
     else if (r.scope === "api_key") subject = caller.apiKeyId;
     else if (r.scope === "user") subject = caller.userId;
-    else subject = endUser;
-    if (subject === null || (r.subject !== null && r.subject !== subject)) continue;
+    // End-user ids are the client's strings (NUL bytes, 512 characters): keyed by their hash.
+    else subject = endUser === null ? null : sha256Hex(endUser);
+    if (r.scope === "end_user" && r.subject !== null && r.subject !== endUser) continue;
+    if (subject === null || (r.scope !== "end_user" && r.subject !== null && r.subject !== subject)) continue;
     out.push({
       key: r.id === null ? `tier:${r.period}:${caller.accountId}` : `${r.id}:${subject}`,
       scope: r.scope,

@@ -7,6 +7,7 @@
 import type { Sql } from "../db.ts";
 import { env } from "../env.ts";
 import { badRequest } from "../errors.ts";
+import { sha256Hex, stableStringify } from "../hash.ts";
 import {
   answerFromCache,
   type CallContext,
@@ -34,24 +35,13 @@ export function cacheTtl(req: Request, accountTtl: number | null | undefined): n
   return Number(raw) === 0 ? null : Number(raw);
 }
 
-/** The value with object keys sorted, so equal requests serialize equally. */
-function sorted(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sorted);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.keys(value).sort().map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
-  );
-}
-
 /**
  * SHA-256 of the request without what cannot change the answer (`user`, `metadata`), keys sorted.
  * `stream` and `stream_options` stay in: they change the bytes the client gets.
  */
-export async function cacheKey(body: ChatCompletionRequest): Promise<string> {
+export function cacheKey(body: ChatCompletionRequest): string {
   const { user: _user, metadata: _metadata, ...rest } = body;
-  const text = JSON.stringify(sorted({ ...rest, stream: body.stream === true }));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(stableStringify({ ...rest, stream: body.stream === true }));
 }
 
 export interface CacheEntry {
@@ -142,7 +132,7 @@ export async function forwardCached(
   body: ChatCompletionRequest,
   ttlSeconds: number,
 ): Promise<{ response: Response; outcome: Promise<CallOutcome> }> {
-  const key = await cacheKey(body);
+  const key = cacheKey(body);
   const accountId = ctx.caller.accountId;
   const hit = await lookup(sql, accountId, key).catch((err) => {
     console.error(`[cache] lookup failed, forwarding: ${err instanceof Error ? err.message : err}`);
