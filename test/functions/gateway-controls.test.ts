@@ -587,6 +587,27 @@ describe("response cache", () => {
     expect(hit.cost).toBe("0");
   });
 
+  it("a stream the client abandons is cancelled upstream as without the cache, and not stored", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const abort = new AbortController();
+    const stream = await sdk(key.key, { "x-cache-ttl": "60" }).chat.completions.create(
+      { model: MODEL, messages: [{ role: "user", content: "scenario:slow chunks:40 delay:50" }], stream: true },
+      { signal: abort.signal },
+    );
+    let seen = 0;
+    // The SDK ends the iteration quietly (or throws) once aborted.
+    await (async () => {
+      for await (const _ of stream) if (++seen === 2) abort.abort();
+    })().catch(() => undefined);
+    expect(seen).toBe(2);
+    const [row] = await rows(account.id, 1);
+    const [status] = await sql`select completion_status, error_code from public.llm_requests where id = ${row.id}`;
+    expect(status).toEqual({ completion_status: "partial", error_code: "client_disconnected" });
+    const [{ n }] = await sql`select count(*)::int as n from private.response_cache where account_id = ${account.id}`;
+    expect(n).toBe(0);
+  });
+
   it("is per account, follows the account setting, and x-cache-ttl: 0 bypasses it", async () => {
     const account = await createAccount(sql);
     const other = await createAccount(sql);

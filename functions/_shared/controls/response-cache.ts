@@ -59,8 +59,9 @@ export async function lookup(sql: Sql, accountId: string, key: string): Promise<
 }
 
 /**
- * The response to hand the client, with a copy of its bytes read alongside; once the call ended
- * complete, the copy is stored (off the response path). A body over the size bound is not kept.
+ * The response to hand the client, its bytes kept as they pass; once the call ended complete, they
+ * are stored (off the response path). A body over the size bound is not kept. The client going away
+ * cancels the answer as without the cache.
  */
 export function storeOnCompletion(
   sql: Sql,
@@ -72,18 +73,16 @@ export function storeOnCompletion(
   model: () => string,
 ): { response: Response; stored: Promise<void> } {
   if (response.status !== 200 || !response.body) return { response, stored: Promise.resolve() };
-  const [client, copy] = response.body.tee();
+  const kept = keepText(response.body, maxEntryBytes());
   const stored = (async () => {
-    const bytes = await readUpTo(copy, maxEntryBytes());
+    const text = await kept.text;
     const done = await outcome;
-    if (bytes === null || done.status !== "complete") return;
+    if (text === null || done.status !== "complete") return;
     await sql`
       with stored as (
         insert into private.response_cache (account_id, cache_key, content_type, body, model, cost_usd, expires_at)
         values (${accountId}, ${key}, ${response.headers.get("content-type") ?? "application/json"},
-                ${
-      new TextDecoder().decode(bytes)
-    }, ${model()}, ${done.cost}, now() + make_interval(secs => ${ttlSeconds}))
+                ${text}, ${model()}, ${done.cost}, now() + make_interval(secs => ${ttlSeconds}))
         on conflict (account_id, cache_key) do update
            set content_type = excluded.content_type, body = excluded.body, model = excluded.model,
                cost_usd = excluded.cost_usd, created_at = now(), expires_at = excluded.expires_at
@@ -95,31 +94,46 @@ export function storeOnCompletion(
               or c.cache_key in (select o.cache_key from private.response_cache o where o.account_id = ${accountId}
                                   order by o.created_at desc offset ${maxEntries() - 1}))`;
   })().catch((err) => console.error(`[cache] answer not stored: ${err instanceof Error ? err.message : err}`));
-  return { response: new Response(client, { status: response.status, headers: response.headers }), stored };
+  return { response: new Response(kept.stream, { status: response.status, headers: response.headers }), stored };
 }
 
-/** The stream's bytes, or null when they exceed `max` (reading then stops). */
-async function readUpTo(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
-  const chunks: Uint8Array[] = [];
+/**
+ * A stream passing `source` through, and its text once it ended (null when it broke, was cancelled
+ * or exceeded `max` bytes).
+ */
+function keepText(source: ReadableStream<Uint8Array>, max: number): {
+  stream: ReadableStream<Uint8Array>;
+  text: Promise<string | null>;
+} {
+  const reader = source.getReader();
+  const decoder = new TextDecoder();
+  let kept = "";
   let size = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  let resolve!: (v: string | null) => void;
+  const text = new Promise<string | null>((r) => (resolve = r));
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          resolve(size > max ? null : kept + decoder.decode());
+          return;
+        }
+        size += value.byteLength;
+        kept = size > max ? "" : kept + decoder.decode(value, { stream: true });
+        controller.enqueue(value);
+      } catch (err) {
+        resolve(null);
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      resolve(null);
+      return reader.cancel(reason);
+    },
+  });
+  return { stream, text };
 }
 
 /**
