@@ -82,16 +82,17 @@ async function chatCompletions(req: Request, requestId: string, remoteIp: string
     Object.assign(ctx, callMetadata(req, remoteIp));
     ctx.maxRetries = maxRetriesHeader(req);
     const cacheFor = cacheTtl(req, caller.settings.cache_ttl_seconds);
-    ctx.agent = (await agentOf(db(), caller, req)) ?? undefined;
+    const agent = await agentOf(db(), caller, req);
+    ctx.agent = agent?.agent;
     json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
     checkJsonDepth(json);
     const parsed = parseChatCompletionRequest(json);
     if (!parsed.ok) throw parsed.error;
     const { body, fallbacks } = takeFallbacks(parsed.data);
-    ctx.fallbacks = fallbacks;
+    ctx.fallbacks = fallbacks ?? agent?.fallbacks ?? null;
     // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
     if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
-    checkModelAllowed(caller, [body.model, ...(fallbacks ?? caller.settings.fallback_models ?? [])]);
+    checkModelAllowed(caller, [body.model, ...(ctx.fallbacks ?? caller.settings.fallback_models ?? [])]);
     const gate = await admit(db(), caller, body);
     ctx.extraHeaders = gate.headers;
     const { response, outcome } = cacheFor === null

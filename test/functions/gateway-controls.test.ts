@@ -506,6 +506,20 @@ describe("agent attribution", () => {
     expect(used.last_used_at).not.toBeNull();
   });
 
+  it("uses the instance's fallbacks for its calls, before the account's", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    const claude = "anthropic:claude-sonnet-4-20250514";
+    await sql`update public.account_settings set fallback_models = ${["openai:gpt-4o"]} where account_id = ${account.id}`;
+    const instance = await createInstance(sql, account, { config: { model: MODEL, fallbacks: [claude] } });
+    const answer = await call(sdk(key.key, { "x-agent-instance": instance.slug, "x-max-retries": "0" }), {
+      messages: [{ role: "user", content: "scenario:server_error fails:1 eight" }],
+    });
+    expect(answer.status).toBe(200);
+    const [row] = await rows(account.id, 1);
+    expect(row).toMatchObject({ model: claude, models_tried: [MODEL, claude] });
+  });
+
   it("refuses an unknown, malformed, inactive or other tenant's instance, and logs the refusal", async () => {
     const account = await createAccount(sql);
     const other = await createAccount(sql);

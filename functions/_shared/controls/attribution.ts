@@ -16,6 +16,13 @@ interface InstanceRow {
   instance_slug: string;
   agent_type: string;
   status: string;
+  fallbacks: unknown;
+}
+
+export interface Agent {
+  agent: NonNullable<CallContext["agent"]>;
+  /** The instance's `config.fallbacks`, when it is a list of model names. */
+  fallbacks: string[] | null;
 }
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -24,7 +31,7 @@ const MAX_SLUG_CHARS = 100;
 const instanceCache = new TtlCache<InstanceRow | null>(Number(env("CHAT_INSTANCE_CACHE_TTL_MS") ?? 30_000));
 
 /** The agent the header names, or null without the header; 400/404/409 for a bad, unknown or inactive one. */
-export async function agentOf(sql: Sql, caller: Caller, req: Request): Promise<CallContext["agent"] | null> {
+export async function agentOf(sql: Sql, caller: Caller, req: Request): Promise<Agent | null> {
   const slug = req.headers.get("x-agent-instance");
   if (slug === null) return null;
   if (slug.length > MAX_SLUG_CHARS || !SLUG.test(slug)) {
@@ -36,7 +43,7 @@ export async function agentOf(sql: Sql, caller: Caller, req: Request): Promise<C
   }
   const row = await instanceCache.get(`${caller.accountId}/${slug}`, async () => {
     const [found] = await sql<InstanceRow[]>`
-      select id, instance_slug, agent_type, status from public.agent_instances
+      select id, instance_slug, agent_type, status, config -> 'fallbacks' as fallbacks from public.agent_instances
        where account_id = ${caller.accountId} and instance_slug = ${slug}`;
     return found ?? null;
   });
@@ -51,7 +58,13 @@ export async function agentOf(sql: Sql, caller: Caller, req: Request): Promise<C
     throw new ApiError(409, `Agent instance '${slug}' is ${row.status}`, "invalid_request_error", "instance_inactive");
   }
   stampUsed(sql, row.id);
-  return { sessionId: null, instanceId: row.id, instanceSlug: row.instance_slug, agentType: row.agent_type };
+  const fallbacks = Array.isArray(row.fallbacks) && row.fallbacks.every((m) => typeof m === "string")
+    ? row.fallbacks as string[]
+    : null;
+  return {
+    agent: { sessionId: null, instanceId: row.id, instanceSlug: row.instance_slug, agentType: row.agent_type },
+    fallbacks,
+  };
 }
 
 const stamped = new Map<string, number>();
