@@ -48,7 +48,7 @@ export interface CallContext {
   maxRetries?: number | null;
   /** Upstream attempts, filled while forwarding. */
   attempts?: Attempt[];
-  /** Models to try when the requested one fails (the body's `fallbacks`); else the account's. */
+  /** Models to try when the requested one fails (the body's `fallbacks`, else the instance's); else the account's. */
   fallbacks?: string[] | null;
   /** The models tried in order, when there were fallbacks to try. */
   modelsTried?: string[];
