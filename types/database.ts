@@ -212,34 +212,46 @@ export type Database = {
       account_settings: {
         Row: {
           account_id: string
+          cache_ttl_seconds: number | null
           created_at: string
           drop_ip_after_geo: boolean
           encrypt_payloads: boolean
+          fallback_models: string[] | null
           log_request_bodies: boolean
           log_response_bodies: boolean
+          max_concurrent_calls: number | null
           max_request_bytes: number | null
+          max_retries: number | null
           retention_days: number | null
           updated_at: string
         }
         Insert: {
           account_id: string
+          cache_ttl_seconds?: number | null
           created_at?: string
           drop_ip_after_geo?: boolean
           encrypt_payloads?: boolean
+          fallback_models?: string[] | null
           log_request_bodies?: boolean
           log_response_bodies?: boolean
+          max_concurrent_calls?: number | null
           max_request_bytes?: number | null
+          max_retries?: number | null
           retention_days?: number | null
           updated_at?: string
         }
         Update: {
           account_id?: string
+          cache_ttl_seconds?: number | null
           created_at?: string
           drop_ip_after_geo?: boolean
           encrypt_payloads?: boolean
+          fallback_models?: string[] | null
           log_request_bodies?: boolean
           log_response_bodies?: boolean
+          max_concurrent_calls?: number | null
           max_request_bytes?: number | null
+          max_retries?: number | null
           retention_days?: number | null
           updated_at?: string
         }
@@ -761,8 +773,10 @@ export type Database = {
       api_keys: {
         Row: {
           account_id: string
+          allowed_models: string[] | null
           created_at: string
           created_by: string | null
+          expires_at: string | null
           id: string
           key_hash: string
           last_used_at: string | null
@@ -772,8 +786,10 @@ export type Database = {
         }
         Insert: {
           account_id: string
+          allowed_models?: string[] | null
           created_at?: string
           created_by?: string | null
+          expires_at?: string | null
           id?: string
           key_hash: string
           last_used_at?: string | null
@@ -783,8 +799,10 @@ export type Database = {
         }
         Update: {
           account_id?: string
+          allowed_models?: string[] | null
           created_at?: string
           created_by?: string | null
+          expires_at?: string | null
           id?: string
           key_hash?: string
           last_used_at?: string | null
@@ -1114,15 +1132,19 @@ export type Database = {
           agent_instance_slug: string | null
           agent_type: string | null
           api_key_id: string | null
+          attempt_count: number | null
+          attempts: Json | null
           billed_cost: number | null
           cache_creation_1h_tokens: number | null
           cache_creation_tokens: number | null
+          cache_hit: boolean
           cached_tokens: number | null
           completion_status: string
           completion_tokens: number | null
           computed_cost: number | null
           conversation_id: string | null
           cost_difference: number | null
+          cost_saved: number | null
           country: string | null
           created_at: string
           end_user: string | null
@@ -1135,6 +1157,7 @@ export type Database = {
           is_stream: boolean | null
           latency_ms: number | null
           model: string
+          models_tried: string[] | null
           price_source: string | null
           prompt_tokens: number | null
           properties: NonNullable<Json>
@@ -1163,15 +1186,19 @@ export type Database = {
           agent_instance_slug?: string | null
           agent_type?: string | null
           api_key_id?: string | null
+          attempt_count?: number | null
+          attempts?: Json | null
           billed_cost?: never
           cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
+          cache_hit?: boolean
           cached_tokens?: number | null
           completion_status: string
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
           cost_difference?: never
+          cost_saved?: number | null
           country?: string | null
           created_at?: string
           end_user?: string | null
@@ -1184,6 +1211,7 @@ export type Database = {
           is_stream?: boolean | null
           latency_ms?: number | null
           model: string
+          models_tried?: string[] | null
           price_source?: string | null
           prompt_tokens?: number | null
           properties?: NonNullable<Json>
@@ -1212,15 +1240,19 @@ export type Database = {
           agent_instance_slug?: string | null
           agent_type?: string | null
           api_key_id?: string | null
+          attempt_count?: number | null
+          attempts?: Json | null
           billed_cost?: never
           cache_creation_1h_tokens?: number | null
           cache_creation_tokens?: number | null
+          cache_hit?: boolean
           cached_tokens?: number | null
           completion_status?: string
           completion_tokens?: number | null
           computed_cost?: number | null
           conversation_id?: string | null
           cost_difference?: never
+          cost_saved?: number | null
           country?: string | null
           created_at?: string
           end_user?: string | null
@@ -1233,6 +1265,7 @@ export type Database = {
           is_stream?: boolean | null
           latency_ms?: number | null
           model?: string
+          models_tried?: string[] | null
           price_source?: string | null
           prompt_tokens?: number | null
           properties?: NonNullable<Json>
@@ -1953,6 +1986,63 @@ export type Database = {
           },
         ]
       }
+      tier_defaults: {
+        Row: {
+          created_at: string
+          id: string
+          max_concurrent_calls: number | null
+          tier: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          max_concurrent_calls?: number | null
+          tier: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          max_concurrent_calls?: number | null
+          tier?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      tier_limits: {
+        Row: {
+          created_at: string
+          id: string
+          max_cost_usd: number | null
+          max_requests: number | null
+          max_tokens: number | null
+          period: string
+          tier: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period: string
+          tier: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period?: string
+          tier?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
       twin_interaction_types: {
         Row: {
           account_id: string
@@ -2022,6 +2112,73 @@ export type Database = {
             columns: ["account_id"]
             isOneToOne: false
             referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      usage_limits: {
+        Row: {
+          account_id: string
+          created_at: string
+          created_by: string | null
+          id: string
+          max_cost_usd: number | null
+          max_requests: number | null
+          max_tokens: number | null
+          period: string
+          scope: string
+          set_by: string
+          subject: string | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period: string
+          scope: string
+          set_by?: string
+          subject?: string | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          max_cost_usd?: number | null
+          max_requests?: number | null
+          max_tokens?: number | null
+          period?: string
+          scope?: string
+          set_by?: string
+          subject?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_limits_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_limits_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "user_profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_limits_created_by_fkey"
+            columns: ["created_by"]
+            isOneToOne: false
+            referencedRelation: "users"
             referencedColumns: ["id"]
           },
         ]

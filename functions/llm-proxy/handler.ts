@@ -20,6 +20,11 @@ import { forwardResponses } from "../_shared/openai/responses.ts";
 import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/http/request.ts";
 import { functionSubpath } from "../_shared/http/path.ts";
 import { proxyFeature } from "../_shared/features/proxy.ts";
+import { agentOf } from "../_shared/controls/attribution.ts";
+import { takeFallbacks } from "../_shared/controls/fallback.ts";
+import { admit, checkModelAllowed } from "../_shared/controls/gate.ts";
+import { cacheTtl, forwardCached } from "../_shared/controls/response-cache.ts";
+import { maxRetriesHeader } from "../_shared/controls/retry.ts";
 
 /** OpenAI clients use the base URL with or without `/v1`. */
 const OPENAI_ROUTE = /^(?:\/v1)?(\/.*)$/;
@@ -118,6 +123,9 @@ async function loggedCall(call: IncomingCall, forward: Forward): Promise<Respons
     Object.assign(ctx, callMetadata(call.req, call.remoteIp));
     json = await readJsonBody(call.req, requestLimitBytes(caller.settings.max_request_bytes));
     checkJsonDepth(json);
+    // An API key's model allowlist holds on every endpoint, not only chat completions.
+    const model = (json as { model?: unknown } | null)?.model;
+    if (typeof model === "string") checkModelAllowed(caller, [model]);
     return (await forward(ctx, json)).response;
   } catch (err) {
     const error = asApiError(err, `llm-proxy ${call.requestId}`);
@@ -127,14 +135,26 @@ async function loggedCall(call: IncomingCall, forward: Forward): Promise<Respons
 }
 
 async function chatCompletions(ctx: CallContext, json: unknown, req: Request): Promise<{ response: Response }> {
+  ctx.maxRetries = maxRetriesHeader(req);
+  const cacheFor = cacheTtl(req, ctx.caller.settings.cache_ttl_seconds);
+  const agent = await agentOf(db(), ctx.caller, req);
+  ctx.agent = agent?.agent;
   const parsed = parseChatCompletionRequest(json);
   if (!parsed.ok) throw parsed.error;
-  const body = parsed.data;
+  const { body, fallbacks } = takeFallbacks(parsed.data);
+  ctx.fallbacks = fallbacks ?? agent?.fallbacks ?? null;
   // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
   if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };
   // x-feature: mentor|guru|twin makes the call also write that feature's row.
   ctx.feature = proxyFeature(req, ctx, body);
-  return await forwardChatCompletion(ctx, body);
+  checkModelAllowed(ctx.caller, [body.model, ...(ctx.fallbacks ?? ctx.caller.settings.fallback_models ?? [])]);
+  const gate = await admit(db(), ctx.caller, body);
+  ctx.extraHeaders = gate.headers;
+  const { response, outcome } = cacheFor === null
+    ? await forwardChatCompletion(ctx, body)
+    : await forwardCached(db(), ctx, body, cacheFor);
+  gate.settle(outcome);
+  return { response };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ProxyFixture {
 export async function createProxyFixture(sql: postgres.Sql): Promise<ProxyFixture> {
   const owner = await createUser(sql, "bench-owner", { fullName: "Bench Owner" });
   const account = await createAccount(sql, owner);
+  // Enterprise: no tier limits, so the benchmark measures the gateway rather than a free tier's 429s.
+  await sql`update public.accounts set subscription_tier = 'enterprise' where id = ${account.id}`;
   const { key } = await createApiKey(sql, account, "benchmark");
   return { accountId: account.id, userId: owner.id, apiKey: key, headers: { authorization: `Bearer ${key}` } };
 }

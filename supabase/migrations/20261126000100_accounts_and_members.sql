@@ -748,7 +748,9 @@ create table public.api_keys (
   created_by uuid references public.users (id) on delete set null,
   created_at timestamptz not null default now(),
   last_used_at timestamptz,
-  revoked_at timestamptz
+  revoked_at timestamptz,
+  expires_at timestamptz,
+  allowed_models text[] check (cardinality(allowed_models) between 1 and 100)
 );
 create index idx_api_keys_account on public.api_keys (account_id, created_at desc);
 create index idx_api_keys_created_by on public.api_keys (created_by);
@@ -761,13 +763,15 @@ comment on column public.api_keys.key_hash is 'SHA-256 of the full key, lowercas
 comment on column public.api_keys.created_by is 'User who created the key.';
 comment on column public.api_keys.last_used_at is 'Last time the proxy accepted the key (updated at most once a minute).';
 comment on column public.api_keys.revoked_at is 'When the key was revoked; revoked keys are refused.';
+comment on column public.api_keys.expires_at is 'When the key stops working (401 api_key_expired); null = never.';
+comment on column public.api_keys.allowed_models is 'Models the key may call, as the client names them (e.g. openai/gpt-4o-mini); null = any. Others get 403 model_not_allowed.';
 
 alter table public.api_keys enable row level security;
 revoke all on public.api_keys from anon, authenticated;
 grant all on public.api_keys to service_role;
-grant select (id, account_id, name, prefix, created_by, created_at, last_used_at, revoked_at)
+grant select (id, account_id, name, prefix, created_by, created_at, last_used_at, revoked_at, expires_at, allowed_models)
   on public.api_keys to authenticated;
-grant update (name, revoked_at) on public.api_keys to authenticated;
+grant update (name, revoked_at, expires_at, allowed_models) on public.api_keys to authenticated;
 grant delete on public.api_keys to authenticated;
 create policy "api_keys: instance managers read" on public.api_keys for select to authenticated
   using (account_id in (select private.accounts_with_permission('manage_instances')));

@@ -143,6 +143,10 @@ create table public.account_settings (
   drop_ip_after_geo boolean not null default false,
   retention_days integer check (retention_days > 0),
   encrypt_payloads boolean not null default false,
+  max_retries smallint check (max_retries between 0 and 5),
+  fallback_models text[] check (cardinality(fallback_models) <= 5),
+  max_concurrent_calls integer check (max_concurrent_calls > 0),
+  cache_ttl_seconds integer check (cache_ttl_seconds between 0 and 604800),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
@@ -163,6 +167,10 @@ comment on column public.account_settings.encrypt_payloads is
 comment on column public.account_settings.drop_ip_after_geo is
   'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is '
   'derived.';
+comment on column public.account_settings.max_retries is 'llm-proxy retries of an upstream call that failed with 429, 5xx or a connection error before any byte (null = 2); a request''s x-max-retries header overrides it.';
+comment on column public.account_settings.fallback_models is 'Models llm-proxy tries in order when the requested one fails (after its retries) or the prompt exceeds its context window, unless the request names its own `fallbacks`.';
+comment on column public.account_settings.max_concurrent_calls is 'Most upstream calls the account has in flight at once, per llm-proxy instance (null = the tier''s, tier_defaults). Set by the operator (service_role).';
+comment on column public.account_settings.cache_ttl_seconds is 'llm-proxy answers every call of the account from its response cache for this many seconds (null or 0 = only calls with x-cache-ttl).';
 
 create function private.create_account_settings() returns trigger
   language plpgsql
@@ -236,6 +244,11 @@ create table public.llm_requests (
   cache_creation_1h_tokens integer check (cache_creation_1h_tokens >= 0),
   unit_cost_cache_creation_1h numeric,
   service_tier text,
+  attempt_count smallint check (attempt_count >= 0),
+  attempts jsonb check (jsonb_typeof(attempts) = 'array'),
+  models_tried text[],
+  cache_hit boolean not null default false,
+  cost_saved numeric check (cost_saved >= 0),
   -- The billing figure: the provider's own report where it gives one (OpenRouter), else our price.
   billed_cost numeric generated always as (coalesce(provider_cost, computed_cost)) stored,
   cost_difference numeric generated always as (computed_cost - provider_cost) stored,
@@ -304,6 +317,11 @@ comment on column public.llm_requests.ip_address is
   'IP address of the caller (null when the account drops it once the country is known).';
 comment on column public.llm_requests.country is
   'ISO 3166-1 alpha-2 country of the caller: the platform''s geo header, else looked up from ip_address.';
+comment on column public.llm_requests.attempt_count is 'Upstream attempts made (retries and fallbacks included); 0 when the call was refused before any.';
+comment on column public.llm_requests.attempts is 'Each upstream attempt in order: {model, provider, status (HTTP status or null for a connection error), error, ms}.';
+comment on column public.llm_requests.cache_hit is 'Answered from the gateway''s response cache (no provider call; tokens and cost 0).';
+comment on column public.llm_requests.cost_saved is 'For a cache hit: the computed cost of the call whose answer was replayed (USD; null when unknown).';
+comment on column public.llm_requests.models_tried is 'Models tried in order when fallbacks were used (the last answered); null without fallbacks.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- ai_interactions: the generic AI call log (the AI interactions specification), with the tenant and
@@ -455,7 +473,7 @@ create policy "account_model_prices: members read" on public.account_model_price
 -- account_settings: members read; manage_instances changes (the row is created with the account).
 grant select on public.account_settings to authenticated;
 grant update (log_request_bodies, log_response_bodies, max_request_bytes, drop_ip_after_geo, retention_days,
-  encrypt_payloads)
+  encrypt_payloads, max_retries, fallback_models, cache_ttl_seconds)
   on public.account_settings to authenticated;
 create policy "account_settings: members read" on public.account_settings for select to authenticated
   using (account_id in (select private.member_accounts()));

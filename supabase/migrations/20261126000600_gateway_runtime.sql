@@ -37,7 +37,7 @@ $$;
 -- Only changes that matter for authentication: the ledger stamps last_used_at on every batch, and
 -- that must not flush every instance's caches.
 create trigger notify_gateway_cache
-  after insert or delete or truncate or update of account_id, key_hash, revoked_at on public.api_keys
+  after insert or delete or truncate or update of account_id, key_hash, revoked_at, expires_at, allowed_models on public.api_keys
   for each statement execute function private.notify_gateway_cache();
 
 -- A suspended or deleted user (and the keys they created) is refused at once; sign-ins, which update

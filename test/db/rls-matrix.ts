@@ -185,6 +185,34 @@ export const TABLES: TableSpec[] = [
     rights: ["s-u-", "s-u-", "s---", "s---", "----"],
   },
   {
+    table: "tier_limits", pk: "id", tenant: false,
+    target: (w) => w.tierLimitId,
+    insert: async (tx) => {
+      await tx`delete from public.tier_limits where tier = 'enterprise'`;
+      return { tier: "enterprise", period: "minute", max_requests: 100000 };
+    },
+    update: () => ({ max_requests: 3001 }),
+    // Tier defaults are the operator's (service_role); everyone signed in may read them.
+    rights: GLOBAL,
+  },
+  {
+    table: "tier_defaults", pk: "id", tenant: false,
+    target: (w) => w.tierDefaultId,
+    insert: async (tx) => {
+      await tx`delete from public.tier_defaults where tier = 'enterprise'`;
+      return { tier: "enterprise", max_concurrent_calls: 1000 };
+    },
+    update: () => ({ max_concurrent_calls: 51 }),
+    rights: GLOBAL,
+  },
+  {
+    table: "usage_limits", pk: "id", tenant: true,
+    insert: async (_tx, _w, acct) => ({ account_id: acct.id, scope: "end_user", subject: "eu-1", period: "day", max_requests: 5 }),
+    update: () => ({ max_requests: 7 }),
+    // Owners and admins manage their account's own limits; the operator's caps are checked in test/security.
+    rights: ["siud", "siud", "s---", "s---", "----"],
+  },
+  {
     table: "llm_requests", pk: "id", tenant: true,
     insert: async (_tx, _w, acct, caller) => ({
       account_id: acct.id, user_id: caller, completion_status: "complete", model: "gpt-4o-mini", computed_cost: "0",

@@ -17,6 +17,10 @@ export interface World {
   a: AccountFixture;
   b: AccountFixture;
   templateId: string;
+  /** A seeded tier_limits row (premium, minute). */
+  tierLimitId: string;
+  /** A seeded tier_defaults row (premium). */
+  tierDefaultId: string;
   model: string;
   roleIds: Record<"owner" | "admin" | "member" | "viewer", string>;
   /** user_roles id of each account's rowUser, by account id. */
@@ -79,6 +83,9 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
   rows.agent_usage_log = await one(sql`
     insert into public.agent_usage_log (account_id, agent_instance_id, session_id, request_count, total_tokens, total_cost)
     values (${accountId}, ${rows.agent_instances}, ${rows.sessions}, 1, 15, 0.0000045) returning id`);
+  rows.usage_limits = await one(sql`
+    insert into public.usage_limits (account_id, scope, period, max_requests) values (${accountId}, 'account', 'month', 100000)
+    returning id`);
   rows.courses = await one(sql`insert into public.courses (account_id, title) values (${accountId}, 'Course') returning id`);
   rows.module_topics = await one(sql`
     insert into public.module_topics (account_id, course_id, title) values (${accountId}, ${rows.courses}, 'Topic') returning id`);
@@ -147,5 +154,10 @@ export async function buildWorld(sql: Sql): Promise<World> {
     const [m] = await sql`select id from public.user_roles where account_id = ${acct.id} and user_id = ${acct.rowUser}`;
     memberships[acct.id] = m.id as string;
   }
-  return { users, a, b, templateId: tpl.id as string, model, roleIds, memberships };
+  const [tier] = await sql`select id from public.tier_limits where tier = 'premium' and period = 'minute'`;
+  const [defaults] = await sql`select id from public.tier_defaults where tier = 'premium'`;
+  return {
+    users, a, b, templateId: tpl.id as string, tierLimitId: tier.id as string, tierDefaultId: defaults.id as string,
+    model, roleIds, memberships,
+  };
 }

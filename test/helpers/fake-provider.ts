@@ -9,9 +9,11 @@
  *
  * Behaviour per request: header `x-fake-scenario: <name>` or `scenario:<name>` in the last user
  * message. Knobs in the same text (`chunks:5 delay:20 cut:3`) or headers (`x-fake-chunks`,
- * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request.
+ * `x-fake-delay-ms`, `x-fake-cut-after`) override the server options for that request. `fails:N`
+ * applies a failing scenario to the first N requests with the same last user message only (the next
+ * ones answer normally: a retry or a fallback succeeds); `retry_after:S` sets rate_limit's retry-after.
  * Scenarios: normal, tools, slow, cut, truncate, rate_limit, server_error, unauthorized, hang,
- * stall, error_event, bad_request, and the hostile replies nul_reply, deep_reply (see `Scenario`).
+ * stall, error_event, bad_request, context_length, and the hostile replies nul_reply, deep_reply (see `Scenario`).
  * Option `errorMessage` makes every error hostile: it replaces their text, with `{key}` standing
  * for the API key the request carried.
  */
@@ -48,11 +50,13 @@ export type Scenario =
   /** 400 invalid_request_error (passed on to the client). */
   | "bad_request"
   /** Anthropic: a thinking block (with its signature) before the text. */
-  | "thinking";
+  | "thinking"
+  /** 400: the prompt exceeds the model's context window (OpenAI `context_length_exceeded`). */
+  | "context_length";
 
 const SCENARIOS = new Set<Scenario>([
   "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
-  "nul_reply", "deep_reply", "bad_request", "thinking",
+  "nul_reply", "deep_reply", "bad_request", "thinking", "context_length",
 ]);
 
 export const DEEP_REPLY_LEVELS = 10_000;
@@ -178,6 +182,8 @@ interface RequestPlan {
   opts: FakeProviderOptions;
   /** `opts.errorMessage` with the request's key in it, or null. */
   hostileError: string | null;
+  /** retry-after of rate_limit, in seconds. */
+  retryAfter: string;
 }
 
 function lastUserText(body: any): string {
@@ -197,8 +203,10 @@ const CHUNKS_KNOB = /\bchunks:(\d+)/;
 const DELAY_KNOB = /\bdelay:(\d+)/;
 const CUT_KNOB = /\bcut:(\d+)/;
 const SCENARIO_KNOB = /\bscenario:([a-z_]+)/;
+const FAILS_KNOB = /\bfails:(\d+)/;
+const RETRY_AFTER_KNOB = /\bretry_after:(\d+)/;
 
-function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions): RequestPlan {
+function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions, seen: Map<string, number>): RequestPlan {
   const text = lastUserText(body);
   const opts = { ...base };
   const knob = (re: RegExp, header: string): number | undefined => {
@@ -211,10 +219,17 @@ function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions): 
   opts.chunkDelayMs = knob(DELAY_KNOB, "x-fake-delay-ms") ?? opts.chunkDelayMs;
   opts.cutAfter = knob(CUT_KNOB, "x-fake-cut-after") ?? opts.cutAfter;
   const named = (req.headers["x-fake-scenario"] as string | undefined) ?? SCENARIO_KNOB.exec(text)?.[1];
-  const scenario = named && SCENARIOS.has(named as Scenario) ? (named as Scenario) : "normal";
+  let scenario = named && SCENARIOS.has(named as Scenario) ? (named as Scenario) : "normal";
+  const fails = FAILS_KNOB.exec(text);
+  if (fails) {
+    const count = seen.get(text) ?? 0;
+    seen.set(text, count + 1);
+    if (count >= Number(fails[1])) scenario = "normal";
+  }
   if (scenario === "slow" && opts.chunkDelayMs === 0) opts.chunkDelayMs = 50;
   const key = String(req.headers["x-api-key"] ?? req.headers.authorization ?? "").replace(/^Bearer /, "");
-  return { scenario, opts, hostileError: opts.errorMessage?.replaceAll("{key}", key) ?? null };
+  const retryAfter = RETRY_AFTER_KNOB.exec(text)?.[1] ?? "7";
+  return { scenario, opts, hostileError: opts.errorMessage?.replaceAll("{key}", key) ?? null, retryAfter };
 }
 
 // ---------- OpenAI format ----------
@@ -241,7 +256,7 @@ function openaiError(res: http.ServerResponse, status: number, message: string, 
   res.end(body);
 }
 
-function failIfScenario(res: http.ServerResponse, { scenario, hostileError }: RequestPlan, anthropic: boolean): boolean {
+function failIfScenario(res: http.ServerResponse, { scenario, hostileError, retryAfter }: RequestPlan, anthropic: boolean): boolean {
   const fail = (status: number, text: string, oType: string, aType: string, headers?: Record<string, string>) => {
     const message = hostileError ?? text;
     if (anthropic) {
@@ -251,7 +266,7 @@ function failIfScenario(res: http.ServerResponse, { scenario, hostileError }: Re
   };
   switch (scenario) {
     case "rate_limit":
-      fail(429, "Rate limit reached for requests", "requests", "rate_limit_error", { "retry-after": "7" });
+      fail(429, "Rate limit reached for requests", "requests", "rate_limit_error", { "retry-after": retryAfter });
       return true;
     case "server_error":
       fail(500, "The server had an error while processing your request.", "server_error", "api_error");
@@ -261,6 +276,10 @@ function failIfScenario(res: http.ServerResponse, { scenario, hostileError }: Re
       return true;
     case "bad_request":
       fail(400, "Invalid value for 'messages'.", "invalid_request_error", "invalid_request_error");
+      return true;
+    case "context_length":
+      if (anthropic) fail(400, "prompt is too long: 200001 tokens > 200000 maximum", "", "invalid_request_error");
+      else openaiError(res, 400, "This model's maximum context length is 128000 tokens.", "invalid_request_error", "context_length_exceeded");
       return true;
     case "hang":
       return true;
@@ -560,6 +579,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
   let options = { ...startOptions };
   const requests: RecordedRequest[] = [];
   let count = 0;
+  const seen = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -576,7 +596,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
           return;
         }
       }
-      const p = plan(req, body, options);
+      const p = plan(req, body, options, seen);
       if (options.record) requests.push({ method: req.method ?? "GET", path, headers: req.headers, body, scenario: p.scenario });
       const run = async () => {
         await sleep(p.opts.delayMs);
@@ -608,6 +628,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
     },
     reset() {
       requests.length = 0;
+      seen.clear();
       options = { ...startOptions };
     },
     stop() {

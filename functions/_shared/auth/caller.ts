@@ -16,6 +16,12 @@ export interface AccountSettings {
   log_request_bodies: boolean;
   log_response_bodies: boolean;
   max_request_bytes: number | null;
+  /** Upstream retries (null or absent = the default); see controls/retry.ts. */
+  max_retries?: number | null;
+  /** Models tried when the requested one fails (null or absent = none). */
+  fallback_models?: string[] | null;
+  /** Seconds llm-proxy caches answers (null, 0 or absent = only with x-cache-ttl). */
+  cache_ttl_seconds?: number | null;
 }
 
 export interface Caller {
@@ -24,6 +30,8 @@ export interface Caller {
   userId: string | null;
   apiKeyId: string | null;
   settings: AccountSettings;
+  /** Models the API key may call (null = any). */
+  allowedModels?: string[] | null;
 }
 
 /** An account and its settings (left-joined: null without a settings row), as the lookups below read them. */
@@ -35,10 +43,15 @@ export interface Membership {
   log_request_bodies: Row<"account_settings">["log_request_bodies"] | null;
   log_response_bodies: Row<"account_settings">["log_response_bodies"] | null;
   max_request_bytes: Row<"account_settings">["max_request_bytes"];
+  max_retries: Row<"account_settings">["max_retries"];
+  fallback_models: Row<"account_settings">["fallback_models"];
+  cache_ttl_seconds: Row<"account_settings">["cache_ttl_seconds"];
 }
 
 interface KeyRow extends Membership {
   api_key_id: Row<"api_keys">["id"];
+  expires_at: Date | null;
+  allowed_models: Row<"api_keys">["allowed_models"];
   /** users.status of the key's creator; null when the key has no creator (removed users' keys are revoked). */
   creator_status: Row<"users">["status"] | null;
 }
@@ -59,6 +72,9 @@ function settingsOf(m: Membership): AccountSettings {
     log_request_bodies: m.log_request_bodies ?? true,
     log_response_bodies: m.log_response_bodies ?? true,
     max_request_bytes: m.max_request_bytes,
+    max_retries: m.max_retries,
+    fallback_models: m.fallback_models,
+    cache_ttl_seconds: m.cache_ttl_seconds,
   };
 }
 
@@ -68,7 +84,8 @@ export function lookupApiKey(sql: Sql, keyHash: string): Promise<KeyRow | null> 
     const [row] = await sql<KeyRow[]>`
       select k.id as api_key_id, a.id as account_id, a.slug as account_slug, a.status as account_status,
              true as can_use_agents, s.log_request_bodies, s.log_response_bodies, s.max_request_bytes,
-             c.status as creator_status
+             s.max_retries, s.fallback_models, s.cache_ttl_seconds, c.status as creator_status, k.expires_at,
+             k.allowed_models
         from public.api_keys k
         join public.accounts a on a.id = k.account_id
         left join public.account_settings s on s.account_id = a.id
@@ -88,7 +105,8 @@ export function lookupUser(sql: Sql, userId: string): Promise<UserAccess | null>
     const rows = await sql<(Membership & { user_status: Row<"users">["status"] })[]>`
       select u.status as user_status, a.id as account_id, a.slug as account_slug, a.status as account_status,
              private.role_permissions(r.name) ?| array['all', 'use_agents'] as can_use_agents,
-             s.log_request_bodies, s.log_response_bodies, s.max_request_bytes
+             s.log_request_bodies, s.log_response_bodies, s.max_request_bytes, s.max_retries, s.fallback_models,
+             s.cache_ttl_seconds
         from public.users u
         left join public.user_roles ur on ur.user_id = u.id
         left join public.roles r on r.id = ur.role_id
@@ -113,6 +131,9 @@ function requireActive(m: Membership): ApiError | null {
  */
 export function callerFromApiKey(row: KeyRow | null, selector: AccountSelector): Caller | ApiError {
   if (!row) return unauthorized("Invalid or revoked API key", "invalid_api_key");
+  if (row.expires_at !== null && new Date(row.expires_at).getTime() <= Date.now()) {
+    return unauthorized(`This API key expired at ${new Date(row.expires_at).toISOString()}`, "api_key_expired");
+  }
   const otherId = selector.id && selector.id.toLowerCase() !== row.account_id;
   if (otherId || (selector.slug && selector.slug !== row.account_slug)) {
     return forbidden("This API key belongs to another account than the one requested", "account_mismatch");
@@ -122,7 +143,14 @@ export function callerFromApiKey(row: KeyRow | null, selector: AccountSelector):
   if (row.creator_status !== null && row.creator_status !== "active") {
     return forbidden(`The user who created this API key is ${row.creator_status}`, "api_key_creator_inactive");
   }
-  return { accountId: row.account_id, accountSlug: row.account_slug, userId: null, apiKeyId: row.api_key_id, settings: settingsOf(row) };
+  return {
+    accountId: row.account_id,
+    accountSlug: row.account_slug,
+    userId: null,
+    apiKeyId: row.api_key_id,
+    settings: settingsOf(row),
+    allowedModels: row.allowed_models,
+  };
 }
 
 export interface AccountSelector {

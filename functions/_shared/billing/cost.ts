@@ -40,6 +40,8 @@ export interface ModelPrice {
   output_cost_per_token_batches: string | null;
   /** Date the provider retires the model (YYYY-MM-DD), if announced. */
   deprecation_date: string | null;
+  /** Most output tokens per call, if known (bounds a call's reservation against token and USD limits). */
+  max_output_tokens?: number | null;
 }
 
 /** Every per-token price of a ModelPrice: `numeric` columns of model_prices and account_model_prices. */

@@ -53,7 +53,7 @@ export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promi
              p.output_cost_per_token_flex::text, p.cache_read_input_token_cost_flex::text,
              p.input_cost_per_token_priority::text, p.output_cost_per_token_priority::text,
              p.cache_read_input_token_cost_priority::text, p.input_cost_per_token_batches::text,
-             p.output_cost_per_token_batches::text, p.deprecation_date::text, p.source
+             p.output_cost_per_token_batches::text, p.deprecation_date::text, p.max_output_tokens, p.source
         from (
           select o.model, null::text as litellm_provider,
                  o.input_cost_per_token, o.output_cost_per_token, o.cache_read_input_token_cost,
@@ -65,7 +65,7 @@ export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promi
                  o.output_cost_per_token_flex, o.cache_read_input_token_cost_flex, o.input_cost_per_token_priority,
                  o.output_cost_per_token_priority, o.cache_read_input_token_cost_priority,
                  o.input_cost_per_token_batches, o.output_cost_per_token_batches, o.deprecation_date,
-                 'account_override' as source, 0 as tier
+                 o.max_output_tokens, 'account_override' as source, 0 as tier
             from public.account_model_prices o
            where o.account_id = ${accountId} and o.model = any(${keys})
           union all
@@ -79,7 +79,7 @@ export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promi
                  g.output_cost_per_token_flex, g.cache_read_input_token_cost_flex, g.input_cost_per_token_priority,
                  g.output_cost_per_token_priority, g.cache_read_input_token_cost_priority,
                  g.input_cost_per_token_batches, g.output_cost_per_token_batches, g.deprecation_date,
-                 'model_prices', 1
+                 g.max_output_tokens, 'model_prices', 1
             from public.model_prices g where g.model = any(${keys})
         ) p
        order by p.tier, array_position(${keys}::text[], p.model)

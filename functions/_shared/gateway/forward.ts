@@ -13,6 +13,8 @@ import { type FeatureRow, Ledger, type LedgerEntry, type LedgerStatus } from "..
 import { buildLedgerEntry } from "../ledger/entry.ts";
 import type { Json } from "../runtime/schema.ts";
 import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
+import { sendWithFallbacks } from "../controls/fallback.ts";
+import type { Attempt } from "../controls/retry.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "../billing/price-lookup.ts";
 import { resolveProvider, type ProviderTarget, withoutUsageCost } from "../providers/index.ts";
 import { teeChatStream, type AssembledToolCall, type StreamError } from "./stream-tee.ts";
@@ -43,6 +45,16 @@ export interface CallContext {
   };
   /** Set by feature calls (mentor, guru, twin; llm-proxy with x-feature). */
   feature?: FeatureHook;
+  /** Headers for every answer (x-ratelimit-*). */
+  extraHeaders?: Record<string, string>;
+  /** Upstream retries for this call (x-max-retries); else the account's setting, else 2. */
+  maxRetries?: number | null;
+  /** Upstream attempts, filled while forwarding. */
+  attempts?: Attempt[];
+  /** Models to try when the requested one fails (the body's `fallbacks`, else the instance's); else the account's. */
+  fallbacks?: string[] | null;
+  /** The models tried in order, when there were fallbacks to try. */
+  modelsTried?: string[];
 }
 
 /** A feature's part in recording a call: an optional check of the answer and its own row. */
@@ -144,6 +156,38 @@ export interface Ending {
   responseBody: Json | null;
   ttftMs: number | null;
   error: { code: string | null; message: string } | null;
+  /** Answered from the response cache: what the original call cost. */
+  cacheHit?: { costSaved: string | null };
+}
+
+/**
+ * A call answered from the response cache (controls/response-cache.ts): the stored bytes replayed
+ * (a stream as a stream), logged like any call with no tokens, cost 0 and the cost it saved.
+ */
+export function answerFromCache(
+  ctx: CallContext,
+  body: ChatCompletionRequest,
+  hit: { contentType: string; body: string; model: string; costSaved: string | null },
+): CallResult {
+  const request = { ...loggedRequest(body), model: hit.model };
+  const resolved = resolveProvider(hit.model, envSnapshot());
+  const target = resolved.ok ? resolved.target : null;
+  const isJson = hit.contentType === "application/json";
+  const outcome = record(ctx, request, target, {
+    status: "complete",
+    httpStatus: 200,
+    usage: emptyUsage(),
+    usageSource: "provider",
+    finishReason: null,
+    text: "",
+    toolCalls: [],
+    responseBody: isJson ? JSON.parse(hit.body) as Json : { replayed: "stream" },
+    ttftMs: null,
+    error: null,
+    cacheHit: { costSaved: hit.costSaved },
+  }, priceFor(ctx, target, hit.model));
+  const headers = { ...responseHeaders(ctx, hit.contentType), ...(isJson ? {} : { "cache-control": "no-cache" }) };
+  return { response: new Response(hit.body, { status: 200, headers }), outcome };
 }
 
 /** Forwards a validated chat completion; errors come back as OpenAI-shape responses, and are logged. */
@@ -155,15 +199,21 @@ export async function forwardChatCompletion(
 ): Promise<CallResult> {
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
-  const { target, adapter } = resolved;
+  let { target, adapter } = resolved;
   // Looked up while the provider answers, so recording the finished call does not wait for it.
-  const pricing = priceFor(ctx, target, request.model);
+  let pricing = priceFor(ctx, target, request.model);
 
   const guard = new UpstreamGuard(ctx.clientSignal);
   try {
-    const call = adapter.buildRequest(body, target, guard.signal);
-    const upstream = await fetch(call.request);
+    const sent = await sendWithFallbacks(ctx, body, { target, adapter }, guard.signal, envSnapshot());
+    const { upstream, call } = sent;
     guard.answered();
+    if (sent.target !== target) {
+      // A fallback answered: the row is the serving model's, at its price.
+      ({ target, adapter } = sent);
+      request = { ...request, model: sent.body.model };
+      pricing = priceFor(ctx, target, request.model);
+    }
     if (!upstream.ok) {
       const error = adapter.normalizeError(upstream.status, await upstream.text(), upstream.headers);
       return failedCall(ctx, request, target, error);
@@ -255,7 +305,7 @@ function streamSummary(
 }
 
 export function responseHeaders(ctx: CallContext, contentType: string): Record<string, string> {
-  return { ...corsHeaders, "content-type": contentType, "x-request-id": ctx.requestId };
+  return { ...corsHeaders, ...ctx.extraHeaders, "content-type": contentType, "x-request-id": ctx.requestId };
 }
 
 /** A call that ended in an error before any answer: respond in OpenAI's shape and log it. */
@@ -272,7 +322,7 @@ export function failedCall(ctx: CallContext, req: LoggedRequest, target: Provide
     ttftMs: null,
     error: { code: error.code ?? error.type, message: error.message },
   });
-  return { response: error.toResponse({ "x-request-id": ctx.requestId }), outcome };
+  return { response: error.toResponse({ ...ctx.extraHeaders, "x-request-id": ctx.requestId }), outcome };
 }
 
 function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string): Promise<ResolvedPrice> {
@@ -322,6 +372,9 @@ export async function record(
     ttftMs: end.ttftMs,
     ip: ctx.ip,
     country: ctx.country ?? null,
+    attempts: (ctx.attempts ?? []) as unknown as Json[],
+    modelsTried: ctx.modelsTried ?? null,
+    cacheHit: end.cacheHit ?? null,
   });
   const row = entry.llmRequest;
   // The stored error is redacted, also for callers that keep it (chat's message metadata).

@@ -47,6 +47,12 @@ export interface CallRecord {
   ip: string | null;
   /** Country from the platform's geo header; null lets the database derive it from the address. */
   country?: string | null;
+  /** Upstream attempts in order (retries, fallbacks); null when unknown (calls reported to ingest). */
+  attempts?: Json[] | null;
+  /** The models tried in order, when there were fallbacks to try. */
+  modelsTried?: string[] | null;
+  /** Set when the answer was replayed from the response cache. */
+  cacheHit?: { costSaved: string | null } | null;
 }
 
 const redactNullable = (s: string | null): string | null => (s === null ? null : redactText(s));
@@ -116,6 +122,11 @@ export function buildLedgerEntry(r: CallRecord): LedgerEntry {
     time_to_first_token_ms: r.ttftMs,
     ip_address: r.ip,
     country: r.country ?? null,
+    attempt_count: r.attempts ? r.attempts.length : null,
+    attempts: r.attempts ?? null,
+    models_tried: r.modelsTried ?? null,
+    cache_hit: !!r.cacheHit,
+    cost_saved: r.cacheHit?.costSaved ?? null,
   };
   const interaction: AiInteractionRow = {
     id: r.interactionId,

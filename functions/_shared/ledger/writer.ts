@@ -53,6 +53,7 @@ export type LlmRequestRow = Refine<CompleteInsert<"llm_requests">, {
   provider_cost: Decimal | null;
   price_source: PriceSource;
   is_stream: boolean;
+  cost_saved: Decimal | null;
   ip_address: string | null;
 }>;
 
@@ -90,6 +91,7 @@ const LLM_REQUEST_COLUMNS = [
   "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
   "time_to_first_token_ms", "ip_address", "cache_creation_1h_tokens", "unit_cost_cache_creation_1h", "service_tier",
   "country",
+  "attempt_count", "attempts", "models_tried", "cache_hit", "cost_saved",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [
@@ -107,7 +109,8 @@ const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
  * - agent_performance_metrics, one row per call. A call the client walked away from counts as a
  *   success: the agent did not fail, the visitor left.
  * - agent_usage_log, one row per (session, instance), accumulated. The total cost stays unknown
- *   (null) once a call that used tokens could not be priced; a call without tokens costs 0.
+ *   (null) once a call that used tokens could not be priced; a call without tokens costs 0. Calls
+ *   without a session (llm-proxy with x-agent-instance) add one row per instance and batch.
  */
 const AGENT_METRICS = `performance as (
   insert into public.agent_performance_metrics (account_id, agent_instance_id, response_time_ms, request_type, status, created_at)
@@ -125,7 +128,7 @@ const AGENT_METRICS = `performance as (
          case when bool_or(computed_cost is null and coalesce(total_tokens, 0) > 0) then null
               else sum(coalesce(computed_cost, 0)) end,
          min(created_at), max(created_at)
-    from requests where agent_instance_id is not null and session_id is not null
+    from requests where agent_instance_id is not null
    group by account_id, agent_instance_id, session_id
   on conflict (session_id, agent_instance_id) do update
      set request_count = u.request_count + excluded.request_count,
