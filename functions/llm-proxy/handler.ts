@@ -11,11 +11,19 @@ import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
 import { db } from "../_shared/runtime/db.ts";
 import { forwardEmbeddings } from "../_shared/openai/embeddings.ts";
 import { ApiError, asApiError, badRequest, jsonResponse, notFound } from "../_shared/http/errors.ts";
-import { admitCall, type CallContext, failedCall, forwardChatCompletion, type LoggedRequest } from "../_shared/gateway/forward.ts";
+import {
+  admitCall,
+  type CallContext,
+  type CallResult,
+  failedCall,
+  forwardChatCompletion,
+  type LoggedRequest,
+} from "../_shared/gateway/forward.ts";
 import type { Json } from "../_shared/runtime/schema.ts";
 import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/http/limits.ts";
 import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/openai/models.ts";
-import { parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
+import { type ChatCompletionRequest, parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
+import type { LooseObject } from "../_shared/runtime/loose-object.ts";
 import { forwardResponses } from "../_shared/openai/responses.ts";
 import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/http/request.ts";
 import { functionSubpath } from "../_shared/http/path.ts";
@@ -45,9 +53,9 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
   try {
     if (req.method === "POST") {
       if (path === "/chat/completions") return await loggedCall(call, (ctx, json) => chatCompletions(ctx, json, req));
-      if (path === "/embeddings") return await loggedCall(call, forwardEmbeddings);
-      if (path === "/responses") return await loggedCall(call, forwardResponses);
-      if (path === "/messages") return await loggedCall(call, (ctx, json) => forwardMessages(ctx, json, req));
+      if (path === "/embeddings") return await loggedCall(call, withLimits(forwardEmbeddings, { embeddings: true }));
+      if (path === "/responses") return await loggedCall(call, withLimits(forwardResponses));
+      if (path === "/messages") return await loggedCall(call, withLimits((ctx, json) => forwardMessages(ctx, json, req)));
       if (path === "/messages/count_tokens") {
         // Counting tokens is not an LLM call: answered, not logged.
         const caller = await authenticate(req, db());
@@ -155,6 +163,32 @@ async function chatCompletions(ctx: CallContext, json: unknown, req: Request): P
     : await forwardCached(db(), ctx, body, cacheFor);
   gate.settle(outcome);
   return { response };
+}
+
+/**
+ * Usage limits and the concurrency cap for the endpoints beyond chat completions, so no endpoint is
+ * a way around a budget. The call is estimated as a chat of the same model whose one message is the
+ * body's input (`messages` or `input`), bounded by its output limit (none for embeddings).
+ */
+function withLimits(
+  forward: (ctx: CallContext, json: unknown) => Promise<CallResult> | CallResult,
+  opts: { embeddings?: boolean } = {},
+): Forward {
+  return async (ctx, json) => {
+    const b = (json ?? {}) as LooseObject;
+    const input = b.messages ?? b.input ?? "";
+    const estimate = {
+      model: typeof b.model === "string" ? b.model : "",
+      messages: [{ role: "user", content: typeof input === "string" ? input : JSON.stringify(input) }],
+      max_tokens: opts.embeddings ? 0 : b.max_tokens ?? b.max_output_tokens ?? undefined,
+      user: typeof b.user === "string" ? b.user : undefined,
+    } as ChatCompletionRequest;
+    const gate = await admit(db(), ctx.caller, estimate);
+    ctx.extraHeaders = gate.headers;
+    const result = await forward(ctx, json);
+    gate.settle(result.outcome);
+    return result;
+  };
 }
 
 /**

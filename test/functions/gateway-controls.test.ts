@@ -641,3 +641,26 @@ describe("response cache", () => {
     expect([bad.status, bad.code]).toEqual([400, "invalid_header"]);
   });
 });
+
+describe("limits on every endpoint", () => {
+  it("embeddings, Responses and Anthropic Messages count against the same request budget", async () => {
+    const account = await createAccount(sql);
+    const key = await createApiKey(sql, account);
+    await operatorLimit(account, { scope: "account", period: "minute", max_requests: 2 });
+    const before = fake.requestCount();
+    const client = sdk(key.key);
+    const embedded = await client.embeddings.create({ model: "openai:text-embedding-3-small", input: "hi" }).withResponse();
+    expect(embedded.response.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+    await client.responses.create({ model: MODEL, input: "hi" });
+    const messages = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": key.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL, max_tokens: 16, messages: HI }),
+    });
+    expect(messages.status).toBe(429);
+    expect(((await messages.json()) as { type: string }).type).toBe("error");
+    expect(fake.requestCount() - before).toBe(2);
+    const logged = await rows(account.id, 3);
+    expect(logged.map((r) => r.http_status)).toEqual([200, 200, 429]);
+  });
+});
