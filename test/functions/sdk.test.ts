@@ -1,7 +1,6 @@
 // Every SDK unchanged against llm-proxy: openai (embeddings, models, Responses), @anthropic-ai/sdk
 // (Messages), and the Vercel AI SDK (@ai-sdk/openai's default Responses provider, embed, and
 // @ai-sdk/anthropic). The fake provider speaks each wire format; each call's ledger row is checked.
-import { readFileSync } from "node:fs";
 import Anthropic from "@anthropic-ai/sdk";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
@@ -9,26 +8,18 @@ import { embed, generateText, streamText } from "ai";
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, startFakeProvider, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
-import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
-
-const prices = JSON.parse(readFileSync("supabase/model_prices.json", "utf8"));
-
-/** Exact decimal cost from the price file. */
-function expectedCost(priceKey: string, t: { prompt: number; completion: number; cached?: number; cacheWrite?: number }): string {
-  const p = prices[priceKey];
-  const d = (v: number | undefined, fallback: number) => parseDecimal(String(v ?? fallback));
-  const cached = t.cached ?? 0;
-  const written = t.cacheWrite ?? 0;
-  return formatDecimal(addDecimals(
-    mulInt(d(p.input_cost_per_token, 0), t.prompt - cached - written),
-    mulInt(d(p.cache_read_input_token_cost, p.input_cost_per_token), cached),
-    mulInt(d(p.cache_creation_input_token_cost, p.input_cost_per_token), written),
-    mulInt(d(p.output_cost_per_token, 0), t.completion),
-  ));
-}
+import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
+import { expectedCost } from "../helpers/prices.ts";
+import {
+  allProvidersAt,
+  PROVIDER_KEYS,
+  proxyClient,
+  startWithFakeProvider,
+  stopStack,
+  type TestFunctions,
+} from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -38,17 +29,11 @@ let apiKey: { id: string; key: string };
 let openai: OpenAI;
 let baseURL: string;
 
-/** The ledger row of a request (by id), waiting for the asynchronous write. */
-async function ledgerRow(requestId: string | null | undefined, timeoutMs = 10_000) {
-  expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
-  return await waitFor(async () => {
-    const [row] = await sql`
-      select r.*, r.computed_cost::text as cost, i.request as logged_request, i.response as logged_response
-        from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
-       where r.id = ${requestId!}`;
-    return row;
-  }, { timeoutMs, what: `the llm_requests row of ${requestId}` });
-}
+/** The ledger row of a request (by id), with the stored request and response bodies. */
+const ledgerRow = (requestId: string | null | undefined) =>
+  readLedgerRow(sql, requestId, {
+    columns: sql`r.*, r.computed_cost::text as cost, i.request as logged_request, i.response as logged_response`,
+  });
 
 /** The newest row of the test account, for SDKs that do not expose response headers. */
 async function lastRow(after: Date) {
@@ -61,28 +46,18 @@ async function lastRow(after: Date) {
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
-    ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_BASE_URL: fake.url,
+  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+    ...PROVIDER_KEYS,
+    ...allProvidersAt(fake),
     UPSTREAM_TIMEOUT_MS: "3000",
-  });
+  })));
   account = await createAccount(sql);
   apiKey = await createApiKey(sql, account);
   baseURL = `${fns.url}/llm-proxy/v1`;
-  openai = new OpenAI({ apiKey: apiKey.key, baseURL, maxRetries: 0 });
+  openai = proxyClient(fns, apiKey.key);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("models", () => {
   it("lists ids that route as written, and retrieves one (openai SDK)", async () => {

@@ -2,6 +2,7 @@
 // the env Supabase would give it (plus test overrides such as provider base URLs), and both together with
 // the fake provider in one call.
 import { inject } from "vitest";
+import OpenAI from "openai";
 import postgres from "postgres";
 import { startFunctionsServer, type RunningFunctions } from "../../scripts/lib/functions.ts";
 import { freePort } from "../../scripts/lib/net.ts";
@@ -38,6 +39,34 @@ export async function startFunctions(extraEnv: Record<string, string> = {}): Pro
   return Object.assign(running, { env, logs: () => output });
 }
 
+/** Provider keys shaped like real ones, so redaction and "no secret in the logs" are tested against them. */
+export const PROVIDER_KEYS = {
+  OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
+  OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
+  ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
+};
+
+/** Env that sends OpenRouter, OpenAI and Anthropic calls to the fake provider. */
+export function allProvidersAt(fake: FakeProvider): Record<string, string> {
+  return { OPENROUTER_BASE_URL: fake.openaiBaseUrl, OPENAI_BASE_URL: fake.openaiBaseUrl, ANTHROPIC_BASE_URL: fake.url };
+}
+
+/** The official openai SDK pointed at llm-proxy, with no retries (a test sees every answer as it is). */
+export function proxyClient(fns: { url: string }, apiKeyOrJwt: string, headers: Record<string, string> = {}): OpenAI {
+  return new OpenAI({ apiKey: apiKeyOrJwt, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
+}
+
+/** A superuser SQL client and a functions server without a fake provider. Stop with stopStack. */
+export async function startWithSql(env: Record<string, string> = {}): Promise<Omit<FakeProviderStack, "fake">> {
+  const sql = adminSql();
+  try {
+    return { sql, fns: await startFunctions(env) };
+  } catch (err) {
+    await sql.end();
+    throw err;
+  }
+}
+
 export interface FakeProviderStack {
   /** A superuser connection (adminSql). */
   sql: postgres.Sql;
@@ -47,10 +76,11 @@ export interface FakeProviderStack {
 
 /**
  * What most integration files start in beforeAll: a superuser SQL client, the fake provider, and a functions
- * server whose OpenRouter is that fake (`env` adds to or overrides the functions' env). Stop with stopStack.
+ * server whose OpenRouter is that fake (`env`, or `env(fake)`, adds to or overrides the functions' env).
+ * Stop with stopStack.
  */
 export async function startWithFakeProvider(
-  env: Record<string, string> = {},
+  env: Record<string, string> | ((fake: FakeProvider) => Record<string, string>) = {},
   fakeOptions: Partial<FakeProviderOptions> = {},
 ): Promise<FakeProviderStack> {
   const sql = adminSql();
@@ -59,7 +89,8 @@ export async function startWithFakeProvider(
     throw err;
   });
   try {
-    const fns = await startFunctions({ OPENROUTER_BASE_URL: fake.openaiBaseUrl, ...env });
+    const extra = typeof env === "function" ? env(fake) : env;
+    const fns = await startFunctions({ OPENROUTER_BASE_URL: fake.openaiBaseUrl, ...extra });
     return { sql, fake, fns };
   } catch (err) {
     await stopStack({ sql, fake });
