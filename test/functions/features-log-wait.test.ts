@@ -3,9 +3,9 @@
 // rows land once the insert can proceed.
 import type postgres from "postgres";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, type Role, type TestUser } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
+import { addMember, createAccount, type Role, type TestUser, waitFor } from "../helpers/fixtures.ts";
+import { PROVIDER_KEYS, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -13,22 +13,15 @@ let fns: TestFunctions;
 let student: TestUser;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider({
+    OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     AI_FEATURES_LOG_WAIT_MS: "400",
-  });
+  }));
   const account = await createAccount(sql);
   student = await addMember(sql, account, "student" as Role);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 it("answers after the wait while the rows cannot be written, and the rows land afterwards", async () => {
   let release!: () => void;
@@ -60,10 +53,9 @@ it("answers after the wait while the rows cannot be written, and the rows land a
     release();
     await holder;
   }
-  let rows: postgres.Row[] = [];
-  for (let i = 0; i < 200 && rows.length === 0; i++) {
-    rows = await sql`select llm_request_id from public.ai_mentor_chats where id = ${body!.id}`;
-    if (rows.length === 0) await new Promise((r) => setTimeout(r, 25));
-  }
-  expect(rows).toEqual([{ llm_request_id: body!.request_id }]);
+  const row = await waitFor(async () =>
+    (await sql`select llm_request_id from public.ai_mentor_chats where id = ${body!.id}`)[0], {
+    what: "the mentor chat row",
+  });
+  expect(row).toEqual({ llm_request_id: body!.request_id });
 });

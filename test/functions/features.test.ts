@@ -1,11 +1,10 @@
 // End to end: the AI features (mentor, guru, twin, and llm-proxy with x-feature) with real user JWTs
 // -> functions server -> fake provider; the feature rows are read back next to their ledger rows.
-import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { questionHash } from "../../functions/_shared/features/mentor.ts";
-import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
 import {
   addMember,
   as,
@@ -16,7 +15,7 @@ import {
   type TestAccount,
   type TestUser,
 } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { PROVIDER_KEYS, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -26,22 +25,15 @@ let student: TestUser;
 
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+    OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     OPENAI_BASE_URL: fake.openaiBaseUrl,
-  });
+  })));
   account = await createAccount(sql);
   student = await addMember(sql, account, "student");
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 beforeEach(() => fake.reset());
 
@@ -586,9 +578,7 @@ describe("twin", () => {
 });
 
 describe("llm-proxy with x-feature", () => {
-  function sdk(jwt: string, headers: Record<string, string>) {
-    return new OpenAI({ apiKey: jwt, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
-  }
+  const sdk = (jwt: string, headers: Record<string, string>) => proxyClient(fns, jwt, headers);
 
   it("mentor: the same chat row as the endpoint's, linked to the call", async () => {
     const { data, response } = await sdk(student.jwt, { "x-feature": "mentor", "x-feature-context": "{}" }).chat

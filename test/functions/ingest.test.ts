@@ -4,7 +4,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promptHash } from "../../functions/_shared/ledger/fingerprint.ts";
 import { addMember, createAccount, createApiKey, tag, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { startWithSql, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 const PROVIDER_KEY = "sk-or-v1-test-openrouter-provider-key-0123456789";
 
@@ -12,14 +12,10 @@ let sql: postgres.Sql;
 let fns: TestFunctions;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fns = await startFunctions({ OPENROUTER_API_KEY: PROVIDER_KEY });
+  ({ sql, fns } = await startWithSql({ OPENROUTER_API_KEY: PROVIDER_KEY }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fns }));
 
 interface Tenant {
   account: TestAccount;

@@ -4,20 +4,16 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { startWithSql, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fns: TestFunctions;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fns = await startFunctions();
+  ({ sql, fns } = await startWithSql());
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fns }));
 
 async function tenant(): Promise<{ account: TestAccount; key: string }> {
   const account = await createAccount(sql);
