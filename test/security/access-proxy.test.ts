@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
 
@@ -19,9 +19,7 @@ function userJwt(sub: string, claims: Record<string, unknown> = {}): Promise<str
   return signJwt({ sub, role: "authenticated", aud: "authenticated", iss: ISSUER, ...claims });
 }
 
-function sdk(token: string, headers: Record<string, string> = {}): OpenAI {
-  return new OpenAI({ apiKey: token, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
-}
+const sdk = (token: string, headers: Record<string, string> = {}): OpenAI => proxyClient(fns, token, headers);
 
 function ask(client: OpenAI) {
   return client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });

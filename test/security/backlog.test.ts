@@ -8,7 +8,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   }));
   account = await createAccount(sql);
   apiKey = await createApiKey(sql, account);
-  client = new OpenAI({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+  client = proxyClient(fns, apiKey.key);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

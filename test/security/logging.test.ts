@@ -13,7 +13,7 @@ import {
   nulAnswerText,
 } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -35,7 +35,7 @@ beforeAll(async () => {
   [key, otherKey] = (await Promise.all([createApiKey(sql, account), createApiKey(sql, otherAccount)])).map((k) =>
     k.key
   );
-  client = new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+  client = proxyClient(fns, key);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));
@@ -91,7 +91,7 @@ describe("security: one bad call never stops logging", () => {
     expect(row.model).toHaveLength(MAX_MODEL_CHARS);
     expect(row.model.startsWith(model.slice(0, MAX_MODEL_CHARS - 1))).toBe(true);
 
-    const other = new OpenAI({ apiKey: otherKey, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+    const other = proxyClient(fns, otherKey);
     const { data, response } = await other.chat.completions
       .create({ model: MODEL, messages: [{ role: "user", content: "after the giant model" }] })
       .withResponse();

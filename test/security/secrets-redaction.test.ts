@@ -4,9 +4,9 @@
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { allProvidersAt, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 /** Keys with no recognisable shape: only the exact match of the configured secrets removes them. */
 const KEYS = {
@@ -26,23 +26,14 @@ let fns: TestFunctions;
 let apiKey: string;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider({ errorMessage: `Incorrect API key provided: {key}. You sent ${CARD} for ${EMAIL}.` });
-  fns = await startFunctions({
-    ...KEYS,
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_COMPAT_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_BASE_URL: fake.url,
-  });
+  ({ sql, fake, fns } = await startWithFakeProvider(
+    (fake) => ({ ...KEYS, ...allProvidersAt(fake), OPENAI_COMPAT_BASE_URL: fake.openaiBaseUrl }),
+    { errorMessage: `Incorrect API key provided: {key}. You sent ${CARD} for ${EMAIL}.` },
+  ));
   apiKey = (await createApiKey(sql, await createAccount(sql))).key;
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
@@ -104,7 +95,7 @@ describe("upstream error text is redacted before the client sees it and before i
   });
 
   it("the SDK's error for a redacted 400 carries no secret either", async () => {
-    const client = new OpenAI({ apiKey, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+    const client = proxyClient(fns, apiKey);
     const err = await client.chat.completions
       .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:bad_request" }] })
       .catch((e: unknown) => e);
@@ -124,14 +115,9 @@ describe("every client-chosen string is redacted before it is stored", () => {
   });
 
   it("x-metadata, metadata, user, the conversation id and file URLs and names", async () => {
-    const client = new OpenAI({
-      apiKey,
-      baseURL: `${fns.url}/llm-proxy/v1`,
-      maxRetries: 0,
-      defaultHeaders: {
-        "x-metadata": JSON.stringify({ contact: EMAIL, nested: { card: `pay with ${CARD}` } }),
-        "x-session-id": `support:${EMAIL}`,
-      },
+    const client = proxyClient(fns, apiKey, {
+      "x-metadata": JSON.stringify({ contact: EMAIL, nested: { card: `pay with ${CARD}` } }),
+      "x-session-id": `support:${EMAIL}`,
     });
     const { response } = await client.chat.completions
       .create({
