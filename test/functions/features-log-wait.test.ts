@@ -4,7 +4,7 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, type Role, type TestUser, waitFor } from "../helpers/fixtures.ts";
+import { addMember, createAccount, holdLock, type Role, type TestUser, waitFor } from "../helpers/fixtures.ts";
 import { PROVIDER_KEYS, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -24,17 +24,8 @@ beforeAll(async () => {
 afterAll(() => stopStack({ sql, fake, fns }));
 
 it("answers after the wait while the rows cannot be written, and the rows land afterwards", async () => {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((r) => (locked = r));
   // Share mode lets the mentor read its configuration but blocks the insert of its row.
-  const holder = sql.begin(async (tx) => {
-    await tx`lock table public.ai_mentor_chats in share mode`;
-    locked();
-    await released;
-  });
-  await isLocked;
+  const lock = await holdLock(sql, (tx) => tx`lock table public.ai_mentor_chats in share mode`);
   let body: { id: string; answer: string; request_id: string };
   try {
     const started = Date.now();
@@ -50,8 +41,7 @@ it("answers after the wait while the rows cannot be written, and the rows land a
     const early = await sql`select 1 from public.llm_requests where id = ${body.request_id}`;
     expect(early, "not stored while the insert is blocked").toHaveLength(0);
   } finally {
-    release();
-    await holder;
+    await lock.release();
   }
   const row = await waitFor(async () =>
     (await sql`select llm_request_id from public.ai_mentor_chats where id = ${body!.id}`)[0], {

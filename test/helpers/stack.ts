@@ -8,6 +8,7 @@ import { startFunctionsServer, type RunningFunctions } from "../../scripts/lib/f
 import { freePort } from "../../scripts/lib/net.ts";
 import { functionEnv } from "../../scripts/lib/stack.ts";
 import { type FakeProvider, type FakeProviderOptions, startFakeProvider } from "./fake-provider.ts";
+import { createAccount, createApiKey, type TestAccount } from "./fixtures.ts";
 
 export function dbUrl(): string {
   return inject("dbUrl");
@@ -94,6 +95,29 @@ export async function startWithFakeProvider(
     return { sql, fake, fns };
   } catch (err) {
     await stopStack({ sql, fake });
+    throw err;
+  }
+}
+
+export interface ApiKeyStack extends FakeProviderStack {
+  account: TestAccount;
+  apiKey: { id: string; key: string };
+  /** The openai SDK calling llm-proxy with `apiKey`. */
+  client: OpenAI;
+}
+
+/** startWithFakeProvider, plus a fresh account, one API key of it and an SDK client using that key. */
+export async function startWithApiKey(
+  env: Parameters<typeof startWithFakeProvider>[0] = {},
+  fakeOptions: Partial<FakeProviderOptions> = {},
+): Promise<ApiKeyStack> {
+  const stack = await startWithFakeProvider(env, fakeOptions);
+  try {
+    const account = await createAccount(stack.sql);
+    const apiKey = await createApiKey(stack.sql, account);
+    return { ...stack, account, apiKey, client: proxyClient(stack.fns, apiKey.key) };
+  } catch (err) {
+    await stopStack(stack);
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, holdLock, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -57,16 +57,7 @@ describe("security: the ledger's backlog is bounded", () => {
     });
     expect(before.body.ledger.dead_letters).toEqual(expect.any(Number));
 
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const holder = sql.begin(async (tx) => {
-      await tx`select 1 from public.api_keys where id = ${apiKey.id} for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const lock = await holdLock(sql, (tx) => tx`select 1 from public.api_keys where id = ${apiKey.id} for update`);
     try {
       for (let i = 0; i < MAX_BACKLOG; i++) {
         expect((await call(`queued ${i}`)).choices[0].message.content).toBe(answerText(6));
@@ -87,8 +78,7 @@ describe("security: the ledger's backlog is bounded", () => {
       expect(err.headers.get("retry-after")).toBe("5");
       expect(fake.requestCount()).toBe(forwarded);
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
 
     const drained = await until(health, (h) => h.body.ledger.backlog === 0, "the backlog to drain");
