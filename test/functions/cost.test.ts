@@ -1,24 +1,14 @@
 // Cost end to end: each call of test/helpers/cost-cases.ts through llm-proxy (official openai
 // SDK) against the fake provider, streamed and not; the logged computed_cost is the exact bill.
-import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COST_CASES } from "../helpers/cost-cases.ts";
-import { type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey } from "../helpers/fixtures.ts";
 import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
-import { allProvidersAt, PROVIDER_KEYS, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
+import { allProvidersAt, type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let client: OpenAI;
+let { sql, fake, fns, client } = {} as ApiKeyStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({ ...PROVIDER_KEYS, ...allProvidersAt(fake) })));
-  const account = await createAccount(sql);
-  const apiKey = await createApiKey(sql, account);
-  client = proxyClient(fns, apiKey.key);
+  ({ sql, fake, fns, client } = await startWithApiKey((fake) => ({ ...PROVIDER_KEYS, ...allProvidersAt(fake) })));
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

@@ -4,28 +4,22 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { answerText } from "../helpers/fake-provider.ts";
+import { addMember, createAccount, createApiKey, createUser, waitFor } from "../helpers/fixtures.ts";
 import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
 import { expectedCost } from "../helpers/prices.ts";
 import {
   allProvidersAt,
+  type ApiKeyStack,
   PROVIDER_KEYS,
   proxyClient,
-  startWithFakeProvider,
+  startWithApiKey,
   stopStack,
-  type TestFunctions,
 } from "../helpers/stack.ts";
 import { formatDecimal, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let apiKey: { id: string; key: string };
-let client: OpenAI;
+let { sql, fake, fns, account, apiKey, client } = {} as ApiKeyStack;
 /** A stand-in for the project's JWKS endpoint (Supabase's asymmetric JWT signing keys). */
 let jwks: http.Server;
 let signingKey: CryptoKey;
@@ -45,16 +39,13 @@ beforeAll(async () => {
   const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "test-key-1", alg: "ES256", use: "sig" };
   jwks = http.createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] })));
   await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
-  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+  ({ sql, fake, fns, account, apiKey, client } = await startWithApiKey((fake) => ({
     SUPABASE_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/auth/v1/.well-known/jwks.json`,
     ...PROVIDER_KEYS,
     ...allProvidersAt(fake),
     UPSTREAM_TIMEOUT_MS: "1500",
     MAX_REQUEST_BYTES: "200000",
   })));
-  account = await createAccount(sql);
-  apiKey = await createApiKey(sql, account);
-  client = sdk(apiKey.key);
 });
 
 afterAll(async () => {

@@ -6,27 +6,14 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { embed, generateText, streamText } from "ai";
 import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { answerText, THINKING_TEXT } from "../helpers/fake-provider.ts";
+import { waitFor } from "../helpers/fixtures.ts";
 import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
 import { expectedCost } from "../helpers/prices.ts";
-import {
-  allProvidersAt,
-  PROVIDER_KEYS,
-  proxyClient,
-  startWithFakeProvider,
-  stopStack,
-  type TestFunctions,
-} from "../helpers/stack.ts";
+import { allProvidersAt, type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let apiKey: { id: string; key: string };
-let openai: OpenAI;
+let { sql, fake, fns, account, apiKey, client: openai } = {} as ApiKeyStack;
 let baseURL: string;
 
 /** The ledger row of a request (by id), with the stored request and response bodies. */
@@ -46,15 +33,12 @@ async function lastRow(after: Date) {
 }
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+  ({ sql, fake, fns, account, apiKey, client: openai } = await startWithApiKey((fake) => ({
     ...PROVIDER_KEYS,
     ...allProvidersAt(fake),
     UPSTREAM_TIMEOUT_MS: "3000",
   })));
-  account = await createAccount(sql);
-  apiKey = await createApiKey(sql, account);
   baseURL = `${fns.url}/llm-proxy/v1`;
-  openai = proxyClient(fns, apiKey.key);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

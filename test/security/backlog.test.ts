@@ -4,29 +4,20 @@
 // up by a row lock on this test's API key (its batch also stamps the key's last_used_at), which
 // stalls this account's writes only.
 import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, holdLock, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { answerText } from "../helpers/fake-provider.ts";
+import { holdLock, waitFor } from "../helpers/fixtures.ts";
+import { type ApiKeyStack, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let apiKey: { id: string; key: string };
-let client: OpenAI;
+let { sql, fake, fns, account, apiKey, client } = {} as ApiKeyStack;
 
 const MAX_BACKLOG = 3;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, account, apiKey, client } = await startWithApiKey({
     OPENROUTER_API_KEY: "sk-or-v1-security-backlog-test-key-0123456789",
     LEDGER_MAX_BACKLOG: String(MAX_BACKLOG),
   }));
-  account = await createAccount(sql);
-  apiKey = await createApiKey(sql, account);
-  client = proxyClient(fns, apiKey.key);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));
