@@ -8,7 +8,8 @@ import { holdEnd } from "../gateway/answer-stream.ts";
 import { db } from "../runtime/db.ts";
 import { env } from "../runtime/env.ts";
 import { corsHeaders, isPreflight, preflightResponse } from "../http/cors.ts";
-import { ApiError, badRequest, jsonResponse, notFound, unauthorized } from "../http/errors.ts";
+import { z } from "zod";
+import { ApiError, badRequest, fromZodError, jsonResponse, notFound, unauthorized } from "../http/errors.ts";
 import {
   admitCall,
   type CallContext,
@@ -243,4 +244,23 @@ export function featureHandler(
       return error.toResponse({ "x-request-id": requestId });
     }
   };
+}
+
+/** The body of a feature call as `schema` reads it; a mismatch is a 400 naming the field. */
+export function parseFeatureBody<T extends z.ZodType>(schema: T, json: unknown): z.infer<T> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}
+
+/** featureHandler for a feature answered only at its own path, its body read by `schema`. */
+export function rootFeatureHandler<T extends z.ZodType>(
+  feature: Feature,
+  schema: T,
+  run: (ctx: CallContext, body: z.infer<T>) => Promise<Response>,
+): (req: Request, info?: Info) => Promise<Response> {
+  return featureHandler(feature, (ctx, subpath, json) => {
+    if (subpath !== "" && subpath !== "/") throw notFound(`Unknown route: POST /${feature}${subpath}`, "unknown_route");
+    return run(ctx, parseFeatureBody(schema, json));
+  });
 }
