@@ -16,8 +16,10 @@ import {
   type CallOutcome,
   type CallResult,
   failedCall,
+  type FeatureHook,
   type LoggedRequest,
 } from "../gateway/forward.ts";
+import type { FeatureRow, FeatureTable } from "../ledger/writer.ts";
 import type { Json } from "../runtime/schema.ts";
 import { jsonDepthExceeds, MAX_CONVERSATION_ID_CHARS } from "../http/limits.ts";
 import { type ChatCompletionRequest, type ChatMessage, parseChatCompletionRequest } from "../openai/chat-schema.ts";
@@ -263,4 +265,12 @@ export function rootFeatureHandler<T extends z.ZodType>(
     if (subpath !== "" && subpath !== "/") throw notFound(`Unknown route: POST /${feature}${subpath}`, "unknown_route");
     return run(ctx, parseFeatureBody(schema, json));
   });
+}
+
+/**
+ * The hook of a feature whose row needs an answer (whole, or partial for a stream cut short): a failed
+ * call has none for the row's NOT NULL answer column, so it is only in the ledger, with its error.
+ */
+export function answeredRowHook(table: FeatureTable, row: (answer: string) => FeatureRow["row"]): FeatureHook {
+  return { row: ({ status, text }) => (status === "error" ? null : { table, row: row(text) }) };
 }
