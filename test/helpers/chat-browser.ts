@@ -6,6 +6,15 @@ import type postgres from "postgres";
 import { createAccount, createInstance, type TestAccount, type TestInstance } from "./fixtures.ts";
 import { type FakeProviderStack, startWithFakeProvider, stopStack } from "./stack.ts";
 
+/** Stores the cookies a response sets in a browser's jar (name -> value; attributes are not kept). */
+export function keepCookies(jar: Map<string, string>, res: Response): void {
+  for (const cookie of res.headers.getSetCookie()) {
+    const [pair] = cookie.split(";");
+    const eq = pair.indexOf("=");
+    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+}
+
 export class ChatBrowser {
   cookies = new Map<string, string>();
   jwt: string | null = null;
@@ -27,11 +36,7 @@ export class ChatBrowser {
     const res = this.localAddress
       ? await fetchFrom(this.localAddress, url, method, headers, body)
       : await fetch(url, { method, headers, body });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(";");
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
+    keepCookies(this.cookies, res);
     return res;
   }
 
