@@ -2,21 +2,14 @@
 // Each case was allowed (or impossible to express) before the fix.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminSql } from "../helpers/stack.ts";
-import { as, asRole, attempt, createUser, type Sql } from "../helpers/fixtures.ts";
-import { buildWorld, type World } from "../db/world.ts";
+import { as, asRole, attempt, createUser } from "../helpers/fixtures.ts";
+import { startWorld, type WorldStack } from "../db/world.ts";
 
-let sql: Sql;
-let w: World;
+let { sql, w } = {} as WorldStack;
 const errorOf = (o: Awaited<ReturnType<typeof attempt>>) => (o.ok ? `ok (${o.count} rows)` : `${o.code}: ${o.message}`);
 
-beforeAll(async () => {
-  sql = adminSql();
-  w = await buildWorld(sql);
-});
-afterAll(async () => {
-  await sql?.end({ timeout: 5 });
-});
+beforeAll(async () => ({ sql, w } = await startWorld()));
+afterAll(() => sql?.end({ timeout: 5 }));
 
 async function emailOf(userId: string): Promise<string> {
   const [u] = await sql`select email from public.users where id = ${userId}`;
