@@ -1,24 +1,18 @@
 // A feature answer waits for its rows, but only so long: with the rows' insert blocked (a lock
 // stands in for a slow database), the answer still comes after AI_FEATURES_LOG_WAIT_MS, and the
 // rows land once the insert can proceed.
-import type postgres from "postgres";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, holdLock, type Role, type TestUser, waitFor } from "../helpers/fixtures.ts";
-import { PROVIDER_KEYS, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
+import { answerText } from "../helpers/fake-provider.ts";
+import { holdLock, waitFor } from "../helpers/fixtures.ts";
+import { PROVIDER_KEYS, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let student: TestUser;
+let { sql, fake, fns, student } = {} as StudentStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, student } = await startWithStudent({
     OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     AI_FEATURES_LOG_WAIT_MS: "400",
   }));
-  const account = await createAccount(sql);
-  student = await addMember(sql, account, "student" as Role);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

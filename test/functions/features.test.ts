@@ -1,10 +1,9 @@
 // End to end: the AI features (mentor, guru, twin, and llm-proxy with x-feature) with real user JWTs
 // -> functions server -> fake provider; the feature rows are read back next to their ledger rows.
-import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { questionHash } from "../../functions/_shared/features/mentor.ts";
-import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
+import { answerText } from "../helpers/fake-provider.ts";
 import {
   addMember,
   as,
@@ -15,22 +14,15 @@ import {
   type TestAccount,
   type TestUser,
 } from "../helpers/fixtures.ts";
-import { PROVIDER_KEYS, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
+import { PROVIDER_KEYS, proxyClient, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let student: TestUser;
-
+let { sql, fake, fns, account, student } = {} as StudentStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+  ({ sql, fake, fns, account, student } = await startWithStudent((fake) => ({
     OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     OPENAI_BASE_URL: fake.openaiBaseUrl,
   })));
-  account = await createAccount(sql);
-  student = await addMember(sql, account, "student");
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

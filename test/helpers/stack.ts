@@ -8,7 +8,7 @@ import { startFunctionsServer, type RunningFunctions } from "../../scripts/lib/f
 import { freePort } from "../../scripts/lib/net.ts";
 import { functionEnv } from "../../scripts/lib/stack.ts";
 import { type FakeProvider, type FakeProviderOptions, startFakeProvider } from "./fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount } from "./fixtures.ts";
+import { addMember, createAccount, createApiKey, type Role, type TestAccount, type TestUser } from "./fixtures.ts";
 
 export function dbUrl(): string {
   return inject("dbUrl");
@@ -116,6 +116,24 @@ export async function startWithApiKey(
     const account = await createAccount(stack.sql);
     const apiKey = await createApiKey(stack.sql, account);
     return { ...stack, account, apiKey, client: proxyClient(stack.fns, apiKey.key) };
+  } catch (err) {
+    await stopStack(stack);
+    throw err;
+  }
+}
+
+export interface StudentStack extends FakeProviderStack {
+  account: TestAccount;
+  /** A member of `account` with the student role, signed in (the AI features act for users). */
+  student: TestUser;
+}
+
+/** startWithFakeProvider, plus a fresh account with one student: what the AI feature suites call with. */
+export async function startWithStudent(env: Parameters<typeof startWithFakeProvider>[0] = {}): Promise<StudentStack> {
+  const stack = await startWithFakeProvider(env);
+  try {
+    const account = await createAccount(stack.sql);
+    return { ...stack, account, student: await addMember(stack.sql, account, "student" as Role) };
   } catch (err) {
     await stopStack(stack);
     throw err;

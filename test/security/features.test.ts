@@ -1,23 +1,16 @@
 // Hostile input to the AI feature endpoints: NUL bytes, huge and deeply nested values, another
 // tenant's ids, feature headers on llm-proxy. Each is a clear 4xx, logged, with nothing half-written.
-import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pickVariant, questionHash } from "../../functions/_shared/features/mentor.ts";
-import { deepJsonText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, type Role, type TestAccount, type TestUser } from "../helpers/fixtures.ts";
+import { deepJsonText } from "../helpers/fake-provider.ts";
+import { createAccount } from "../helpers/fixtures.ts";
 import { ledgerRow } from "../helpers/ledger-row.ts";
-import { PROVIDER_KEYS, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
+import { PROVIDER_KEYS, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let student: TestUser;
+let { sql, fake, fns, student } = {} as StudentStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({ OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY }));
-  account = await createAccount(sql);
-  student = await addMember(sql, account, "student" as Role);
+  ({ sql, fake, fns, student } = await startWithStudent({ OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY }));
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));
