@@ -136,6 +136,13 @@ describe("embeddings", () => {
 describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   const CLAUDE = "anthropic:claude-sonnet-4-20250514";
   const anthropic = () => new Anthropic({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy`, maxRetries: 0 });
+  /** A streamed Messages call to CLAUDE without the SDK, to see the raw events. */
+  const streamRaw = (content: string) =>
+    fetch(`${fns.url}/llm-proxy/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content }] }),
+    });
 
   it("create: passes through natively with system, images, cache_control and beta headers; exact row", async () => {
     fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
@@ -244,11 +251,7 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   });
 
   it("a stream the provider cuts ends with an error event; the SDK throws; the row is partial with provider prompt tokens", async () => {
-    const res = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
-      method: "POST",
-      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content: "scenario:cut cut:2" }] }),
-    });
+    const res = await streamRaw("scenario:cut cut:2");
     const text = await res.text();
     expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream connection failed[^\n]*\n\n$/);
     expect(text).not.toContain("message_stop");
@@ -260,11 +263,7 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   });
 
   it("the provider's own mid-stream error event reaches the client once, and the row keeps its type", async () => {
-    const res = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
-      method: "POST",
-      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content: "scenario:error_event cut:2" }] }),
-    });
+    const res = await streamRaw("scenario:error_event cut:2");
     const text = await res.text();
     expect(text.match(/event: error/g)).toHaveLength(1);
     expect(text).toContain('"type":"overloaded_error"');
