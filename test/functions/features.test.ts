@@ -14,6 +14,7 @@ import {
   type TestAccount,
   type TestUser,
 } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
 import { PROVIDER_KEYS, proxyClient, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
 
 let { sql, fake, fns, account, student } = {} as StudentStack;
@@ -38,16 +39,11 @@ function post(path: string, jwt: string, body: unknown, headers: Record<string, 
 }
 
 /** The ledger row of a call, with its cost as exact text (refusals are logged after the response). */
-async function ledger(requestId: string) {
-  const [row] = await waitFor(() =>
-    sql`
-    select r.*, r.computed_cost::text as cost,
-           (select count(*)::int from public.ai_interactions i where i.llm_request_id = r.id)
-           as interactions
-      from public.llm_requests r where r.id = ${requestId}`
-  );
-  return row;
-}
+const ledger = (requestId: string) =>
+  ledgerRow(sql, requestId, {
+    columns: sql`r.*, r.computed_cost::text as cost,
+                 (select count(*)::int from public.ai_interactions n where n.llm_request_id = r.id) as interactions`,
+  });
 
 /** SSE text of a streamed answer: the content deltas joined. */
 function streamedText(sse: string): string {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
 import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
@@ -131,10 +132,7 @@ describe("API keys act for their own account only", () => {
   it("naming the key's own account is fine", async () => {
     const { response } = await ask(sdk(key, { "x-account-slug": mine.slug, "x-account-id": mine.id })).withResponse();
     const requestId = response.headers.get("x-request-id");
-    const [row] = await waitFor(async () => {
-      const rows = await sql`select account_id from public.llm_requests where id = ${requestId!}`;
-      return rows.length > 0 && rows;
-    }, { timeoutMs: 5000, what: "the ledger row" });
+    const row = await ledgerRow(sql, requestId, { columns: sql`r.account_id`, timeoutMs: 5000 });
     expect(row.account_id).toBe(mine.id);
   });
 });

@@ -12,7 +12,8 @@ import {
   type FakeProvider,
   nulAnswerText,
 } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
 import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -45,10 +46,7 @@ afterAll(() => stopStack({ sql, fake, fns }));
  * landed; fails if there is none or more than one.
  */
 async function theRow(requestId: string | null | undefined) {
-  expect(requestId, "x-request-id").toMatch(/^[0-9a-f-]{36}$/);
-  const row = await waitFor(async () => (await sql`select * from public.llm_requests where id = ${requestId!}`)[0], {
-    what: `the llm_requests row of ${requestId}`,
-  });
+  const row = await ledgerRow(sql, requestId, { columns: sql`r.*` });
   // Give a duplicate write the chance to show up before counting.
   await new Promise((r) => setTimeout(r, 100));
   const [{ requests, interactions, dead }] = await sql`

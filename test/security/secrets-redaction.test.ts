@@ -5,7 +5,8 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, waitFor } from "../helpers/fixtures.ts";
+import { createAccount, createApiKey } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
 import { allProvidersAt, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 /** Keys with no recognisable shape: only the exact match of the configured secrets removes them. */
@@ -45,14 +46,10 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
 
 /** Both ledger rows of a request, as stored, once the background write is done. */
 async function storedRows(requestId: string | null, timeoutMs = 10_000) {
-  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  const row = await waitFor(async () => {
-    const [row] = await sql`
-      select row_to_json(r.*) as request, row_to_json(i.*) as interaction
-        from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
-       where r.id = ${requestId!}`;
-    return row;
-  }, { timeoutMs, what: `the llm_requests row of ${requestId}` });
+  const row = await ledgerRow(sql, requestId, {
+    columns: sql`row_to_json(r.*) as request, row_to_json(i.*) as interaction`,
+    timeoutMs,
+  });
   return row as { request: Record<string, any>; interaction: Record<string, any> };
 }
 
