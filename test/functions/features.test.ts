@@ -13,6 +13,7 @@ import {
   createUser,
   type TestAccount,
   type TestUser,
+  type Tx,
 } from "../helpers/fixtures.ts";
 import { ledgerRow } from "../helpers/ledger-row.ts";
 import { PROVIDER_KEYS, proxyClient, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
@@ -44,6 +45,10 @@ const ledger = (requestId: string) =>
     columns: sql`r.*, r.computed_cost::text as cost,
                  (select count(*)::int from public.ai_interactions n where n.llm_request_id = r.id) as interactions`,
   });
+
+/** `fn` as `user` would run it through PostgREST, committed (the feature rows are read back). */
+const committedAs = <T>(user: { id: string }, fn: (tx: Tx) => Promise<T>) =>
+  asRole(sql, as(user.id), fn, { commit: true });
 
 /** SSE text of a streamed answer: the content deltas joined. */
 function streamedText(sse: string): string {
@@ -285,11 +290,8 @@ describe("mentor A/B variants", () => {
 describe("mentor rating, escalation and review", () => {
   it("the database stamps rated_at; a forged rated_at is refused; a low rating flags the chat", async () => {
     const chat = await (await post("mentor", student.jwt, { question: "Rate me" })).json();
-    const forged = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`, { commit: true },
-    )
+    const forged = await committedAs(student, (tx) =>
+      tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`)
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [{ now }] = await sql`select now()`;
@@ -312,11 +314,8 @@ describe("mentor rating, escalation and review", () => {
     const heard: { chat_id: string; account_id: string }[] = [];
     const listener = await sql.listen("ai_mentor_escalations", (payload) => heard.push(JSON.parse(payload)));
     try {
-      const [escalated] = await asRole(
-        sql,
-        as(student.id),
-        (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`, { commit: true },
-      );
+      const [escalated] = await committedAs(student, (tx) =>
+        tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`);
       expect(escalated).toMatchObject({
         escalated_to_trainer: true,
         flagged_for_review: true,
@@ -331,45 +330,25 @@ describe("mentor rating, escalation and review", () => {
       await listener.unlisten();
     }
     // A classmate can neither escalate it nor see it; the trainer sees it in the queue.
-    const foreign = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`, { commit: true },
-    )
+    const foreign = await committedAs(classmate, (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`)
       .then(() => "ok", (e) => e.code);
     expect(foreign).toBe("P0002");
-    const seen = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`, { commit: true },
-    );
+    const seen = await committedAs(classmate, (tx) =>
+      tx`select id from public.mentor_review_queue where id = ${chat.id}`);
     expect(seen).toHaveLength(0);
-    const queue = await asRole(
-      sql,
-      as(trainer.id),
-      (tx) => tx`select id, escalation_reason from public.mentor_review_queue`, { commit: true },
-    );
+    const queue = await committedAs(trainer, (tx) => tx`select id, escalation_reason from public.mentor_review_queue`);
     expect(queue.map((q) => q.id)).toContain(chat.id);
     // Only reviewers resolve.
-    const byStudent = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`, { commit: true },
-    )
+    const byStudent = await committedAs(student, (tx) =>
+      tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`)
       .then(() => "ok", (e) => e.code);
     expect(byStudent).toBe("P0002");
-    const [resolved] = await asRole(
-      sql,
-      as(trainer.id),
-      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`, { commit: true },
-    );
+    const [resolved] = await committedAs(trainer, (tx) =>
+      tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`);
     expect(resolved).toMatchObject({ resolution: "Explained in a call", resolved_by: trainer.id });
     expect(resolved.resolved_at).not.toBeNull();
-    const after = await asRole(
-      sql,
-      as(trainer.id),
-      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`, { commit: true },
-    );
+    const after = await committedAs(trainer, (tx) =>
+      tx`select id from public.mentor_review_queue where id = ${chat.id}`);
     expect(after).toHaveLength(0);
   });
 });
@@ -463,11 +442,8 @@ describe("guru", () => {
       (tx) =>
         tx`update public.guru_interactions set was_helpful = true, user_feedback = 'thanks' where id = ${body.id}`, { commit: true },
     );
-    const forged = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`, { commit: true },
-    )
+    const forged = await committedAs(student, (tx) =>
+      tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`)
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [eff] = await asRole(
@@ -695,23 +671,14 @@ describe("access", () => {
     const classmate = await addMember(sql, account, "student");
     const mine = await (await post("mentor", student.jwt, { question: "Mine" })).json();
     const theirs = await (await post("twin", classmate.jwt, { twin_role: "x", interaction_type: "y" })).json();
-    const seenByClassmate = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`select id from public.ai_mentor_chats where id = ${mine.id}`, { commit: true },
-    );
+    const seenByClassmate = await committedAs(classmate, (tx) =>
+      tx`select id from public.ai_mentor_chats where id = ${mine.id}`);
     expect(seenByClassmate).toHaveLength(0);
-    const seenByStudent = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`select id from public.employee_twin_interactions where id = ${theirs.id}`, { commit: true },
-    );
+    const seenByStudent = await committedAs(student, (tx) =>
+      tx`select id from public.employee_twin_interactions where id = ${theirs.id}`);
     expect(seenByStudent).toHaveLength(0);
-    const rated = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`, { commit: true },
-    );
+    const rated = await committedAs(classmate, (tx) =>
+      tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`);
     expect(rated).toHaveLength(0);
     const other = await createAccount(sql);
     const foreign = await asRole(sql, as(other.owner.id), (tx) =>
