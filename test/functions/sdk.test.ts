@@ -346,6 +346,14 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
 });
 
 describe("Responses (openai SDK)", () => {
+  /** A streamed Responses call without the SDK, to see the raw events. */
+  const streamRaw = (input: string) =>
+    fetch(`${baseURL}/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai:gpt-4o-mini", input, stream: true }),
+    });
+
   it("create: passes through with previous_response_id; usage with cached and reasoning tokens priced", async () => {
     fake.setOptions({ cachedTokens: 8, reasoningTokens: 2 });
     try {
@@ -399,11 +407,7 @@ describe("Responses (openai SDK)", () => {
   });
 
   it("a cut stream ends with an error event and a partial row", async () => {
-    const res = await fetch(`${baseURL}/responses`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "openai:gpt-4o-mini", input: "scenario:truncate cut:2", stream: true }),
-    });
+    const res = await streamRaw("scenario:truncate cut:2");
     const text = await res.text();
     expect(text.endsWith(`event: error\ndata: ${JSON.stringify({
       type: "error", code: "stream_truncated", message: "upstream closed the stream before [DONE]", param: null,
@@ -414,11 +418,7 @@ describe("Responses (openai SDK)", () => {
   });
 
   it("an upstream error event passes through as sent (no second error), the row is partial", async () => {
-    const res = await fetch(`${baseURL}/responses`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "openai:gpt-4o-mini", input: "scenario:error_event cut:2", stream: true }),
-    });
+    const res = await streamRaw("scenario:error_event cut:2");
     const text = await res.text();
     const errors = text.split("\n\n").filter((e) => e.startsWith("event: error"));
     expect(errors).toHaveLength(1);
