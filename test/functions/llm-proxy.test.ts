@@ -33,6 +33,14 @@ const ledgerRow = (requestId: string | null) =>
 
 const sdk = (apiKeyOrJwt: string, headers: Record<string, string> = {}) => proxyClient(fns, apiKeyOrJwt, headers);
 
+/** A streamed call of one user message through the SDK: the chunks and the HTTP response. */
+async function streamChat(model: string, content: string) {
+  const { data, response } = await client.chat.completions
+    .create({ model, messages: [{ role: "user", content }], stream: true })
+    .withResponse();
+  return { stream: data, streamResponse: response };
+}
+
 beforeAll(async () => {
   const pair = await generateKeyPair("ES256");
   signingKey = pair.privateKey;
@@ -85,11 +93,7 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("streams the answer, hides the usage chunk it asked for, and logs the stream's usage", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
-      model: "openai/gpt-4o-mini",
-      messages: [{ role: "user", content: "stream please chunks:20" }],
-      stream: true,
-    }).withResponse();
+    const { stream, streamResponse } = await streamChat("openai/gpt-4o-mini", "stream please chunks:20");
     let text = "";
     let sawUsage = false;
     for await (const chunk of stream) {
@@ -163,11 +167,7 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("logs a stream the upstream cuts mid-way as partial, and the client sees the cut", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
-      model: "openai/gpt-4o-mini",
-      messages: [{ role: "user", content: "scenario:cut cut:3" }],
-      stream: true,
-    }).withResponse();
+    const { stream, streamResponse } = await streamChat("openai/gpt-4o-mini", "scenario:cut cut:3");
     const requestId = streamResponse.headers.get("x-request-id");
     let text = "";
     await expect(async () => {
@@ -286,11 +286,7 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
   });
 
   it("translates a stream into OpenAI chunks", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
-      model: "anthropic:claude-sonnet-4-20250514",
-      messages: [{ role: "user", content: "Hi chunks:8" }],
-      stream: true,
-    }).withResponse();
+    const { stream, streamResponse } = await streamChat("anthropic:claude-sonnet-4-20250514", "Hi chunks:8");
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe(answerText(8));
