@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { questionHash } from "../../functions/_shared/features/mentor.ts";
+import type { FeatureTable } from "../../functions/_shared/ledger/writer.ts";
 import { answerText } from "../helpers/fake-provider.ts";
 import {
   addMember,
@@ -46,6 +47,12 @@ const ledger = (requestId: string) =>
                  (select count(*)::int from public.ai_interactions n where n.llm_request_id = r.id) as interactions`,
   });
 
+/** The feature row a call answered with (its cost as text), and the call's ledger row. */
+async function stored(table: FeatureTable, answer: { id: string; request_id: string }) {
+  const [row] = await sql`select *, cost_usd::text as cost from ${sql("public." + table)} where id = ${answer.id}`;
+  return { row, call: await ledger(answer.request_id) };
+}
+
 /** `fn` as `user` would run it through PostgREST, committed (the feature rows are read back). */
 const committedAs = <T>(user: { id: string }, fn: (tx: Tx) => Promise<T>) =>
   asRole(sql, as(user.id), fn, { commit: true });
@@ -65,8 +72,7 @@ describe("mentor", () => {
     expect(body.conversation_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get("x-request-id")).toBe(body.request_id);
     // Stored before the answer was sent: readable at once.
-    const [chat] = await sql`select *, cost_usd::text as cost from public.ai_mentor_chats where id = ${body.id}`;
-    const call = await ledger(body.request_id);
+    const { row: chat, call } = await stored("ai_mentor_chats", body);
     expect(chat).toMatchObject({
       account_id: account.id,
       user_id: student.id,
@@ -387,8 +393,7 @@ describe("guru", () => {
     const sent = fake.requests[0].body;
     expect(sent.response_format).toEqual({ type: "json_schema", json_schema: { name: "career_guru", schema } });
     expect(sent.messages[0]).toEqual({ role: "system", content: "You advise on careers." });
-    const [row] = await sql`select *, cost_usd::text as cost from public.guru_interactions where id = ${body.id}`;
-    const call = await ledger(body.request_id);
+    const { row, call } = await stored("guru_interactions", body);
     expect(row).toMatchObject({
       org_id: guruAccount.id,
       student_id: guruStudent.id,
@@ -472,9 +477,7 @@ describe("twin", () => {
     const sent = fake.requests[0].body.messages;
     expect(sent[0].content).toContain("sales manager");
     expect(sent[1].content).toContain('"deal":"ACME"');
-    const [row] =
-      await sql`select *, cost_usd::text as cost from public.employee_twin_interactions where id = ${body.id}`;
-    const call = await ledger(body.request_id);
+    const { row, call } = await stored("employee_twin_interactions", body);
     expect(row).toMatchObject({
       org_id: account.id,
       user_id: student.id,
