@@ -54,7 +54,8 @@ export function allProvidersAt(fake: FakeProvider): Record<string, string> {
 
 /** The official openai SDK pointed at llm-proxy, with no retries (a test sees every answer as it is). */
 export function proxyClient(fns: { url: string }, apiKeyOrJwt: string, headers: Record<string, string> = {}): OpenAI {
-  return new OpenAI({ apiKey: apiKeyOrJwt, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
+  const baseURL = `${fns.url}/llm-proxy/v1`;
+  return new OpenAI({ apiKey: apiKeyOrJwt, baseURL, maxRetries: 0, defaultHeaders: headers });
 }
 
 /** A superuser SQL client and a functions server without a fake provider. Stop with stopStack. */
