@@ -5,8 +5,8 @@
  * schema is a 502 `invalid_guru_output` (logged). Not streamed: the output is checked first.
  */
 import { z } from "zod";
-import { badRequest, fromZodError, notFound } from "../_shared/http/errors.ts";
-import { conversationIdOf, featureHandler, SLUG } from "../_shared/features/common.ts";
+import { badRequest, notFound } from "../_shared/http/errors.ts";
+import { conversationIdOf, featureHandler, parseFeatureBody, SLUG } from "../_shared/features/common.ts";
 import { askGuru } from "../_shared/features/guru.ts";
 import type { Json } from "../_shared/runtime/schema.ts";
 
@@ -22,9 +22,8 @@ export const handler = featureHandler("guru", (ctx, subpath, json) => {
   if (!SLUG.test(agentType)) {
     throw badRequest("agent_type must be lower-case snake_case (e.g. career_guru)", "agent_type", "invalid_agent_type");
   }
-  const parsed = bodySchema.safeParse(json);
-  if (!parsed.success) throw fromZodError(parsed.error);
-  if (parsed.data.stream) {
+  const body = parseFeatureBody(bodySchema, json);
+  if (body.stream) {
     throw badRequest(
       "A guru's output is checked against its schema before it is sent: it is not streamed",
       "stream",
@@ -33,7 +32,7 @@ export const handler = featureHandler("guru", (ctx, subpath, json) => {
   }
   return askGuru(ctx, {
     agentType,
-    input: parsed.data.input as Record<string, Json>,
-    conversationId: conversationIdOf(parsed.data.conversation_id),
+    input: body.input as Record<string, Json>,
+    conversationId: conversationIdOf(body.conversation_id),
   });
 });

@@ -5,10 +5,8 @@
  * the ids in headers (x-request-id, x-mentor-chat-id, x-conversation-id, x-prompt-variant-id).
  */
 import { z } from "zod";
-import { fromZodError } from "../_shared/http/errors.ts";
-import { checkText, conversationIdOf, featureHandler, UUID } from "../_shared/features/common.ts";
+import { checkText, conversationIdOf, rootFeatureHandler, UUID } from "../_shared/features/common.ts";
 import { askMentor } from "../_shared/features/mentor.ts";
-import { notFound } from "../_shared/http/errors.ts";
 
 const bodySchema = z.object({
   question: z.string().refine((q) => q.trim().length > 0, "must not be empty"),
@@ -18,16 +16,11 @@ const bodySchema = z.object({
   stream: z.boolean().optional(),
 });
 
-export const handler = featureHandler("mentor", (ctx, subpath, json) => {
-  if (subpath !== "" && subpath !== "/") throw notFound(`Unknown route: POST /mentor${subpath}`, "unknown_route");
-  const parsed = bodySchema.safeParse(json);
-  if (!parsed.success) throw fromZodError(parsed.error);
-  const body = parsed.data;
-  return askMentor(ctx, {
+export const handler = rootFeatureHandler("mentor", bodySchema, (ctx, body) =>
+  askMentor(ctx, {
     question: checkText(body.question, "question"),
     courseId: body.course_id ?? null,
     topicId: body.topic_id ?? null,
     conversationId: conversationIdOf(body.conversation_id),
     stream: body.stream === true,
-  });
-});
+  }));

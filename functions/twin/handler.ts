@@ -5,8 +5,7 @@
  * x-twin-interaction-id headers.
  */
 import { z } from "zod";
-import { fromZodError, notFound } from "../_shared/http/errors.ts";
-import { checkText, featureHandler, SLUG } from "../_shared/features/common.ts";
+import { checkText, rootFeatureHandler, SLUG } from "../_shared/features/common.ts";
 import { askTwin } from "../_shared/features/twin.ts";
 import type { Json } from "../_shared/runtime/schema.ts";
 
@@ -20,16 +19,11 @@ const bodySchema = z.object({
   stream: z.boolean().optional(),
 });
 
-export const handler = featureHandler("twin", (ctx, subpath, json) => {
-  if (subpath !== "" && subpath !== "/") throw notFound(`Unknown route: POST /twin${subpath}`, "unknown_route");
-  const parsed = bodySchema.safeParse(json);
-  if (!parsed.success) throw fromZodError(parsed.error);
-  const body = parsed.data;
-  return askTwin(ctx, {
+export const handler = rootFeatureHandler("twin", bodySchema, (ctx, body) =>
+  askTwin(ctx, {
     twinRole: body.twin_role,
     interactionType: body.interaction_type,
     prompt: body.prompt?.trim() ? checkText(body.prompt, "prompt") : null,
     context: (body.context ?? {}) as Record<string, Json>,
     stream: body.stream === true,
-  });
-});
+  }));

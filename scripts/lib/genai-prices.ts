@@ -4,7 +4,7 @@
 // prompt exceeds `start`, our tier_threshold_tokens), and dated price changes.
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice as GenaiPrice } from "@pydantic/genai-prices";
 import { decimalFromNumber, formatDecimal } from "../../functions/_shared/billing/decimal.ts";
-import { type ModelPrice, priceFromEntry } from "../../functions/_shared/billing/cost.ts";
+import { type ModelPrice, priceFromEntry, thresholdPrices } from "../../functions/_shared/billing/cost.ts";
 
 export interface PriceRow {
   price: ModelPrice;
@@ -86,15 +86,7 @@ function priceFromGenaiEntry(key: string, e: Record<string, unknown>): ModelPric
   const threshold = e.tier_threshold_tokens as number | null;
   if (threshold === null) return price;
   const above = (k: string) => (typeof e[`${k}@above`] === "string" ? (e[`${k}@above`] as string) : null);
-  return {
-    ...price,
-    tier_threshold_tokens: threshold,
-    input_cost_per_token_above_threshold: above("input_cost_per_token"),
-    output_cost_per_token_above_threshold: above("output_cost_per_token"),
-    cache_read_input_token_cost_above_threshold: above("cache_read_input_token_cost"),
-    cache_creation_input_token_cost_above_threshold: above("cache_creation_input_token_cost"),
-    cache_creation_input_token_cost_above_1hr_above_threshold: above("cache_creation_input_token_cost_above_1hr"),
-  };
+  return { ...price, tier_threshold_tokens: threshold, ...thresholdPrices(above) };
 }
 
 /** Every priced model of the routed providers, under each exact name it is known by. */

@@ -1,20 +1,13 @@
 // Behaviour of the triggers and RPCs, run as PostgREST would run them.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminSql } from "../helpers/stack.ts";
-import { addMember, as, asRole, attempt, createAccount, createUser, grantRole, tag, type Sql } from "../helpers/fixtures.ts";
-import { buildWorld, type World } from "./world.ts";
+import { addMember, as, asRole, attempt, createAccount, createUser, grantRole, tag } from "../helpers/fixtures.ts";
+import { startWorld, type WorldStack } from "./world.ts";
 
-let sql: Sql;
-let w: World;
+let { sql, w } = {} as WorldStack;
 
-beforeAll(async () => {
-  sql = adminSql();
-  w = await buildWorld(sql);
-});
-afterAll(async () => {
-  await sql?.end({ timeout: 5 });
-});
+beforeAll(async () => ({ sql, w } = await startWorld()));
+afterAll(() => sql?.end({ timeout: 5 }));
 
 describe("sign-up trigger", () => {
   it("creates the public.users row from auth.users and keeps it in sync", async () => {

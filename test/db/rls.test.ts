@@ -1,21 +1,14 @@
 // Row-level security, tested the way PostgREST runs requests (transaction, `set local role`,
 // request.jwt.claims), for every public table x every role x select/insert/update/delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminSql } from "../helpers/stack.ts";
-import { attempt, type Outcome, type Sql, type Tx, type Who } from "../helpers/fixtures.ts";
-import { buildWorld, type AccountFixture, type World } from "./world.ts";
+import { attempt, type Outcome, type Tx, type Who } from "../helpers/fixtures.ts";
+import { type AccountFixture, startWorld, type WorldStack } from "./world.ts";
 import { ACCOUNT_ROLES, OPS, ROLES, TABLES, expected, targetOf, type Op, type RoleKey, type TableSpec } from "./rls-matrix.ts";
 
-let sql: Sql;
-let w: World;
+let { sql, w } = {} as WorldStack;
 
-beforeAll(async () => {
-  sql = adminSql();
-  w = await buildWorld(sql);
-});
-afterAll(async () => {
-  await sql?.end({ timeout: 5 });
-});
+beforeAll(async () => ({ sql, w } = await startWorld()));
+afterAll(() => sql?.end({ timeout: 5 }));
 
 function who(role: RoleKey): Who {
   if (role === "anon") return { role: "anon" };

@@ -3,6 +3,7 @@
 // file as superuser with the shared fixtures (test/helpers/fixtures.ts).
 import type postgres from "postgres";
 import { createAccount, createUser, fakeKeyHash, grantRole, roleId, tag, type Sql } from "../helpers/fixtures.ts";
+import { adminSql } from "../helpers/stack.ts";
 
 export interface AccountFixture {
   id: string;
@@ -160,4 +161,16 @@ export async function buildWorld(sql: Sql): Promise<World> {
     users, a, b, templateId: tpl.id as string, tierLimitId: tier.id as string, tierDefaultId: defaults.id as string,
     model, roleIds, memberships,
   };
+}
+
+export interface WorldStack {
+  /** A superuser connection (adminSql). */
+  sql: Sql;
+  w: World;
+}
+
+/** A superuser SQL client and a freshly built world, for a test file's beforeAll. */
+export async function startWorld(): Promise<WorldStack> {
+  const sql = adminSql();
+  return { sql, w: await buildWorld(sql) };
 }

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keepCookies } from "../helpers/chat-browser.ts";
 import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createInstance, createUser, type TestAccount, type TestInstance, type TestUser, waitFor } from "../helpers/fixtures.ts";
 import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
@@ -38,11 +39,7 @@ class Browser {
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: init.signal,
     });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(";");
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
+    keepCookies(this.cookies, res);
     return res;
   }
 

@@ -1,50 +1,24 @@
 // Cost end to end: each call of test/helpers/cost-cases.ts through llm-proxy (official openai
 // SDK) against the fake provider, streamed and not; the logged computed_cost is the exact bill.
-import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COST_CASES } from "../helpers/cost-cases.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
+import { allProvidersAt, type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let client: OpenAI;
+let { sql, fake, fns, client } = {} as ApiKeyStack;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
-    ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_BASE_URL: fake.url,
+  ({ sql, fake, fns, client } = await startWithApiKey((fake) => ({ ...PROVIDER_KEYS, ...allProvidersAt(fake) })));
+});
+
+afterAll(() => stopStack({ sql, fake, fns }));
+
+const ledgerRow = (requestId: string | null) =>
+  readLedgerRow(sql, requestId, {
+    columns: sql`r.prompt_tokens, r.cached_tokens, r.cache_creation_tokens, r.cache_creation_1h_tokens,
+                 r.service_tier, r.price_source, r.computed_cost::text, r.provider_cost::text, r.billed_cost::text,
+                 r.cost_difference::text`,
   });
-  const account = await createAccount(sql);
-  const apiKey = await createApiKey(sql, account);
-  client = new OpenAI({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
-
-async function ledgerRow(requestId: string | null) {
-  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  return await waitFor(async () => {
-    const [row] = await sql`
-      select prompt_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens, service_tier,
-             price_source, computed_cost::text, provider_cost::text, billed_cost::text, cost_difference::text
-        from public.llm_requests where id = ${requestId!}`;
-    return row;
-  }, { what: `the llm_requests row of ${requestId}` });
-}
 
 /** One call through the proxy; returns its x-request-id once the answer has been read to the end. */
 async function call(model: string, body: Record<string, unknown>, stream: boolean): Promise<string | null> {

@@ -1,11 +1,10 @@
 // End to end: the AI features (mentor, guru, twin, and llm-proxy with x-feature) with real user JWTs
 // -> functions server -> fake provider; the feature rows are read back next to their ledger rows.
-import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { questionHash } from "../../functions/_shared/features/mentor.ts";
-import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import type { FeatureTable } from "../../functions/_shared/ledger/writer.ts";
+import { answerText } from "../helpers/fake-provider.ts";
 import {
   addMember,
   as,
@@ -15,33 +14,21 @@ import {
   createUser,
   type TestAccount,
   type TestUser,
+  type Tx,
 } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
+import { PROVIDER_KEYS, proxyClient, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let student: TestUser;
-
+let { sql, fake, fns, account, student } = {} as StudentStack;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns, account, student } = await startWithStudent((fake) => ({
+    OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     OPENAI_BASE_URL: fake.openaiBaseUrl,
-  });
-  account = await createAccount(sql);
-  student = await addMember(sql, account, "student");
+  })));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 beforeEach(() => fake.reset());
 
@@ -54,16 +41,21 @@ function post(path: string, jwt: string, body: unknown, headers: Record<string, 
 }
 
 /** The ledger row of a call, with its cost as exact text (refusals are logged after the response). */
-async function ledger(requestId: string) {
-  const [row] = await waitFor(() =>
-    sql`
-    select r.*, r.computed_cost::text as cost,
-           (select count(*)::int from public.ai_interactions i where i.llm_request_id = r.id)
-           as interactions
-      from public.llm_requests r where r.id = ${requestId}`
-  );
-  return row;
+const ledger = (requestId: string) =>
+  ledgerRow(sql, requestId, {
+    columns: sql`r.*, r.computed_cost::text as cost,
+                 (select count(*)::int from public.ai_interactions n where n.llm_request_id = r.id) as interactions`,
+  });
+
+/** The feature row a call answered with (its cost as text), and the call's ledger row. */
+async function stored(table: FeatureTable, answer: { id: string; request_id: string }) {
+  const [row] = await sql`select *, cost_usd::text as cost from ${sql("public." + table)} where id = ${answer.id}`;
+  return { row, call: await ledger(answer.request_id) };
 }
+
+/** `fn` as `user` would run it through PostgREST, committed (the feature rows are read back). */
+const committedAs = <T>(user: { id: string }, fn: (tx: Tx) => Promise<T>) =>
+  asRole(sql, as(user.id), fn, { commit: true });
 
 /** SSE text of a streamed answer: the content deltas joined. */
 function streamedText(sse: string): string {
@@ -80,8 +72,7 @@ describe("mentor", () => {
     expect(body.conversation_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get("x-request-id")).toBe(body.request_id);
     // Stored before the answer was sent: readable at once.
-    const [chat] = await sql`select *, cost_usd::text as cost from public.ai_mentor_chats where id = ${body.id}`;
-    const call = await ledger(body.request_id);
+    const { row: chat, call } = await stored("ai_mentor_chats", body);
     expect(chat).toMatchObject({
       account_id: account.id,
       user_id: student.id,
@@ -305,11 +296,8 @@ describe("mentor A/B variants", () => {
 describe("mentor rating, escalation and review", () => {
   it("the database stamps rated_at; a forged rated_at is refused; a low rating flags the chat", async () => {
     const chat = await (await post("mentor", student.jwt, { question: "Rate me" })).json();
-    const forged = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`, { commit: true },
-    )
+    const forged = await committedAs(student, (tx) =>
+      tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`)
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [{ now }] = await sql`select now()`;
@@ -332,11 +320,8 @@ describe("mentor rating, escalation and review", () => {
     const heard: { chat_id: string; account_id: string }[] = [];
     const listener = await sql.listen("ai_mentor_escalations", (payload) => heard.push(JSON.parse(payload)));
     try {
-      const [escalated] = await asRole(
-        sql,
-        as(student.id),
-        (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`, { commit: true },
-      );
+      const [escalated] = await committedAs(student, (tx) =>
+        tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`);
       expect(escalated).toMatchObject({
         escalated_to_trainer: true,
         flagged_for_review: true,
@@ -351,45 +336,25 @@ describe("mentor rating, escalation and review", () => {
       await listener.unlisten();
     }
     // A classmate can neither escalate it nor see it; the trainer sees it in the queue.
-    const foreign = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`, { commit: true },
-    )
+    const foreign = await committedAs(classmate, (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`)
       .then(() => "ok", (e) => e.code);
     expect(foreign).toBe("P0002");
-    const seen = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`, { commit: true },
-    );
+    const seen = await committedAs(classmate, (tx) =>
+      tx`select id from public.mentor_review_queue where id = ${chat.id}`);
     expect(seen).toHaveLength(0);
-    const queue = await asRole(
-      sql,
-      as(trainer.id),
-      (tx) => tx`select id, escalation_reason from public.mentor_review_queue`, { commit: true },
-    );
+    const queue = await committedAs(trainer, (tx) => tx`select id, escalation_reason from public.mentor_review_queue`);
     expect(queue.map((q) => q.id)).toContain(chat.id);
     // Only reviewers resolve.
-    const byStudent = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`, { commit: true },
-    )
+    const byStudent = await committedAs(student, (tx) =>
+      tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`)
       .then(() => "ok", (e) => e.code);
     expect(byStudent).toBe("P0002");
-    const [resolved] = await asRole(
-      sql,
-      as(trainer.id),
-      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`, { commit: true },
-    );
+    const [resolved] = await committedAs(trainer, (tx) =>
+      tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`);
     expect(resolved).toMatchObject({ resolution: "Explained in a call", resolved_by: trainer.id });
     expect(resolved.resolved_at).not.toBeNull();
-    const after = await asRole(
-      sql,
-      as(trainer.id),
-      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`, { commit: true },
-    );
+    const after = await committedAs(trainer, (tx) =>
+      tx`select id from public.mentor_review_queue where id = ${chat.id}`);
     expect(after).toHaveLength(0);
   });
 });
@@ -428,8 +393,7 @@ describe("guru", () => {
     const sent = fake.requests[0].body;
     expect(sent.response_format).toEqual({ type: "json_schema", json_schema: { name: "career_guru", schema } });
     expect(sent.messages[0]).toEqual({ role: "system", content: "You advise on careers." });
-    const [row] = await sql`select *, cost_usd::text as cost from public.guru_interactions where id = ${body.id}`;
-    const call = await ledger(body.request_id);
+    const { row, call } = await stored("guru_interactions", body);
     expect(row).toMatchObject({
       org_id: guruAccount.id,
       student_id: guruStudent.id,
@@ -483,11 +447,8 @@ describe("guru", () => {
       (tx) =>
         tx`update public.guru_interactions set was_helpful = true, user_feedback = 'thanks' where id = ${body.id}`, { commit: true },
     );
-    const forged = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`, { commit: true },
-    )
+    const forged = await committedAs(student, (tx) =>
+      tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`)
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [eff] = await asRole(
@@ -516,9 +477,7 @@ describe("twin", () => {
     const sent = fake.requests[0].body.messages;
     expect(sent[0].content).toContain("sales manager");
     expect(sent[1].content).toContain('"deal":"ACME"');
-    const [row] =
-      await sql`select *, cost_usd::text as cost from public.employee_twin_interactions where id = ${body.id}`;
-    const call = await ledger(body.request_id);
+    const { row, call } = await stored("employee_twin_interactions", body);
     expect(row).toMatchObject({
       org_id: account.id,
       user_id: student.id,
@@ -586,9 +545,7 @@ describe("twin", () => {
 });
 
 describe("llm-proxy with x-feature", () => {
-  function sdk(jwt: string, headers: Record<string, string>) {
-    return new OpenAI({ apiKey: jwt, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
-  }
+  const sdk = (jwt: string, headers: Record<string, string>) => proxyClient(fns, jwt, headers);
 
   it("mentor: the same chat row as the endpoint's, linked to the call", async () => {
     const { data, response } = await sdk(student.jwt, { "x-feature": "mentor", "x-feature-context": "{}" }).chat
@@ -717,23 +674,14 @@ describe("access", () => {
     const classmate = await addMember(sql, account, "student");
     const mine = await (await post("mentor", student.jwt, { question: "Mine" })).json();
     const theirs = await (await post("twin", classmate.jwt, { twin_role: "x", interaction_type: "y" })).json();
-    const seenByClassmate = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`select id from public.ai_mentor_chats where id = ${mine.id}`, { commit: true },
-    );
+    const seenByClassmate = await committedAs(classmate, (tx) =>
+      tx`select id from public.ai_mentor_chats where id = ${mine.id}`);
     expect(seenByClassmate).toHaveLength(0);
-    const seenByStudent = await asRole(
-      sql,
-      as(student.id),
-      (tx) => tx`select id from public.employee_twin_interactions where id = ${theirs.id}`, { commit: true },
-    );
+    const seenByStudent = await committedAs(student, (tx) =>
+      tx`select id from public.employee_twin_interactions where id = ${theirs.id}`);
     expect(seenByStudent).toHaveLength(0);
-    const rated = await asRole(
-      sql,
-      as(classmate.id),
-      (tx) => tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`, { commit: true },
-    );
+    const rated = await committedAs(classmate, (tx) =>
+      tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`);
     expect(rated).toHaveLength(0);
     const other = await createAccount(sql);
     const foreign = await asRole(sql, as(other.owner.id), (tx) =>

@@ -23,21 +23,21 @@ describe("health function", () => {
     await Promise.all([up?.stop(), down?.stop()]);
   });
 
+  /** GET /health: the HTTP status next to the body. */
+  const health = async (fns: TestFunctions) => {
+    const res = await fetch(`${fns.url}/health`);
+    return { http: res.status, ...(await res.json()) };
+  };
+
   it("reports the database reachable and the applied migration version", async () => {
-    const res = await fetch(`${up.url}/health`);
-    expect(res.status).toBe(200);
-    const body = await res.json();
-    expect(body.status).toBe("ok");
-    expect(body.database.reachable).toBe(true);
+    const body = await health(up);
+    expect(body).toMatchObject({ http: 200, status: "ok", database: { reachable: true } });
     expect(body.migration).toBe(latestMigration);
   });
 
   it("answers 503 with a clear body when the database is down", async () => {
-    const res = await fetch(`${down.url}/health`);
-    expect(res.status).toBe(503);
-    const body = await res.json();
-    expect(body.status).toBe("unavailable");
-    expect(body.database.reachable).toBe(false);
+    const body = await health(down);
+    expect(body).toMatchObject({ http: 503, status: "unavailable", database: { reachable: false } });
     expect(body.database.error).toMatch(/ECONNREFUSED|connect/i);
   });
 

@@ -3,8 +3,9 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promptHash } from "../../functions/_shared/ledger/fingerprint.ts";
-import { addMember, createAccount, createApiKey, tag, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { addMember, tag } from "../helpers/fixtures.ts";
+import { createTenant, postIngest } from "../helpers/ingest.ts";
+import { startWithSql, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 const PROVIDER_KEY = "sk-or-v1-test-openrouter-provider-key-0123456789";
 
@@ -12,33 +13,13 @@ let sql: postgres.Sql;
 let fns: TestFunctions;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fns = await startFunctions({ OPENROUTER_API_KEY: PROVIDER_KEY });
+  ({ sql, fns } = await startWithSql({ OPENROUTER_API_KEY: PROVIDER_KEY }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fns }));
 
-interface Tenant {
-  account: TestAccount;
-  key: string;
-}
-
-async function tenant(): Promise<Tenant> {
-  const account = await createAccount(sql);
-  return { account, key: (await createApiKey(sql, account)).key };
-}
-
-async function ingest(credential: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${fns.url}/ingest`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const tenant = () => createTenant(sql);
+const ingest = (credential: string, body: unknown) => postIngest(fns, credential, body);
 
 async function counts(accountId: string): Promise<{ requests: number; interactions: number }> {
   const [row] = await sql`

@@ -11,7 +11,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/p
 import { freePort } from "../../scripts/lib/net.ts";
 import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { proxyClient, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 let base: string;
 let port: number;
@@ -40,7 +40,7 @@ beforeAll(async () => {
     OPENROUTER_BASE_URL: fake.openaiBaseUrl,
     OPENROUTER_API_KEY: "sk-or-v1-outage-test-key-0123456789",
   });
-  client = new OpenAI({ apiKey: key.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+  client = proxyClient(fns, key.key);
 });
 
 afterAll(async () => {

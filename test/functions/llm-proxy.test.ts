@@ -1,91 +1,64 @@
 // End to end: the official openai SDK -> functions server (llm-proxy) -> fake provider speaking the
 // real OpenAI / Anthropic wire formats; then the ledger rows are read back and checked exactly.
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
-import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
+import { answerText } from "../helpers/fake-provider.ts";
+import { addMember, createAccount, createApiKey, createUser, waitFor } from "../helpers/fixtures.ts";
+import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
+import { expectedCost } from "../helpers/prices.ts";
+import {
+  allProvidersAt,
+  type ApiKeyStack,
+  PROVIDER_KEYS,
+  proxyClient,
+  startWithApiKey,
+  stopStack,
+} from "../helpers/stack.ts";
+import { formatDecimal, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
 
-const PROVIDER_KEYS = {
-  OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-  OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
-  ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
-};
-const prices = JSON.parse(readFileSync("supabase/model_prices.json", "utf8"));
-
-/** Exact decimal cost from the LiteLLM-format price file (the numbers as written there). */
-function expectedCost(priceKey: string, tokens: { prompt: number; completion: number; cached?: number; cacheWrite?: number }): string {
-  const p = prices[priceKey];
-  const d = (v: number | undefined, fallback: number) => parseDecimal(String(v ?? fallback));
-  const cached = tokens.cached ?? 0;
-  const written = tokens.cacheWrite ?? 0;
-  return formatDecimal(addDecimals(
-    mulInt(d(p.input_cost_per_token, 0), tokens.prompt - cached - written),
-    mulInt(d(p.cache_read_input_token_cost, p.input_cost_per_token), cached),
-    mulInt(d(p.cache_creation_input_token_cost, p.input_cost_per_token), written),
-    mulInt(d(p.output_cost_per_token, 0), tokens.completion),
-  ));
-}
-
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let apiKey: { id: string; key: string };
-let client: OpenAI;
+let { sql, fake, fns, account, apiKey, client } = {} as ApiKeyStack;
 /** A stand-in for the project's JWKS endpoint (Supabase's asymmetric JWT signing keys). */
 let jwks: http.Server;
 let signingKey: CryptoKey;
 
-/** The ledger row of a request, waiting for the asynchronous write. */
-async function ledgerRow(requestId: string | null, timeoutMs = 10_000) {
-  expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
-  const read = async () =>
-    (await sql`
-      select r.*, r.computed_cost::text as cost, r.provider_cost::text as provider_cost_text,
-             row_to_json(i.*) as interaction
-        from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
-       where r.id = ${requestId!}`)[0];
-  return waitFor(read, { timeoutMs, what: `the llm_requests row of ${requestId}` });
-}
+/** The ledger row of a request with its cost and OpenRouter's as text and its interaction row as JSON. */
+const ledgerRow = (requestId: string | null) =>
+  readLedgerRow(sql, requestId, {
+    columns: sql`r.*, r.computed_cost::text as cost, r.provider_cost::text as provider_cost_text,
+                 row_to_json(i.*) as interaction`,
+  });
 
-function sdk(apiKeyOrJwt: string, headers: Record<string, string> = {}) {
-  return new OpenAI({ apiKey: apiKeyOrJwt, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
+const sdk = (apiKeyOrJwt: string, headers: Record<string, string> = {}) => proxyClient(fns, apiKeyOrJwt, headers);
+
+/** A streamed call of one user message through the SDK: the chunks and the HTTP response. */
+async function streamChat(model: string, content: string) {
+  const { data, response } = await client.chat.completions
+    .create({ model, messages: [{ role: "user", content }], stream: true })
+    .withResponse();
+  return { stream: data, streamResponse: response };
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
   const pair = await generateKeyPair("ES256");
   signingKey = pair.privateKey;
   const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "test-key-1", alg: "ES256", use: "sig" };
   jwks = http.createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] })));
   await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
-  fns = await startFunctions({
+  ({ sql, fake, fns, account, apiKey, client } = await startWithApiKey((fake) => ({
     SUPABASE_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/auth/v1/.well-known/jwks.json`,
     ...PROVIDER_KEYS,
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_BASE_URL: fake.url,
+    ...allProvidersAt(fake),
     UPSTREAM_TIMEOUT_MS: "1500",
     MAX_REQUEST_BYTES: "200000",
-  });
-  account = await createAccount(sql);
-  apiKey = await createApiKey(sql, account);
-  client = sdk(apiKey.key);
+  })));
 });
 
 afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
+  await stopStack({ sql, fake, fns });
   jwks?.close();
-  await sql?.end();
 });
 
 describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
@@ -120,11 +93,7 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("streams the answer, hides the usage chunk it asked for, and logs the stream's usage", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
-      model: "openai/gpt-4o-mini",
-      messages: [{ role: "user", content: "stream please chunks:20" }],
-      stream: true,
-    }).withResponse();
+    const { stream, streamResponse } = await streamChat("openai/gpt-4o-mini", "stream please chunks:20");
     let text = "";
     let sawUsage = false;
     for await (const chunk of stream) {
@@ -198,11 +167,7 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("logs a stream the upstream cuts mid-way as partial, and the client sees the cut", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
-      model: "openai/gpt-4o-mini",
-      messages: [{ role: "user", content: "scenario:cut cut:3" }],
-      stream: true,
-    }).withResponse();
+    const { stream, streamResponse } = await streamChat("openai/gpt-4o-mini", "scenario:cut cut:3");
     const requestId = streamResponse.headers.get("x-request-id");
     let text = "";
     await expect(async () => {
@@ -321,11 +286,7 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
   });
 
   it("translates a stream into OpenAI chunks", async () => {
-    const { data: stream, response: streamResponse } = await client.chat.completions.create({
-      model: "anthropic:claude-sonnet-4-20250514",
-      messages: [{ role: "user", content: "Hi chunks:8" }],
-      stream: true,
-    }).withResponse();
+    const { stream, streamResponse } = await streamChat("anthropic:claude-sonnet-4-20250514", "Hi chunks:8");
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe(answerText(8));

@@ -1,54 +1,26 @@
 // Every SDK unchanged against llm-proxy: openai (embeddings, models, Responses), @anthropic-ai/sdk
 // (Messages), and the Vercel AI SDK (@ai-sdk/openai's default Responses provider, embed, and
 // @ai-sdk/anthropic). The fake provider speaks each wire format; each call's ledger row is checked.
-import { readFileSync } from "node:fs";
 import Anthropic from "@anthropic-ai/sdk";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { embed, generateText, streamText } from "ai";
 import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, startFakeProvider, THINKING_TEXT, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
-import { addDecimals, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
+import { answerText, THINKING_TEXT } from "../helpers/fake-provider.ts";
+import { waitFor } from "../helpers/fixtures.ts";
+import { ledgerRow as readLedgerRow } from "../helpers/ledger-row.ts";
+import { expectedCost } from "../helpers/prices.ts";
+import { allProvidersAt, type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-const prices = JSON.parse(readFileSync("supabase/model_prices.json", "utf8"));
-
-/** Exact decimal cost from the price file. */
-function expectedCost(priceKey: string, t: { prompt: number; completion: number; cached?: number; cacheWrite?: number }): string {
-  const p = prices[priceKey];
-  const d = (v: number | undefined, fallback: number) => parseDecimal(String(v ?? fallback));
-  const cached = t.cached ?? 0;
-  const written = t.cacheWrite ?? 0;
-  return formatDecimal(addDecimals(
-    mulInt(d(p.input_cost_per_token, 0), t.prompt - cached - written),
-    mulInt(d(p.cache_read_input_token_cost, p.input_cost_per_token), cached),
-    mulInt(d(p.cache_creation_input_token_cost, p.input_cost_per_token), written),
-    mulInt(d(p.output_cost_per_token, 0), t.completion),
-  ));
-}
-
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let apiKey: { id: string; key: string };
-let openai: OpenAI;
+let { sql, fake, fns, account, apiKey, client: openai } = {} as ApiKeyStack;
 let baseURL: string;
 
-/** The ledger row of a request (by id), waiting for the asynchronous write. */
-async function ledgerRow(requestId: string | null | undefined, timeoutMs = 10_000) {
-  expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
-  return await waitFor(async () => {
-    const [row] = await sql`
-      select r.*, r.computed_cost::text as cost, i.request as logged_request, i.response as logged_response
-        from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
-       where r.id = ${requestId!}`;
-    return row;
-  }, { timeoutMs, what: `the llm_requests row of ${requestId}` });
-}
+/** The ledger row of a request (by id), with the stored request and response bodies. */
+const ledgerRow = (requestId: string | null | undefined) =>
+  readLedgerRow(sql, requestId, {
+    columns: sql`r.*, r.computed_cost::text as cost, i.request as logged_request, i.response as logged_response`,
+  });
 
 /** The newest row of the test account, for SDKs that do not expose response headers. */
 async function lastRow(after: Date) {
@@ -61,28 +33,15 @@ async function lastRow(after: Date) {
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENAI_API_KEY: "sk-proj-test-openai-provider-key-0123456789abcdef",
-    ANTHROPIC_API_KEY: "sk-ant-api03-test-anthropic-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_BASE_URL: fake.url,
+  ({ sql, fake, fns, account, apiKey, client: openai } = await startWithApiKey((fake) => ({
+    ...PROVIDER_KEYS,
+    ...allProvidersAt(fake),
     UPSTREAM_TIMEOUT_MS: "3000",
-  });
-  account = await createAccount(sql);
-  apiKey = await createApiKey(sql, account);
+  })));
   baseURL = `${fns.url}/llm-proxy/v1`;
-  openai = new OpenAI({ apiKey: apiKey.key, baseURL, maxRetries: 0 });
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("models", () => {
   it("lists ids that route as written, and retrieves one (openai SDK)", async () => {
@@ -177,6 +136,13 @@ describe("embeddings", () => {
 describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   const CLAUDE = "anthropic:claude-sonnet-4-20250514";
   const anthropic = () => new Anthropic({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy`, maxRetries: 0 });
+  /** A streamed Messages call to CLAUDE without the SDK, to see the raw events. */
+  const streamRaw = (content: string) =>
+    fetch(`${fns.url}/llm-proxy/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content }] }),
+    });
 
   it("create: passes through natively with system, images, cache_control and beta headers; exact row", async () => {
     fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
@@ -285,11 +251,7 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   });
 
   it("a stream the provider cuts ends with an error event; the SDK throws; the row is partial with provider prompt tokens", async () => {
-    const res = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
-      method: "POST",
-      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content: "scenario:cut cut:2" }] }),
-    });
+    const res = await streamRaw("scenario:cut cut:2");
     const text = await res.text();
     expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream connection failed[^\n]*\n\n$/);
     expect(text).not.toContain("message_stop");
@@ -301,11 +263,7 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   });
 
   it("the provider's own mid-stream error event reaches the client once, and the row keeps its type", async () => {
-    const res = await fetch(`${fns.url}/llm-proxy/v1/messages`, {
-      method: "POST",
-      headers: { "x-api-key": apiKey.key, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-      body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: "user", content: "scenario:error_event cut:2" }] }),
-    });
+    const res = await streamRaw("scenario:error_event cut:2");
     const text = await res.text();
     expect(text.match(/event: error/g)).toHaveLength(1);
     expect(text).toContain('"type":"overloaded_error"');
@@ -388,6 +346,14 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
 });
 
 describe("Responses (openai SDK)", () => {
+  /** A streamed Responses call without the SDK, to see the raw events. */
+  const streamRaw = (input: string) =>
+    fetch(`${baseURL}/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai:gpt-4o-mini", input, stream: true }),
+    });
+
   it("create: passes through with previous_response_id; usage with cached and reasoning tokens priced", async () => {
     fake.setOptions({ cachedTokens: 8, reasoningTokens: 2 });
     try {
@@ -441,11 +407,7 @@ describe("Responses (openai SDK)", () => {
   });
 
   it("a cut stream ends with an error event and a partial row", async () => {
-    const res = await fetch(`${baseURL}/responses`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "openai:gpt-4o-mini", input: "scenario:truncate cut:2", stream: true }),
-    });
+    const res = await streamRaw("scenario:truncate cut:2");
     const text = await res.text();
     expect(text.endsWith(`event: error\ndata: ${JSON.stringify({
       type: "error", code: "stream_truncated", message: "upstream closed the stream before [DONE]", param: null,
@@ -456,11 +418,7 @@ describe("Responses (openai SDK)", () => {
   });
 
   it("an upstream error event passes through as sent (no second error), the row is partial", async () => {
-    const res = await fetch(`${baseURL}/responses`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "openai:gpt-4o-mini", input: "scenario:error_event cut:2", stream: true }),
-    });
+    const res = await streamRaw("scenario:error_event cut:2");
     const text = await res.text();
     const errors = text.split("\n\n").filter((e) => e.startsWith("event: error"));
     expect(errors).toHaveLength(1);

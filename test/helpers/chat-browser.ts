@@ -3,6 +3,17 @@
 import { createHash } from "node:crypto";
 import { request } from "node:http";
 import type postgres from "postgres";
+import { createAccount, createInstance, type TestAccount, type TestInstance } from "./fixtures.ts";
+import { type FakeProviderStack, startWithFakeProvider, stopStack } from "./stack.ts";
+
+/** Stores the cookies a response sets in a browser's jar (name -> value; attributes are not kept). */
+export function keepCookies(jar: Map<string, string>, res: Response): void {
+  for (const cookie of res.headers.getSetCookie()) {
+    const [pair] = cookie.split(";");
+    const eq = pair.indexOf("=");
+    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+}
 
 export class ChatBrowser {
   cookies = new Map<string, string>();
@@ -25,11 +36,7 @@ export class ChatBrowser {
     const res = this.localAddress
       ? await fetchFrom(this.localAddress, url, method, headers, body)
       : await fetch(url, { method, headers, body });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(";");
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
+    keepCookies(this.cookies, res);
     return res;
   }
 
@@ -77,3 +84,24 @@ export async function chatRows(sql: postgres.Sql, accountId: string): Promise<{ 
 }
 
 export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+export interface ChatStack extends FakeProviderStack {
+  acme: TestAccount;
+  /** A chat instance of `acme` with the template's defaults. */
+  chat: TestInstance;
+}
+
+/**
+ * The stack for a chat test file: startWithFakeProvider(env) and an account with one chat instance. The
+ * per-address limit is lifted unless `env` sets it: every test file talks from 127.0.0.1.
+ */
+export async function startChatStack(env: Record<string, string>): Promise<ChatStack> {
+  const stack = await startWithFakeProvider({ CHAT_RATE_LIMIT_PER_IP: "100000", ...env });
+  try {
+    const acme = await createAccount(stack.sql);
+    return { ...stack, acme, chat: await createInstance(stack.sql, acme) };
+  } catch (err) {
+    await stopStack(stack);
+    throw err;
+  }
+}

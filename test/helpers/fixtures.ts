@@ -237,3 +237,33 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
 }
+
+/**
+ * Runs `lock(tx)` in a transaction held open until `release()` (or `maxMs`, when given), so writes it
+ * blocks wait: a stand-in for a slow database. Resolves once the lock is taken.
+ */
+export async function holdLock(
+  sql: postgres.Sql,
+  lock: (tx: postgres.TransactionSql) => Promise<unknown>,
+  opts: { maxMs?: number } = {},
+): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const held = opts.maxMs === undefined
+    ? released
+    : Promise.race([released, new Promise((r) => setTimeout(r, opts.maxMs))]);
+  const done = sql.begin(async (tx) => {
+    await lock(tx);
+    locked();
+    await held;
+  });
+  await Promise.race([isLocked, done]);
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
+}

@@ -2,21 +2,20 @@
 // Each case was allowed (or impossible to express) before the fix.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminSql } from "../helpers/stack.ts";
-import { as, asRole, attempt, createUser, type Sql } from "../helpers/fixtures.ts";
-import { buildWorld, type World } from "../db/world.ts";
+import { as, asRole, attempt, createUser, type Who } from "../helpers/fixtures.ts";
+import { startWorld, type WorldStack } from "../db/world.ts";
 
-let sql: Sql;
-let w: World;
+let { sql, w } = {} as WorldStack;
 const errorOf = (o: Awaited<ReturnType<typeof attempt>>) => (o.ok ? `ok (${o.count} rows)` : `${o.code}: ${o.message}`);
 
-beforeAll(async () => {
-  sql = adminSql();
-  w = await buildWorld(sql);
-});
-afterAll(async () => {
-  await sql?.end({ timeout: 5 });
-});
+/** `op` run as `who` is refused for want of a privilege (42501), whatever the row. */
+async function expectNoPrivilege(who: Who, op: Parameters<typeof attempt>[2]): Promise<void> {
+  const o = await attempt(sql, who, op);
+  expect(!o.ok && o.code, errorOf(o)).toBe("42501");
+}
+
+beforeAll(async () => ({ sql, w } = await startWorld()));
+afterAll(() => sql?.end({ timeout: 5 }));
 
 async function emailOf(userId: string): Promise<string> {
   const [u] = await sql`select email from public.users where id = ${userId}`;
@@ -54,14 +53,9 @@ describe("no adding strangers by email", () => {
   it("managers cannot insert memberships directly", async () => {
     const victim = (await createUser(sql, "victim")).id;
     for (const manager of [w.users.owner, w.users.admin]) {
-      const o = await attempt(
-        sql,
-        as(manager),
-        (tx) =>
-          tx`insert into public.user_roles (user_id, account_id, role_id, created_by)
-           values (${victim}, ${w.a.id}, ${w.roleIds.member}, ${manager})`,
-      );
-      expect(!o.ok && o.code, errorOf(o)).toBe("42501");
+      await expectNoPrivilege(as(manager), (tx) =>
+        tx`insert into public.user_roles (user_id, account_id, role_id, created_by)
+           values (${victim}, ${w.a.id}, ${w.roleIds.member}, ${manager})`);
     }
   });
 
@@ -165,27 +159,13 @@ describe("invitations", () => {
 describe("account price overrides are the operator's", () => {
   it("an owner cannot insert, change or delete overrides (e.g. zero their own prices); members read them", async () => {
     for (const who of [w.users.owner, w.users.admin]) {
-      const add = await attempt(
-        sql,
-        as(who),
-        (tx) =>
-          tx`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
-           values (${w.a.id}, ${w.model}, 0, 0)`,
-      );
-      expect(!add.ok && add.code, errorOf(add)).toBe("42501");
-      const zero = await attempt(
-        sql,
-        as(who),
-        (tx) =>
-          tx`update public.account_model_prices set input_cost_per_token = 0 where id = ${w.a.rows.account_model_prices}`,
-      );
-      expect(!zero.ok && zero.code, errorOf(zero)).toBe("42501");
-      const del = await attempt(
-        sql,
-        as(who),
-        (tx) => tx`delete from public.account_model_prices where id = ${w.a.rows.account_model_prices}`,
-      );
-      expect(!del.ok && del.code, errorOf(del)).toBe("42501");
+      const id = w.a.rows.account_model_prices;
+      await expectNoPrivilege(as(who), (tx) =>
+        tx`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
+           values (${w.a.id}, ${w.model}, 0, 0)`);
+      await expectNoPrivilege(as(who), (tx) =>
+        tx`update public.account_model_prices set input_cost_per_token = 0 where id = ${id}`);
+      await expectNoPrivilege(as(who), (tx) => tx`delete from public.account_model_prices where id = ${id}`);
     }
     const read = await attempt(
       sql,

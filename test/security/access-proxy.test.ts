@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
+import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
 
@@ -19,9 +20,7 @@ function userJwt(sub: string, claims: Record<string, unknown> = {}): Promise<str
   return signJwt({ sub, role: "authenticated", aud: "authenticated", iss: ISSUER, ...claims });
 }
 
-function sdk(token: string, headers: Record<string, string> = {}): OpenAI {
-  return new OpenAI({ apiKey: token, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
-}
+const sdk = (token: string, headers: Record<string, string> = {}): OpenAI => proxyClient(fns, token, headers);
 
 function ask(client: OpenAI) {
   return client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
@@ -133,10 +132,7 @@ describe("API keys act for their own account only", () => {
   it("naming the key's own account is fine", async () => {
     const { response } = await ask(sdk(key, { "x-account-slug": mine.slug, "x-account-id": mine.id })).withResponse();
     const requestId = response.headers.get("x-request-id");
-    const [row] = await waitFor(async () => {
-      const rows = await sql`select account_id from public.llm_requests where id = ${requestId!}`;
-      return rows.length > 0 && rows;
-    }, { timeoutMs: 5000, what: "the ledger row" });
+    const row = await ledgerRow(sql, requestId, { columns: sql`r.account_id`, timeoutMs: 5000 });
     expect(row.account_id).toBe(mine.id);
   });
 });

@@ -4,29 +4,20 @@
 // up by a row lock on this test's API key (its batch also stamps the key's last_used_at), which
 // stalls this account's writes only.
 import OpenAI from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { answerText } from "../helpers/fake-provider.ts";
+import { holdLock, waitFor } from "../helpers/fixtures.ts";
+import { type ApiKeyStack, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let apiKey: { id: string; key: string };
-let client: OpenAI;
+let { sql, fake, fns, account, apiKey, client } = {} as ApiKeyStack;
 
 const MAX_BACKLOG = 3;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, account, apiKey, client } = await startWithApiKey({
     OPENROUTER_API_KEY: "sk-or-v1-security-backlog-test-key-0123456789",
     LEDGER_MAX_BACKLOG: String(MAX_BACKLOG),
   }));
-  account = await createAccount(sql);
-  apiKey = await createApiKey(sql, account);
-  client = new OpenAI({ apiKey: apiKey.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));
@@ -57,16 +48,7 @@ describe("security: the ledger's backlog is bounded", () => {
     });
     expect(before.body.ledger.dead_letters).toEqual(expect.any(Number));
 
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const holder = sql.begin(async (tx) => {
-      await tx`select 1 from public.api_keys where id = ${apiKey.id} for update`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const lock = await holdLock(sql, (tx) => tx`select 1 from public.api_keys where id = ${apiKey.id} for update`);
     try {
       for (let i = 0; i < MAX_BACKLOG; i++) {
         expect((await call(`queued ${i}`)).choices[0].message.content).toBe(answerText(6));
@@ -87,8 +69,7 @@ describe("security: the ledger's backlog is bounded", () => {
       expect(err.headers.get("retry-after")).toBe("5");
       expect(fake.requestCount()).toBe(forwarded);
     } finally {
-      release();
-      await holder;
+      await lock.release();
     }
 
     const drained = await until(health, (h) => h.body.ledger.backlog === 0, "the backlog to drain");

@@ -1,26 +1,16 @@
 // Bad input to the chat is the client's mistake: a clear 400/401 in the API's error shape, never
 // a 500, and nothing written (no session, no message).
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
-import { ChatBrowser, chatRows } from "../helpers/chat-browser.ts";
-import { type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { ChatBrowser, type ChatStack, chatRows, startChatStack } from "../helpers/chat-browser.ts";
+import { stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let acme: TestAccount;
-let chat: TestInstance;
+let { sql, fake, fns, acme, chat } = {} as ChatStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, acme, chat } = await startChatStack({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-badinput-0123456789",
-    CHAT_RATE_LIMIT_PER_IP: "100000",
   }));
-  acme = await createAccount(sql);
-  chat = await createInstance(sql, acme);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

@@ -1,30 +1,21 @@
 // CORS of the cookie-authenticated chat: only origins an instance lists get credentials; any other
 // page (every page, by default) may not send or read with the visitor's cookie. That holds for
 // answers, errors (404) and preflights alike.
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatBrowser } from "../helpers/chat-browser.ts";
-import { type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { ChatBrowser, type ChatStack, startChatStack } from "../helpers/chat-browser.ts";
+import { createInstance, type TestInstance } from "../helpers/fixtures.ts";
+import { stopStack } from "../helpers/stack.ts";
 
 const EVIL = "https://evil.example";
 const SHOP = "https://shop.example";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let acme: TestAccount;
-let open: TestInstance;
+let { sql, fake, fns, acme, chat: open } = {} as ChatStack;
 let locked: TestInstance;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, acme, chat: open } = await startChatStack({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-cors-0123456789",
-    CHAT_RATE_LIMIT_PER_IP: "100000",
   }));
-  acme = await createAccount(sql);
-  open = await createInstance(sql, acme);
   locked = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", allowed_origins: [SHOP] } });
 });
 

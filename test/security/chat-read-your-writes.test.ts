@@ -1,29 +1,21 @@
 // Read your own writes: once a client has the whole answer (the stream's [DONE], or the JSON
 // body), the history it asks for next includes that answer. The old background write lost the
 // race about one time in three: looped, and made certain by holding the write back with a lock.
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatBrowser } from "../helpers/chat-browser.ts";
-import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createInstance, type TestAccount, type TestInstance, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { ChatBrowser, type ChatStack, startChatStack } from "../helpers/chat-browser.ts";
+import { answerText } from "../helpers/fake-provider.ts";
+import { holdLock, waitFor } from "../helpers/fixtures.ts";
+import { stopStack } from "../helpers/stack.ts";
 
 const ROUNDS = 6;
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let acme: TestAccount;
-let chat: TestInstance;
+let { sql, fake, fns, acme, chat } = {} as ChatStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, acme, chat } = await startChatStack({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-ryw-0123456789",
-    CHAT_RATE_LIMIT_PER_IP: "100000",
     CHAT_RATE_LIMIT_PER_SESSION: "100000",
   }));
-  acme = await createAccount(sql);
-  chat = await createInstance(sql, acme);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));
@@ -35,23 +27,19 @@ const contents = async (browser: ChatBrowser) =>
  * Holds a lock that makes inserts into messages wait (reads do not) until released, or 1.5 s at
  * most. An answer written after the client got it then certainly misses the history read.
  */
-async function lockMessages(): Promise<{ release(): Promise<void> }> {
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((r) => (locked = r));
-  const done = sql.begin(async (tx) => {
-    await tx`lock table public.messages in share mode`;
-    locked();
-    await Promise.race([released, new Promise((r) => setTimeout(r, 1500))]);
-  });
-  await isLocked;
-  return {
-    release: async () => {
-      release();
-      await done;
-    },
-  };
+const lockMessages = () => holdLock(sql, (tx) => tx`lock table public.messages in share mode`, { maxMs: 1500 });
+
+/** Reads a streamed answer up to its [DONE] line, the way a widget does, and leaves the stream open. */
+async function readToDone(res: Response): Promise<{ text: string; reader: ReadableStreamDefaultReader<Uint8Array> }> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes("data: [DONE]")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  return { text, reader };
 }
 
 describe("chat history after an answer", () => {
@@ -62,14 +50,7 @@ describe("chat history after an answer", () => {
       const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: `round ${i} chunks:8`, stream: true } });
       expect(res.status).toBe(200);
       // A widget stops reading at [DONE] and re-syncs at once, without waiting for the close.
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
-      let text = "";
-      while (!text.includes("data: [DONE]")) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-      }
+      const { text, reader } = await readToDone(res);
       expect(text).toContain("data: [DONE]");
       expected.push(`human:round ${i} chunks:8`, `assistant:${answerText(8)}`);
       expect(await contents(browser)).toEqual(expected);
@@ -82,14 +63,7 @@ describe("chat history after an answer", () => {
     const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "slow write chunks:4 delay:30", stream: true } });
     expect(res.status).toBe(200);
     const lock = await lockMessages();
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    while (!text.includes("data: [DONE]")) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
+    const { reader } = await readToDone(res);
     const history = await contents(browser);
     await lock.release();
     await reader.cancel();

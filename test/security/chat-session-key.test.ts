@@ -1,26 +1,16 @@
 // A session key is a bearer credential for a visitor's conversation: the database keeps only its
 // SHA-256, and members who read history (view_history) cannot read even that.
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatBrowser, sha256Hex } from "../helpers/chat-browser.ts";
-import { type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, as, asRole, createAccount, createInstance, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { ChatBrowser, type ChatStack, sha256Hex, startChatStack } from "../helpers/chat-browser.ts";
+import { addMember, as, asRole } from "../helpers/fixtures.ts";
+import { stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let acme: TestAccount;
-let chat: TestInstance;
+let { sql, fake, fns, acme, chat } = {} as ChatStack;
 
 beforeAll(async () => {
-  ({ sql, fake, fns } = await startWithFakeProvider({
+  ({ sql, fake, fns, acme, chat } = await startChatStack({
     OPENROUTER_API_KEY: "sk-or-v1-test-key-session-0123456789",
-    // Every test file talks from 127.0.0.1; the address limit is not under test here.
-    CHAT_RATE_LIMIT_PER_IP: "100000",
   }));
-  acme = await createAccount(sql);
-  chat = await createInstance(sql, acme);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));

@@ -1,34 +1,19 @@
 // Hostile input to the AI feature endpoints: NUL bytes, huge and deeply nested values, another
 // tenant's ids, feature headers on llm-proxy. Each is a clear 4xx, logged, with nothing half-written.
-import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pickVariant, questionHash } from "../../functions/_shared/features/mentor.ts";
-import { deepJsonText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, type Role, type TestAccount, type TestUser } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { deepJsonText } from "../helpers/fake-provider.ts";
+import { createAccount } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
+import { PROVIDER_KEYS, startWithStudent, stopStack, type StudentStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let student: TestUser;
+let { sql, fake, fns, student } = {} as StudentStack;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-  });
-  account = await createAccount(sql);
-  student = await addMember(sql, account, "student" as Role);
+  ({ sql, fake, fns, student } = await startWithStudent({ OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 beforeEach(() => fake.reset());
 
@@ -44,11 +29,7 @@ function post(path: string, body: string, headers: Record<string, string> = {}) 
 async function refused(res: Response) {
   const body = await res.json();
   const id = res.headers.get("x-request-id")!;
-  let row: postgres.Row | undefined;
-  for (let i = 0; i < 200 && !row; i++) {
-    [row] = await sql`select completion_status, http_status, error_code from public.llm_requests where id = ${id}`;
-    if (!row) await new Promise((r) => setTimeout(r, 25));
-  }
+  const row = await ledgerRow(sql, id, { columns: sql`r.completion_status, r.http_status, r.error_code` });
   expect(fake.requests).toHaveLength(0);
   const rows = await sql`
     select (select count(*)::int from public.ai_mentor_chats where llm_request_id = ${id})

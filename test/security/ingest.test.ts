@@ -3,35 +3,20 @@
 // or a safely stored row, and the database holds exactly the rows expected.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { createTenant, postIngest } from "../helpers/ingest.ts";
+import { startWithSql, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fns: TestFunctions;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fns = await startFunctions();
+  ({ sql, fns } = await startWithSql());
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fns }));
 
-async function tenant(): Promise<{ account: TestAccount; key: string }> {
-  const account = await createAccount(sql);
-  return { account, key: (await createApiKey(sql, account)).key };
-}
-
-async function ingest(key: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${fns.url}/ingest`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
+const tenant = () => createTenant(sql);
+const ingest = (key: string, body: unknown) => postIngest(fns, key, body);
 
 async function rowCount(accountId: string): Promise<number> {
   const [row] = await sql`

@@ -12,8 +12,9 @@ import {
   type FakeProvider,
   nulAnswerText,
 } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
+import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   [key, otherKey] = (await Promise.all([createApiKey(sql, account), createApiKey(sql, otherAccount)])).map((k) =>
     k.key
   );
-  client = new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+  client = proxyClient(fns, key);
 });
 
 afterAll(() => stopStack({ sql, fake, fns }));
@@ -45,10 +46,7 @@ afterAll(() => stopStack({ sql, fake, fns }));
  * landed; fails if there is none or more than one.
  */
 async function theRow(requestId: string | null | undefined) {
-  expect(requestId, "x-request-id").toMatch(/^[0-9a-f-]{36}$/);
-  const row = await waitFor(async () => (await sql`select * from public.llm_requests where id = ${requestId!}`)[0], {
-    what: `the llm_requests row of ${requestId}`,
-  });
+  const row = await ledgerRow(sql, requestId, { columns: sql`r.*` });
   // Give a duplicate write the chance to show up before counting.
   await new Promise((r) => setTimeout(r, 100));
   const [{ requests, interactions, dead }] = await sql`
@@ -91,7 +89,7 @@ describe("security: one bad call never stops logging", () => {
     expect(row.model).toHaveLength(MAX_MODEL_CHARS);
     expect(row.model.startsWith(model.slice(0, MAX_MODEL_CHARS - 1))).toBe(true);
 
-    const other = new OpenAI({ apiKey: otherKey, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+    const other = proxyClient(fns, otherKey);
     const { data, response } = await other.chat.completions
       .create({ model: MODEL, messages: [{ role: "user", content: "after the giant model" }] })
       .withResponse();

@@ -3,28 +3,16 @@
 import { describe, expect, it } from "vitest";
 import { REDACTED } from "../../functions/_shared/privacy/redaction.ts";
 import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
+import { byteStream } from "../helpers/streams.ts";
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 const KEY = "sk-proj-upstreamEchoedKey0123456789abcdef";
 const chunk = (extra: object) => JSON.stringify({ id: "c1", object: "chat.completion.chunk", ...extra });
 const CONTENT_CHOICE = { index: 0, delta: { content: "mail me: a@b.co" }, finish_reason: null };
 const CONTENT = `data: ${chunk({ choices: [CONTENT_CHOICE] })}\n\n`;
 
-function source(text: string, size: number): ReadableStream<Uint8Array> {
-  const bytes = enc.encode(text);
-  let at = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      c.enqueue(bytes.subarray(at, at + size));
-      at += size;
-    },
-  });
-}
-
 async function run(text: string, size: number, clientWantsUsage: boolean) {
-  const { stream, result } = teeChatStream(source(text, size), { clientWantsUsage });
+  const { stream, result } = teeChatStream(byteStream(text, size), { clientWantsUsage });
   let out = "";
   const reader = stream.getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) out += dec.decode(r.value, { stream: true });

@@ -4,9 +4,10 @@
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { createAccount, createApiKey, waitFor } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type FakeProvider } from "../helpers/fake-provider.ts";
+import { createAccount, createApiKey } from "../helpers/fixtures.ts";
+import { ledgerRow } from "../helpers/ledger-row.ts";
+import { allProvidersAt, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 /** Keys with no recognisable shape: only the exact match of the configured secrets removes them. */
 const KEYS = {
@@ -26,23 +27,14 @@ let fns: TestFunctions;
 let apiKey: string;
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider({ errorMessage: `Incorrect API key provided: {key}. You sent ${CARD} for ${EMAIL}.` });
-  fns = await startFunctions({
-    ...KEYS,
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_COMPAT_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_BASE_URL: fake.url,
-  });
+  ({ sql, fake, fns } = await startWithFakeProvider(
+    (fake) => ({ ...KEYS, ...allProvidersAt(fake), OPENAI_COMPAT_BASE_URL: fake.openaiBaseUrl }),
+    { errorMessage: `Incorrect API key provided: {key}. You sent ${CARD} for ${EMAIL}.` },
+  ));
   apiKey = (await createApiKey(sql, await createAccount(sql))).key;
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
@@ -54,14 +46,10 @@ function post(body: unknown, headers: Record<string, string> = {}): Promise<Resp
 
 /** Both ledger rows of a request, as stored, once the background write is done. */
 async function storedRows(requestId: string | null, timeoutMs = 10_000) {
-  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  const row = await waitFor(async () => {
-    const [row] = await sql`
-      select row_to_json(r.*) as request, row_to_json(i.*) as interaction
-        from public.llm_requests r left join public.ai_interactions i on i.llm_request_id = r.id
-       where r.id = ${requestId!}`;
-    return row;
-  }, { timeoutMs, what: `the llm_requests row of ${requestId}` });
+  const row = await ledgerRow(sql, requestId, {
+    columns: sql`row_to_json(r.*) as request, row_to_json(i.*) as interaction`,
+    timeoutMs,
+  });
   return row as { request: Record<string, any>; interaction: Record<string, any> };
 }
 
@@ -104,7 +92,7 @@ describe("upstream error text is redacted before the client sees it and before i
   });
 
   it("the SDK's error for a redacted 400 carries no secret either", async () => {
-    const client = new OpenAI({ apiKey, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+    const client = proxyClient(fns, apiKey);
     const err = await client.chat.completions
       .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:bad_request" }] })
       .catch((e: unknown) => e);
@@ -124,14 +112,9 @@ describe("every client-chosen string is redacted before it is stored", () => {
   });
 
   it("x-metadata, metadata, user, the conversation id and file URLs and names", async () => {
-    const client = new OpenAI({
-      apiKey,
-      baseURL: `${fns.url}/llm-proxy/v1`,
-      maxRetries: 0,
-      defaultHeaders: {
-        "x-metadata": JSON.stringify({ contact: EMAIL, nested: { card: `pay with ${CARD}` } }),
-        "x-session-id": `support:${EMAIL}`,
-      },
+    const client = proxyClient(fns, apiKey, {
+      "x-metadata": JSON.stringify({ contact: EMAIL, nested: { card: `pay with ${CARD}` } }),
+      "x-session-id": `support:${EMAIL}`,
     });
     const { response } = await client.chat.completions
       .create({

@@ -8,9 +8,9 @@ import {
   toAnthropicRequest,
 } from "../../functions/_shared/providers/index.ts";
 import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
+import { byteStream } from "../helpers/streams.ts";
 
 const req = (body: Record<string, unknown>) => chatCompletionRequestSchema.parse({ model: "anthropic:claude-sonnet-4-20250514", ...body });
-const enc = new TextEncoder();
 
 describe("OpenAI request -> Anthropic Messages", () => {
   it("maps system, tools, tool calls, tool results, images, stops and sampling", () => {
@@ -182,18 +182,6 @@ describe("Anthropic response -> OpenAI chat.completion", () => {
 
 const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
-function anthropicStream(text: string, size: number): ReadableStream<Uint8Array> {
-  const bytes = enc.encode(text);
-  let i = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (i >= bytes.length) return c.close();
-      c.enqueue(bytes.slice(i, i + size));
-      i += size;
-    },
-  });
-}
-
 async function sseEvents(stream: ReadableStream<Uint8Array>): Promise<string[]> {
   const text = await new Response(stream).text();
   return text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
@@ -217,7 +205,7 @@ describe("Anthropic stream -> OpenAI chunks", () => {
   ].join("");
 
   it.each([1, 7, 64, 10_000])("translates every event, split every %i bytes", async (size) => {
-    const out = await sseEvents(anthropicToOpenAIStream(anthropicStream(events, size)));
+    const out = await sseEvents(anthropicToOpenAIStream(byteStream(events, size)));
     expect(out[out.length - 1]).toBe("[DONE]");
     const chunks = out.slice(0, -1).map((s) => JSON.parse(s));
     expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === "msg_9")).toBe(true);
@@ -234,7 +222,7 @@ describe("Anthropic stream -> OpenAI chunks", () => {
   });
 
   it("feeds the tee: tool call assembled, usage from the provider, usage chunk hidden", async () => {
-    const { stream, result } = teeChatStream(anthropicToOpenAIStream(anthropicStream(events, 5)), { clientWantsUsage: false });
+    const { stream, result } = teeChatStream(anthropicToOpenAIStream(byteStream(events, 5)), { clientWantsUsage: false });
     const out = await sseEvents(stream);
     expect(out.some((e) => e.includes('"choices":[]'))).toBe(false);
     const r = await result;
@@ -247,7 +235,7 @@ describe("Anthropic stream -> OpenAI chunks", () => {
 
   it("turns an error event into an OpenAI error chunk without [DONE]", async () => {
     const broken = events.slice(0, events.indexOf("event: content_block_stop")) + ev("error", { error: { type: "overloaded_error", message: "Overloaded" } });
-    const { stream, result } = teeChatStream(anthropicToOpenAIStream(anthropicStream(broken, 9)), { clientWantsUsage: true });
+    const { stream, result } = teeChatStream(anthropicToOpenAIStream(byteStream(broken, 9)), { clientWantsUsage: true });
     const out = await sseEvents(stream);
     expect(out).not.toContain("[DONE]");
     expect(JSON.parse(out[out.length - 1])).toEqual({ error: { message: "Overloaded", type: "overloaded_error", code: "overloaded_error", param: null } });

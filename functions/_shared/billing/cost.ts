@@ -67,21 +67,14 @@ export const PRICE_FIELDS = [
   "output_cost_per_token_batches",
 ] as const satisfies readonly (keyof ModelPrice)[];
 
-/** Price fields read under the same key from a LiteLLM entry. */
-const SAME_KEYS = [
-  "cache_read_input_token_cost",
-  "cache_creation_input_token_cost",
-  "cache_creation_input_token_cost_above_1hr",
-  "output_cost_per_reasoning_token",
-  "input_cost_per_token_flex",
-  "output_cost_per_token_flex",
-  "cache_read_input_token_cost_flex",
-  "input_cost_per_token_priority",
-  "output_cost_per_token_priority",
-  "cache_read_input_token_cost_priority",
-  "input_cost_per_token_batches",
-  "output_cost_per_token_batches",
-] as const;
+/** Price fields read under the same key from a LiteLLM entry: all but the required and the long-context ones. */
+type SameKey = Exclude<
+  (typeof PRICE_FIELDS)[number],
+  "input_cost_per_token" | "output_cost_per_token" | `${string}_above_threshold`
+>;
+const SAME_KEYS = PRICE_FIELDS.filter((k): k is SameKey =>
+  k !== "input_cost_per_token" && k !== "output_cost_per_token" && !k.endsWith("_above_threshold")
+);
 
 /** LiteLLM's long-context keys end in `_above_<N>k_tokens`; our columns end in `_above_threshold`. */
 const TIERED_KEYS = [
@@ -91,7 +84,18 @@ const TIERED_KEYS = [
   "cache_creation_input_token_cost",
   "cache_creation_input_token_cost_above_1hr",
 ] as const;
+type TieredKey = (typeof TIERED_KEYS)[number];
 const TIER_KEY = /^(.+)_above_(\d+)k_tokens$/;
+
+/** The long-context prices of a ModelPrice, each `above(field)` for the field it raises. */
+export function thresholdPrices(
+  above: (field: TieredKey) => string | null,
+): Pick<ModelPrice, `${TieredKey}_above_threshold`> {
+  return Object.fromEntries(TIERED_KEYS.map((k) => [`${k}_above_threshold`, above(k)])) as Pick<
+    ModelPrice,
+    `${TieredKey}_above_threshold`
+  >;
+}
 
 /**
  * Reads one LiteLLM entry; null when it has no per-token prices (image, audio, per-second
@@ -115,19 +119,13 @@ export function priceFromEntry(model: string, entry: unknown): ModelPrice | null
       if (threshold === null || tokens < threshold) threshold = tokens;
     }
   }
-  const above = (k: (typeof TIERED_KEYS)[number]) =>
-    threshold ? text(e[`${k}_above_${threshold / 1000}k_tokens`]) : null;
   const price = {
     model,
     provider: typeof e.litellm_provider === "string" ? e.litellm_provider : null,
     input_cost_per_token: text(e.input_cost_per_token)!,
     output_cost_per_token: text(e.output_cost_per_token)!,
     tier_threshold_tokens: threshold,
-    input_cost_per_token_above_threshold: above("input_cost_per_token"),
-    output_cost_per_token_above_threshold: above("output_cost_per_token"),
-    cache_read_input_token_cost_above_threshold: above("cache_read_input_token_cost"),
-    cache_creation_input_token_cost_above_threshold: above("cache_creation_input_token_cost"),
-    cache_creation_input_token_cost_above_1hr_above_threshold: above("cache_creation_input_token_cost_above_1hr"),
+    ...thresholdPrices((k) => threshold ? text(e[`${k}_above_${threshold / 1000}k_tokens`]) : null),
     deprecation_date: typeof e.deprecation_date === "string" ? e.deprecation_date : null,
   } as ModelPrice;
   for (const k of SAME_KEYS) price[k] = text(e[k]);

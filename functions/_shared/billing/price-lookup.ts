@@ -5,7 +5,7 @@
 import type { Sql } from "../runtime/db.ts";
 import { TtlCache } from "../runtime/cache.ts";
 import { env } from "../runtime/env.ts";
-import type { ModelPrice } from "./cost.ts";
+import { type ModelPrice, PRICE_FIELDS } from "./cost.ts";
 import type { Refine, Row } from "../runtime/schema.ts";
 
 export interface ResolvedPrice {
@@ -24,6 +24,9 @@ type PriceRow = Refine<PriceColumns, Omit<ModelPrice, "provider">> & {
   source: ResolvedPrice["source"];
 };
 
+/** The columns a ModelPrice is read from, named alike in both price tables. */
+const PRICE_COLUMNS: PriceColumn[] = [...PRICE_FIELDS, "tier_threshold_tokens", "deprecation_date", "max_output_tokens"];
+
 /** A priced model as listed (postgres.js reads timestamptz as a Date). */
 type ListedRow = Refine<Pick<Row<"model_prices">, "model" | "litellm_provider" | "updated_at">, { updated_at: Date }>;
 
@@ -39,8 +42,8 @@ export function priceKeys(provider: string, upstreamModel: string, requestedMode
 
 export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promise<ResolvedPrice> {
   return priceCache.get(`${accountId} ${keys.join(" ")}`, async () => {
-    // Prices leave Postgres as text: exact decimals. The column lists are written out (not spliced
-    // in with sql.unsafe) so the statement stays a plain prepared one on this hot path.
+    // Prices leave Postgres as text: exact decimals. The inner column lists are identifiers (sql(...)),
+    // never sql.unsafe, so the statement text is the same on every call and stays a prepared one.
     const rows = await sql<PriceRow[]>`
       select p.model, p.litellm_provider as provider,
              p.input_cost_per_token::text, p.output_cost_per_token::text, p.cache_read_input_token_cost::text,
@@ -55,31 +58,13 @@ export function resolvePrice(sql: Sql, accountId: string, keys: string[]): Promi
              p.cache_read_input_token_cost_priority::text, p.input_cost_per_token_batches::text,
              p.output_cost_per_token_batches::text, p.deprecation_date::text, p.max_output_tokens, p.source
         from (
-          select o.model, null::text as litellm_provider,
-                 o.input_cost_per_token, o.output_cost_per_token, o.cache_read_input_token_cost,
-                 o.cache_creation_input_token_cost, o.cache_creation_input_token_cost_above_1hr,
-                 o.output_cost_per_reasoning_token, o.tier_threshold_tokens, o.input_cost_per_token_above_threshold,
-                 o.output_cost_per_token_above_threshold, o.cache_read_input_token_cost_above_threshold,
-                 o.cache_creation_input_token_cost_above_threshold,
-                 o.cache_creation_input_token_cost_above_1hr_above_threshold, o.input_cost_per_token_flex,
-                 o.output_cost_per_token_flex, o.cache_read_input_token_cost_flex, o.input_cost_per_token_priority,
-                 o.output_cost_per_token_priority, o.cache_read_input_token_cost_priority,
-                 o.input_cost_per_token_batches, o.output_cost_per_token_batches, o.deprecation_date,
-                 o.max_output_tokens, 'account_override' as source, 0 as tier
+          select o.model, null::text as litellm_provider, ${sql(PRICE_COLUMNS.map((c) => `o.${c}`))},
+                 'account_override' as source, 0 as tier
             from public.account_model_prices o
            where o.account_id = ${accountId} and o.model = any(${keys})
           union all
-          select g.model, g.litellm_provider,
-                 g.input_cost_per_token, g.output_cost_per_token, g.cache_read_input_token_cost,
-                 g.cache_creation_input_token_cost, g.cache_creation_input_token_cost_above_1hr,
-                 g.output_cost_per_reasoning_token, g.tier_threshold_tokens, g.input_cost_per_token_above_threshold,
-                 g.output_cost_per_token_above_threshold, g.cache_read_input_token_cost_above_threshold,
-                 g.cache_creation_input_token_cost_above_threshold,
-                 g.cache_creation_input_token_cost_above_1hr_above_threshold, g.input_cost_per_token_flex,
-                 g.output_cost_per_token_flex, g.cache_read_input_token_cost_flex, g.input_cost_per_token_priority,
-                 g.output_cost_per_token_priority, g.cache_read_input_token_cost_priority,
-                 g.input_cost_per_token_batches, g.output_cost_per_token_batches, g.deprecation_date,
-                 g.max_output_tokens, 'model_prices', 1
+          select g.model, g.litellm_provider, ${sql(PRICE_COLUMNS.map((c) => `g.${c}`))},
+                 'model_prices', 1
             from public.model_prices g where g.model = any(${keys})
         ) p
        order by p.tier, array_position(${keys}::text[], p.model)

@@ -8,15 +8,18 @@ import { holdEnd } from "../gateway/answer-stream.ts";
 import { db } from "../runtime/db.ts";
 import { env } from "../runtime/env.ts";
 import { corsHeaders, isPreflight, preflightResponse } from "../http/cors.ts";
-import { ApiError, badRequest, jsonResponse, notFound, unauthorized } from "../http/errors.ts";
+import { z } from "zod";
+import { ApiError, badRequest, fromZodError, jsonResponse, notFound, unauthorized } from "../http/errors.ts";
 import {
   admitCall,
   type CallContext,
   type CallOutcome,
   type CallResult,
   failedCall,
+  type FeatureHook,
   type LoggedRequest,
 } from "../gateway/forward.ts";
+import type { FeatureRow, FeatureTable } from "../ledger/writer.ts";
 import type { Json } from "../runtime/schema.ts";
 import { jsonDepthExceeds, MAX_CONVERSATION_ID_CHARS } from "../http/limits.ts";
 import { type ChatCompletionRequest, type ChatMessage, parseChatCompletionRequest } from "../openai/chat-schema.ts";
@@ -243,4 +246,31 @@ export function featureHandler(
       return error.toResponse({ "x-request-id": requestId });
     }
   };
+}
+
+/** The body of a feature call as `schema` reads it; a mismatch is a 400 naming the field. */
+export function parseFeatureBody<T extends z.ZodType>(schema: T, json: unknown): z.infer<T> {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}
+
+/** featureHandler for a feature answered only at its own path, its body read by `schema`. */
+export function rootFeatureHandler<T extends z.ZodType>(
+  feature: Feature,
+  schema: T,
+  run: (ctx: CallContext, body: z.infer<T>) => Promise<Response>,
+): (req: Request, info?: Info) => Promise<Response> {
+  return featureHandler(feature, (ctx, subpath, json) => {
+    if (subpath !== "" && subpath !== "/") throw notFound(`Unknown route: POST /${feature}${subpath}`, "unknown_route");
+    return run(ctx, parseFeatureBody(schema, json));
+  });
+}
+
+/**
+ * The hook of a feature whose row needs an answer (whole, or partial for a stream cut short): a failed
+ * call has none for the row's NOT NULL answer column, so it is only in the ledger, with its error.
+ */
+export function answeredRowHook(table: FeatureTable, row: (answer: string) => FeatureRow["row"]): FeatureHook {
+  return { row: ({ status, text }) => (status === "error" ? null : { table, row: row(text) }) };
 }

@@ -13,6 +13,7 @@ import type { Json } from "../runtime/schema.ts";
 import type { ChatMessage } from "../openai/chat-schema.ts";
 import { countTextTokens } from "../billing/token-estimate.ts";
 import {
+  answeredRowHook,
   assistant,
   defaultModel,
   featureResponse,
@@ -104,35 +105,25 @@ export interface MentorRowInput {
   variantId: string | null;
 }
 
-/**
- * The feature hook of a mentor call: an answer (whole or, for a stream cut short, partial) becomes
- * an ai_mentor_chats row; a failed call has no answer for the NOT NULL `response`, so it is only in
- * the ledger (llm_requests / ai_interactions, with its error).
- */
+/** The feature hook of a mentor call: an answer becomes an ai_mentor_chats row. */
 export function mentorHook(ctx: CallContext, m: MentorRowInput): FeatureHook {
-  return {
-    row: ({ status, text }) =>
-      status === "error" ? null : {
-        table: "ai_mentor_chats",
-        row: {
-          id: m.id,
-          account_id: ctx.caller.accountId,
-          user_id: ctx.caller.userId,
-          course_id: m.courseId,
-          topic_id: m.topicId,
-          conversation_id: m.conversationId,
-          question: storedRequestText(ctx, m.question),
-          response: storedResponseText(ctx, text),
-          conversation_context: m.context.map((t) => ({
-            question: storedRequestText(ctx, t.question),
-            response: storedResponseText(ctx, t.response),
-          })) as Json,
-          prompt_variant_id: m.variantId,
-          question_hash: questionHash(m.question),
-          llm_request_id: ctx.requestId,
-        },
-      },
-  };
+  return answeredRowHook("ai_mentor_chats", (text) => ({
+    id: m.id,
+    account_id: ctx.caller.accountId,
+    user_id: ctx.caller.userId,
+    course_id: m.courseId,
+    topic_id: m.topicId,
+    conversation_id: m.conversationId,
+    question: storedRequestText(ctx, m.question),
+    response: storedResponseText(ctx, text),
+    conversation_context: m.context.map((t) => ({
+      question: storedRequestText(ctx, t.question),
+      response: storedResponseText(ctx, t.response),
+    })) as Json,
+    prompt_variant_id: m.variantId,
+    question_hash: questionHash(m.question),
+    llm_request_id: ctx.requestId,
+  }));
 }
 
 interface MentorConfig {

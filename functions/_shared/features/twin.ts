@@ -8,6 +8,7 @@ import { notFound } from "../http/errors.ts";
 import { type CallContext, type FeatureHook, forwardChatCompletion } from "../gateway/forward.ts";
 import type { Json } from "../runtime/schema.ts";
 import {
+  answeredRowHook,
   defaultModel,
   featureResponse,
   modelRequest,
@@ -64,28 +65,19 @@ export interface TwinRowInput {
   context: Json;
 }
 
-/**
- * The feature hook of a twin call: an answer (whole or partial) becomes an employee_twin_interactions
- * row; a failed call has no answer for the NOT NULL `response` and is only in the ledger.
- */
+/** The feature hook of a twin call: an answer becomes an employee_twin_interactions row. */
 export function twinHook(ctx: CallContext, t: TwinRowInput): FeatureHook {
-  return {
-    row: ({ status, text }) =>
-      status === "error" ? null : {
-        table: "employee_twin_interactions",
-        row: {
-          id: t.id,
-          org_id: ctx.caller.accountId,
-          user_id: ctx.caller.userId,
-          twin_role: t.twinRole,
-          interaction_type: t.interactionType,
-          prompt: t.prompt === null ? null : storedRequestText(ctx, t.prompt),
-          response: storedResponseText(ctx, text),
-          context: storedJson(ctx, t.context, "request"),
-          llm_request_id: ctx.requestId,
-        },
-      },
-  };
+  return answeredRowHook("employee_twin_interactions", (text) => ({
+    id: t.id,
+    org_id: ctx.caller.accountId,
+    user_id: ctx.caller.userId,
+    twin_role: t.twinRole,
+    interaction_type: t.interactionType,
+    prompt: t.prompt === null ? null : storedRequestText(ctx, t.prompt),
+    response: storedResponseText(ctx, text),
+    context: storedJson(ctx, t.context, "request"),
+    llm_request_id: ctx.requestId,
+  }));
 }
 
 export interface TwinRequest {

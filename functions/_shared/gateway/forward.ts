@@ -17,7 +17,7 @@ import { sendWithFallbacks } from "../controls/fallback.ts";
 import type { Attempt } from "../controls/retry.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "../billing/price-lookup.ts";
 import { resolveProvider, type ProviderTarget, withoutUsageCost } from "../providers/index.ts";
-import { teeChatStream, type AssembledToolCall, type StreamError } from "./stream-tee.ts";
+import { teeChatStream, type AssembledToolCall, type StreamError, type StreamResult } from "./stream-tee.ts";
 import { estimateUsage } from "../billing/token-estimate.ts";
 import { UpstreamGuard } from "./upstream.ts";
 import { emptyUsage, type NormalizedUsage } from "../billing/usage.ts";
@@ -252,20 +252,10 @@ export async function forwardChatCompletion(
       messages: body.messages,
       onCancel: () => guard.cancel(),
     });
-    const outcome = teed.result.then((r) =>
-      record(ctx, request, target, {
-        status: r.status === "success" ? "complete" : r.status,
-        httpStatus: 200,
-        usage: r.usage,
-        usageSource: r.usage_source,
-        finishReason: r.finish_reason,
-        text: r.text,
-        toolCalls: r.tool_calls,
-        responseBody: streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage),
-        ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
-        error: streamError(r.error, r.client_cancelled),
-      }, pricing)
-    );
+    const outcome = teed.result.then((r) => {
+      const summary = streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage);
+      return record(ctx, request, target, streamEnding(r, r.client_cancelled, summary), pricing);
+    });
     const response = new Response(teed.stream, {
       status: 200,
       headers: { ...responseHeaders(ctx, "text/event-stream"), "cache-control": "no-cache" },
@@ -276,6 +266,22 @@ export async function forwardChatCompletion(
   } finally {
     guard.release();
   }
+}
+
+/** How a streamed call ended, from what the tee collected; `responseBody` is what the log keeps of the answer. */
+export function streamEnding(r: StreamResult, clientCancelled: boolean, responseBody: Json): Ending {
+  return {
+    status: clientCancelled ? "partial" : r.status === "success" ? "complete" : r.status,
+    httpStatus: 200,
+    usage: r.usage,
+    usageSource: r.usage_source,
+    finishReason: r.finish_reason,
+    text: r.text,
+    toolCalls: r.tool_calls,
+    responseBody,
+    ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
+    error: streamError(r.error, clientCancelled),
+  };
 }
 
 function streamError(e: StreamError | null, clientCancelled: boolean): { code: string | null; message: string } | null {

@@ -15,10 +15,11 @@ import {
   type LoggedRequest,
   record,
   responseHeaders,
+  streamEnding,
 } from "./forward.ts";
 import type { Json } from "../runtime/schema.ts";
 import type { ProviderTarget } from "../providers/index.ts";
-import { type StreamError, type StreamResult, teeChatStream } from "./stream-tee.ts";
+import { type StreamError, teeChatStream } from "./stream-tee.ts";
 import { estimateUsage } from "../billing/token-estimate.ts";
 import { UpstreamGuard } from "./upstream.ts";
 import type { NormalizedUsage } from "../billing/usage.ts";
@@ -137,7 +138,17 @@ function streamed(
       return reader.cancel(reason).catch(() => {});
     },
   });
-  const outcome = teed.result.then((r) => record(ctx, spec.request, spec.target, streamEnding(r, clientCancelled)));
+  const outcome = teed.result.then((r) => {
+    const summary = {
+      id: r.response_id,
+      model: r.model,
+      text: r.text,
+      tool_calls: r.tool_calls as unknown as Json,
+      finish_reason: r.finish_reason,
+      usage: r.usage as unknown as Json,
+    };
+    return record(ctx, spec.request, spec.target, streamEnding(r, clientCancelled && r.status !== "success", summary));
+  });
   const response = new Response(stream, {
     status: 200,
     headers: { ...responseHeaders(ctx, "text/event-stream"), "cache-control": "no-cache" },
@@ -145,27 +156,3 @@ function streamed(
   return { response, outcome };
 }
 
-function streamEnding(r: StreamResult, clientCancelled: boolean): Ending {
-  const cancelled = clientCancelled && r.status !== "success";
-  return {
-    status: cancelled ? "partial" : r.status === "success" ? "complete" : r.status,
-    httpStatus: 200,
-    usage: r.usage,
-    usageSource: r.usage_source,
-    finishReason: r.finish_reason,
-    text: r.text,
-    toolCalls: r.tool_calls,
-    responseBody: {
-      id: r.response_id,
-      model: r.model,
-      text: r.text,
-      tool_calls: r.tool_calls as unknown as Json,
-      finish_reason: r.finish_reason,
-      usage: r.usage as unknown as Json,
-    },
-    ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
-    error: cancelled
-      ? { code: "client_disconnected", message: "The client closed the stream before it finished" }
-      : r.error && { code: r.error.code ?? r.error.type ?? "upstream_error", message: r.error.message },
-  };
-}

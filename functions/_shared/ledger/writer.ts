@@ -139,6 +139,17 @@ const AGENT_METRICS = `performance as (
 )`;
 
 /**
+ * The tail of each feature insert: its rows (statement parameter `param`, a JSON array) joined to the
+ * requests this batch wrote (a feature row is written only with its call), skipping ids already stored.
+ */
+function featureRowsOf(table: FeatureTable, param: string): string {
+  return `from jsonb_populate_recordset(null::public.${table}, ${param}::text::jsonb) f
+    join requests r on r.id = f.llm_request_id
+  on conflict (id) do nothing
+  returning 1`;
+}
+
+/**
  * Feature rows, in the same statement as their llm_requests row and joined to it, so they exist
  * exactly when it does (a retried batch inserts neither twice), and model, tokens, cost (exactly
  * computed_cost, null stays null) and latency are the ledger's by construction. References to
@@ -155,29 +166,20 @@ const FEATURES = `mentor as (
          (select v.id from public.ai_prompt_variants v where v.id = f.prompt_variant_id and v.account_id = f.account_id),
          f.question_hash, r.id, r.created_at, r.model, coalesce(r.total_tokens, 0), r.computed_cost,
          coalesce(r.latency_ms, 0)
-    from jsonb_populate_recordset(null::public.ai_mentor_chats, $4::text::jsonb) f
-    join requests r on r.id = f.llm_request_id
-  on conflict (id) do nothing
-  returning 1
+    ${featureRowsOf("ai_mentor_chats", "$4")}
 ), guru as (
   insert into public.guru_interactions (id, org_id, student_id, agent_type, conversation_id, input, output,
     llm_request_id, created_at, model_used, tokens_used, cost_usd, latency_ms)
   select f.id, f.org_id, f.student_id, f.agent_type, f.conversation_id, f.input, f.output,
          r.id, r.created_at, r.model, coalesce(r.total_tokens, 0), r.computed_cost, coalesce(r.latency_ms, 0)
-    from jsonb_populate_recordset(null::public.guru_interactions, $5::text::jsonb) f
-    join requests r on r.id = f.llm_request_id
-  on conflict (id) do nothing
-  returning 1
+    ${featureRowsOf("guru_interactions", "$5")}
 ), twin as (
   insert into public.employee_twin_interactions (id, org_id, user_id, twin_role, interaction_type, prompt, response,
     context, llm_request_id, created_at, updated_at, model_used, tokens_used, cost_usd, latency_ms)
   select f.id, f.org_id, f.user_id, f.twin_role, f.interaction_type, f.prompt, f.response,
          coalesce(f.context, '{}'::jsonb), r.id, r.created_at, r.created_at, r.model, r.total_tokens, r.computed_cost,
          r.latency_ms
-    from jsonb_populate_recordset(null::public.employee_twin_interactions, $6::text::jsonb) f
-    join requests r on r.id = f.llm_request_id
-  on conflict (id) do nothing
-  returning 1
+    ${featureRowsOf("employee_twin_interactions", "$6")}
 )`;
 
 // jsonb_populate_recordset maps each JSON object onto the table's row type, so one parameter

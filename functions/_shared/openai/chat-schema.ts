@@ -68,14 +68,21 @@ export const chatMessageSchema = z.discriminatedUnion("role", [
   functionMessage,
 ]);
 
-export const functionToolSchema = z.looseObject({
-  type: z.literal("function"),
-  function: z.looseObject({
+type JsonSchemaField = z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>;
+
+/** A named JSON Schema, as a function tool and a json_schema response format define one (`schemaKey` differs). */
+function schemaDefinition<K extends string>(schemaKey: K) {
+  return z.looseObject({
     name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 characters of a-z, A-Z, 0-9, _ or -"),
     description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    ...({ [schemaKey]: z.record(z.string(), z.unknown()).optional() } as Record<K, JsonSchemaField>),
     strict: z.boolean().nullish(),
-  }),
+  });
+}
+
+export const functionToolSchema = z.looseObject({
+  type: z.literal("function"),
+  function: schemaDefinition("parameters"),
 });
 const customToolSchema = z.looseObject({ type: z.literal("custom"), custom: z.looseObject({ name: nonEmpty }) });
 export const toolSchema = z.discriminatedUnion("type", [functionToolSchema, customToolSchema]);
@@ -92,12 +99,7 @@ export const responseFormatSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("json_object") }),
   z.looseObject({
     type: z.literal("json_schema"),
-    json_schema: z.looseObject({
-      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 characters of a-z, A-Z, 0-9, _ or -"),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
-      strict: z.boolean().nullish(),
-    }),
+    json_schema: schemaDefinition("schema"),
   }),
 ]);
 

@@ -5,7 +5,8 @@
  * unchanged; for the ledger its `response.*` events are read as chat chunks (text, reasoning,
  * function calls, usage with cached and reasoning tokens).
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+import { eventObject, translateSse } from "../http/sse-translate.ts";
 import { envSnapshot } from "../runtime/env.ts";
 import { badRequest } from "../http/errors.ts";
 import { type CallContext, type CallResult, failedCall, type LoggedRequest } from "../gateway/forward.ts";
@@ -79,12 +80,8 @@ class ResponsesChunkWriter {
   }
 
   onEvent = (ev: EventSourceMessage): void => {
-    let data: Obj;
-    try {
-      data = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
+    const data = eventObject(ev);
+    if (!data) return;
     switch (data.type) {
       case "response.created":
         this.id = data.response?.id ?? "";
@@ -145,21 +142,7 @@ class ResponsesChunkWriter {
 }
 
 export function responsesToChatStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  let out: TransformStreamDefaultController<Uint8Array>;
-  const writer = new ResponsesChunkWriter((s) => out.enqueue(encoder.encode(s)));
-  const parser = createParser({ onEvent: writer.onEvent });
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      start(controller) {
-        out = controller;
-      },
-      transform(chunk) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-      },
-    }),
-  );
+  return translateSse(body, (emit) => new ResponsesChunkWriter(emit).onEvent);
 }
 
 /** The `error` event the Responses API ends a failed stream with. */

@@ -388,18 +388,21 @@ const SECRET_KEY = /^(?:authorization|proxy-authorization|x-api-key|api[-_]?key|
  * secret-named keys are replaced.
  */
 export function redactValue<T>(value: T): T {
-  return redactDeep(value, undefined) as T;
+  return mapStrings(value, redactString) as T;
 }
 
-function redactDeep(value: unknown, key: string | undefined): unknown {
-  if (typeof value === "string") {
-    if (key !== undefined && SECRET_KEY.test(key)) return REDACTED.secret;
-    return parseDataUrl(value)?.base64 ? removeSecrets(value, providerSecrets()) : redactText(value);
-  }
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, undefined));
+function redactString(value: string, key: string | undefined): string {
+  if (key !== undefined && SECRET_KEY.test(key)) return REDACTED.secret;
+  return parseDataUrl(value)?.base64 ? removeSecrets(value, providerSecrets()) : redactText(value);
+}
+
+/** A copy of a JSON value with every string `s` replaced by `fn(s, the object key it stands under)`. */
+function mapStrings(value: unknown, fn: (s: string, key: string | undefined) => unknown, key?: string): unknown {
+  if (typeof value === "string") return fn(value, key);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, k);
+    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn, k);
     return out;
   }
   return value;
@@ -474,24 +477,15 @@ function placeholder(mime: string | null, bytes: number): string {
  * 1024+ characters that is pure base64.
  */
 export function stripBinary<T>(body: T): T {
-  return stripDeep(body, undefined) as T;
+  return mapStrings(body, stripString) as T;
 }
 
-function stripDeep(value: unknown, key: string | undefined): unknown {
-  if (typeof value === "string") {
-    const data = parseDataUrl(value);
-    if (data?.base64) return placeholder(data.mime, base64ByteLength(data.data));
-    if ((key === "data" || key === "file_data") && value.length > 64 && LONG_BASE64.test(value)) {
-      return placeholder(null, base64ByteLength(value));
-    }
-    if (value.length >= 1024 && LONG_BASE64.test(value)) return placeholder(null, base64ByteLength(value));
-    return value;
+function stripString(value: string, key: string | undefined): unknown {
+  const data = parseDataUrl(value);
+  if (data?.base64) return placeholder(data.mime, base64ByteLength(data.data));
+  if ((key === "data" || key === "file_data") && value.length > 64 && LONG_BASE64.test(value)) {
+    return placeholder(null, base64ByteLength(value));
   }
-  if (Array.isArray(value)) return value.map((v) => stripDeep(v, undefined));
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = stripDeep(v, k);
-    return out;
-  }
+  if (value.length >= 1024 && LONG_BASE64.test(value)) return placeholder(null, base64ByteLength(value));
   return value;
 }

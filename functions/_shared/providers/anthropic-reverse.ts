@@ -4,7 +4,8 @@
  * stream Anthropic's events (message_start, ping, content_block_start/delta/stop, message_delta,
  * message_stop, error), so Anthropic clients can use every model the gateway routes.
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+import { eventObject, translateSse } from "../http/sse-translate.ts";
 import { badRequest } from "../http/errors.ts";
 import { anthropicErrorType } from "../anthropic/errors.ts";
 import type { ProviderName } from "./types.ts";
@@ -250,12 +251,8 @@ class MessageEventWriter {
   onEvent = (ev: EventSourceMessage): void => {
     if (this.finished) return;
     if (ev.data === "[DONE]") return this.finish();
-    let chunk: Obj;
-    try {
-      chunk = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
+    const chunk = eventObject(ev);
+    if (!chunk) return;
     if (chunk.error) return this.fail(chunk.error);
     this.start(chunk.id ?? "msg_gateway");
     if (chunk.usage) this.usage = chunk.usage;
@@ -319,19 +316,5 @@ export function chatStreamToMessagesStream(
   body: ReadableStream<Uint8Array>,
   model: string,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  let out: TransformStreamDefaultController<Uint8Array>;
-  const writer = new MessageEventWriter(model, (s) => out.enqueue(encoder.encode(s)));
-  const parser = createParser({ onEvent: writer.onEvent });
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      start(controller) {
-        out = controller;
-      },
-      transform(chunk) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-      },
-    }),
-  );
+  return translateSse(body, (emit) => new MessageEventWriter(model, emit).onEvent);
 }

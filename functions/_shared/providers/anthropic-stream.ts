@@ -4,7 +4,8 @@
  * on `message_stop`; an `error` event becomes an OpenAI-style `{"error":{...}}` chunk without
  * `[DONE]`, and a stream cut before `message_stop` simply ends, which the tee reports.
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+import { eventObject, translateSse } from "../http/sse-translate.ts";
 import { normalizeOpenAIUsage, type NormalizedUsage } from "../billing/usage.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 import type { LooseObject } from "../runtime/loose-object.ts";
@@ -35,12 +36,8 @@ class AnthropicChunkWriter {
   }
 
   onEvent = (ev: EventSourceMessage): void => {
-    let data: LooseObject;
-    try {
-      data = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
+    const data = eventObject(ev);
+    if (!data) return;
     switch (data.type) {
       case "message_start": {
         const m = data.message ?? {};
@@ -98,19 +95,5 @@ export function anthropicToOpenAIStream(
   body: ReadableStream<Uint8Array>,
   onUsage?: (usage: NormalizedUsage) => void,
 ): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  let out: TransformStreamDefaultController<Uint8Array>;
-  const writer = new AnthropicChunkWriter((line) => out.enqueue(encoder.encode(line)), onUsage);
-  const parser = createParser({ onEvent: writer.onEvent });
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      start(controller) {
-        out = controller;
-      },
-      transform(chunk) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-      },
-    }),
-  );
+  return translateSse(body, (emit) => new AnthropicChunkWriter(emit, onUsage).onEvent);
 }
