@@ -1,13 +1,16 @@
 // Retention and monthly partitions: private.run_log_maintenance() removes what each account's
 // retention_days has expired (whole partitions when every account allows, else batched deletes),
 // keeps younger rows, other accounts' rows and every rollup, and never stops the ledger.
-import type postgres from "postgres";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger } from "../../functions/_shared/ledger/writer.ts";
 import { createAccount, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
-import { adminSql } from "../helpers/stack.ts";
+import { throwawayDatabase, type ThrowawayDb } from "../../scripts/lib/throwaway-db.ts";
 
+// A database of its own: dropping and attaching partitions takes locks on the log tables that would
+// make the other test files' reads and writes wait on (or deadlock with) this file's upkeep runs.
+let db: ThrowawayDb;
 let sql: postgres.Sql;
 let a: TestAccount; // retention 30 days
 let b: TestAccount; // keeps everything
@@ -43,12 +46,16 @@ const rollups = async (acct: TestAccount) => (await sql`
          (select sum(request_count)::int from public.llm_usage_daily where account_id = ${acct.id}) as daily`)[0];
 
 beforeAll(async () => {
-  sql = adminSql();
+  db = await throwawayDatabase();
+  sql = postgres(db.url, { max: 4, onnotice: () => {} });
   a = await createAccount(sql);
   b = await createAccount(sql);
   await sql`update public.account_settings set retention_days = 30 where account_id = ${a.id}`;
 });
-afterAll(() => sql.end());
+afterAll(async () => {
+  await sql?.end();
+  await db?.stop();
+});
 
 describe("partitions", () => {
   it("llm_requests and ai_interactions are partitioned by month, with partitions ahead of time", async () => {

@@ -178,6 +178,28 @@ describe("ledger: only a lost connection is 'database down'", () => {
     const dead = await deadLetters(second.llmRequest.id);
     expect(dead.map((d) => d.error)).toEqual(["XX000: unexpected internal error"]);
   });
+
+  it("tries a batch again after a deadlock or lock timeout instead of dead-lettering its rows", async () => {
+    const failures = [
+      { code: "40P01", message: "deadlock detected" },
+      { code: "55P03", message: "canceling statement due to lock timeout" },
+    ];
+    const flaky = new Proxy(sql, {
+      get(target, prop, receiver) {
+        if (prop === "unsafe" && failures.length > 0) {
+          const failure = failures.shift()!;
+          return () => Promise.reject(Object.assign(new Error(failure.message), { code: failure.code }));
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const ledger = new Ledger(() => flaky, { retryDelaysMs: [20], onError: () => {} });
+    const rows = [entry(), entry()];
+    await settled(Promise.all(rows.map((e) => ledger.record(e))));
+    expect(await stored(rows.map((e) => e.llmRequest.id))).toBe(2);
+    expect(ledger.status().deadLettered).toBe(0);
+    expect(await deadLetters(rows[0].llmRequest.id)).toHaveLength(0);
+  });
 });
 
 describe("ledger: bounded backlog", () => {

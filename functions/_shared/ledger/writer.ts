@@ -11,6 +11,8 @@
  * Failures, by what they mean:
  * - the connection is lost or refused (see `isConnectionError`): the database is down; the batch
  *   stays queued and is retried with backoff until it lands;
+ * - a lock conflict of the moment (deadlock, serialization failure, lock timeout: e.g. against the
+ *   partition upkeep of `private.run_log_maintenance`): the same batch is tried again, a few times;
  * - anything else: some row in the batch is unstorable. The batch is split in halves until the
  *   offending rows stand alone; the good rows land and each bad row goes to
  *   `private.ledger_dead_letters` as JSON text, which stores any payload. One tenant's hostile
@@ -259,6 +261,15 @@ export function isConnectionError(err: unknown): boolean {
     (typeof e?.name === "string" && CONNECTION_ERROR_NAMES.has(e.name));
 }
 
+/** Conflicts about the moment, not the rows: the same statement can succeed when tried again. */
+const TRANSIENT_CODES = new Set(["40P01", "40001", "55P03"]);
+const TRANSIENT_RETRY_DELAYS_MS = [20, 100, 500];
+
+export function isTransientError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && TRANSIENT_CODES.has(code);
+}
+
 /** One line saying what failed, safe to store as text (no NUL, no lone surrogate). */
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string };
@@ -385,13 +396,17 @@ export class Ledger {
    * Stores `batch`, splitting it around rows Postgres refuses; throws only when the connection is
    * lost, leaving the rows not yet settled queued.
    */
-  async #store(batch: Pending[]): Promise<void> {
+  async #store(batch: Pending[], transientRetries = 0): Promise<void> {
     try {
       await this.#write(batch.map((p) => p.entry));
       batch.forEach((p) => this.#settle(p));
       return;
     } catch (err) {
       if (isConnectionError(err)) throw err;
+      if (isTransientError(err) && transientRetries < TRANSIENT_RETRY_DELAYS_MS.length) {
+        await new Promise((r) => setTimeout(r, TRANSIENT_RETRY_DELAYS_MS[transientRetries]));
+        return await this.#store(batch, transientRetries + 1);
+      }
       if (batch.length === 1) return await this.#deadLetter(batch[0], err);
     }
     const half = Math.ceil(batch.length / 2);
