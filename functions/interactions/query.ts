@@ -30,9 +30,11 @@ const integer = (min: number, max: number) =>
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
 /** RFC 3339 with an offset, or a date (midnight UTC), so the bound never depends on a session time zone. */
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date().transform((d) => `${d}T00:00:00Z`)], {
-  error: "must be an ISO 8601 date-time with an offset (2026-11-01T00:00:00Z) or a date (2026-11-01)",
-});
+const INSTANT = "must be an ISO 8601 date-time with an offset (2026-11-01T00:00:00Z) or a date (2026-11-01)";
+const instant = z.union([
+  z.iso.datetime({ offset: true, error: INSTANT }),
+  z.iso.date({ error: INSTANT }).transform((d) => `${d}T00:00:00Z`),
+]);
 
 const querySchema = z.strictObject({
   user_id: z.string().regex(UUID, "must be a user id (uuid)").optional(),
