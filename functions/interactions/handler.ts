@@ -55,7 +55,9 @@ async function signedInReader(req: Request): Promise<Reader> {
   }
   for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
   const verified = await verifyUserJwt(token);
-  if (!verified.ok) throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
+  if (!verified.ok) {
+    throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
+  }
   const user = await lookupUser(db(), verified.claims.sub).catch((err) => {
     console.error(`interactions: user lookup failed: ${err instanceof Error ? err.message : err}`);
     const message = "The gateway cannot verify credentials right now; retry shortly";

@@ -30,13 +30,17 @@ interface Seed {
 }
 
 // Account A's rows, as data: each filter's expected answer is computed from this list.
+const seed = (
+  user: Seed["user"], status: Seed["status"], model: string, provider: string, feature: string | null,
+  conversation: string | null, latency: number, ago: number,
+): Seed => ({ user, status, model, provider, feature, conversation, latency, ago });
 const SEEDS: Seed[] = [
-  { user: "owner", status: "success", model: "m-one", provider: "openai", feature: "f1", conversation: "c1", latency: 100, ago: 1 },
-  { user: "student", status: "error", model: "m-two", provider: "anthropic", feature: "f2", conversation: "c2", latency: 500, ago: 2 },
-  { user: "student2", status: "partial", model: "m-one", provider: "openrouter", feature: null, conversation: "c1", latency: 1000, ago: 3 },
-  { user: null, status: "success", model: "m-two", provider: "openai", feature: "f1", conversation: null, latency: 50, ago: 4 },
-  { user: "student", status: "success", model: "m-one", provider: "openai", feature: "f2", conversation: "c3", latency: 700, ago: 60 },
-  { user: "owner", status: "error", model: "m-three", provider: "anthropic", feature: null, conversation: "c2", latency: 20, ago: 120 },
+  seed("owner", "success", "m-one", "openai", "f1", "c1", 100, 1),
+  seed("student", "error", "m-two", "anthropic", "f2", "c2", 500, 2),
+  seed("student2", "partial", "m-one", "openrouter", null, "c1", 1000, 3),
+  seed(null, "success", "m-two", "openai", "f1", null, 50, 4),
+  seed("student", "success", "m-one", "openai", "f2", "c3", 700, 60),
+  seed("owner", "error", "m-three", "anthropic", null, "c2", 20, 120),
 ];
 const BASE = Date.now() - 24 * 3600_000;
 const at = (ago: number) => new Date(BASE - ago * 60_000).toISOString();
@@ -206,7 +210,8 @@ describe("GET /interactions: pagination", () => {
   it("limit: 50 by default, up to 500, next_cursor only when the page is full", async () => {
     const acct = await createAccount(sql);
     const key = (await createApiKey(sql, acct)).key;
-    await ingest(key, Array.from({ length: 60 }, (_, n) => ({ request: { n }, model_name: "m-limit", timestamp: at(n) })));
+    const items = Array.from({ length: 60 }, (_, n) => ({ request: { n }, model_name: "m-limit", timestamp: at(n) }));
+    await ingest(key, items);
     const byDefault = await get(acct.owner.jwt);
     expect(byDefault.json.data).toHaveLength(50);
     expect(byDefault.json.next_cursor).toMatch(/^\d+\.[0-9a-f-]{36}$/);
@@ -245,6 +250,21 @@ describe("GET /interactions: who sees what", () => {
     expect(rpc.map((r) => r.id)).toEqual(own);
     const others = await get(student.jwt, { user_id: student2.id });
     expect(others.json.data).toEqual([]);
+  });
+
+  it("decrypts an encrypting account's bodies for history readers only, as the RPC does", async () => {
+    const acct = await createAccount(sql);
+    const learner = await addMember(sql, acct, "student");
+    await sql`update public.account_settings set encrypt_payloads = true where account_id = ${acct.id}`;
+    const key = (await createApiKey(sql, acct)).key;
+    const [id] = await ingest(key, [{ request: { prompt: "secret plan" }, model_name: "m-enc", user_id: learner.id }]);
+    const [stored] = await sql`select request from public.ai_interactions where id = ${id}`;
+    expect(stored.request).toHaveProperty("$encrypted");
+    const owner = await get(acct.owner.jwt);
+    expect(owner.json.data.map((r: any) => r.request)).toEqual([{ prompt: "secret plan" }]);
+    const own = await get(learner.jwt);
+    expect(own.json.data.map((r: any) => r.id)).toEqual([id]);
+    expect(own.json.data[0].request).toEqual(stored.request);
   });
 
   it("never shows another account's rows", async () => {
@@ -306,7 +326,10 @@ describe("GET /interactions: refusals", () => {
   }
 
   it("405 for other methods; CORS preflight answered", async () => {
-    const post = await fetch(`${fns.url}/interactions`, { method: "POST", headers: { authorization: `Bearer ${a.owner.jwt}` } });
+    const post = await fetch(`${fns.url}/interactions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${a.owner.jwt}` },
+    });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET");
     const pre = await fetch(`${fns.url}/interactions`, {
