@@ -160,9 +160,15 @@ export interface AccountSelector {
 
 /**
  * Picks the account for a signed-in user: the one named by `x-account-id` / `x-account-slug`, or
- * their only account. The user must exist and be active, and needs `use_agents` there.
+ * their only account. The user must exist and be active, and needs `use_agents` there unless `need` is
+ * "membership" (readers whose rows row-level security scopes, like the interactions endpoint).
  */
-export function callerFromUser(userId: string, user: UserAccess | null, selector: AccountSelector): Caller | ApiError {
+export function callerFromUser(
+  userId: string,
+  user: UserAccess | null,
+  selector: AccountSelector,
+  need: "use_agents" | "membership" = "use_agents",
+): Caller | ApiError {
   if (!user) return unauthorized("The user of this token does not exist (deleted?); sign in again", "user_not_found");
   if (user.status !== "active") return forbidden(`Your user is ${user.status}`, `user_${user.status}`);
   const { memberships } = user;
@@ -183,7 +189,7 @@ export function callerFromUser(userId: string, user: UserAccess | null, selector
   }
   const inactive = requireActive(chosen);
   if (inactive) return inactive;
-  if (!chosen.can_use_agents) {
+  if (need === "use_agents" && !chosen.can_use_agents) {
     return forbidden(`Your role in account ${chosen.account_slug} does not allow using agents (use_agents)`, "permission_denied");
   }
   return { accountId: chosen.account_id, accountSlug: chosen.account_slug, userId, apiKeyId: null, settings: settingsOf(chosen) };
