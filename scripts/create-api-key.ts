@@ -10,7 +10,10 @@ if (!slug) {
   console.error("usage: npm run api-key:create -- <account-slug> [name]");
   process.exit(2);
 }
-const sql = postgres(process.env.DATABASE_URL ?? localUrl(Number(process.env.DB_PORT ?? 54322)), { max: 1, onnotice: () => {} });
+const sql = postgres(process.env.DATABASE_URL ?? localUrl(Number(process.env.DB_PORT ?? 54322)), {
+  max: 1,
+  onnotice: () => {},
+});
 try {
   // The database's generator, the same one create_api_key uses: one definition of the key format.
   const [{ key }] = await sql<{ key: string }[]>`select private.generate_api_key() as key`;

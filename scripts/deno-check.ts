@@ -1,6 +1,6 @@
 // Type-checks every edge function (and the local functions server) with Deno, as deploy would.
 import { spawnSync } from "node:child_process";
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./lib/paths.ts";
 import { denoArgs, denoBinary } from "./lib/functions.ts";

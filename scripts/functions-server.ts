@@ -47,7 +47,8 @@ async function loadHandlers(): Promise<Map<string, Handler>> {
   let captured: Handler | null = null;
   // deno-lint-ignore no-explicit-any
   (Deno as any).serve = (a: unknown, b?: unknown) => {
-    captured = (typeof a === "function" ? a : typeof b === "function" ? b : (a as { handler: Handler }).handler) as Handler;
+    captured =
+      (typeof a === "function" ? a : typeof b === "function" ? b : (a as { handler: Handler }).handler) as Handler;
     return { finished: Promise.resolve(), shutdown: () => Promise.resolve(), ref() {}, unref() {}, addr: null };
   };
   try {

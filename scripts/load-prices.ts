@@ -19,11 +19,15 @@ if (file) {
 } else {
   const loaded = await loadDefaultPrices(url);
   disagreements = loaded.disagreements;
-  console.log(`loaded ${loaded.genai} model prices from @pydantic/genai-prices and ${loaded.file} from ` +
-    `supabase/model_prices.json (over them) into ${redactUrl(url)}`);
+  console.log(
+    `loaded ${loaded.genai} model prices from @pydantic/genai-prices and ${loaded.file} from ` +
+      `supabase/model_prices.json (over them) into ${redactUrl(url)}`,
+  );
 }
-console.log(`${disagreements.length} prices differ between the LiteLLM-format file and genai-prices ` +
-  "(null: not priced there):");
+console.log(
+  `${disagreements.length} prices differ between the LiteLLM-format file and genai-prices ` +
+    "(null: not priced there):",
+);
 for (const d of disagreements) {
   console.log(`  ${d.model}  ${d.field}: litellm ${d.litellm ?? "null"}, genai ${d.genai ?? "null"}`);
 }

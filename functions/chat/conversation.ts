@@ -43,7 +43,11 @@ export interface ToolResult {
 }
 
 export function toolResultMessage(r: ToolResult): NewMessage {
-  const metadata: Record<string, Json> = { tool_type: "result", tool_call_id: r.tool_call_id, status: r.status ?? "success" };
+  const metadata: Record<string, Json> = {
+    tool_type: "result",
+    tool_call_id: r.tool_call_id,
+    status: r.status ?? "success",
+  };
   if (r.execution_time_ms !== undefined) metadata.execution_time_ms = r.execution_time_ms;
   return { role: "tool", content: r.content, metadata };
 }
@@ -87,7 +91,9 @@ export async function storeTurn(
       insert into public.messages (session_id, agent_instance_id, role, content, metadata, created_at)
       select ${sessionId}, ${instanceId}, t.role, t.content, coalesce(t.metadata, '{}'),
              now() + (t.ord * interval '1 microsecond')
-        from rows from (jsonb_to_recordset(${storableJson(incoming)}::text::jsonb) as (role varchar, content text, metadata jsonb))
+        from rows from (jsonb_to_recordset(${
+    storableJson(incoming)
+  }::text::jsonb) as (role varchar, content text, metadata jsonb))
              with ordinality as t(role, content, metadata, ord)
     )
     select id, role, content, metadata, created_at::text
@@ -103,12 +109,19 @@ export async function storeTurn(
  * Stores what the model answered: its text (unless it only called tools) and each tool call; and
  * stamps the instance as used (at most once a minute, to spare the row). One statement.
  */
-export async function storeAnswer(sql: Sql, sessionId: string, instanceId: string, messages: NewMessage[]): Promise<void> {
+export async function storeAnswer(
+  sql: Sql,
+  sessionId: string,
+  instanceId: string,
+  messages: NewMessage[],
+): Promise<void> {
   await sql`
     with answer as (
       insert into public.messages (session_id, agent_instance_id, role, content, metadata, created_at)
       select ${sessionId}, ${instanceId}, t.role, t.content, t.metadata, now() + (t.ord * interval '1 microsecond')
-        from rows from (jsonb_to_recordset(${storableJson(messages)}::text::jsonb) as (role varchar, content text, metadata jsonb))
+        from rows from (jsonb_to_recordset(${
+    storableJson(messages)
+  }::text::jsonb) as (role varchar, content text, metadata jsonb))
              with ordinality as t(role, content, metadata, ord)
     )
     update public.agent_instances set last_used_at = now()
@@ -121,7 +134,12 @@ export interface HistoryPage {
 }
 
 /** A page of the human/assistant messages, oldest first, ending before the message `before` (id). */
-export async function readHistory(sql: postgres.ISql, sessionId: string, before: string | null, limit: number): Promise<HistoryPage> {
+export async function readHistory(
+  sql: postgres.ISql,
+  sessionId: string,
+  before: string | null,
+  limit: number,
+): Promise<HistoryPage> {
   const rows = await sql<HistoryPage["messages"]>`
     select id, role, content, metadata, created_at::text
       from public.messages m
@@ -176,8 +194,12 @@ type AssistantMessage = Extract<ChatMessage, { role: "assistant" }>;
  * Tool calls without a result in the context (never answered, or trimmed away) and results
  * without their call are dropped: providers reject either.
  */
-export function toChatMessages(rows: { role: string; content: string; metadata: Record<string, Json> }[]): ChatMessage[] {
-  const answered = new Set(rows.filter((r) => r.metadata.tool_type === "result").map((r) => String(r.metadata.tool_call_id)));
+export function toChatMessages(
+  rows: { role: string; content: string; metadata: Record<string, Json> }[],
+): ChatMessage[] {
+  const answered = new Set(
+    rows.filter((r) => r.metadata.tool_type === "result").map((r) => String(r.metadata.tool_call_id)),
+  );
   const called = new Set<string>();
   const out: ChatMessage[] = [];
   // The assistant message of the model call being read, which its tool calls attach to.
@@ -189,7 +211,10 @@ export function toChatMessages(rows: { role: string; content: string; metadata: 
       const call = {
         id: String(m.tool_id),
         type: "function" as const,
-        function: { name: String(m.tool_name), arguments: typeof m.input === "string" ? m.input : JSON.stringify(m.input ?? {}) },
+        function: {
+          name: String(m.tool_name),
+          arguments: typeof m.input === "string" ? m.input : JSON.stringify(m.input ?? {}),
+        },
       };
       called.add(call.id);
       if (turn && turn.requestId !== undefined && turn.requestId === m.llm_request_id) {

@@ -84,7 +84,11 @@ function pathParts(url: URL): string[] {
     try {
       decoded = decodeURIComponent(segment);
     } catch {
-      throw badRequest(`The path segment '${segment.slice(0, 100)}' has malformed percent-encoding`, null, "invalid_path");
+      throw badRequest(
+        `The path segment '${segment.slice(0, 100)}' has malformed percent-encoding`,
+        null,
+        "invalid_path",
+      );
     }
     if (CONTROL.test(decoded)) throw badRequest("The path must not contain control characters", null, "invalid_path");
     return decoded;
@@ -99,8 +103,12 @@ async function route(req: Request, requestId: string, info: Info | undefined, co
   const parts = pathParts(url);
   const [account, instance, tail] = parts;
   if (parts.length === 1 && account === "sessions" && req.method === "GET") return await listSessions(req);
-  if (parts.length === 2 && req.method === "POST") return await postMessage(req, account, instance, requestId, info, cors);
-  if (parts.length === 3 && tail === "history" && req.method === "GET") return await history(req, url, account, instance, cors);
+  if (parts.length === 2 && req.method === "POST") {
+    return await postMessage(req, account, instance, requestId, info, cors);
+  }
+  if (parts.length === 3 && tail === "history" && req.method === "GET") {
+    return await history(req, url, account, instance, cors);
+  }
   throw notFound(`Unknown route: ${req.method} ${url.pathname}`, "unknown_route");
 }
 
@@ -166,7 +174,9 @@ async function preflight(req: Request, cors: Cors): Promise<Response> {
 async function optionalUser(req: Request): Promise<JwtClaims | null> {
   const token = bearerToken(req.headers.get("authorization"));
   if (!token) return null;
-  if (credentialKind(token) !== "jwt") throw unauthorized("Send a Supabase user JWT, or no Authorization header", "invalid_token");
+  if (credentialKind(token) !== "jwt") {
+    throw unauthorized("Send a Supabase user JWT, or no Authorization header", "invalid_token");
+  }
   const verified = await verifyUserJwt(token);
   if (verified.ok) {
     if (!UUID.test(verified.claims.sub)) throw unauthorized("The token's subject is not a user id", "invalid_token");
@@ -198,19 +208,30 @@ const bodySchema = z
       .max(32)
       .optional(),
   })
-  .refine((b) => Boolean(b.message?.trim() || b.tool_results?.length), { message: "Send a non-empty 'message' (or 'tool_results')", path: ["message"] });
+  .refine((b) => Boolean(b.message?.trim() || b.tool_results?.length), {
+    message: "Send a non-empty 'message' (or 'tool_results')",
+    path: ["message"],
+  });
 
 const maxMessageChars = () => Number(env("CHAT_MAX_MESSAGE_CHARS") ?? 4000);
 
 /** A message or tool result Postgres can store (no NUL) and within the size limit. */
 function checkText(text: string, field: string): void {
-  if (text.includes("\u0000")) throw badRequest(`The ${field} contains a NUL character (\\u0000)`, field, "invalid_characters");
+  if (text.includes("\u0000")) {
+    throw badRequest(`The ${field} contains a NUL character (\\u0000)`, field, "invalid_characters");
+  }
   const max = maxMessageChars();
   // Characters as people count them (code points); the UTF-16 length is an upper bound of that.
   if (text.length <= max) return;
   const chars = [...text].length;
   if (chars > max) {
-    throw new ApiError(413, `The ${field} has ${chars} characters; the limit is ${max}`, "invalid_request_error", "message_too_long", field);
+    throw new ApiError(
+      413,
+      `The ${field} has ${chars} characters; the limit is ${max}`,
+      "invalid_request_error",
+      "message_too_long",
+      field,
+    );
   }
 }
 
@@ -260,7 +281,14 @@ async function postMessage(
     ...(body.tool_results ?? []).map(toolResultMessage),
     ...(message ? [{ role: "human" as const, content: message, metadata: {} }] : []),
   ];
-  const recent = await storeTurn(db(), session.id, instance.instanceId, config.system_prompt ?? null, incoming, config.history_limit ?? 20);
+  const recent = await storeTurn(
+    db(),
+    session.id,
+    instance.instanceId,
+    config.system_prompt ?? null,
+    incoming,
+    config.history_limit ?? 20,
+  );
   if (message) learnFromMessage(session.id, message, config);
 
   const system: ChatMessage[] = config.system_prompt ? [{ role: "system", content: config.system_prompt }] : [];
@@ -273,13 +301,29 @@ async function postMessage(
     ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
     ...(config.max_tokens !== undefined ? { max_tokens: config.max_tokens } : {}),
     // Tools are offered by name; the embedding page runs them and sends back `tool_results`.
-    ...(config.tools?.length ? { tools: config.tools.map((name) => ({ type: "function", function: { name, parameters: { type: "object" } } })) } : {}),
+    ...(config.tools?.length
+      ? {
+        tools: config.tools.map((name) => ({ type: "function", function: { name, parameters: { type: "object" } } })),
+      }
+      : {}),
   });
   if (!request.ok) {
-    throw new ApiError(500, `Agent instance '${instanceSlug}' produced an invalid model request: ${request.error.message}`, "server_error", "invalid_instance_config", request.error.param);
+    throw new ApiError(
+      500,
+      `Agent instance '${instanceSlug}' produced an invalid model request: ${request.error.message}`,
+      "server_error",
+      "invalid_instance_config",
+      request.error.param,
+    );
   }
 
-  const caller: Caller = { accountId: instance.accountId, accountSlug: instance.accountSlug, userId: user?.sub ?? null, apiKeyId: null, settings: instance.settings };
+  const caller: Caller = {
+    accountId: instance.accountId,
+    accountSlug: instance.accountSlug,
+    userId: user?.sub ?? null,
+    apiKeyId: null,
+    settings: instance.settings,
+  };
   const ctx: CallContext = {
     requestId,
     caller,
@@ -289,10 +333,17 @@ async function postMessage(
     conversationId: null,
     properties: {},
     clientSignal: req.signal,
-    agent: { sessionId: session.id, instanceId: instance.instanceId, instanceSlug: instance.instanceSlug, agentType: instance.agentType },
+    agent: {
+      sessionId: session.id,
+      instanceId: instance.instanceId,
+      instanceSlug: instance.instanceSlug,
+      agentType: instance.agentType,
+    },
   };
   const forwarded = await forwardChatCompletion(ctx, request.data);
-  const stored = forwarded.outcome.then((o) => storeAnswer(db(), session.id, instance.instanceId, answerMessages(o, config.model)))
+  const stored = forwarded.outcome.then((o) =>
+    storeAnswer(db(), session.id, instance.instanceId, answerMessages(o, config.model))
+  )
     .catch((err) => console.error(`chat ${requestId}: answer not stored: ${err instanceof Error ? err.message : err}`));
   runInBackground(stored);
   // The client has the answer once the stream ends or the JSON arrives: history must have it by then.
@@ -317,9 +368,11 @@ function sessionMetadata(req: Request): Record<string, string> {
 function learnFromMessage(sessionId: string, message: string, config: InstanceConfig): void {
   const fields = extractProfile(message, { products: config.products, services: config.services });
   if (isEmptyProfile(fields)) return;
-  runInBackground(mergeProfile(db(), sessionId, fields).catch((err) =>
-    console.error(`chat: profile of session ${sessionId} not updated: ${err instanceof Error ? err.message : err}`)
-  ));
+  runInBackground(
+    mergeProfile(db(), sessionId, fields).catch((err) =>
+      console.error(`chat: profile of session ${sessionId} not updated: ${err instanceof Error ? err.message : err}`)
+    ),
+  );
 }
 
 /**
@@ -337,7 +390,11 @@ function answerMessages(o: CallOutcome, model: string): NewMessage[] {
   const out: NewMessage[] = [];
   const calls = o.status === "complete" ? o.toolCalls : [];
   if (o.text || !calls.length) {
-    const metadata: Record<string, string | boolean | null> = { llm_request_id: o.requestId, model, finish_reason: o.finishReason };
+    const metadata: Record<string, string | boolean | null> = {
+      llm_request_id: o.requestId,
+      model,
+      finish_reason: o.finishReason,
+    };
     if (o.status === "partial") Object.assign(metadata, { partial: true, error_code: o.error?.code ?? null });
     if (o.text || o.status === "complete") out.push({ role: "assistant", content: o.text, metadata });
   }
@@ -351,7 +408,13 @@ function answerMessages(o: CallOutcome, model: string): NewMessage[] {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function history(req: Request, url: URL, accountSlug: string, instanceSlug: string, cors: Cors): Promise<Response> {
+async function history(
+  req: Request,
+  url: URL,
+  accountSlug: string,
+  instanceSlug: string,
+  cors: Cors,
+): Promise<Response> {
   const instance = await openInstance(accountSlug, instanceSlug);
   checkOrigin(instance.config.ok ? instance.config.value : null, cors);
   const user = await optionalUser(req);
@@ -365,10 +428,13 @@ async function history(req: Request, url: URL, accountSlug: string, instanceSlug
     // Another device's session: signed-in users only, and only what RLS lets them read.
     if (!user) throw unauthorized("Sign in to read a session by id", "missing_api_key");
     if (!UUID.test(sessionId)) throw badRequest("'session_id' must be a session id", "session_id");
-    return jsonResponse(await asUser(user, async (tx) => {
-      const [visible] = await tx`select 1 from public.sessions where id = ${sessionId} and account_id = ${instance.accountId} and user_id = ${user.sub}`;
-      return visible ? readHistory(tx, sessionId, before, limit) : empty;
-    }));
+    return jsonResponse(
+      await asUser(user, async (tx) => {
+        const [visible] =
+          await tx`select 1 from public.sessions where id = ${sessionId} and account_id = ${instance.accountId} and user_id = ${user.sub}`;
+        return visible ? readHistory(tx, sessionId, before, limit) : empty;
+      }),
+    );
   }
   const id = await findSession(db(), instance.accountId, sessionKeyFrom(req, instance.accountSlug), user?.sub ?? null);
   return jsonResponse(id ? await readHistory(db(), id, before, limit) : empty);
@@ -382,7 +448,8 @@ async function history(req: Request, url: URL, accountSlug: string, instanceSlug
 async function listSessions(req: Request): Promise<Response> {
   const user = await optionalUser(req);
   if (!user) throw unauthorized("Sign in to list your chat sessions", "missing_api_key");
-  const sessions = await asUser(user, (tx) => tx`
+  const sessions = await asUser(user, (tx) =>
+    tx`
     select s.id, s.account_slug, i.instance_slug, i.display_name, s.created_at, s.last_activity_at,
            (select count(*)::int from public.messages m where m.session_id = s.id and m.role in ('human', 'assistant')) as message_count,
            (select m.content from public.messages m where m.session_id = s.id and m.role = 'human'

@@ -5,7 +5,7 @@
  * instance answer with an error naming the field, never a crash. Lookups are cached and dropped on
  * `gateway_cache` notifications (instances, templates, accounts and settings notify on change).
  */
-import { Validator, type Schema } from "@cfworker/json-schema";
+import { type Schema, Validator } from "@cfworker/json-schema";
 import type { AccountSettings } from "../_shared/auth/caller.ts";
 import { TtlCache } from "../_shared/runtime/cache.ts";
 import type { Sql } from "../_shared/runtime/db.ts";
@@ -90,7 +90,9 @@ function load(sql: Sql, accountSlug: string, instanceSlug: string): Promise<Load
         left join public.agent_templates t on t.id = i.template_id
        where a.slug = ${accountSlug}`;
     if (!row) return null;
-    const config = row.instance_id ? validateConfig(instanceSlug, row.config ?? {}, row.config_schema, row.template_name) : null;
+    const config = row.instance_id
+      ? validateConfig(instanceSlug, row.config ?? {}, row.config_schema, row.template_name)
+      : null;
     return { row, config };
   });
 }
@@ -105,9 +107,16 @@ export async function resolveInstance(sql: Sql, accountSlug: string, instanceSlu
   if (!row?.instance_id || !loaded?.config) {
     throw notFound(`No agent instance '${instanceSlug}' in account '${accountSlug}'`, "instance_not_found");
   }
-  if (row.account_status !== "active") throw forbidden(`Account ${accountSlug} is ${row.account_status}`, "account_inactive");
+  if (row.account_status !== "active") {
+    throw forbidden(`Account ${accountSlug} is ${row.account_status}`, "account_inactive");
+  }
   if (row.status !== "active") {
-    throw new ApiError(409, `Agent instance '${instanceSlug}' is ${row.status}`, "invalid_request_error", "instance_inactive");
+    throw new ApiError(
+      409,
+      `Agent instance '${instanceSlug}' is ${row.status}`,
+      "invalid_request_error",
+      "instance_inactive",
+    );
   }
   return {
     accountId: row.account_id,

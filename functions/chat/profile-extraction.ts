@@ -7,8 +7,16 @@
 import type { Insert, Refine } from "../_shared/runtime/schema.ts";
 
 type ProfileColumn =
-  | "customer_name" | "email" | "phone" | "address_street" | "address_city" | "address_state" | "address_zip"
-  | "products_of_interest" | "services_of_interest" | "preferences";
+  | "customer_name"
+  | "email"
+  | "phone"
+  | "address_street"
+  | "address_city"
+  | "address_state"
+  | "address_zip"
+  | "products_of_interest"
+  | "services_of_interest"
+  | "preferences";
 
 /** What a message revealed, as public.profiles columns (chat/profile.ts stores them); only what was found is set. */
 export type ProfileFields = Refine<{ [K in ProfileColumn]?: NonNullable<Insert<"profiles">[K]> }, {
@@ -29,13 +37,59 @@ const INTL_PHONE = /(?<!\d)\+([2-9]\d{0,2})[\s.-]?((?:\d[\s.-]?){6,12}\d)(?!\d)/
 const NAME_WORD = "[A-Za-z][A-Za-z'’-]*";
 // "my name is jane doe" is explicit enough to accept any case; "I'm Jane" needs a capital, or
 // "I'm looking for..." would become a name.
-const EXPLICIT_NAME = new RegExp(`\\b(?:my name is|my name's|my name’s)\\s+(${NAME_WORD}(?:\\s+${NAME_WORD}){0,2})`, "i");
+const EXPLICIT_NAME = new RegExp(
+  `\\b(?:my name is|my name's|my name’s)\\s+(${NAME_WORD}(?:\\s+${NAME_WORD}){0,2})`,
+  "i",
+);
 const INTRO_NAME = /\b(?:[Ii]'m|[Ii]’m|I am|[Tt]his is)\s+([A-Z][A-Za-z'’-]*(?:\s+[A-Z][A-Za-z'’-]*){0,2})/;
 const NOT_NAMES = new Set([
-  "a", "an", "the", "and", "or", "but", "not", "so", "very", "just", "here", "there", "interested", "looking",
-  "calling", "writing", "trying", "wondering", "good", "fine", "great", "ok", "okay", "sorry", "happy", "glad",
-  "new", "from", "in", "at", "with", "on", "still", "also", "really", "sure", "ready", "done", "back", "having",
-  "i", "is", "my", "me", "to", "for", "of",
+  "a",
+  "an",
+  "the",
+  "and",
+  "or",
+  "but",
+  "not",
+  "so",
+  "very",
+  "just",
+  "here",
+  "there",
+  "interested",
+  "looking",
+  "calling",
+  "writing",
+  "trying",
+  "wondering",
+  "good",
+  "fine",
+  "great",
+  "ok",
+  "okay",
+  "sorry",
+  "happy",
+  "glad",
+  "new",
+  "from",
+  "in",
+  "at",
+  "with",
+  "on",
+  "still",
+  "also",
+  "really",
+  "sure",
+  "ready",
+  "done",
+  "back",
+  "having",
+  "i",
+  "is",
+  "my",
+  "me",
+  "to",
+  "for",
+  "of",
 ]);
 
 const STREET_TYPES =
@@ -47,14 +101,57 @@ const STREET = new RegExp(
 );
 
 const STATES: Record<string, string> = {
-  alabama: "AL", alaska: "AK", arizona: "AZ", arkansas: "AR", california: "CA", colorado: "CO", connecticut: "CT",
-  delaware: "DE", "district of columbia": "DC", florida: "FL", georgia: "GA", hawaii: "HI", idaho: "ID", illinois: "IL",
-  indiana: "IN", iowa: "IA", kansas: "KS", kentucky: "KY", louisiana: "LA", maine: "ME", maryland: "MD",
-  massachusetts: "MA", michigan: "MI", minnesota: "MN", mississippi: "MS", missouri: "MO", montana: "MT",
-  nebraska: "NE", nevada: "NV", "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
-  "north carolina": "NC", "north dakota": "ND", ohio: "OH", oklahoma: "OK", oregon: "OR", pennsylvania: "PA",
-  "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", tennessee: "TN", texas: "TX", utah: "UT",
-  vermont: "VT", virginia: "VA", washington: "WA", "west virginia": "WV", wisconsin: "WI", wyoming: "WY",
+  alabama: "AL",
+  alaska: "AK",
+  arizona: "AZ",
+  arkansas: "AR",
+  california: "CA",
+  colorado: "CO",
+  connecticut: "CT",
+  delaware: "DE",
+  "district of columbia": "DC",
+  florida: "FL",
+  georgia: "GA",
+  hawaii: "HI",
+  idaho: "ID",
+  illinois: "IL",
+  indiana: "IN",
+  iowa: "IA",
+  kansas: "KS",
+  kentucky: "KY",
+  louisiana: "LA",
+  maine: "ME",
+  maryland: "MD",
+  massachusetts: "MA",
+  michigan: "MI",
+  minnesota: "MN",
+  mississippi: "MS",
+  missouri: "MO",
+  montana: "MT",
+  nebraska: "NE",
+  nevada: "NV",
+  "new hampshire": "NH",
+  "new jersey": "NJ",
+  "new mexico": "NM",
+  "new york": "NY",
+  "north carolina": "NC",
+  "north dakota": "ND",
+  ohio: "OH",
+  oklahoma: "OK",
+  oregon: "OR",
+  pennsylvania: "PA",
+  "rhode island": "RI",
+  "south carolina": "SC",
+  "south dakota": "SD",
+  tennessee: "TN",
+  texas: "TX",
+  utah: "UT",
+  vermont: "VT",
+  virginia: "VA",
+  washington: "WA",
+  "west virginia": "WV",
+  wisconsin: "WI",
+  wyoming: "WY",
 };
 const STATE_CODES = new Set(Object.values(STATES));
 // Capitalized as written in addresses ("New York", "District of Columbia"), longest first.
@@ -64,7 +161,9 @@ const STATE_NAMES = Object.keys(STATES)
   .join("|");
 // "Austin, TX 78701", "Austin, Texas", "Portland OR 97201": a capitalized city, a state, an optional ZIP.
 const CITY_STATE = new RegExp(
-  `\\b([A-Z][A-Za-z.'-]*(?:\\s+[A-Z][A-Za-z.'-]*){0,2})(,?)\\s+(${[...STATE_CODES].join("|")}|${STATE_NAMES})\\b\\.?(?:,?\\s+(\\d{5}(?:-\\d{4})?))?(?!\\d)`,
+  `\\b([A-Z][A-Za-z.'-]*(?:\\s+[A-Z][A-Za-z.'-]*){0,2})(,?)\\s+(${
+    [...STATE_CODES].join("|")
+  }|${STATE_NAMES})\\b\\.?(?:,?\\s+(\\d{5}(?:-\\d{4})?))?(?!\\d)`,
 );
 const ZIP_LABELLED = /\bzip(?:\s*code)?(?:\s+is)?[:\s]+(\d{5}(?:-\d{4})?)\b/i;
 
@@ -86,7 +185,11 @@ export function extractProfile(text: string, catalog: Catalog = {}): ProfileFiel
   const services = matchCatalog(text, catalog.services);
   if (services.length) out.services_of_interest = services;
   const contact = CONTACT_PREFERENCE.exec(text)?.[1].toLowerCase();
-  if (contact) out.preferences = { contact_method: contact === "call" ? "phone" : contact === "sms" ? "text" : contact.replace("-", "") };
+  if (contact) {
+    out.preferences = {
+      contact_method: contact === "call" ? "phone" : contact === "sms" ? "text" : contact.replace("-", ""),
+    };
+  }
   return out;
 }
 
@@ -112,7 +215,9 @@ export function extractName(text: string): string | undefined {
   return undefined;
 }
 
-export function extractAddress(text: string): Pick<ProfileFields, "address_street" | "address_city" | "address_state" | "address_zip"> {
+export function extractAddress(
+  text: string,
+): Pick<ProfileFields, "address_street" | "address_city" | "address_state" | "address_zip"> {
   const out: ReturnType<typeof extractAddress> = {};
   const street = STREET.exec(text);
   if (street) out.address_street = street[1].replace(/\s+/g, " ").replace(/[.,]$/, "");
@@ -143,7 +248,10 @@ export function matchCatalog(text: string, names: readonly string[] = []): strin
 /** "jane" -> "Jane", "o'brien" -> "O'Brien"; a word already in mixed case ("McKay") is kept. */
 function titleCase(word: string): string {
   if (word !== word.toLowerCase() && word !== word.toUpperCase()) return word;
-  return word.toLowerCase().replace(/(^|[-'’])(\p{L})/gu, (_, sep: string, letter: string) => sep + letter.toUpperCase());
+  return word.toLowerCase().replace(
+    /(^|[-'’])(\p{L})/gu,
+    (_, sep: string, letter: string) => sep + letter.toUpperCase(),
+  );
 }
 
 /** True when the extraction found nothing worth a database write. */

@@ -27,8 +27,12 @@ export async function mergeProfile(sql: Sql, sessionId: string, f: ProfileFields
           address_city = coalesce(${text(f.address_city)}, p.address_city),
           address_state = coalesce(${text(f.address_state)}, p.address_state),
           address_zip = coalesce(${text(f.address_zip)}, p.address_zip),
-          products_of_interest = private.append_distinct(p.products_of_interest, ${f.products_of_interest ?? []}::text[]),
-          services_of_interest = private.append_distinct(p.services_of_interest, ${f.services_of_interest ?? []}::text[]),
+          products_of_interest = private.append_distinct(p.products_of_interest, ${
+      f.products_of_interest ?? []
+    }::text[]),
+          services_of_interest = private.append_distinct(p.services_of_interest, ${
+      f.services_of_interest ?? []
+    }::text[]),
           preferences = p.preferences || ${tx.json(f.preferences ?? {})}
          where p.session_id = ${sessionId}
         returning 1
@@ -37,7 +41,9 @@ export async function mergeProfile(sql: Sql, sessionId: string, f: ProfileFields
                                      address_state, address_zip, products_of_interest, services_of_interest, preferences)
         select ${sessionId}, ${text(f.customer_name)}, ${text(f.phone)}, ${text(f.email)}, ${text(f.address_street)},
                ${text(f.address_city)}, ${text(f.address_state)}, ${text(f.address_zip)},
-               ${f.products_of_interest ?? []}::text[], ${f.services_of_interest ?? []}::text[], ${tx.json(f.preferences ?? {})}
+               ${f.products_of_interest ?? []}::text[], ${f.services_of_interest ?? []}::text[], ${
+      tx.json(f.preferences ?? {})
+    }
          where not exists (select 1 from updated)
         returning 1
       )

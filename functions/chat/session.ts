@@ -54,7 +54,9 @@ export function sessionKeyFrom(req: Request, accountSlug: string): string | null
 
 /** Set-Cookie for a session; it lives as long as the idle timeout and slides with each message. */
 export function sessionCookie(accountSlug: string, key: string): string {
-  return `${cookieName(accountSlug)}=${key}; Max-Age=${idleMinutes() * 60}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned`;
+  return `${cookieName(accountSlug)}=${key}; Max-Age=${
+    idleMinutes() * 60
+  }; Path=/; HttpOnly; Secure; SameSite=None; Partitioned`;
 }
 
 /** What the database stores of a session key (the cookie's value): its SHA-256, lowercase hex. */
@@ -154,7 +156,9 @@ export async function openSession(
       returning s.id, false as created
     ), created as (
       insert into public.sessions (account_id, account_slug, agent_instance_id, user_id, session_key, metadata)
-      select ${a.accountId}, ${a.accountSlug}, ${a.instanceId}, ${a.userId}::uuid, ${storedKey(newKey)}, ${sql.json(a.metadata)}
+      select ${a.accountId}, ${a.accountSlug}, ${a.instanceId}, ${a.userId}::uuid, ${storedKey(newKey)}, ${
+    sql.json(a.metadata)
+  }
        where not exists (select 1 from found)
          and coalesce((select hits from ip), 0) <= ${limits.perIp}
          and coalesce((select hits from usr), 0) <= ${limits.perUser}
@@ -192,7 +196,12 @@ export async function openSession(
  * The session a browser's cookie points at, for reading its history: same checks as resuming,
  * but nothing is created or stamped.
  */
-export async function findSession(sql: Sql, accountId: string, key: string | null, userId: string | null): Promise<string | null> {
+export async function findSession(
+  sql: Sql,
+  accountId: string,
+  key: string | null,
+  userId: string | null,
+): Promise<string | null> {
   if (!key) return null;
   const [row] = await sql<Pick<Row<"sessions">, "id">[]>`
     select id from public.sessions

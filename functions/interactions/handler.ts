@@ -80,7 +80,8 @@ interface Page {
  * keep their microseconds and every field reads as PostgREST would render it.
  */
 async function listInteractions(reader: Reader, q: InteractionsQuery): Promise<Page> {
-  const rows = await asUser(reader.claims, (tx) => tx<{ item: Record<string, unknown>; next_cursor: string }[]>`
+  const rows = await asUser(reader.claims, (tx) =>
+    tx<{ item: Record<string, unknown>; next_cursor: string }[]>`
     select to_jsonb(r) - 'next_cursor' as item, r.next_cursor
       from public.get_ai_interactions(
              account_id => ${reader.accountId}::uuid, user_id => ${q.userId}::uuid, status => ${q.status}::text,
@@ -88,10 +89,10 @@ async function listInteractions(reader: Reader, q: InteractionsQuery): Promise<P
              "to" => ${q.to}::timestamptz, feature => ${q.feature}::text, conversation_id => ${q.conversationId}::text,
              min_latency_ms => ${q.minLatencyMs}::integer, "limit" => ${q.limit}::integer, cursor => ${q.cursor}::text
            ) r`).catch((err) => {
-    // The RPC's own checks (invalid_parameter_value) are the caller's mistake, whatever slipped past query.ts.
-    if ((err as { code?: string }).code === "22023") throw badRequest((err as Error).message);
-    throw err;
-  });
+      // The RPC's own checks (invalid_parameter_value) are the caller's mistake, whatever slipped past query.ts.
+      if ((err as { code?: string }).code === "22023") throw badRequest((err as Error).message);
+      throw err;
+    });
   const last = rows.at(-1);
   return {
     object: "list",

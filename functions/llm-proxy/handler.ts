@@ -55,13 +55,22 @@ export async function handler(req: Request, info?: Info): Promise<Response> {
       if (path === "/chat/completions") return await loggedCall(call, (ctx, json) => chatCompletions(ctx, json, req));
       if (path === "/embeddings") return await loggedCall(call, withLimits(forwardEmbeddings, { embeddings: true }));
       if (path === "/responses") return await loggedCall(call, withLimits(forwardResponses));
-      if (path === "/messages") return await loggedCall(call, withLimits((ctx, json) => forwardMessages(ctx, json, req)));
+      if (path === "/messages") {
+        return await loggedCall(
+          call,
+          withLimits((ctx, json) => forwardMessages(ctx, json, req)),
+        );
+      }
       if (path === "/messages/count_tokens") {
         // Counting tokens is not an LLM call: answered, not logged.
         const caller = await authenticate(req, db());
         const json = await readJsonBody(req, requestLimitBytes(caller.settings.max_request_bytes));
         checkJsonDepth(json);
-        return await countMessageTokens({ ...callContext(call, caller), ...callMetadata(req, call.remoteIp) }, json, req);
+        return await countMessageTokens(
+          { ...callContext(call, caller), ...callMetadata(req, call.remoteIp) },
+          json,
+          req,
+        );
       }
     }
     if (req.method === "GET" && path === "/models") {

@@ -15,21 +15,29 @@ export function analysis(all: AllResults): string | undefined {
     out.push(
       `- **Proxy throughput is CPU-bound in the single Deno isolate.** At concurrency 32 (instant provider) the proxy spends ` +
         `${f(p.cpuMsPerReq, 3)} ms of CPU per request against ${f(pt.cpuMsPerReq, 3)} ms for the bare pass-through ` +
-        `(${f(p.cpuMsPerReq / pt.cpuMsPerReq, 1)}x), and Postgres another ${p.dbCpuS !== null ? f((p.dbCpuS * 1000) / Math.max(1, p.load.answered), 3) : "n/a"} ms per request for the log rows. ` +
+        `(${f(p.cpuMsPerReq / pt.cpuMsPerReq, 1)}x), and Postgres another ${
+          p.dbCpuS !== null ? f((p.dbCpuS * 1000) / Math.max(1, p.load.answered), 3) : "n/a"
+        } ms per request for the log rows. ` +
         `With ${all.machine.nproc} cores shared by the load generator, the fake provider, the proxy and Postgres, req/s is roughly the inverse of that CPU: ` +
         `the extra work per call (authentication, zod validation of the body, JSON re-serialisation, pricing, redaction, building and JSON-encoding two ledger rows) is what separates ` +
-        `${Math.round(p.load.rps)} from ${Math.round(pt.load.rps)} req/s, not waiting on the database (logging is off the hot path and batched).`,
+        `${Math.round(p.load.rps)} from ${
+          Math.round(pt.load.rps)
+        } req/s, not waiting on the database (logging is off the hot path and batched).`,
     );
   }
   if (d && pt) {
     out.push(
-      `- The bare Deno pass-through itself reaches ${Math.round(pt.load.rps)} req/s here vs ${Math.round(d.load.rps)} req/s direct; the issue's reference (22,000 req/s pass-through, 1,700 req/s Portkey) comes from a larger machine, ` +
+      `- The bare Deno pass-through itself reaches ${Math.round(pt.load.rps)} req/s here vs ${
+        Math.round(d.load.rps)
+      } req/s direct; the issue's reference (22,000 req/s pass-through, 1,700 req/s Portkey) comes from a larger machine, ` +
         `so only the ratios measured in the same run are comparable.`,
     );
   }
   if (pk) {
     out.push(
-      `- Portkey's gateway on Node uses ${f(pk.cpuMsPerReq, 3)} ms CPU per request at concurrency 32; its streaming path also waits 25 ms before the first chunk ` +
+      `- Portkey's gateway on Node uses ${
+        f(pk.cpuMsPerReq, 3)
+      } ms CPU per request at concurrency 32; its streaming path also waits 25 ms before the first chunk ` +
         `(a fixed \`setTimeout(25)\` in its stream transformer), which shows in its TTFB.`,
     );
   }
@@ -37,7 +45,9 @@ export function analysis(all: AllResults): string | undefined {
   if (r) {
     out.push(
       `- RLS on reads: the policy calls two security-definer helpers (private.accounts_with_permission / member_accounts) once per statement (hashed subplans) and filters each row; ` +
-        `for the latest-50 query that is a fixed ~${f(r.rlsMedianMs - r.serviceMedianMs)} ms on a ${f(r.serviceMedianMs)} ms query, so the ratio is high because the base query is tiny.`,
+        `for the latest-50 query that is a fixed ~${f(r.rlsMedianMs - r.serviceMedianMs)} ms on a ${
+          f(r.serviceMedianMs)
+        } ms query, so the ratio is high because the base query is tiny.`,
     );
   }
   const cold = all.cold;
@@ -45,7 +55,11 @@ export function analysis(all: AllResults): string | undefined {
     const imp = cold.importMs["llm-proxy"];
     out.push(
       `- Cold start is bounded by Deno process start plus importing every function's module graph before listening ` +
-        (imp ? `(llm-proxy alone imports in ~${f(imp.inProcess.slice().sort((a, b) => a - b)[imp.inProcess.length >> 1], 0)} ms: postgres.js, zod, the provider adapters, tokenizer/pricing tables)` : "") +
+        (imp
+          ? `(llm-proxy alone imports in ~${
+            f(imp.inProcess.slice().sort((a, b) => a - b)[imp.inProcess.length >> 1], 0)
+          } ms: postgres.js, zod, the provider adapters, tokenizer/pricing tables)`
+          : "") +
         ` and the first Postgres connection of the health check.`,
     );
   }

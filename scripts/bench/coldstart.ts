@@ -32,7 +32,12 @@ async function firstOk(url: string, init: RequestInit | undefined, deadline: num
 
 async function runImport(file: string, env: Record<string, string>): Promise<{ inProcess: number; wall: number }> {
   const t0 = performance.now();
-  const { code, out } = await runDenoScript(path.join(repoRoot, "scripts/bench/import-time.ts"), [pathToFileURL(file).href], env, 60_000);
+  const { code, out } = await runDenoScript(
+    path.join(repoRoot, "scripts/bench/import-time.ts"),
+    [pathToFileURL(file).href],
+    env,
+    60_000,
+  );
   const wall = performance.now() - t0;
   const m = out.match(/import_ms ([\d.]+)/);
   if (code !== 0 || !m) throw new Error(`import of ${file} failed (exit ${code}): ${out.slice(0, 500)}`);
@@ -46,7 +51,12 @@ export async function runColdStart(opts: {
   proxyRequest: { headers: Record<string, string>; body: string } | null;
   log: (s: string) => void;
 }): Promise<ColdStartResult> {
-  const res: ColdStartResult = { serverToFirstHealthMs: [], serverToProxyAnswerMs: opts.proxyRequest ? [] : null, importMs: {}, notes: [] };
+  const res: ColdStartResult = {
+    serverToFirstHealthMs: [],
+    serverToProxyAnswerMs: opts.proxyRequest ? [] : null,
+    importMs: {},
+    notes: [],
+  };
   for (let i = 0; i < opts.repeats; i++) {
     for (const which of opts.proxyRequest ? ["health", PROXY_FN] : ["health"]) {
       const port = await freePort();
@@ -62,10 +72,13 @@ export async function runColdStart(opts: {
         probe: () => Promise.resolve(true),
       });
       const base = `http://127.0.0.1:${port}/functions/v1`;
-      const r =
-        which === "health"
-          ? await firstOk(`${base}/health`, undefined, Date.now() + 60_000)
-          : await firstOk(`${base}/${PROXY_FN}/v1/chat/completions`, { method: "POST", headers: opts.proxyRequest!.headers, body: opts.proxyRequest!.body }, Date.now() + 60_000);
+      const r = which === "health"
+        ? await firstOk(`${base}/health`, undefined, Date.now() + 60_000)
+        : await firstOk(`${base}/${PROXY_FN}/v1/chat/completions`, {
+          method: "POST",
+          headers: opts.proxyRequest!.headers,
+          body: opts.proxyRequest!.body,
+        }, Date.now() + 60_000);
       const ms = performance.now() - t0;
       await child.stop();
       if (!r || r.status !== 200) {
@@ -76,7 +89,11 @@ export async function runColdStart(opts: {
     }
   }
   opts.log(`cold start: server start -> first health 200: median ${median(res.serverToFirstHealthMs).toFixed(0)} ms`);
-  if (res.serverToProxyAnswerMs?.length) opts.log(`cold start: server start -> first proxied answer: median ${median(res.serverToProxyAnswerMs).toFixed(0)} ms`);
+  if (res.serverToProxyAnswerMs?.length) {
+    opts.log(
+      `cold start: server start -> first proxied answer: median ${median(res.serverToProxyAnswerMs).toFixed(0)} ms`,
+    );
+  }
   const env = await functionEnv(opts.dbUrl, 1);
   for (const fn of [PROXY_FN, "health"]) {
     const file = path.join(repoRoot, "functions", fn, "index.ts");
@@ -87,7 +104,11 @@ export async function runColdStart(opts: {
       r.processWall.push(wall);
     }
     res.importMs[fn] = r;
-    opts.log(`import time ${fn}: median ${median(r.inProcess).toFixed(1)} ms in process, ${median(r.processWall).toFixed(0)} ms deno process wall`);
+    opts.log(
+      `import time ${fn}: median ${median(r.inProcess).toFixed(1)} ms in process, ${
+        median(r.processWall).toFixed(0)
+      } ms deno process wall`,
+    );
   }
   return res;
 }

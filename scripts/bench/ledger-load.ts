@@ -5,7 +5,8 @@ import { db } from "../../functions/_shared/runtime/db.ts";
 import { Ledger } from "../../functions/_shared/ledger/writer.ts";
 import { entry } from "./ledger-rows.ts";
 
-const D = (globalThis as unknown as { Deno: { env: { get(k: string): string | undefined }; exit(c: number): never } }).Deno;
+const D =
+  (globalThis as unknown as { Deno: { env: { get(k: string): string | undefined }; exit(c: number): never } }).Deno;
 const calls = Number(D.env.get("BENCH_CALLS"));
 const f = {
   accountId: D.env.get("BENCH_ACCOUNT_ID")!,

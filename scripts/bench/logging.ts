@@ -27,17 +27,28 @@ async function sizes(sql: postgres.Sql, table: string) {
   return { total: r.total as number, idx: r.idx as number };
 }
 
-export async function runLogging(opts: { sql: postgres.Sql; dbUrl: string; calls: number; log: (s: string) => void }): Promise<LoggingResult | undefined> {
+export async function runLogging(
+  opts: { sql: postgres.Sql; dbUrl: string; calls: number; log: (s: string) => void },
+): Promise<LoggingResult | undefined> {
   const { sql, log } = opts;
   const fx = await createProxyFixture(sql);
   const [acc] = await sql`select slug from public.accounts where id = ${fx.accountId}`;
   const [key] = await sql`select id from public.api_keys where account_id = ${fx.accountId} limit 1`;
-  const f = { accountId: fx.accountId, slug: acc.slug as string, userId: fx.userId, keyId: (key?.id as string) ?? null };
+  const f = {
+    accountId: fx.accountId,
+    slug: acc.slug as string,
+    userId: fx.userId,
+    keyId: (key?.id as string) ?? null,
+  };
   const before = { r: await sizes(sql, "public.llm_requests"), a: await sizes(sql, "public.ai_interactions") };
   const [{ n: n0 }] = await sql`select count(*)::int as n from public.llm_requests`;
   const { code, out } = await runDenoScript(path.join(repoRoot, "scripts/bench/ledger-load.ts"), [], {
-    SUPABASE_DB_URL: opts.dbUrl, BENCH_CALLS: String(opts.calls),
-    BENCH_ACCOUNT_ID: f.accountId, BENCH_ACCOUNT_SLUG: f.slug, BENCH_USER_ID: f.userId, BENCH_KEY_ID: f.keyId ?? "",
+    SUPABASE_DB_URL: opts.dbUrl,
+    BENCH_CALLS: String(opts.calls),
+    BENCH_ACCOUNT_ID: f.accountId,
+    BENCH_ACCOUNT_SLUG: f.slug,
+    BENCH_USER_ID: f.userId,
+    BENCH_KEY_ID: f.keyId ?? "",
   }, 600_000);
   const m = out.match(/ledger-load (\{.*\})/);
   if (code !== 0 || !m) throw new Error(`ledger-load failed (exit ${code}): ${out.slice(-1500)}`);
@@ -47,23 +58,39 @@ export async function runLogging(opts: { sql: postgres.Sql; dbUrl: string; calls
   const perM = (bytes: number) => (bytes / opts.calls) * 1e6 / 2 ** 20;
   const res: LoggingResult = {
     calls: opts.calls,
-    path: "Ledger.record() of functions/_shared/ledger/writer.ts with the pool of functions/_shared/runtime/db.ts, in Deno (the proxy's own write path)",
+    path:
+      "Ledger.record() of functions/_shared/ledger/writer.ts with the pool of functions/_shared/runtime/db.ts, in Deno (the proxy's own write path)",
     batchSize: 200,
     writers: 1,
     elapsedS,
     callsPerS: opts.calls / elapsedS,
     rowsPerS: (2 * opts.calls) / elapsedS,
     sizes: [
-      { table: "llm_requests", totalMiBPerM: perM(after.r.total - before.r.total), heapMiBPerM: perM(after.r.total - before.r.total - (after.r.idx - before.r.idx)), indexMiBPerM: perM(after.r.idx - before.r.idx) },
-      { table: "ai_interactions", totalMiBPerM: perM(after.a.total - before.a.total), heapMiBPerM: perM(after.a.total - before.a.total - (after.a.idx - before.a.idx)), indexMiBPerM: perM(after.a.idx - before.a.idx) },
+      {
+        table: "llm_requests",
+        totalMiBPerM: perM(after.r.total - before.r.total),
+        heapMiBPerM: perM(after.r.total - before.r.total - (after.r.idx - before.r.idx)),
+        indexMiBPerM: perM(after.r.idx - before.r.idx),
+      },
+      {
+        table: "ai_interactions",
+        totalMiBPerM: perM(after.a.total - before.a.total),
+        heapMiBPerM: perM(after.a.total - before.a.total - (after.a.idx - before.a.idx)),
+        indexMiBPerM: perM(after.a.idx - before.a.idx),
+      },
     ],
     notes: [
-      `rows written: ${n1 - n0} llm_requests for ${opts.calls} calls` + (n1 - n0 === opts.calls ? " (all)" : " (MISMATCH)"),
+      `rows written: ${n1 - n0} llm_requests for ${opts.calls} calls` +
+      (n1 - n0 === opts.calls ? " (all)" : " (MISMATCH)"),
       "each call: ~0.5 KB request/response bodies (redacted shape), one ai_interactions row; every index and trigger of the migrations active",
       ...errors.map((e) => `ledger: ${e}`),
     ],
   };
-  log(`logging: ${opts.calls} calls in ${elapsedS.toFixed(2)} s = ${res.callsPerS.toFixed(0)} calls/s (${res.rowsPerS.toFixed(0)} rows/s); ` +
-    res.sizes.map((s) => `${s.table} ${s.totalMiBPerM.toFixed(0)} MiB/M`).join(", "));
+  log(
+    `logging: ${opts.calls} calls in ${elapsedS.toFixed(2)} s = ${res.callsPerS.toFixed(0)} calls/s (${
+      res.rowsPerS.toFixed(0)
+    } rows/s); ` +
+      res.sizes.map((s) => `${s.table} ${s.totalMiBPerM.toFixed(0)} MiB/M`).join(", "),
+  );
   return res;
 }

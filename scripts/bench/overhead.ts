@@ -7,11 +7,11 @@ import { denoArgs, denoBinary, startFunctionsServer } from "../lib/functions.ts"
 import { freePort } from "../lib/net.ts";
 import { functionEnv } from "../lib/stack.ts";
 import { config, type Mode } from "./lib/config.ts";
-import { runLoad, type LoadResult } from "./lib/load.ts";
+import { type LoadResult, runLoad } from "./lib/load.ts";
 import { cpuSeconds, peakRssMiB, resetPeakRss, treeCpuSeconds } from "./lib/proc.ts";
 import { startChild } from "../lib/process.ts";
 import type { FakeProviders } from "./fake.ts";
-import { countLogRows, waitForLogDrain, type ProxyFixture } from "./fixtures.ts";
+import { countLogRows, type ProxyFixture, waitForLogDrain } from "./fixtures.ts";
 
 export const MODEL = "openai/gpt-4o-mini"; // no routing prefix: goes to the default provider (OpenRouter)
 export const PROXY_FN = "llm-proxy";
@@ -72,7 +72,12 @@ async function startTarget(
 ): Promise<Endpoint> {
   const json = { "content-type": "application/json" };
   if (name === "direct") {
-    return { url: `${upstream}/v1/chat/completions`, headers: { ...json, authorization: "Bearer sk-bench" }, pid: fake.pid, stop: async () => {} };
+    return {
+      url: `${upstream}/v1/chat/completions`,
+      headers: { ...json, authorization: "Bearer sk-bench" },
+      pid: fake.pid,
+      stop: async () => {},
+    };
   }
   if (name === "passthrough") {
     const port = await freePort();
@@ -84,7 +89,12 @@ async function startTarget(
       env: { PASSTHROUGH_PORT: String(port), UPSTREAM_URL: upstream },
       readyLine: (l) => l.includes("passthrough ready"),
     });
-    return { url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { ...json, authorization: "Bearer sk-bench" }, pid: child.pid, stop: child.stop };
+    return {
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: { ...json, authorization: "Bearer sk-bench" },
+      pid: child.pid,
+      stop: child.stop,
+    };
   }
   if (name === "portkey") {
     const port = await freePort();
@@ -117,7 +127,11 @@ async function startTarget(
     OPENAI_API_KEY: "sk-bench-openai",
   };
   let out = "";
-  const fns = await startFunctionsServer({ port, env, onOutput: (l) => (out.length < 100_000 ? (out += l + "\n") : undefined) });
+  const fns = await startFunctionsServer({
+    port,
+    env,
+    onOutput: (l) => (out.length < 100_000 ? (out += l + "\n") : undefined),
+  });
   if (process.env.BENCH_DEBUG) setInterval(() => out && (process.stderr.write(out), (out = "")), 1000).unref();
   return {
     url: `${fns.url}/${PROXY_FN}/v1/chat/completions`,
@@ -129,7 +143,12 @@ async function startTarget(
 
 /** Checks the target answers 200 with the expected shape before loading it. */
 async function smoke(ep: Endpoint, mode: Mode): Promise<string | null> {
-  const r = await fetch(ep.url, { method: "POST", headers: ep.headers, body: requestBody(mode), signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(ep.url, {
+    method: "POST",
+    headers: ep.headers,
+    body: requestBody(mode),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await r.text();
   if (r.status !== 200) return `HTTP ${r.status}: ${text.slice(0, 300)}`;
   if (mode === "stream" && !text.includes("[DONE]")) return `stream without [DONE]: ${text.slice(0, 200)}`;
@@ -172,7 +191,14 @@ export async function runOverhead(opts: {
             continue;
           }
           // warm-up (JIT, connection pools); not reported
-          await runLoad({ url: ep.url, headers: ep.headers, body: requestBody(mode), connections: 32, durationS: config.warmupS, maxRequests: 200_000 });
+          await runLoad({
+            url: ep.url,
+            headers: ep.headers,
+            body: requestBody(mode),
+            connections: 32,
+            durationS: config.warmupS,
+            maxRequests: 200_000,
+          });
           for (const c of config.concurrency) {
             if (target === "proxy") await waitForLogDrain(opts.sql);
             const before = target === "proxy" ? await countLogRows(opts.sql) : null;
@@ -191,7 +217,12 @@ export async function runOverhead(opts: {
             const cpuS = cpuSeconds(ep.pid) - cpu0;
             const dbCpuS = opts.dbPid && db0 !== null ? treeCpuSeconds(opts.dbPid) - db0 : null;
             const rec: RunRecord = {
-              target, delayMs, mode, concurrency: c, load, cpuS,
+              target,
+              delayMs,
+              mode,
+              concurrency: c,
+              load,
+              cpuS,
               cpuMsPerReq: load.answered ? (cpuS * 1000) / load.answered : NaN,
               peakRssMiB: peakRssMiB(ep.pid),
               dbCpuS,
@@ -199,18 +230,27 @@ export async function runOverhead(opts: {
             if (target === "proxy" && before) {
               const after = await waitForLogDrain(opts.sql, before.llmRequests + load.answered);
               const rows = after.llmRequests - before.llmRequests;
-              const ai = after.aiInteractions !== null && before.aiInteractions !== null ? after.aiInteractions - before.aiInteractions : null;
+              const ai = after.aiInteractions !== null && before.aiInteractions !== null
+                ? after.aiInteractions - before.aiInteractions
+                : null;
               // Duration-bounded runs cut up to `c` requests mid-flight: the proxy may have answered
               // (and logged) them while the client no longer counted them. Exact equality is checked below.
-              const dead = after.deadLetters !== null && before.deadLetters !== null ? after.deadLetters - before.deadLetters : 0;
+              const dead = after.deadLetters !== null && before.deadLetters !== null
+                ? after.deadLetters - before.deadLetters
+                : 0;
               const verdict = rows < load.answered
-                ? (rows + dead >= load.answered ? `DEAD-LETTERED ${dead}` : `LOST ${load.answered - rows - dead}`) + (dead ? ` (${dead} in private.ledger_dead_letters)` : "")
-                : rows <= load.sent ? "ok" : `EXTRA ${rows - load.sent}`;
+                ? (rows + dead >= load.answered ? `DEAD-LETTERED ${dead}` : `LOST ${load.answered - rows - dead}`) +
+                  (dead ? ` (${dead} in private.ledger_dead_letters)` : "")
+                : rows <= load.sent
+                ? "ok"
+                : `EXTRA ${rows - load.sent}`;
               rec.log = { llmRequests: rows, aiInteractions: ai, answered: load.answered, sent: load.sent, verdict };
             }
             runs.push(rec);
             log(
-              `${target.padEnd(11)} ${mode.padEnd(6)} delay=${String(delayMs).padStart(2)}ms c=${String(c).padStart(3)}: ` +
+              `${target.padEnd(11)} ${mode.padEnd(6)} delay=${String(delayMs).padStart(2)}ms c=${
+                String(c).padStart(3)
+              }: ` +
                 `${load.rps.toFixed(0)} req/s p50 ${load.p50.toFixed(2)} p99 ${load.p99.toFixed(2)} ms` +
                 (load.ttfbP50 !== null ? ` ttfb p50 ${load.ttfbP50.toFixed(2)}` : "") +
                 ` cpu ${rec.cpuMsPerReq.toFixed(3)} ms/req rss ${rec.peakRssMiB?.toFixed(0)} MiB` +
@@ -223,13 +263,26 @@ export async function runOverhead(opts: {
             await waitForLogDrain(opts.sql);
             const before = await countLogRows(opts.sql);
             const amount = config.quick ? 1000 : 5000;
-            const load = await runLoad({ url: ep.url, headers: ep.headers, body: requestBody(mode), connections: 32, durationS: 120, maxRequests: amount });
+            const load = await runLoad({
+              url: ep.url,
+              headers: ep.headers,
+              body: requestBody(mode),
+              connections: 32,
+              durationS: 120,
+              maxRequests: amount,
+            });
             const after = await waitForLogDrain(opts.sql, before.llmRequests + load.answered);
             const rows = after.llmRequests - before.llmRequests;
-            const aiRows = after.aiInteractions !== null && before.aiInteractions !== null ? after.aiInteractions - before.aiInteractions : null;
-            const verdict = rows === load.answered && load.answered === load.sent ? "ok" : `MISMATCH (sent ${load.sent})`;
+            const aiRows = after.aiInteractions !== null && before.aiInteractions !== null
+              ? after.aiInteractions - before.aiInteractions
+              : null;
+            const verdict = rows === load.answered && load.answered === load.sent
+              ? "ok"
+              : `MISMATCH (sent ${load.sent})`;
             exact.push({ mode, answered: load.answered, rows, aiRows, verdict });
-            log(`proxy exact log check ${mode}: answered ${load.answered}, llm_requests rows ${rows}, ai_interactions rows ${aiRows}: ${verdict}`);
+            log(
+              `proxy exact log check ${mode}: answered ${load.answered}, llm_requests rows ${rows}, ai_interactions rows ${aiRows}: ${verdict}`,
+            );
           }
         }
       } finally {

@@ -24,7 +24,15 @@ export interface ReadsScale {
   costChartServiceMedianMs: number;
   costChartRawMedianMs: number;
   p95MedianMs: number;
-  plans: { rls: string; service: string; cost: string; costService: string; costRaw: string; p95: string; rlsOnly: string };
+  plans: {
+    rls: string;
+    service: string;
+    cost: string;
+    costService: string;
+    costRaw: string;
+    p95: string;
+    rlsOnly: string;
+  };
 }
 export interface ReadsResult {
   repeats: number;
@@ -130,7 +138,9 @@ function timed(sql: postgres.Sql, who: Who, q: string, params: unknown[], repeat
   });
 }
 
-export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s: string) => void }): Promise<ReadsResult | undefined> {
+export async function runReads(
+  opts: { sql: postgres.Sql; dbUrl: string; log: (s: string) => void },
+): Promise<ReadsResult | undefined> {
   const { log } = opts;
   // A dedicated connection, prepared statements off (as through Supabase's transaction pooler).
   const sql = postgres(opts.dbUrl, { max: 2, prepare: false, onnotice: () => {} });
@@ -140,7 +150,8 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
     await sql.unsafe(SETUP);
     await sql.unsafe(FIXTURES);
     const [acct] = await sql`select id from public._bench_acct where idx = 0`;
-    const [member] = await sql`select user_id from public._bench_user where acct_idx = 0 and role = 'member' order by n limit 1`;
+    const [member] =
+      await sql`select user_id from public._bench_user where acct_idx = 0 and role = 'member' order by n limit 1`;
     const asMember = as(member.user_id as string);
     const asService: Who = { role: "service_role" };
     const [{ n: startRows }] = await sql`select count(*)::bigint as n from public.llm_requests`;
@@ -154,12 +165,14 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
       const t0 = performance.now();
       // two chunks at a time (one per core), oldest slices first
       for (let k = 0; k < chunks; k += 2) {
-        await Promise.all([k, k + 1].filter((j) => j < chunks).map((j) => {
-          const n = Math.min(chunkRows, add - j * chunkRows);
-          const hi = 90 - (90 * j) / chunks;
-          const lo = 90 - (90 * (j + 1)) / chunks;
-          return sql.unsafe(CHUNK, [n, lo, hi]);
-        }));
+        await Promise.all(
+          [k, k + 1].filter((j) => j < chunks).map((j) => {
+            const n = Math.min(chunkRows, add - j * chunkRows);
+            const hi = 90 - (90 * j) / chunks;
+            const lo = 90 - (90 * (j + 1)) / chunks;
+            return sql.unsafe(CHUNK, [n, lo, hi]);
+          }),
+        );
         if (k % 8 === 6) log(`reads: ${Math.min(target, have + (k + 2) * chunkRows)} / ${target} rows`);
       }
       const loadS = (performance.now() - t0) / 1000;
@@ -173,7 +186,11 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
                sum(pg_indexes_size(t.relid))::float8 / 2^20 as idx,
                (select count(*) from public.llm_requests where account_id = ${acct.id})::int as acct_rows
           from pg_partition_tree('public.llm_requests') t`;
-      log(`reads: ${target} rows loaded in ${loadS.toFixed(1)} s, vacuum analyze ${vacuumS.toFixed(1)} s; account 0 has ${sz.acct_rows} rows`);
+      log(
+        `reads: ${target} rows loaded in ${loadS.toFixed(1)} s, vacuum analyze ${
+          vacuumS.toFixed(1)
+        } s; account 0 has ${sz.acct_rows} rows`,
+      );
       const tag = target >= 1e6 ? `${target / 1e6}M` : `${target / 1e3}k`;
       const save = (name: string, plan: string) => {
         const file = `${tag}-${name}.txt`;
@@ -189,22 +206,43 @@ export async function runReads(opts: { sql: postgres.Sql; dbUrl: string; log: (s
       const costRaw = await timed(sql, asMember, Q_COST_RAW, [acct.id], R);
       const p95 = await timed(sql, asMember, Q_P95, [acct.id], R);
       const scale: ReadsScale = {
-        rows: target, loadS, vacuumS, tableMiB: sz.total, indexMiB: sz.idx, accountRows: sz.acct_rows,
-        rlsMedianMs: rls.ms, serviceMedianMs: svc.ms, rlsOnlyMedianMs: rlsOnly.ms, costChartMedianMs: cost.ms,
-        costChartServiceMedianMs: costSvc.ms, costChartRawMedianMs: costRaw.ms, p95MedianMs: p95.ms,
+        rows: target,
+        loadS,
+        vacuumS,
+        tableMiB: sz.total,
+        indexMiB: sz.idx,
+        accountRows: sz.acct_rows,
+        rlsMedianMs: rls.ms,
+        serviceMedianMs: svc.ms,
+        rlsOnlyMedianMs: rlsOnly.ms,
+        costChartMedianMs: cost.ms,
+        costChartServiceMedianMs: costSvc.ms,
+        costChartRawMedianMs: costRaw.ms,
+        p95MedianMs: p95.ms,
         plans: {
-          rls: save("a-latest50-rls", rls.plan), service: save("a-latest50-service-role", svc.plan),
-          rlsOnly: save("a-latest50-rls-no-account-filter", rlsOnly.plan), cost: save("b-cost-per-day-30d-rls", cost.plan),
+          rls: save("a-latest50-rls", rls.plan),
+          service: save("a-latest50-service-role", svc.plan),
+          rlsOnly: save("a-latest50-rls-no-account-filter", rlsOnly.plan),
+          cost: save("b-cost-per-day-30d-rls", cost.plan),
           costService: save("b-cost-per-day-30d-service-role", costSvc.plan),
-          costRaw: save("b-cost-per-day-30d-raw-rls", costRaw.plan), p95: save("c-p95-latency-per-model-rls", p95.plan),
+          costRaw: save("b-cost-per-day-30d-raw-rls", costRaw.plan),
+          p95: save("c-p95-latency-per-model-rls", p95.plan),
         },
       };
       res.scales.push(scale);
-      log(`reads @${tag}: latest50 RLS ${rls.ms.toFixed(2)} ms vs service ${svc.ms.toFixed(2)} ms (RLS only ${rlsOnly.ms.toFixed(2)}); ` +
-        `cost/day ${cost.ms.toFixed(2)} ms (service ${costSvc.ms.toFixed(2)}, raw ${costRaw.ms.toFixed(2)}); p95/model ${p95.ms.toFixed(2)} ms`);
+      log(
+        `reads @${tag}: latest50 RLS ${rls.ms.toFixed(2)} ms vs service ${svc.ms.toFixed(2)} ms (RLS only ${
+          rlsOnly.ms.toFixed(2)
+        }); ` +
+          `cost/day ${cost.ms.toFixed(2)} ms (service ${costSvc.ms.toFixed(2)}, raw ${
+            costRaw.ms.toFixed(2)
+          }); p95/model ${p95.ms.toFixed(2)} ms`,
+      );
     }
     if (Number(startRows) > 0) res.notes.push(`${startRows} rows were already in llm_requests from earlier sections`);
-    res.notes.push("queries run as a member (role member: view_history) of the largest account, inside a transaction with `set local role` and request.jwt.claims, as PostgREST does; prepared statements off");
+    res.notes.push(
+      "queries run as a member (role member: view_history) of the largest account, inside a transaction with `set local role` and request.jwt.claims, as PostgREST does; prepared statements off",
+    );
   } finally {
     await sql.end({ timeout: 5 });
   }

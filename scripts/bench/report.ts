@@ -27,9 +27,17 @@ export interface AllResults {
   analysis?: string;
 }
 
-const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(d));
-const fi = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : Math.round(x).toLocaleString("en-US"));
-const sign = (x: number | null | undefined, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : (x >= 0 ? "+" : "") + x.toFixed(d));
+const f = (
+  x: number | null | undefined,
+  d = 2,
+) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : x.toFixed(d));
+const fi = (
+  x: number | null | undefined,
+) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : Math.round(x).toLocaleString("en-US"));
+const sign = (
+  x: number | null | undefined,
+  d = 2,
+) => (x === null || x === undefined || Number.isNaN(x) ? "n/a" : (x >= 0 ? "+" : "") + x.toFixed(d));
 
 function table(head: string[], rows: (string | number)[][]): string {
   return [
@@ -84,12 +92,26 @@ function overheadSection(o: OverheadResult): string {
         }
       }
       out.push(
-        `### ${mode === "stream" ? "Streaming (20 chunks + usage)" : "Non-streaming"}, provider ${d === 0 ? "instant" : `+${d} ms`}\n\n` +
+        `### ${mode === "stream" ? "Streaming (20 chunks + usage)" : "Non-streaming"}, provider ${
+          d === 0 ? "instant" : `+${d} ms`
+        }\n\n` +
           table(
             [
-              "conc", "path", "req/s", "p50 ms", "p95 ms", "p99 ms", "Δp50", "Δp95", "Δp99",
+              "conc",
+              "path",
+              "req/s",
+              "p50 ms",
+              "p95 ms",
+              "p99 ms",
+              "Δp50",
+              "Δp95",
+              "Δp99",
               ...(mode === "stream" ? ["TTFB p50 / p99 ms"] : []),
-              "CPU ms/req", "peak RSS MiB", "DB CPU ms/req", "logged rows / answered", "errors",
+              "CPU ms/req",
+              "peak RSS MiB",
+              "DB CPU ms/req",
+              "logged rows / answered",
+              "errors",
             ],
             rows,
           ),
@@ -98,8 +120,8 @@ function overheadSection(o: OverheadResult): string {
   }
   // ratios
   const ratioRows: (string | number)[][] = [];
-  for (const mode of modes)
-    for (const d of delays)
+  for (const mode of modes) {
+    for (const d of delays) {
       for (const c of concs) {
         const p = findRun(o.runs, "proxy", d, mode, c);
         const pk = findRun(o.runs, "portkey", d, mode, c);
@@ -107,16 +129,28 @@ function overheadSection(o: OverheadResult): string {
         const dr = findRun(o.runs, "direct", d, mode, c);
         if (!pk && !pt && !p) continue;
         ratioRows.push([
-          mode, d === 0 ? "instant" : `+${d} ms`, c,
+          mode,
+          d === 0 ? "instant" : `+${d} ms`,
+          c,
           p && pk ? f(p.load.rps / pk.load.rps) + "x" : "n/a",
           p && pt ? f((100 * p.load.rps) / pt.load.rps, 0) + "%" : "n/a",
           pt && pk ? f(pt.load.rps / pk.load.rps) + "x" : "n/a",
           p && dr ? f((100 * p.load.rps) / dr.load.rps, 0) + "%" : "n/a",
         ]);
       }
+    }
+  }
   out.push(
     "### Throughput ratios (req/s)\n\n" +
-      table(["mode", "provider", "conc", "proxy / Portkey", "proxy / pass-through", "pass-through / Portkey", "proxy / direct"], ratioRows),
+      table([
+        "mode",
+        "provider",
+        "conc",
+        "proxy / Portkey",
+        "proxy / pass-through",
+        "pass-through / Portkey",
+        "proxy / direct",
+      ], ratioRows),
   );
   if (o.exact?.length) {
     out.push(
@@ -149,11 +183,26 @@ export function targetRows(all: AllResults): TargetRow[] {
     return p && d ? p.load[pick] - d.load[pick] : null;
   };
   const o1 = ov(1, "p50");
-  rows.push({ name: "Overhead p50 @ c=1", target: "<= 0.3 ms", measured: o1 === null ? proxyNA : `${f(o1)} ms`, status: st(o1 === null ? null : o1 <= 0.3) });
+  rows.push({
+    name: "Overhead p50 @ c=1",
+    target: "<= 0.3 ms",
+    measured: o1 === null ? proxyNA : `${f(o1)} ms`,
+    status: st(o1 === null ? null : o1 <= 0.3),
+  });
   const o32 = ov(32, "p50");
-  rows.push({ name: "Overhead p50 @ c=32", target: "<= 1 ms", measured: o32 === null ? proxyNA : `${f(o32)} ms`, status: st(o32 === null ? null : o32 <= 1) });
+  rows.push({
+    name: "Overhead p50 @ c=32",
+    target: "<= 1 ms",
+    measured: o32 === null ? proxyNA : `${f(o32)} ms`,
+    status: st(o32 === null ? null : o32 <= 1),
+  });
   const o32b = ov(32, "p99");
-  rows.push({ name: "Overhead p99 @ c=32", target: "<= 5 ms", measured: o32b === null ? proxyNA : `${f(o32b)} ms`, status: st(o32b === null ? null : o32b <= 5) });
+  rows.push({
+    name: "Overhead p99 @ c=32",
+    target: "<= 5 ms",
+    measured: o32b === null ? proxyNA : `${f(o32b)} ms`,
+    status: st(o32b === null ? null : o32b <= 5),
+  });
   const p = findRun(runs, "proxy", 0, "json", 32);
   const pk = findRun(runs, "portkey", 0, "json", 32);
   const pt = findRun(runs, "passthrough", 0, "json", 32);
@@ -161,19 +210,24 @@ export function targetRows(all: AllResults): TargetRow[] {
   rows.push({
     name: "Throughput vs Portkey (c=32, instant, non-streaming)",
     target: ">= 5x",
-    measured: rPk === null ? (p ? "Portkey not run" : proxyNA) : `${f(rPk)}x (${fi(p!.load.rps)} vs ${fi(pk!.load.rps)} req/s)`,
+    measured: rPk === null
+      ? (p ? "Portkey not run" : proxyNA)
+      : `${f(rPk)}x (${fi(p!.load.rps)} vs ${fi(pk!.load.rps)} req/s)`,
     status: st(rPk === null ? null : rPk >= 5),
   });
   const rPt = p && pt ? p.load.rps / pt.load.rps : null;
   rows.push({
     name: "Throughput vs bare pass-through (c=32, instant, non-streaming)",
     target: ">= 50%",
-    measured: rPt === null ? (p ? "pass-through not run" : proxyNA) : `${f(100 * rPt, 0)}% (${fi(p!.load.rps)} vs ${fi(pt!.load.rps)} req/s)`,
+    measured: rPt === null
+      ? (p ? "pass-through not run" : proxyNA)
+      : `${f(100 * rPt, 0)}% (${fi(p!.load.rps)} vs ${fi(pt!.load.rps)} req/s)`,
     status: st(rPt === null ? null : rPt >= 0.5),
   });
   const logged = runs.filter((r) => r.log);
   const exact = all.overhead?.exact ?? [];
-  const lost = logged.filter((r) => r.log!.verdict !== "ok" && !r.log!.verdict.startsWith("EXTRA")).length + exact.filter((e) => e.verdict !== "ok").length;
+  const lost = logged.filter((r) => r.log!.verdict !== "ok" && !r.log!.verdict.startsWith("EXTRA")).length +
+    exact.filter((e) => e.verdict !== "ok").length;
   rows.push({
     name: "Lost log rows",
     target: "0",
@@ -205,7 +259,12 @@ export function targetRows(all: AllResults): TargetRow[] {
   }
   const cold = all.cold;
   const cs = cold?.serverToFirstHealthMs.length ? median(cold.serverToFirstHealthMs) : null;
-  rows.push({ name: "Cold start (server start -> first answered request)", target: "<= 200 ms", measured: cs === null ? "not run" : `${f(cs, 0)} ms`, status: st(cs === null ? null : cs <= 200) });
+  rows.push({
+    name: "Cold start (server start -> first answered request)",
+    target: "<= 200 ms",
+    measured: cs === null ? "not run" : `${f(cs, 0)} ms`,
+    status: st(cs === null ? null : cs <= 200),
+  });
   return rows;
 }
 
@@ -227,7 +286,12 @@ export function renderMarkdown(all: AllResults): string {
   );
   parts.push(
     "## Targets and where we stand\n\n" +
-      table(["target", "goal", "measured", "status"], targetRows(all).map((r) => [r.name, r.target, r.measured, r.status === "met" ? "met" : r.status === "missed" ? "**missed**" : "n/a"])),
+      table(
+        ["target", "goal", "measured", "status"],
+        targetRows(all).map((
+          r,
+        ) => [r.name, r.target, r.measured, r.status === "met" ? "met" : r.status === "missed" ? "**missed**" : "n/a"]),
+      ),
   );
   if (all.analysis) parts.push(`## What bounds the results\n\n${all.analysis}`);
   if (all.overhead) {
@@ -246,15 +310,35 @@ export function renderMarkdown(all: AllResults): string {
   if (all.cold) {
     const c = all.cold;
     const rows: (string | number)[][] = [
-      ["functions server start -> first health 200", `${f(median(c.serverToFirstHealthMs), 0)} ms`, c.serverToFirstHealthMs.map((x) => x.toFixed(0)).join(", ")],
+      [
+        "functions server start -> first health 200",
+        `${f(median(c.serverToFirstHealthMs), 0)} ms`,
+        c.serverToFirstHealthMs.map((x) => x.toFixed(0)).join(", "),
+      ],
     ];
-    if (c.serverToProxyAnswerMs?.length)
-      rows.push([`functions server start -> first ${PROXY_FN} answer (fake provider)`, `${f(median(c.serverToProxyAnswerMs), 0)} ms`, c.serverToProxyAnswerMs.map((x) => x.toFixed(0)).join(", ")]);
-    for (const [fn, r] of Object.entries(c.importMs)) {
-      rows.push([`import functions/${fn}/index.ts (in process, module graph only)`, `${f(median(r.inProcess), 1)} ms`, r.inProcess.map((x) => x.toFixed(1)).join(", ")]);
-      rows.push([`deno process: start + import + exit (${fn})`, `${f(median(r.processWall), 0)} ms`, r.processWall.map((x) => x.toFixed(0)).join(", ")]);
+    if (c.serverToProxyAnswerMs?.length) {
+      rows.push([
+        `functions server start -> first ${PROXY_FN} answer (fake provider)`,
+        `${f(median(c.serverToProxyAnswerMs), 0)} ms`,
+        c.serverToProxyAnswerMs.map((x) => x.toFixed(0)).join(", "),
+      ]);
     }
-    parts.push("## 4. Cold start\n\n" + table(["measure", "median", "runs"], rows) + (c.notes.length ? "\n\n" + c.notes.map((n) => `- ${n}`).join("\n") : ""));
+    for (const [fn, r] of Object.entries(c.importMs)) {
+      rows.push([
+        `import functions/${fn}/index.ts (in process, module graph only)`,
+        `${f(median(r.inProcess), 1)} ms`,
+        r.inProcess.map((x) => x.toFixed(1)).join(", "),
+      ]);
+      rows.push([
+        `deno process: start + import + exit (${fn})`,
+        `${f(median(r.processWall), 0)} ms`,
+        r.processWall.map((x) => x.toFixed(0)).join(", "),
+      ]);
+    }
+    parts.push(
+      "## 4. Cold start\n\n" + table(["measure", "median", "runs"], rows) +
+        (c.notes.length ? "\n\n" + c.notes.map((n) => `- ${n}`).join("\n") : ""),
+    );
   }
   if (all.notes.length) parts.push("## Notes\n\n" + all.notes.map((n) => `- ${n}`).join("\n"));
   return parts.join("\n\n") + "\n";
@@ -269,7 +353,12 @@ export function renderLogging(l: LoggingResult): string {
     ["elapsed", `${f(l.elapsedS, 2)} s`],
     ["calls/s (one llm_requests + one ai_interactions row each)", fi(l.callsPerS)],
     ["rows/s (both tables)", fi(l.rowsPerS)],
-    ...l.sizes.map((s) => [`${s.table}: table + indexes per 1M rows`, `${f(s.totalMiBPerM, 0)} MiB (heap+toast ${f(s.heapMiBPerM, 0)}, indexes ${f(s.indexMiBPerM, 0)})`]),
+    ...l.sizes.map((
+      s,
+    ) => [
+      `${s.table}: table + indexes per 1M rows`,
+      `${f(s.totalMiBPerM, 0)} MiB (heap+toast ${f(s.heapMiBPerM, 0)}, indexes ${f(s.indexMiBPerM, 0)})`,
+    ]),
   ];
   return table(["measure", "value"], rows) + (l.notes.length ? "\n\n" + l.notes.map((n) => `- ${n}`).join("\n") : "");
 }
@@ -279,13 +368,34 @@ export function renderReads(r: ReadsResult): string {
   for (const s of r.scales) {
     rows.push([fi(s.rows), "(a) member's latest 50, under RLS", f(s.rlsMedianMs), s.plans.rls]);
     rows.push([fi(s.rows), "(a) same query as service_role", f(s.serviceMedianMs), s.plans.service]);
-    rows.push([fi(s.rows), "(a'') latest 50 under RLS without an account filter (RLS alone scopes it)", f(s.rlsOnlyMedianMs), s.plans.rlsOnly]);
-    rows.push([fi(s.rows), "(b) one account, 30-day cost per day from llm_usage_daily (RLS, member)", f(s.costChartMedianMs), s.plans.cost]);
+    rows.push([
+      fi(s.rows),
+      "(a'') latest 50 under RLS without an account filter (RLS alone scopes it)",
+      f(s.rlsOnlyMedianMs),
+      s.plans.rlsOnly,
+    ]);
+    rows.push([
+      fi(s.rows),
+      "(b) one account, 30-day cost per day from llm_usage_daily (RLS, member)",
+      f(s.costChartMedianMs),
+      s.plans.cost,
+    ]);
     rows.push([fi(s.rows), "(b') same as service_role", f(s.costChartServiceMedianMs), s.plans.costService]);
-    rows.push([fi(s.rows), "(b'') same chart aggregated from raw llm_requests (RLS, member)", f(s.costChartRawMedianMs), s.plans.costRaw]);
+    rows.push([
+      fi(s.rows),
+      "(b'') same chart aggregated from raw llm_requests (RLS, member)",
+      f(s.costChartRawMedianMs),
+      s.plans.costRaw,
+    ]);
     rows.push([fi(s.rows), "(c) p95 latency per model, one account, 30 days (RLS)", f(s.p95MedianMs), s.plans.p95]);
   }
-  const load = r.scales.map((s) => `${fi(s.rows)} rows: generated up to this size in ${f(s.loadS, 1)} s (+ VACUUM ANALYZE ${f(s.vacuumS, 1)} s); llm_requests total ${f(s.tableMiB, 0)} MiB of which indexes ${f(s.indexMiB, 0)} MiB; the queried account holds ${fi(s.accountRows)} rows`);
+  const load = r.scales.map((s) =>
+    `${fi(s.rows)} rows: generated up to this size in ${f(s.loadS, 1)} s (+ VACUUM ANALYZE ${
+      f(s.vacuumS, 1)
+    } s); llm_requests total ${f(s.tableMiB, 0)} MiB of which indexes ${
+      f(s.indexMiB, 0)
+    } MiB; the queried account holds ${fi(s.accountRows)} rows`
+  );
   return (
     `Median of ${r.repeats} runs each (after one warm-up). Plans: \`scripts/bench/plans/\`.\n\n` +
     table(["rows", "query", "median ms", "plan"], rows) +

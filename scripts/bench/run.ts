@@ -20,7 +20,7 @@ import { requestBody, runOverhead } from "./overhead.ts";
 import { runColdStart } from "./coldstart.ts";
 import { runLogging } from "./logging.ts";
 import { runReads } from "./reads.ts";
-import { renderMarkdown, type AllResults } from "./report.ts";
+import { type AllResults, renderMarkdown } from "./report.ts";
 import { analysis } from "./analysis.ts";
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
@@ -37,14 +37,20 @@ function postmasterPid(dataDir: string | null): number | null {
 
 async function main() {
   const sections = new Set(config.sections);
-  log(`mode: ${config.quick ? "quick" : "full"}; sections: ${[...sections].join(", ")}; ${config.durationS}s per load run`);
+  log(
+    `mode: ${config.quick ? "quick" : "full"}; sections: ${
+      [...sections].join(", ")
+    }; ${config.durationS}s per load run`,
+  );
   let db;
   const setupNotes: string[] = [];
   try {
     db = await throwawayDatabase();
   } catch (err) {
     // Keep measuring what does not need the schema (direct, pass-through, Portkey, cold start).
-    const msg = `migrations failed, schema-dependent parts skipped: ${(err instanceof Error ? err.message : String(err)).split("\n").filter((l) => /ERROR/.test(l))[0] ?? err}`;
+    const msg = `migrations failed, schema-dependent parts skipped: ${
+      (err instanceof Error ? err.message : String(err)).split("\n").filter((l) => /ERROR/.test(l))[0] ?? err
+    }`;
     log(msg);
     setupNotes.push(msg);
     db = await throwawayDatabase({ migrate: false });
@@ -78,7 +84,10 @@ async function main() {
           OPENROUTER_BASE_URL: `${fake.instant}/v1`,
           OPENROUTER_API_KEY: "sk-bench-openrouter",
         }),
-        proxyRequest: { headers: { "content-type": "application/json", ...fixture.headers }, body: requestBody("json") },
+        proxyRequest: {
+          headers: { "content-type": "application/json", ...fixture.headers },
+          body: requestBody("json"),
+        },
         log,
       });
     }

@@ -57,7 +57,8 @@ export function bigIntToIp(value: bigint, v6: boolean): string {
  */
 export function flattenRanges(ranges: IpRange[]): IpRange[] {
   const sorted = [...ranges].sort((a, b) =>
-    a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0);
+    a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0
+  );
   const out: IpRange[] = [];
   const open: IpRange[] = [];
   let cursor = 0n;

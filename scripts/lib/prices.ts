@@ -11,10 +11,21 @@ import { repoRoot } from "./paths.ts";
 /** The curated LiteLLM-format file loaded on top of genai-prices on every start. */
 export const DEFAULT_PRICES_FILE = path.join(repoRoot, "supabase/model_prices.json");
 
-const COLUMNS = ["litellm_provider", ...PRICE_FIELDS, "tier_threshold_tokens", "deprecation_date",
-  "max_input_tokens", "max_output_tokens"] as const;
-const TYPES: Record<string, string> = { tier_threshold_tokens: "integer", deprecation_date: "date",
-  max_input_tokens: "integer", max_output_tokens: "integer", litellm_provider: "text" };
+const COLUMNS = [
+  "litellm_provider",
+  ...PRICE_FIELDS,
+  "tier_threshold_tokens",
+  "deprecation_date",
+  "max_input_tokens",
+  "max_output_tokens",
+] as const;
+const TYPES: Record<string, string> = {
+  tier_threshold_tokens: "integer",
+  deprecation_date: "date",
+  max_input_tokens: "integer",
+  max_output_tokens: "integer",
+  litellm_provider: "text",
+};
 
 /** The rows of a LiteLLM-format price file. */
 export function priceRowsFromFile(file: string): PriceRow[] {

@@ -1,8 +1,8 @@
 // The whole local stack as one unit, shared by `npm start`, the test setup and the benchmarks.
 import path from "node:path";
-import { startEmbeddedPostgres, waitForDatabase, redactUrl, type RunningPostgres } from "./postgres.ts";
+import { redactUrl, type RunningPostgres, startEmbeddedPostgres, waitForDatabase } from "./postgres.ts";
 import { migrate } from "./migrate.ts";
-import { startFunctionsServer, type RunningFunctions } from "./functions.ts";
+import { type RunningFunctions, startFunctionsServer } from "./functions.ts";
 import { LOCAL_JWT_SECRET, projectKeys } from "./keys.ts";
 
 export interface StackOptions {

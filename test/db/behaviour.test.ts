@@ -26,7 +26,11 @@ describe("sign-up trigger", () => {
   });
 
   it("the user_profiles view shows the same rows under the same RLS", async () => {
-    const rows = await asRole(sql, as(w.users.member), (tx) => tx`select id from public.user_profiles where id in ${tx([w.users.member, w.users.outsider])}`);
+    const rows = await asRole(
+      sql,
+      as(w.users.member),
+      (tx) => tx`select id from public.user_profiles where id in ${tx([w.users.member, w.users.outsider])}`,
+    );
     expect(rows.map((r) => r.id)).toEqual([w.users.member]);
   });
 });
@@ -69,7 +73,11 @@ describe("the last owner", () => {
     for (const who of [as(owner), { role: "service_role" as const }]) {
       const del = await attempt(sql, who, (tx) => tx`delete from public.user_roles where id = ${id}`);
       expect(del.ok ? "ok" : del.message).toMatch(/at least one owner/);
-      const demote = await attempt(sql, who, (tx) => tx`update public.user_roles set role_id = ${w.roleIds.admin} where id = ${id}`);
+      const demote = await attempt(
+        sql,
+        who,
+        (tx) => tx`update public.user_roles set role_id = ${w.roleIds.admin} where id = ${id}`,
+      );
       expect(demote.ok ? "ok" : demote.message).toMatch(/at least one owner/);
     }
     const rpc = await attempt(sql, as(owner), (tx) => tx`select public.assign_role(${w.a.id}, 'member', ${owner})`);
@@ -95,39 +103,70 @@ describe("the last owner", () => {
     const { admin } = w.users;
     const grant = await attempt(sql, as(admin), (tx) => tx`select public.assign_role(${w.a.id}, 'owner', ${admin})`);
     expect(grant.ok ? "ok" : grant.message).toMatch(/only an owner/);
-    const ownerRow = await attempt(sql, as(admin), (tx) =>
-      tx`update public.user_roles set role_id = ${w.roleIds.owner} where user_id = ${admin} and account_id = ${w.a.id}`);
+    const ownerRow = await attempt(
+      sql,
+      as(admin),
+      (tx) =>
+        tx`update public.user_roles set role_id = ${w.roleIds.owner} where user_id = ${admin} and account_id = ${w.a.id}`,
+    );
     expect(ownerRow.ok ? ownerRow.count : ownerRow.code).toBe("42501");
-    const touchOwner = await attempt(sql, as(admin), (tx) =>
-      tx`delete from public.user_roles where user_id = ${w.users.owner} and account_id = ${w.a.id}`);
+    const touchOwner = await attempt(
+      sql,
+      as(admin),
+      (tx) => tx`delete from public.user_roles where user_id = ${w.users.owner} and account_id = ${w.a.id}`,
+    );
     expect(touchOwner.ok && touchOwner.count).toBe(0);
-    const changed = await asRole(sql, as(admin), (tx) =>
-      tx`select * from public.assign_role(${w.a.id}, 'member', ${w.users.viewer})`);
+    const changed = await asRole(
+      sql,
+      as(admin),
+      (tx) => tx`select * from public.assign_role(${w.a.id}, 'member', ${w.users.viewer})`,
+    );
     expect(changed[0]).toMatchObject({ user_id: w.users.viewer, account_id: w.a.id, created_by: admin });
     const newcomer = (await createUser(sql, "newcomer")).id;
-    const outsider = await attempt(sql, as(admin), (tx) =>
-      tx`select public.assign_role(${w.a.id}, 'viewer', ${newcomer})`);
+    const outsider = await attempt(
+      sql,
+      as(admin),
+      (tx) => tx`select public.assign_role(${w.a.id}, 'viewer', ${newcomer})`,
+    );
     expect(outsider.ok ? "ok" : outsider.message).toMatch(/not a member/);
-    const member = await attempt(sql, as(w.users.member), (tx) =>
-      tx`select public.assign_role(${w.a.id}, 'viewer', ${w.users.viewer})`);
+    const member = await attempt(
+      sql,
+      as(w.users.member),
+      (tx) => tx`select public.assign_role(${w.a.id}, 'viewer', ${w.users.viewer})`,
+    );
     expect(member.ok ? "ok" : member.message).toMatch(/manage_users/);
   });
 });
 
 describe("API keys", () => {
   it("are shown once; only their SHA-256 is stored; clients never read the hash", async () => {
-    const created = await asRole(sql, as(w.users.admin), (tx) => tx`select * from public.create_api_key(${w.a.id}, 'ci')`, { commit: true });
+    const created = await asRole(
+      sql,
+      as(w.users.admin),
+      (tx) => tx`select * from public.create_api_key(${w.a.id}, 'ci')`,
+      { commit: true },
+    );
     const { id, key, prefix } = created[0] as { id: string; key: string; prefix: string };
     expect(key).toMatch(/^sgw_[0-9A-Za-z]{40}$/);
     expect(prefix).toBe(key.slice(0, 12));
     const [row] = await sql`select * from public.api_keys where id = ${id}`;
     expect(row.key_hash).toBe(createHash("sha256").update(key).digest("hex"));
     expect(JSON.stringify(row)).not.toContain(key);
-    const hash = await attempt(sql, as(w.users.owner), (tx) => tx`select key_hash from public.api_keys where id = ${id}`);
+    const hash = await attempt(
+      sql,
+      as(w.users.owner),
+      (tx) => tx`select key_hash from public.api_keys where id = ${id}`,
+    );
     expect(hash.ok ? "ok" : hash.code).toBe("42501");
-    const listed = await asRole(sql, as(w.users.owner), (tx) => tx`select id, name, prefix, revoked_at from public.api_keys where id = ${id}`);
+    const listed = await asRole(
+      sql,
+      as(w.users.owner),
+      (tx) => tx`select id, name, prefix, revoked_at from public.api_keys where id = ${id}`,
+    );
     expect(listed).toHaveLength(1);
-    const revoked = await asRole(sql, as(w.users.owner), (tx) => tx`select public.revoke_api_key(${id}) as at`, { commit: true });
+    const revoked = await asRole(sql, as(w.users.owner), (tx) => tx`select public.revoke_api_key(${id}) as at`, {
+      commit: true,
+    });
     expect(revoked[0].at).not.toBeNull();
   });
 
@@ -135,8 +174,11 @@ describe("API keys", () => {
     // 500 keys through the RPC apps call, rolled back. byte mod 62 makes 0-7 come up 5/256 of the
     // time instead of 1/62: 15.6% of characters instead of 12.9%, an 11-sigma gap over 20,000
     // characters; the bound sits halfway, ~6 sigma from either, so it neither flakes nor misses.
-    const keys = await asRole(sql, as(w.users.admin), (tx) =>
-      tx`select k.key from generate_series(1, 500) g, lateral public.create_api_key(${w.a.id}, 'bias ' || g) k`);
+    const keys = await asRole(
+      sql,
+      as(w.users.admin),
+      (tx) => tx`select k.key from generate_series(1, 500) g, lateral public.create_api_key(${w.a.id}, 'bias ' || g) k`,
+    );
     expect(keys).toHaveLength(500);
     const chars = keys.map((r) => {
       expect(r.key).toMatch(/^sgw_[0-9A-Za-z]{40}$/);
@@ -166,22 +208,36 @@ describe("vector DB connection details", () => {
     const [raw] = await sql`select connection_details::text as t from public.vector_db_configs where id = ${id}`;
     expect(raw.t).not.toContain("s3cret");
     expect(raw.t).toContain("pgp_sym");
-    const client = await attempt(sql, as(w.users.owner), (tx) => tx`select connection_details from public.vector_db_configs where id = ${id}`);
+    const client = await attempt(
+      sql,
+      as(w.users.owner),
+      (tx) => tx`select connection_details from public.vector_db_configs where id = ${id}`,
+    );
     expect(client.ok ? "ok" : client.code).toBe("42501");
-    const star = await attempt(sql, as(w.users.owner), (tx) => tx`select * from public.vector_db_configs where id = ${id}`);
+    const star = await attempt(
+      sql,
+      as(w.users.owner),
+      (tx) => tx`select * from public.vector_db_configs where id = ${id}`,
+    );
     expect(star.ok ? "ok" : star.code).toBe("42501");
     const fn = await attempt(sql, as(w.users.owner), (tx) => tx`select private.vector_db_connection_details(${id})`);
     expect(fn.ok ? "ok" : fn.code).toBe("42501");
     const secrets = await attempt(sql, { role: "service_role" }, (tx) => tx`select * from private.secrets`);
     expect(secrets.ok ? "ok" : secrets.code).toBe("42501");
-    const server = await asRole(sql, { role: "service_role" }, (tx) => tx`select private.vector_db_connection_details(${id}) as d`);
+    const server = await asRole(
+      sql,
+      { role: "service_role" },
+      (tx) => tx`select private.vector_db_connection_details(${id}) as d`,
+    );
     expect(server[0].d).toEqual({ password: "s3cret" });
   });
 
   it("are re-encrypted when an instance manager changes them", async () => {
     const id = w.a.rows.vector_db_configs;
     const d = await asRole(sql, as(w.users.admin), async (tx) => {
-      await tx`update public.vector_db_configs set connection_details = ${tx.json({ password: "n3w" })} where id = ${id}`;
+      await tx`update public.vector_db_configs set connection_details = ${
+        tx.json({ password: "n3w" })
+      } where id = ${id}`;
       await tx`reset role`;
       return tx`select connection_details::text as t, private.vector_db_connection_details(${id}) as d from public.vector_db_configs where id = ${id}`;
     });
@@ -192,8 +248,12 @@ describe("vector DB connection details", () => {
   it("cannot attach to another account's agent instance", async () => {
     const [inst] = await sql`
       insert into public.agent_instances (account_id, instance_slug, agent_type) values (${w.b.id}, ${`b-${tag()}`}, 'rag') returning id`;
-    const o = await attempt(sql, as(w.users.owner), (tx) =>
-      tx`insert into public.vector_db_configs (account_id, agent_instance_id, type) values (${w.a.id}, ${inst.id}, 'pgvector')`);
+    const o = await attempt(
+      sql,
+      as(w.users.owner),
+      (tx) =>
+        tx`insert into public.vector_db_configs (account_id, agent_instance_id, type) values (${w.a.id}, ${inst.id}, 'pgvector')`,
+    );
     expect(o.ok ? "ok" : o.code).toBe("23503");
   });
 });
@@ -201,34 +261,68 @@ describe("vector DB connection details", () => {
 describe("feedback columns", () => {
   it("the student may rate their own mentor chat, and nothing else (rated_at and escalation are the database's)", async () => {
     const id = w.a.rows.ai_mentor_chats;
-    const ok = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 5, student_feedback = 'great' where id = ${id}`);
+    const ok = await attempt(
+      sql,
+      as(w.users.member),
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 5, student_feedback = 'great' where id = ${id}`,
+    );
     expect(ok.ok && ok.count).toBe(1);
     const refused = [
-      "tokens_used = 0", "cost_usd = 0", "flagged_for_review = false", "response = 'x'", "user_id = user_id",
-      "rated_at = now()", "escalated_to_trainer = true", "escalated_at = now()", "escalation_reason = 'x'",
-      "resolved_at = now()", "llm_request_id = null",
+      "tokens_used = 0",
+      "cost_usd = 0",
+      "flagged_for_review = false",
+      "response = 'x'",
+      "user_id = user_id",
+      "rated_at = now()",
+      "escalated_to_trainer = true",
+      "escalated_at = now()",
+      "escalation_reason = 'x'",
+      "resolved_at = now()",
+      "llm_request_id = null",
     ];
     for (const set of refused) {
-      const o = await attempt(sql, as(w.users.member), (tx) => tx.unsafe(`update public.ai_mentor_chats set ${set} where id = '${id}'`));
+      const o = await attempt(
+        sql,
+        as(w.users.member),
+        (tx) => tx.unsafe(`update public.ai_mentor_chats set ${set} where id = '${id}'`),
+      );
       expect(o.ok ? "ok" : o.code, set).toBe("42501");
     }
-    const other = await attempt(sql, as(w.users.viewer), (tx) => tx`update public.ai_mentor_chats set student_rating = 1 where id = ${id}`);
+    const other = await attempt(
+      sql,
+      as(w.users.viewer),
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 1 where id = ${id}`,
+    );
     expect(other.ok && other.count).toBe(0);
   });
 
   it("guru and twin rows: only was_helpful / user_feedback (/ dismissed)", async () => {
-    const g = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.guru_interactions set was_helpful = false, user_feedback = 'meh' where id = ${w.a.rows.guru_interactions}`);
+    const g = await attempt(
+      sql,
+      as(w.users.member),
+      (tx) =>
+        tx`update public.guru_interactions set was_helpful = false, user_feedback = 'meh' where id = ${w.a.rows.guru_interactions}`,
+    );
     expect(g.ok && g.count).toBe(1);
-    const gc = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.guru_interactions set cost_usd = 0 where id = ${w.a.rows.guru_interactions}`);
+    const gc = await attempt(
+      sql,
+      as(w.users.member),
+      (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${w.a.rows.guru_interactions}`,
+    );
     expect(gc.ok ? "ok" : gc.code).toBe("42501");
-    const t = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.employee_twin_interactions set was_helpful = true, user_feedback = 'ok', dismissed = true where id = ${w.a.rows.employee_twin_interactions}`);
+    const t = await attempt(
+      sql,
+      as(w.users.member),
+      (tx) =>
+        tx`update public.employee_twin_interactions set was_helpful = true, user_feedback = 'ok', dismissed = true where id = ${w.a.rows.employee_twin_interactions}`,
+    );
     expect(t.ok && t.count).toBe(1);
-    const tc = await attempt(sql, as(w.users.member), (tx) =>
-      tx`update public.employee_twin_interactions set tokens_used = 0 where id = ${w.a.rows.employee_twin_interactions}`);
+    const tc = await attempt(
+      sql,
+      as(w.users.member),
+      (tx) =>
+        tx`update public.employee_twin_interactions set tokens_used = 0 where id = ${w.a.rows.employee_twin_interactions}`,
+    );
     expect(tc.ok ? "ok" : tc.code).toBe("42501");
   });
 });
@@ -260,7 +354,8 @@ describe("history visibility", () => {
   });
 
   it("equal profile emails in two sessions are recorded for review", async () => {
-    const [c] = await sql`select email, other_session_id from public.profile_email_collisions where id = ${w.a.rows.profile_email_collisions}`;
+    const [c] =
+      await sql`select email, other_session_id from public.profile_email_collisions where id = ${w.a.rows.profile_email_collisions}`;
     expect(c.email).toMatch(/@example\.test$/);
     expect(c.other_session_id).not.toBe(w.a.rows.sessions);
   });
@@ -269,10 +364,15 @@ describe("history visibility", () => {
 describe("mcp_servers account_restrictions", () => {
   it("unrestricted servers are visible to every signed-in user; restricted ones only to their accounts", async () => {
     const name = `open-${tag()}`;
-    const [open] = await sql`insert into public.mcp_servers (name, type, endpoint_url) values (${name}, 'pricing', 'https://o.example.test') returning id`;
+    const [open] =
+      await sql`insert into public.mcp_servers (name, type, endpoint_url) values (${name}, 'pricing', 'https://o.example.test') returning id`;
     const loner = (await createUser(sql, "loner")).id;
-    const seen = await asRole(sql, as(loner), (tx) =>
-      tx`select id from public.mcp_servers where id in ${tx([open.id, w.a.rows.mcp_servers, w.b.rows.mcp_servers])}`);
+    const seen = await asRole(
+      sql,
+      as(loner),
+      (tx) =>
+        tx`select id from public.mcp_servers where id in ${tx([open.id, w.a.rows.mcp_servers, w.b.rows.mcp_servers])}`,
+    );
     expect(seen.map((r) => r.id)).toEqual([open.id]);
   });
 });
@@ -297,7 +397,8 @@ describe("academy roles: student and trainer on the feature tables", () => {
   });
 
   it("a student reads only their own rows, not the account's history", async () => {
-    const o = await attempt(sql, as(student), (tx) => tx`
+    const o = await attempt(sql, as(student), (tx) =>
+      tx`
       select (select count(*)::int from public.ai_mentor_chats) as chats,
              (select count(*)::int from public.guru_interactions) as gurus,
              (select count(*)::int from public.llm_requests) as requests`);
@@ -305,23 +406,49 @@ describe("academy roles: student and trainer on the feature tables", () => {
   });
 
   it("a trainer reads flagged and escalated chats only, resolves them, and manages no configuration", async () => {
-    const o = await attempt(sql, as(trainer), (tx) => tx`select id from public.ai_mentor_chats where id in (${flagged}, ${quiet})`);
+    const o = await attempt(
+      sql,
+      as(trainer),
+      (tx) => tx`select id from public.ai_mentor_chats where id in (${flagged}, ${quiet})`,
+    );
     expect(o.ok && o.rows.map((r) => (r as { id: string }).id)).toEqual([flagged]);
-    const quietResolve = await attempt(sql, as(trainer), (tx) => tx`select * from public.resolve_mentor_chat(${quiet}, 'x')`);
+    const quietResolve = await attempt(
+      sql,
+      as(trainer),
+      (tx) => tx`select * from public.resolve_mentor_chat(${quiet}, 'x')`,
+    );
     expect(quietResolve.ok ? "ok" : quietResolve.code).toBe("P0002");
-    const resolved = await attempt(sql, as(trainer), (tx) => tx`select resolved_by from public.resolve_mentor_chat(${flagged}, 'ok')`);
+    const resolved = await attempt(
+      sql,
+      as(trainer),
+      (tx) => tx`select resolved_by from public.resolve_mentor_chat(${flagged}, 'ok')`,
+    );
     expect(resolved.ok && (resolved.rows[0] as { resolved_by: string }).resolved_by).toBe(trainer);
-    const rate = await attempt(sql, as(trainer), (tx) => tx`update public.ai_mentor_chats set student_rating = 5 where id = ${flagged}`);
+    const rate = await attempt(
+      sql,
+      as(trainer),
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 5 where id = ${flagged}`,
+    );
     expect(rate.ok && rate.count).toBe(0);
-    const config = await attempt(sql, as(trainer), (tx) =>
-      tx`insert into public.guru_agents (account_id, agent_type, system_prompt, output_schema)
-         values (${w.a.id}, 'trainer_guru', 'x', '{}')`);
+    const config = await attempt(
+      sql,
+      as(trainer),
+      (tx) =>
+        tx`insert into public.guru_agents (account_id, agent_type, system_prompt, output_schema)
+         values (${w.a.id}, 'trainer_guru', 'x', '{}')`,
+    );
     expect(config.ok ? "ok" : config.code).toBe("42501");
   });
 
   it("members and admins do not review; owners do", async () => {
-    for (const [who, expected] of [[w.users.member, "P0002"], [w.users.admin, "P0002"], [w.users.owner, "ok"]] as const) {
-      const o = await attempt(sql, as(who), (tx) => tx`select * from public.resolve_mentor_chat(${flagged}, 'checked')`);
+    for (
+      const [who, expected] of [[w.users.member, "P0002"], [w.users.admin, "P0002"], [w.users.owner, "ok"]] as const
+    ) {
+      const o = await attempt(
+        sql,
+        as(who),
+        (tx) => tx`select * from public.resolve_mentor_chat(${flagged}, 'checked')`,
+      );
       expect(o.ok ? "ok" : o.code, who).toBe(expected);
     }
   });

@@ -23,7 +23,8 @@ async function log(acct: TestAccount): Promise<LedgerEntry> {
   return entry;
 }
 
-const raw = async (e: LedgerEntry) => (await sql`
+const raw = async (e: LedgerEntry) =>
+  (await sql`
   select i.request, i.response, r.request_body, r.response_body
     from public.ai_interactions i join public.llm_requests r on r.id = i.llm_request_id
    where i.id = ${e.interaction!.id}`)[0];
@@ -54,43 +55,75 @@ describe("at rest", () => {
 describe("readers", () => {
   it("history readers read plaintext through the views and get_ai_interactions", async () => {
     const e = await log(enc);
-    const [view] = await asRole(sql, as(enc.owner.id), (tx) =>
-      tx`select request, response from public.ai_interactions_decrypted where id = ${e.interaction!.id}`, { commit: true });
+    const [view] = await asRole(
+      sql,
+      as(enc.owner.id),
+      (tx) => tx`select request, response from public.ai_interactions_decrypted where id = ${e.interaction!.id}`,
+      { commit: true },
+    );
     expect(view).toEqual({
-      request: { messages: [{ role: "user", content: SECRET }] }, response: { content: "noted" },
+      request: { messages: [{ role: "user", content: SECRET }] },
+      response: { content: "noted" },
     });
-    const [bodies] = await asRole(sql, as(enc.owner.id), (tx) =>
-      tx`select request_body, response_body from public.llm_request_bodies where id = ${e.llmRequest.id}`, { commit: true });
+    const [bodies] = await asRole(
+      sql,
+      as(enc.owner.id),
+      (tx) => tx`select request_body, response_body from public.llm_request_bodies where id = ${e.llmRequest.id}`,
+      { commit: true },
+    );
     expect(bodies.request_body).toEqual({ messages: [{ role: "user", content: SECRET }] });
-    const page = await asRole(sql, as(enc.owner.id), (tx) =>
-      tx`select id, request from public.get_ai_interactions(${enc.id}::uuid)`, { commit: true });
+    const page = await asRole(
+      sql,
+      as(enc.owner.id),
+      (tx) => tx`select id, request from public.get_ai_interactions(${enc.id}::uuid)`,
+      { commit: true },
+    );
     expect(page.find((r) => r.id === e.interaction!.id)?.request)
       .toEqual({ messages: [{ role: "user", content: SECRET }] });
   });
 
   it("decrypt_payload, called directly, gives a caller without view_history on the account the envelope", async () => {
     const envelope = (await raw(await log(enc))).request;
-    const [asOutsider] = await asRole(sql, as(plain.owner.id), (tx) =>
-      tx`select private.decrypt_payload(${enc.id}::uuid, ${tx.json(envelope)}::jsonb) as v`, { commit: true });
+    const [asOutsider] = await asRole(
+      sql,
+      as(plain.owner.id),
+      (tx) => tx`select private.decrypt_payload(${enc.id}::uuid, ${tx.json(envelope)}::jsonb) as v`,
+      { commit: true },
+    );
     expect(asOutsider.v).toEqual(envelope);
-    const [asOwner] = await asRole(sql, as(enc.owner.id), (tx) =>
-      tx`select private.decrypt_payload(${enc.id}::uuid, ${tx.json(envelope)}::jsonb) as v`, { commit: true });
+    const [asOwner] = await asRole(
+      sql,
+      as(enc.owner.id),
+      (tx) => tx`select private.decrypt_payload(${enc.id}::uuid, ${tx.json(envelope)}::jsonb) as v`,
+      { commit: true },
+    );
     expect(asOwner.v).toEqual({ messages: [{ role: "user", content: SECRET }] });
   });
 
   it("another account's owner sees nothing, decrypted or not", async () => {
     await log(enc);
-    const rows = await asRole(sql, as(plain.owner.id), (tx) =>
-      tx`select id from public.ai_interactions_decrypted where account_id = ${enc.id}
-         union all select id from public.llm_request_bodies where account_id = ${enc.id}`, { commit: true });
+    const rows = await asRole(
+      sql,
+      as(plain.owner.id),
+      (tx) =>
+        tx`select id from public.ai_interactions_decrypted where account_id = ${enc.id}
+         union all select id from public.llm_request_bodies where account_id = ${enc.id}`,
+      { commit: true },
+    );
     expect(rows).toEqual([]);
   });
 
   it("clients cannot call the key or plaintext functions directly", async () => {
     const acct = `'${enc.id}'::uuid`;
-    for (const call of [`select private.payload_plaintext(${acct}, '{}'::jsonb)`, "select private.payload_key(1)",
-      `select private.account_payload_key(${acct}, 1)`, `select private.encrypt_payload(${acct}, '{}'::jsonb)`,
-      "select private.rotate_payload_key()"]) {
+    for (
+      const call of [
+        `select private.payload_plaintext(${acct}, '{}'::jsonb)`,
+        "select private.payload_key(1)",
+        `select private.account_payload_key(${acct}, 1)`,
+        `select private.encrypt_payload(${acct}, '{}'::jsonb)`,
+        "select private.rotate_payload_key()",
+      ]
+    ) {
       const attempt = sql.begin(async (tx) => {
         const claims = JSON.stringify({ sub: enc.owner.id, role: "authenticated" });
         await tx`select set_config('request.jwt.claims', ${claims}, true), set_config('role', 'authenticated', true)`;
@@ -109,16 +142,26 @@ describe("readers", () => {
                        placing (case when substr(request ->> 'data', 40, 1) = 'A' then 'B' else 'A' end)
                        from 40 for 1)))
        where id = ${e.interaction!.id}`;
-    const [view] = await asRole(sql, as(enc.owner.id), (tx) =>
-      tx`select request from public.ai_interactions_decrypted where id = ${e.interaction!.id}`, { commit: true });
+    const [view] = await asRole(
+      sql,
+      as(enc.owner.id),
+      (tx) => tx`select request from public.ai_interactions_decrypted where id = ${e.interaction!.id}`,
+      { commit: true },
+    );
     expect(view.request).toMatchObject({ $encrypted: "pgp_sym_aes256" });
   });
 });
 
 describe("analytics and key rotation", () => {
   it("analytics do not need the bodies", async () => {
-    const [row] = await asRole(sql, as(enc.owner.id), (tx) => tx`
-      select requests from public.llm_analytics(${enc.id}::uuid, now() - interval '1 day', now() + interval '1 hour')`, { commit: true });
+    const [row] = await asRole(
+      sql,
+      as(enc.owner.id),
+      (tx) =>
+        tx`
+      select requests from public.llm_analytics(${enc.id}::uuid, now() - interval '1 day', now() + interval '1 hour')`,
+      { commit: true },
+    );
     expect(Number(row.requests)).toBeGreaterThanOrEqual(5);
   });
 
@@ -141,8 +184,12 @@ describe("analytics and key rotation", () => {
     expect((await raw(late)).request).toMatchObject({ $encrypted: "pgp_sym_aes256", key_version: v });
     // Every old version can go: all rows read with the new key.
     await sql`delete from private.secrets where name ~ '^payload_key_v' and name <> ${`payload_key_v${v}`}`;
-    const [view] = await asRole(sql, as(plain.owner.id), (tx) =>
-      tx`select request from public.ai_interactions_decrypted where id = ${late.interaction!.id}`, { commit: true });
+    const [view] = await asRole(
+      sql,
+      as(plain.owner.id),
+      (tx) => tx`select request from public.ai_interactions_decrypted where id = ${late.interaction!.id}`,
+      { commit: true },
+    );
     expect(view.request).toEqual({ messages: [{ role: "user", content: SECRET }] });
   });
 });

@@ -44,8 +44,12 @@ describe("IP-to-country dataset", () => {
 
   it("finds the range of IPv4 and IPv6 addresses, and nothing outside every range", async () => {
     // The packages' first lines: 1.0.0.0-1.0.0.255 AU, 2001:2::-2001:2::ffff:ffff:ffff:ffff:ffff JP.
-    for (const [ip, country] of [["1.0.0.1", "AU"], ["2001:2::1", "JP"], ["127.0.0.1", null], ["10.1.2.3", null],
-      ["::1", null]]) {
+    for (
+      const [ip, country] of [["1.0.0.1", "AU"], ["2001:2::1", "JP"], ["127.0.0.1", null], ["10.1.2.3", null], [
+        "::1",
+        null,
+      ]]
+    ) {
       const [row] = await sql`select private.ip_country(${ip}::inet) as c`;
       expect([ip, row.c]).toEqual([ip, country]);
     }

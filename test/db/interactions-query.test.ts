@@ -2,7 +2,15 @@
 // pagination that stays stable while rows arrive, limits, bad cursors, and RLS scoping.
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addMember, as, asRole, createAccount, createUser, type TestAccount, type TestUser } from "../helpers/fixtures.ts";
+import {
+  addMember,
+  as,
+  asRole,
+  createAccount,
+  createUser,
+  type TestAccount,
+  type TestUser,
+} from "../helpers/fixtures.ts";
 import { adminSql, dbUrl } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
@@ -54,9 +62,16 @@ async function query(userId: string, args: Args): Promise<Array<Record<string, u
   const params = { account_id: account.id, ...args };
   const names = Object.keys(params);
   const call = names.map((n, i) => `"${n}" => $${i + 1}`).join(", ");
-  return asRole(sql, as(userId), (tx) =>
-    tx.unsafe(`select * from public.get_ai_interactions(${call})`,
-      Object.values(params) as postgres.ParameterOrJSON<never>[]), { commit: true });
+  return asRole(
+    sql,
+    as(userId),
+    (tx) =>
+      tx.unsafe(
+        `select * from public.get_ai_interactions(${call})`,
+        Object.values(params) as postgres.ParameterOrJSON<never>[],
+      ),
+    { commit: true },
+  );
 }
 
 const minutes = (rows: Array<Record<string, unknown>>) =>
@@ -170,8 +185,10 @@ describe("get_ai_interactions plans", () => {
           set local enable_seqscan = off; set local enable_sort = off; set local enable_bitmapscan = off`);
         const params = { account_id: account.id, ...args };
         const call = Object.keys(params).map((n, i) => `"${n}" => $${i + 1}`).join(", ");
-        await tx.unsafe(`select * from public.get_ai_interactions(${call})`,
-          Object.values(params) as postgres.ParameterOrJSON<never>[]);
+        await tx.unsafe(
+          `select * from public.get_ai_interactions(${call})`,
+          Object.values(params) as postgres.ParameterOrJSON<never>[],
+        );
       });
     } finally {
       await client.end();

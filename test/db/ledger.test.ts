@@ -27,7 +27,10 @@ describe("Ledger", () => {
     await Promise.all(entries.map((e) => ledger.record(e)));
     const ids = entries.map((e) => e.llmRequest.id);
     expect(await stored(ids)).toBe(60);
-    const [row] = await sql`select computed_cost::text as cost, host(ip_address) as ip from public.llm_requests where id = ${ids[0]}`;
+    const [row] =
+      await sql`select computed_cost::text as cost, host(ip_address) as ip from public.llm_requests where id = ${
+        ids[0]
+      }`;
     expect(row).toEqual({ cost: "0.00000285", ip: "203.0.113.9" });
     const [{ n }] = await sql`select count(*)::int as n from public.ai_interactions where llm_request_id = any(${ids})`;
     expect(n).toBe(60);
@@ -49,7 +52,8 @@ describe("Ledger", () => {
     await Promise.all([...good, bad].map((e) => ledger.record(e)));
     expect(await stored(good.map((e) => e.llmRequest.id))).toBe(2);
     expect(await stored([bad.llmRequest.id])).toBe(0);
-    const [dead] = await sql`select error, payload from private.ledger_dead_letters where request_id = ${bad.llmRequest.id}`;
+    const [dead] =
+      await sql`select error, payload from private.ledger_dead_letters where request_id = ${bad.llmRequest.id}`;
     expect(dead.error).toMatch(/^23503/);
     expect(JSON.parse(dead.payload).llmRequest.id).toBe(bad.llmRequest.id);
     expect(errors.join("\n")).toContain(bad.llmRequest.id);
@@ -60,12 +64,41 @@ describe("feature rows in the ledger batch", () => {
   /** An entry whose call fed each feature table once. */
   function featureEntries(userId: string, cost: string | null, courseId: string | null = null): LedgerEntry[] {
     const rows: FeatureRow[] = [
-      { table: "ai_mentor_chats", row: { id: crypto.randomUUID(), account_id: account.id, user_id: userId, question: "Q",
-        response: "A", question_hash: "h", course_id: courseId, conversation_id: "c" } },
-      { table: "guru_interactions", row: { id: crypto.randomUUID(), org_id: account.id, student_id: userId,
-        agent_type: "tech_guru", input: { q: 1 }, output: { a: 1 } } },
-      { table: "employee_twin_interactions", row: { id: crypto.randomUUID(), org_id: account.id, user_id: userId,
-        twin_role: "analyst", interaction_type: "tip", response: "R" } },
+      {
+        table: "ai_mentor_chats",
+        row: {
+          id: crypto.randomUUID(),
+          account_id: account.id,
+          user_id: userId,
+          question: "Q",
+          response: "A",
+          question_hash: "h",
+          course_id: courseId,
+          conversation_id: "c",
+        },
+      },
+      {
+        table: "guru_interactions",
+        row: {
+          id: crypto.randomUUID(),
+          org_id: account.id,
+          student_id: userId,
+          agent_type: "tech_guru",
+          input: { q: 1 },
+          output: { a: 1 },
+        },
+      },
+      {
+        table: "employee_twin_interactions",
+        row: {
+          id: crypto.randomUUID(),
+          org_id: account.id,
+          user_id: userId,
+          twin_role: "analyst",
+          interaction_type: "tip",
+          response: "R",
+        },
+      },
     ];
     return rows.map((feature) => {
       const e = entry();
@@ -126,7 +159,8 @@ describe("feature rows in the ledger batch", () => {
   it("a reference to another account's course becomes null instead of failing the call's rows", async () => {
     const user = await createUser(sql);
     const other = await createAccount(sql);
-    const [course] = await sql`insert into public.courses (account_id, title) values (${other.id}, 'theirs') returning id`;
+    const [course] =
+      await sql`insert into public.courses (account_id, title) values (${other.id}, 'theirs') returning id`;
     const ledger = new Ledger(() => sql);
     const [mentor] = featureEntries(user.id, "0.1", course.id);
     await ledger.record(mentor);
@@ -150,8 +184,14 @@ describe("llm_usage_daily rollup", () => {
              unpriced_count::int, latency_ms_sum::int
         from public.llm_usage_daily where account_id = ${fresh.id}`;
     expect(rows).toEqual([{
-      day: new Date().toISOString().slice(0, 10), model: "openai/gpt-4o-mini", provider: "openrouter",
-      request_count: 3, total_tokens: 21, cost: "0.00000570", unpriced_count: 1, latency_ms_sum: 36,
+      day: new Date().toISOString().slice(0, 10),
+      model: "openai/gpt-4o-mini",
+      provider: "openrouter",
+      request_count: 3,
+      total_tokens: 21,
+      cost: "0.00000570",
+      unpriced_count: 1,
+      latency_ms_sum: 36,
     }]);
   });
 });

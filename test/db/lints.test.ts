@@ -23,7 +23,9 @@ describe("guard: row-level security on every public table", () => {
        where n.nspname = 'public' and c.relkind in ('r', 'p')
        order by 1`;
     expect(rows.length).toBeGreaterThan(0);
-    const bad = rows.filter((r) => !r.rls || r.policies === 0).map((r) => `${r.table} (rls=${r.rls}, policies=${r.policies})`);
+    const bad = rows.filter((r) => !r.rls || r.policies === 0).map((r) =>
+      `${r.table} (rls=${r.rls}, policies=${r.policies})`
+    );
     expect(bad, "tables without RLS or without a policy").toEqual([]);
   });
 
@@ -43,10 +45,14 @@ describe("guard: row-level security on every public table", () => {
   });
 
   it("credentials and their hashes are not readable by authenticated (column grants)", async () => {
-    const secrets = [["api_keys", "key_hash"], ["sessions", "session_key"], ["vector_db_configs", "connection_details"]];
+    const secrets = [["api_keys", "key_hash"], ["sessions", "session_key"], [
+      "vector_db_configs",
+      "connection_details",
+    ]];
     const readable = [];
     for (const [table, column] of secrets) {
-      const [row] = await sql`select has_column_privilege('authenticated', ${`public.${table}`}, ${column}, 'select') as ok`;
+      const [row] =
+        await sql`select has_column_privilege('authenticated', ${`public.${table}`}, ${column}, 'select') as ok`;
       if (row.ok) readable.push(`${table}.${column}`);
     }
     expect(readable).toEqual([]);
@@ -97,7 +103,8 @@ describe("advisor lints", () => {
        where p.prosecdef and n.nspname = any(${OUR_SCHEMAS})`;
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.filter((r) => r.anon_exec || r.public_exec).map((r) => `${r.schema}.${r.name}(${r.args})`)).toEqual([]);
-    expect(rows.filter((r) => r.schema === "public").map((r) => `${r.name}(${r.args})`), "definer functions in public").toEqual([]);
+    expect(rows.filter((r) => r.schema === "public").map((r) => `${r.name}(${r.args})`), "definer functions in public")
+      .toEqual([]);
   });
 
   it("no function in public is executable by anon", async () => {
@@ -122,7 +129,9 @@ describe("advisor lints", () => {
     const rows = await sql`
       select c.relname, c.reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = 'public' and c.relkind in ('v', 'm')`;
-    const bad = rows.filter((r) => !(r.reloptions as string[] | null)?.some((o) => /^security_invoker=(true|on)$/.test(o)));
+    const bad = rows.filter((r) =>
+      !(r.reloptions as string[] | null)?.some((o) => /^security_invoker=(true|on)$/.test(o))
+    );
     expect(bad.map((r) => r.relname)).toEqual([]);
   });
 
@@ -140,7 +149,8 @@ describe("advisor lints", () => {
   });
 
   it("every column a policy filters on leads an index", async () => {
-    const policies = await sql`select tablename, policyname, qual, with_check from pg_policies where schemaname = 'public'`;
+    const policies =
+      await sql`select tablename, policyname, qual, with_check from pg_policies where schemaname = 'public'`;
     const columns = await sql`
       select table_name, column_name from information_schema.columns where table_schema = 'public'`;
     const indexes = await sql`
@@ -157,7 +167,8 @@ describe("advisor lints", () => {
       for (const col of cols) {
         if (!new RegExp(`(^|[^\\w.])${col}([^\\w(]|$)`).test(text)) continue;
         const covered = indexes.some(
-          (i) => i.table === p.tablename && (i.leading === col || (i.leading === null && (i.def as string).includes(col))),
+          (i) =>
+            i.table === p.tablename && (i.leading === col || (i.leading === null && (i.def as string).includes(col))),
         );
         if (!covered) bad.push(`${p.tablename}.${col} (${p.policyname})`);
       }
@@ -207,8 +218,7 @@ const FILLER = new Set(["the", "a", "an", "of", "for", "this", "in", "nullable",
 /** True when a comment's words are only the column name's words (e.g. latency_ms: 'Latency Ms.'). */
 function restatesName(column: string, comment: string): boolean {
   if (EMPTY_COMMENTS.some((re) => re.test(comment.trim()))) return true;
-  const words = (text: string) =>
-    text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "" && !FILLER.has(w));
+  const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== "" && !FILLER.has(w));
   const name = new Set(words(column));
   const said = words(comment);
   return said.length > 0 && said.every((w) => name.has(w) || name.has(w.replace(/s$/, "")));

@@ -40,7 +40,8 @@ const count = async (table: string, acct: TestAccount) =>
 const maintenance = async (batch = 5000) =>
   (await sql`select private.run_log_maintenance(${batch}) as r`)[0].r as Record<string, unknown>;
 
-const rollups = async (acct: TestAccount) => (await sql`
+const rollups = async (acct: TestAccount) =>
+  (await sql`
   select (select sum(request_count)::int from public.llm_usage_hourly
            where account_id = ${acct.id} and dimension = 'all') as hourly,
          (select sum(request_count)::int from public.llm_usage_daily where account_id = ${acct.id}) as daily`)[0];
@@ -134,8 +135,10 @@ describe("retention", () => {
     expect(await count("ai_interactions", a)).toBe(1);
     expect((await sql`select content from public.messages where session_id = ${session.id}`).map((r) => r.content))
       .toEqual(["new"]);
-    expect(await sql`
-      select question, response from public.ai_mentor_chats where account_id = ${a.id} order by created_at`)
+    expect(
+      await sql`
+      select question, response from public.ai_mentor_chats where account_id = ${a.id} order by created_at`,
+    )
       .toEqual([{ question: "", response: "" }, { question: "new question", response: "new answer" }]);
     expect(await sql`select input, output from public.guru_interactions where org_id = ${a.id}`)
       .toEqual([{ input: {}, output: {} }]);

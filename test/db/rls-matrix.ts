@@ -37,13 +37,17 @@ const t = () => tag();
 
 export const TABLES: TableSpec[] = [
   {
-    table: "accounts", pk: "id", tenant: true,
+    table: "accounts",
+    pk: "id",
+    tenant: true,
     insert: async () => ({ name: "New", slug: `new-${t()}` }),
     update: () => ({ name: "Renamed" }),
     rights: ["s-ud", "s---", "s---", "s---", "----"],
   },
   {
-    table: "users", pk: "id", tenant: true,
+    table: "users",
+    pk: "id",
+    tenant: true,
     target: (_w, acct) => acct.rowUser,
     insert: async (tx) => {
       const { id } = await createUser(tx, "fresh");
@@ -54,7 +58,9 @@ export const TABLES: TableSpec[] = [
     rights: ["s---", "s---", "s-u-", "s---", "----"],
   },
   {
-    table: "roles", pk: "id", tenant: false,
+    table: "roles",
+    pk: "id",
+    tenant: false,
     target: (w) => w.roleIds.viewer,
     insert: async (tx) => {
       await tx`delete from public.user_roles where role_id in (select id from public.roles where name = 'viewer')`;
@@ -70,7 +76,9 @@ export const TABLES: TableSpec[] = [
     rights: GLOBAL,
   },
   {
-    table: "user_roles", pk: "id", tenant: true,
+    table: "user_roles",
+    pk: "id",
+    tenant: true,
     target: (w, acct) => w.memberships[acct.id],
     insert: async (tx, _w, acct, caller) => ({
       user_id: (await createUser(tx, "invitee")).id,
@@ -83,100 +91,143 @@ export const TABLES: TableSpec[] = [
     rights: ["s-ud", "s-ud", "s---", "s---", "----"],
   },
   {
-    table: "account_invitations", pk: "id", tenant: true,
+    table: "account_invitations",
+    pk: "id",
+    tenant: true,
     insert: async (tx, _w, acct, caller) => ({
-      account_id: acct.id, email: `new-${t()}@example.test`, role_id: await roleId(tx, "member"),
-      token_hash: fakeKeyHash(), invited_by: caller,
+      account_id: acct.id,
+      email: `new-${t()}@example.test`,
+      role_id: await roleId(tx, "member"),
+      token_hash: fakeKeyHash(),
+      invited_by: caller,
     }),
     update: () => ({ revoked_at: new Date() }),
     // Read by user managers (and the invitee, see test/security); written only by the RPCs.
     rights: ["s---", "s---", "----", "----", "----"],
   },
   {
-    table: "api_keys", pk: "id", tenant: true,
+    table: "api_keys",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct, caller) => ({
-      account_id: acct.id, name: "new", prefix: "sgw_new00000", key_hash: fakeKeyHash(), created_by: caller,
+      account_id: acct.id,
+      name: "new",
+      prefix: "sgw_new00000",
+      key_hash: fakeKeyHash(),
+      created_by: caller,
     }),
     update: () => ({ name: "renamed" }),
     rights: ["s-ud", "s-ud", "----", "----", "----"],
   },
   {
-    table: "agent_instances", pk: "id", tenant: true,
+    table: "agent_instances",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, instance_slug: `new-${t()}`, agent_type: "rag" }),
     update: () => ({ display_name: "Renamed" }),
     rights: MANAGED,
   },
   {
-    table: "agent_templates", pk: "id", tenant: false,
+    table: "agent_templates",
+    pk: "id",
+    tenant: false,
     target: (w) => w.templateId,
     insert: async () => ({ name: "sales", version: `new-${t()}` }),
     update: () => ({ description: "changed" }),
     rights: GLOBAL,
   },
   {
-    table: "mcp_servers", pk: "id", tenant: true,
+    table: "mcp_servers",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({
-      name: `new-${t()}`, type: "pricing", endpoint_url: "https://x.example.test", account_restrictions: { account_ids: [acct.id] },
+      name: `new-${t()}`,
+      type: "pricing",
+      endpoint_url: "https://x.example.test",
+      account_restrictions: { account_ids: [acct.id] },
     }),
     update: () => ({ endpoint_url: "https://changed.example.test" }),
     // Global registry: readable where account_restrictions admits the reader; server-written.
     rights: ["s---", "s---", "s---", "s---", "----"],
   },
   {
-    table: "vector_db_configs", pk: "id", tenant: true,
+    table: "vector_db_configs",
+    pk: "id",
+    tenant: true,
     insert: async (tx, _w, acct) => {
       const [inst] = await tx`
         insert into public.agent_instances (account_id, instance_slug, agent_type)
         values (${acct.id}, ${`vec-${t()}`}, 'rag') returning id`;
-      return { account_id: acct.id, agent_instance_id: inst.id, type: "pgvector", connection_details: { dsn: "postgres://x" } };
+      return {
+        account_id: acct.id,
+        agent_instance_id: inst.id,
+        type: "pgvector",
+        connection_details: { dsn: "postgres://x" },
+      };
     },
     update: () => ({ namespace: "changed" }),
     rights: MANAGED,
   },
   {
-    table: "sessions", pk: "id", tenant: true,
+    table: "sessions",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, session_key: fakeKeyHash() }),
     update: () => ({ last_activity_at: new Date() }),
     rights: SERVER_LOG,
   },
   {
-    table: "messages", pk: "id", tenant: true,
+    table: "messages",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ session_id: acct.rows.sessions, role: "assistant", content: "hi" }),
     update: () => ({ content: "changed" }),
     rights: SERVER_LOG,
   },
   {
-    table: "profiles", pk: "id", tenant: true,
+    table: "profiles",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ session_id: acct.rows.sessions, customer_name: "New" }),
     update: () => ({ customer_name: "Changed" }),
     rights: SERVER_LOG,
   },
   {
-    table: "profile_email_collisions", pk: "id", tenant: true,
+    table: "profile_email_collisions",
+    pk: "id",
+    tenant: true,
     insert: async (tx, _w, acct) => {
-      const [s1] = await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${fakeKeyHash()}) returning id`;
-      const [s2] = await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${fakeKeyHash()}) returning id`;
+      const [s1] =
+        await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${fakeKeyHash()}) returning id`;
+      const [s2] =
+        await tx`insert into public.sessions (account_id, session_key) values (${acct.id}, ${fakeKeyHash()}) returning id`;
       return { account_id: acct.id, email: "dup@example.test", session_id: s1.id, other_session_id: s2.id };
     },
     update: () => ({ resolution: "distinct", reviewed_at: new Date() }),
     rights: ["s-u-", "s-u-", "s---", "s---", "----"],
   },
   {
-    table: "model_prices", pk: "model", tenant: false,
+    table: "model_prices",
+    pk: "model",
+    tenant: false,
     target: (w) => w.model,
     insert: async () => ({ model: `new/model-${t()}`, input_cost_per_token: "0.000001" }),
     update: () => ({ input_cost_per_token: "0.5" }),
     rights: GLOBAL,
   },
   {
-    table: "account_model_prices", pk: "id", tenant: true,
+    table: "account_model_prices",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, model: `new-${t()}`, input_cost_per_token: "0.000003" }),
     update: () => ({ input_cost_per_token: "0.000004" }),
     // Overrides decide what an account is billed: written by the operator (service_role) only.
     rights: ["s---", "s---", "s---", "s---", "----"],
   },
   {
-    table: "account_settings", pk: "account_id", tenant: true,
+    table: "account_settings",
+    pk: "account_id",
+    tenant: true,
     insert: async (tx, _w, acct) => {
       await tx`delete from public.account_settings where account_id = ${acct.id}`;
       return { account_id: acct.id, log_request_bodies: false };
@@ -185,7 +236,9 @@ export const TABLES: TableSpec[] = [
     rights: ["s-u-", "s-u-", "s---", "s---", "----"],
   },
   {
-    table: "tier_limits", pk: "id", tenant: false,
+    table: "tier_limits",
+    pk: "id",
+    tenant: false,
     target: (w) => w.tierLimitId,
     insert: async (tx) => {
       await tx`delete from public.tier_limits where tier = 'enterprise'`;
@@ -196,7 +249,9 @@ export const TABLES: TableSpec[] = [
     rights: GLOBAL,
   },
   {
-    table: "tier_defaults", pk: "id", tenant: false,
+    table: "tier_defaults",
+    pk: "id",
+    tenant: false,
     target: (w) => w.tierDefaultId,
     insert: async (tx) => {
       await tx`delete from public.tier_defaults where tier = 'enterprise'`;
@@ -206,88 +261,144 @@ export const TABLES: TableSpec[] = [
     rights: GLOBAL,
   },
   {
-    table: "usage_limits", pk: "id", tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, scope: "end_user", subject: "eu-1", period: "day", max_requests: 5 }),
+    table: "usage_limits",
+    pk: "id",
+    tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id,
+      scope: "end_user",
+      subject: "eu-1",
+      period: "day",
+      max_requests: 5,
+    }),
     update: () => ({ max_requests: 7 }),
     // Owners and admins manage their account's own limits; the operator's caps are checked in test/security.
     rights: ["siud", "siud", "s---", "s---", "----"],
   },
   {
-    table: "llm_requests", pk: "id", tenant: true,
+    table: "llm_requests",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct, caller) => ({
-      account_id: acct.id, user_id: caller, completion_status: "complete", model: "gpt-4o-mini", computed_cost: "0",
+      account_id: acct.id,
+      user_id: caller,
+      completion_status: "complete",
+      model: "gpt-4o-mini",
+      computed_cost: "0",
     }),
     update: () => ({ computed_cost: "0" }),
     rights: SERVER_LOG,
   },
   {
-    table: "llm_usage_daily", pk: "id", tenant: true,
+    table: "llm_usage_daily",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, day: "2026-01-01", model: "m", provider: "openrouter" }),
     update: () => ({ request_count: 0 }),
     rights: SERVER_LOG,
   },
   {
-    table: "llm_usage_hourly", pk: "id", tenant: true,
+    table: "llm_usage_hourly",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({
-      account_id: acct.id, hour: "2026-01-01T00:00:00Z", dimension: "model", value: "m", latency_histogram: [1],
+      account_id: acct.id,
+      hour: "2026-01-01T00:00:00Z",
+      dimension: "model",
+      value: "m",
+      latency_histogram: [1],
       ttft_histogram: [0],
     }),
     update: () => ({ request_count: 0 }),
     rights: SERVER_LOG,
   },
   {
-    table: "llm_error_patterns_hourly", pk: "id", tenant: true,
+    table: "llm_error_patterns_hourly",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({
-      account_id: acct.id, hour: "2026-01-01T00:00:00Z", model: "m", error_code: "e", message: "x", occurrences: 1,
-      first_seen: "2026-01-01T00:00:00Z", last_seen: "2026-01-01T00:00:00Z",
+      account_id: acct.id,
+      hour: "2026-01-01T00:00:00Z",
+      model: "m",
+      error_code: "e",
+      message: "x",
+      occurrences: 1,
+      first_seen: "2026-01-01T00:00:00Z",
+      last_seen: "2026-01-01T00:00:00Z",
     }),
     update: () => ({ occurrences: 5 }),
     rights: SERVER_LOG,
   },
   {
-    table: "ai_interactions", pk: "id", tenant: true,
+    table: "ai_interactions",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller, request: { messages: [] } }),
     update: () => ({ status: "error" }),
     rights: SERVER_LOG,
   },
   {
-    table: "agent_performance_metrics", pk: "id", tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, request_type: "chat", status: "success", response_time_ms: 1 }),
+    table: "agent_performance_metrics",
+    pk: "id",
+    tenant: true,
+    insert: async (_tx, _w, acct) => ({
+      account_id: acct.id,
+      request_type: "chat",
+      status: "success",
+      response_time_ms: 1,
+    }),
     update: () => ({ status: "error" }),
     rights: SERVER_LOG,
   },
   {
-    table: "agent_usage_log", pk: "id", tenant: true,
+    table: "agent_usage_log",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, request_count: 1, total_tokens: 1 }),
     update: () => ({ total_tokens: 0 }),
     rights: SERVER_LOG,
   },
   {
-    table: "courses", pk: "id", tenant: true,
+    table: "courses",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, title: "New course" }),
     update: () => ({ title: "Renamed" }),
     rights: MANAGED,
   },
   {
-    table: "module_topics", pk: "id", tenant: true,
+    table: "module_topics",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, course_id: acct.rows.courses, title: "New topic" }),
     update: () => ({ title: "Renamed" }),
     rights: MANAGED,
   },
   {
-    table: "ai_prompt_variants", pk: "id", tenant: true,
+    table: "ai_prompt_variants",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({ account_id: acct.id, name: `v-${t()}`, system_prompt: "p" }),
     update: () => ({ weight: 2 }),
     rights: MANAGED,
   },
   {
-    table: "ai_mentor_chats", pk: "id", tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller ?? acct.rowUser, question: "Q", response: "A" }),
+    table: "ai_mentor_chats",
+    pk: "id",
+    tenant: true,
+    insert: async (_tx, _w, acct, caller) => ({
+      account_id: acct.id,
+      user_id: caller ?? acct.rowUser,
+      question: "Q",
+      response: "A",
+    }),
     update: () => ({ student_rating: 4, student_feedback: "clear" }),
     rights: FEEDBACK,
   },
   {
-    table: "mentor_settings", pk: "account_id", tenant: true,
+    table: "mentor_settings",
+    pk: "account_id",
+    tenant: true,
     target: (_w, acct) => acct.id,
     insert: async (tx, _w, acct) => {
       await tx`delete from public.mentor_settings where account_id = ${acct.id}`;
@@ -297,42 +408,67 @@ export const TABLES: TableSpec[] = [
     rights: MANAGED,
   },
   {
-    table: "guru_agents", pk: "id", tenant: true,
+    table: "guru_agents",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({
-      account_id: acct.id, agent_type: `g_${t()}`, system_prompt: "Advise",
+      account_id: acct.id,
+      agent_type: `g_${t()}`,
+      system_prompt: "Advise",
       output_schema: { type: "object" },
     }),
     update: () => ({ system_prompt: "changed" }),
     rights: MANAGED,
   },
   {
-    table: "twin_roles", pk: "id", tenant: true,
+    table: "twin_roles",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({
-      account_id: acct.id, twin_role: `r_${t()}`, system_prompt: "Be them",
+      account_id: acct.id,
+      twin_role: `r_${t()}`,
+      system_prompt: "Be them",
     }),
     update: () => ({ system_prompt: "changed" }),
     rights: MANAGED,
   },
   {
-    table: "twin_interaction_types", pk: "id", tenant: true,
+    table: "twin_interaction_types",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct) => ({
-      account_id: acct.id, interaction_type: `i_${t()}`, instructions: "Tip",
+      account_id: acct.id,
+      interaction_type: `i_${t()}`,
+      instructions: "Tip",
     }),
     update: () => ({ instructions: "changed" }),
     rights: MANAGED,
   },
   {
-    table: "guru_interactions", pk: "id", tenant: true,
+    table: "guru_interactions",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct, caller) => ({
-      org_id: acct.id, student_id: caller ?? acct.rowUser, agent_type: "tech_guru", input: { q: 1 }, output: { a: 1 }, model_used: "m",
+      org_id: acct.id,
+      student_id: caller ?? acct.rowUser,
+      agent_type: "tech_guru",
+      input: { q: 1 },
+      output: { a: 1 },
+      model_used: "m",
     }),
     update: () => ({ was_helpful: true }),
     rights: FEEDBACK,
   },
   {
-    table: "employee_twin_interactions", pk: "id", tenant: true,
+    table: "employee_twin_interactions",
+    pk: "id",
+    tenant: true,
     insert: async (_tx, _w, acct, caller) => ({
-      org_id: acct.id, user_id: caller ?? acct.rowUser, twin_role: "analyst", interaction_type: "tip", response: "r",
+      org_id: acct.id,
+      user_id: caller ?? acct.rowUser,
+      twin_role: "analyst",
+      interaction_type: "tip",
+      response: "r",
     }),
     update: () => ({ dismissed: true }),
     rights: FEEDBACK,

@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attempt, type Outcome, type Tx, type Who } from "../helpers/fixtures.ts";
 import { type AccountFixture, startWorld, type WorldStack } from "./world.ts";
-import { ACCOUNT_ROLES, OPS, ROLES, TABLES, expected, targetOf, type Op, type RoleKey, type TableSpec } from "./rls-matrix.ts";
+import {
+  ACCOUNT_ROLES,
+  expected,
+  type Op,
+  OPS,
+  type RoleKey,
+  ROLES,
+  TABLES,
+  type TableSpec,
+  targetOf,
+} from "./rls-matrix.ts";
 
 let { sql, w } = {} as WorldStack;
 
@@ -31,19 +41,27 @@ async function run(spec: TableSpec, role: RoleKey, op: Op, acct: AccountFixture)
   const caller = who(role).userId ?? null;
   switch (op) {
     case "select":
-      return attempt(sql, who(role), (tx) => tx`select ${tx(spec.pk)} from ${tx("public." + spec.table)} where ${tx(spec.pk)} = ${target}`);
+      return attempt(
+        sql,
+        who(role),
+        (tx) => tx`select ${tx(spec.pk)} from ${tx("public." + spec.table)} where ${tx(spec.pk)} = ${target}`,
+      );
     case "insert":
       return attempt(
         sql,
         who(role),
-        (tx, row: Record<string, unknown>) => tx`insert into ${tx("public." + spec.table)} ${tx(params(tx, row) as never)}`,
+        (tx, row: Record<string, unknown>) =>
+          tx`insert into ${tx("public." + spec.table)} ${tx(params(tx, row) as never)}`,
         (tx) => spec.insert(tx, w, acct, caller),
       );
     case "update":
       return attempt(
         sql,
         who(role),
-        (tx) => tx`update ${tx("public." + spec.table)} set ${tx(params(tx, spec.update(w)) as never)} where ${tx(spec.pk)} = ${target}`,
+        (tx) =>
+          tx`update ${tx("public." + spec.table)} set ${tx(params(tx, spec.update(w)) as never)} where ${
+            tx(spec.pk)
+          } = ${target}`,
       );
     case "delete":
       return attempt(
@@ -77,35 +95,46 @@ describe(`RLS matrix: ${TABLES.length} tables x ${ROLES.length} roles x ${OPS.le
     const o = await run(c.spec, c.role, c.op, w.a);
     assertOutcome(o, allowed, `${c.role} ${c.op} on ${c.spec.table}`);
     if (c.role === "anon") {
-      expect(!o.ok && o.code === "42501", `anon has no privileges at all on ${c.spec.table}: ${describeOutcome(o)}`).toBe(true);
+      expect(!o.ok && o.code === "42501", `anon has no privileges at all on ${c.spec.table}: ${describeOutcome(o)}`)
+        .toBe(true);
     }
   });
 });
 
 const tenantTables = TABLES.filter((s) => s.tenant);
-const crossCases = tenantTables.flatMap((spec) => ACCOUNT_ROLES.flatMap((role) => OPS.map((op) => ({ spec, role, op }))));
+const crossCases = tenantTables.flatMap((spec) =>
+  ACCOUNT_ROLES.flatMap((role) => OPS.map((op) => ({ spec, role, op })))
+);
 
 describe("outsiders: account A's members against account B's rows", () => {
-  it.each(crossCases.map((c) => [`${c.spec.table} ${c.role}-of-A ${c.op} in B`, c] as const))("%s is denied", async (_name, c) => {
-    // mcp_servers is a global registry; its B row is the one restricted to account B.
-    const o = await run(c.spec, c.role, c.op, w.b);
-    assertOutcome(o, false, `${c.role} of A ${c.op} on B's ${c.spec.table}`);
-  });
+  it.each(crossCases.map((c) => [`${c.spec.table} ${c.role}-of-A ${c.op} in B`, c] as const))(
+    "%s is denied",
+    async (_name, c) => {
+      // mcp_servers is a global registry; its B row is the one restricted to account B.
+      const o = await run(c.spec, c.role, c.op, w.b);
+      assertOutcome(o, false, `${c.role} of A ${c.op} on B's ${c.spec.table}`);
+    },
+  );
 });
 
 describe("outsiders see nothing of another account", () => {
-  it.each(tenantTables.map((s) => [s.table, s] as const))("%s: B's owner sees zero of A's rows but sees B's", async (_n, spec) => {
-    const table = `public.${spec.table}`;
-    const aIds = [targetOf(spec, w, w.a)];
-    const bIds = [targetOf(spec, w, w.b)];
-    const seen = await attempt(sql, who("outsider"), (tx) =>
-      tx`select ${tx(spec.pk)} from ${tx(table)} where ${tx(spec.pk)} in ${tx([...aIds, ...bIds])}`,
-    );
-    expect(seen.ok, describeOutcome(seen)).toBe(true);
-    const got = seen.ok ? seen.rows.map((r) => String((r as Record<string, unknown>)[spec.pk])) : [];
-    expect(got.filter((id) => aIds.includes(id))).toEqual([]);
-    if (spec.rights[0].startsWith("s")) expect(got.filter((id) => bIds.includes(id))).toEqual(bIds);
-  });
+  it.each(tenantTables.map((s) => [s.table, s] as const))(
+    "%s: B's owner sees zero of A's rows but sees B's",
+    async (_n, spec) => {
+      const table = `public.${spec.table}`;
+      const aIds = [targetOf(spec, w, w.a)];
+      const bIds = [targetOf(spec, w, w.b)];
+      const seen = await attempt(
+        sql,
+        who("outsider"),
+        (tx) => tx`select ${tx(spec.pk)} from ${tx(table)} where ${tx(spec.pk)} in ${tx([...aIds, ...bIds])}`,
+      );
+      expect(seen.ok, describeOutcome(seen)).toBe(true);
+      const got = seen.ok ? seen.rows.map((r) => String((r as Record<string, unknown>)[spec.pk])) : [];
+      expect(got.filter((id) => aIds.includes(id))).toEqual([]);
+      if (spec.rights[0].startsWith("s")) expect(got.filter((id) => bIds.includes(id))).toEqual(bIds);
+    },
+  );
 });
 
 describe("the matrix covers every table", () => {

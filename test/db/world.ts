@@ -2,7 +2,7 @@
 // other account, and one committed row in every tenant table of each account. Built once per test
 // file as superuser with the shared fixtures (test/helpers/fixtures.ts).
 import type postgres from "postgres";
-import { createAccount, createUser, fakeKeyHash, grantRole, roleId, tag, type Sql } from "../helpers/fixtures.ts";
+import { createAccount, createUser, fakeKeyHash, grantRole, roleId, type Sql, tag } from "../helpers/fixtures.ts";
 import { adminSql } from "../helpers/stack.ts";
 
 export interface AccountFixture {
@@ -37,7 +37,9 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
     values (${accountId}, ${`inst-${t}`}, 'simple_chat', 'Fixture', ${sql.json({ model: "m" })}) returning id`);
   rows.vector_db_configs = await one(sql`
     insert into public.vector_db_configs (account_id, agent_instance_id, type, connection_details, namespace)
-    values (${accountId}, ${rows.agent_instances}, 'pgvector', ${sql.json({ password: "s3cret" })}, ${`ns-${t}`}) returning id`);
+    values (${accountId}, ${rows.agent_instances}, 'pgvector', ${
+    sql.json({ password: "s3cret" })
+  }, ${`ns-${t}`}) returning id`);
   rows.api_keys = await one(sql`
     insert into public.api_keys (account_id, name, prefix, key_hash, created_by)
     values (${accountId}, 'fixture', 'sgw_fixture0', ${fakeKeyHash()}, ${rowUser}) returning id`);
@@ -77,7 +79,9 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
     returning id`);
   rows.ai_interactions = await one(sql`
     insert into public.ai_interactions (account_id, llm_request_id, request, model_name, user_id)
-    values (${accountId}, ${rows.llm_requests}, ${sql.json({ messages: [] })}, 'gpt-4o-mini', ${rowUser}) returning id`);
+    values (${accountId}, ${rows.llm_requests}, ${
+    sql.json({ messages: [] })
+  }, 'gpt-4o-mini', ${rowUser}) returning id`);
   rows.agent_performance_metrics = await one(sql`
     insert into public.agent_performance_metrics (account_id, agent_instance_id, response_time_ms, request_type, status)
     values (${accountId}, ${rows.agent_instances}, 120.5, 'chat', 'success') returning id`);
@@ -87,7 +91,9 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
   rows.usage_limits = await one(sql`
     insert into public.usage_limits (account_id, scope, period, max_requests) values (${accountId}, 'account', 'month', 100000)
     returning id`);
-  rows.courses = await one(sql`insert into public.courses (account_id, title) values (${accountId}, 'Course') returning id`);
+  rows.courses = await one(
+    sql`insert into public.courses (account_id, title) values (${accountId}, 'Course') returning id`,
+  );
   rows.module_topics = await one(sql`
     insert into public.module_topics (account_id, course_id, title) values (${accountId}, ${rows.courses}, 'Topic') returning id`);
   rows.ai_prompt_variants = await one(sql`
@@ -97,7 +103,9 @@ async function accountRows(sql: Sql, accountId: string, rowUser: string, t: stri
     values (${accountId}, ${rowUser}, ${rows.module_topics}, ${rows.courses}, 'Q?', 'A.', ${rows.ai_prompt_variants}) returning id`);
   rows.guru_interactions = await one(sql`
     insert into public.guru_interactions (org_id, student_id, agent_type, input, output, model_used)
-    values (${accountId}, ${rowUser}, 'career_guru', ${sql.json({ q: 1 })}, ${sql.json({ a: 1 })}, 'gpt-4o-mini') returning id`);
+    values (${accountId}, ${rowUser}, 'career_guru', ${sql.json({ q: 1 })}, ${
+    sql.json({ a: 1 })
+  }, 'gpt-4o-mini') returning id`);
   rows.employee_twin_interactions = await one(sql`
     insert into public.employee_twin_interactions (org_id, user_id, twin_role, interaction_type, response)
     values (${accountId}, ${rowUser}, 'analyst', 'suggestion', 'Do X') returning id`);
@@ -135,10 +143,16 @@ export async function buildWorld(sql: Sql): Promise<World> {
   await grantRole(sql, users.member, aId, "member");
   await grantRole(sql, users.viewer, aId, "viewer");
   const a: AccountFixture = {
-    id: aId, slug: `acct-a-${t}`, rowUser: users.member, rows: await accountRows(sql, aId, users.member, `a-${t}`),
+    id: aId,
+    slug: `acct-a-${t}`,
+    rowUser: users.member,
+    rows: await accountRows(sql, aId, users.member, `a-${t}`),
   };
   const b: AccountFixture = {
-    id: bId, slug: `acct-b-${t}`, rowUser: users.outsider, rows: await accountRows(sql, bId, users.outsider, `b-${t}`),
+    id: bId,
+    slug: `acct-b-${t}`,
+    rowUser: users.outsider,
+    rows: await accountRows(sql, bId, users.outsider, `b-${t}`),
   };
   const [tpl] = await sql`
     insert into public.agent_templates (name, version, description) values ('simple_chat', ${`fixture-${t}`}, 'fixture') returning id`;
@@ -158,8 +172,15 @@ export async function buildWorld(sql: Sql): Promise<World> {
   const [tier] = await sql`select id from public.tier_limits where tier = 'premium' and period = 'minute'`;
   const [defaults] = await sql`select id from public.tier_defaults where tier = 'premium'`;
   return {
-    users, a, b, templateId: tpl.id as string, tierLimitId: tier.id as string, tierDefaultId: defaults.id as string,
-    model, roleIds, memberships,
+    users,
+    a,
+    b,
+    templateId: tpl.id as string,
+    tierLimitId: tier.id as string,
+    tierDefaultId: defaults.id as string,
+    model,
+    roleIds,
+    memberships,
   };
 }
 

@@ -5,8 +5,19 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keepCookies } from "../helpers/chat-browser.ts";
 import { answerText, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, as, asRole, createAccount, createInstance, createUser, type TestAccount, type TestInstance, type TestUser, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import {
+  addMember,
+  as,
+  asRole,
+  createAccount,
+  createInstance,
+  createUser,
+  type TestAccount,
+  type TestInstance,
+  type TestUser,
+  waitFor,
+} from "../helpers/fixtures.ts";
+import { startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -28,7 +39,10 @@ class Browser {
   ip = `10.9.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
   constructor(public jwt: string | null = null, public origin = "https://shop.example") {}
 
-  async fetch(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
+  async fetch(
+    path: string,
+    init: { method?: string; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { origin: this.origin, "x-forwarded-for": this.ip, ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (this.jwt) headers.authorization = `Bearer ${this.jwt}`;
@@ -51,7 +65,10 @@ class Browser {
   async history(account: TestAccount, instance: TestInstance, query = "") {
     const res = await this.fetch(`chat/${account.slug}/${instance.slug}/history${query}`);
     expect(res.status).toBe(200);
-    return (await res.json()) as { messages: { id: string; role: string; content: string; metadata: any }[]; has_more: boolean };
+    return (await res.json()) as {
+      messages: { id: string; role: string; content: string; metadata: any }[];
+      has_more: boolean;
+    };
   }
 
   key(account: TestAccount): string | undefined {
@@ -61,7 +78,8 @@ class Browser {
 
 /** Sessions are stored under the SHA-256 of their cookie value. */
 const keyHash = (key: string) => createHash("sha256").update(key).digest("hex");
-const sessionOf = async (key: string) => (await sql`select * from public.sessions where session_key = ${keyHash(key)}`)[0];
+const sessionOf = async (key: string) =>
+  (await sql`select * from public.sessions where session_key = ${keyHash(key)}`)[0];
 const messagesOf = (sessionId: string) =>
   sql`select role, content, metadata, agent_instance_id from public.messages where session_id = ${sessionId} order by created_at, id`;
 
@@ -77,7 +95,9 @@ beforeAll(async () => {
   }));
   acme = await createAccount(sql);
   demo = await createAccount(sql);
-  support = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", system_prompt: SYSTEM_PROMPT, history_limit: 4, temperature: 0.2 } });
+  support = await createInstance(sql, acme, {
+    config: { model: "openai/gpt-4o-mini", system_prompt: SYSTEM_PROMPT, history_limit: 4, temperature: 0.2 },
+  });
   sales = await createInstance(sql, acme, {
     template: "sales",
     agentType: "sales_agent",
@@ -96,7 +116,9 @@ describe("chat: sessions by cookie", () => {
     expect(first.body.choices[0].message.content).toBe(answerText(6));
     const setCookie = first.res.headers.getSetCookie()[0];
     expect(setCookie).toMatch(new RegExp(`^chat_session_${acme.slug}=[A-Za-z0-9_-]{43}; `));
-    for (const attr of ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Path=/", "Max-Age=1800"]) expect(setCookie).toContain(attr);
+    for (const attr of ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Path=/", "Max-Age=1800"]) {
+      expect(setCookie).toContain(attr);
+    }
     // No allowed_origins: any page may read the answer, but not with the visitor's cookie.
     expect(first.res.headers.get("access-control-allow-origin")).toBe("*");
     expect(first.res.headers.get("access-control-allow-credentials")).toBeNull();
@@ -115,7 +137,13 @@ describe("chat: sessions by cookie", () => {
     expect(fake.requests.at(-1)!.body.temperature).toBe(0.2);
 
     const session = await sessionOf(key);
-    expect(session).toMatchObject({ account_id: acme.id, account_slug: acme.slug, agent_instance_id: support.id, user_id: null, is_anonymous: true });
+    expect(session).toMatchObject({
+      account_id: acme.id,
+      account_slug: acme.slug,
+      agent_instance_id: support.id,
+      user_id: null,
+      is_anonymous: true,
+    });
     const rows = await waitFor(async () => {
       const r = await messagesOf(session.id);
       return r.length === 5 && r;
@@ -126,7 +154,10 @@ describe("chat: sessions by cookie", () => {
 
     const all = await browser.history(acme, support);
     expect(all.messages.map((m) => [m.role, m.content])).toEqual([
-      ["human", "Hello there"], ["assistant", answerText(6)], ["human", "And again"], ["assistant", answerText(6)],
+      ["human", "Hello there"],
+      ["assistant", answerText(6)],
+      ["human", "And again"],
+      ["assistant", answerText(6)],
     ]);
     const newest = await browser.history(acme, support, "?limit=3");
     expect(newest.has_more).toBe(true);
@@ -140,22 +171,37 @@ describe("chat: sessions by cookie", () => {
     for (const m of ["one", "two", "three"]) expect((await browser.send(acme, support, m)).res.status).toBe(200);
     const session = await sessionOf(browser.key(acme)!);
     const requests = await waitFor(async () => {
-      const r = await sql`select *, computed_cost::text as cost from public.llm_requests where session_id = ${session.id} order by created_at`;
+      const r =
+        await sql`select *, computed_cost::text as cost from public.llm_requests where session_id = ${session.id} order by created_at`;
       return r.length === 3 && r;
     }, { what: "three ledger rows" });
     for (const r of requests) {
       expect(r).toMatchObject({
-        account_id: acme.id, account_slug: acme.slug, agent_instance_id: support.id, agent_instance_slug: support.slug,
-        agent_type: "simple_chat", provider: "openrouter", model: "openai/gpt-4o-mini", completion_status: "complete",
-        prompt_tokens: 21, completion_tokens: 6, total_tokens: 27, is_stream: false,
+        account_id: acme.id,
+        account_slug: acme.slug,
+        agent_instance_id: support.id,
+        agent_instance_slug: support.slug,
+        agent_type: "simple_chat",
+        provider: "openrouter",
+        model: "openai/gpt-4o-mini",
+        completion_status: "complete",
+        prompt_tokens: 21,
+        completion_tokens: 6,
+        total_tokens: 27,
+        is_stream: false,
       });
       expect(r.cost).toMatch(/^0\.\d+$/);
     }
-    const perf = await sql`select * from public.agent_performance_metrics where agent_instance_id = ${support.id} and created_at >= ${requests[0].created_at}`;
+    const perf =
+      await sql`select * from public.agent_performance_metrics where agent_instance_id = ${support.id} and created_at >= ${
+        requests[0].created_at
+      }`;
     expect(perf.filter((p) => requests.some((r) => r.created_at.getTime() === p.created_at.getTime()))).toHaveLength(3);
     for (const p of perf) expect(p).toMatchObject({ account_id: acme.id, request_type: "chat", status: "success" });
-    const usage = await sql`select request_count, total_tokens, total_cost::text as total_cost from public.agent_usage_log where session_id = ${session.id}`;
-    const [{ sum }] = await sql`select sum(computed_cost)::text as sum from public.llm_requests where session_id = ${session.id}`;
+    const usage =
+      await sql`select request_count, total_tokens, total_cost::text as total_cost from public.agent_usage_log where session_id = ${session.id}`;
+    const [{ sum }] =
+      await sql`select sum(computed_cost)::text as sum from public.llm_requests where session_id = ${session.id}`;
     expect(usage).toEqual([{ request_count: 3, total_tokens: 81, total_cost: sum }]);
     const [instance] = await sql`select last_used_at from public.agent_instances where id = ${support.id}`;
     expect(instance.last_used_at).not.toBeNull();
@@ -186,11 +232,16 @@ describe("chat: sessions by cookie", () => {
     const browser = new Browser();
     await browser.send(acme, support, "before lunch");
     const key = browser.key(acme)!;
-    await sql`update public.sessions set last_activity_at = now() - interval '31 minutes' where session_key = ${keyHash(key)}`;
+    await sql`update public.sessions set last_activity_at = now() - interval '31 minutes' where session_key = ${
+      keyHash(key)
+    }`;
     expect((await browser.history(acme, support)).messages).toEqual([]);
     await browser.send(acme, support, "after lunch");
     expect(browser.key(acme)).not.toBe(key);
-    expect(fake.requests.at(-1)!.body.messages).toEqual([{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "after lunch" }]);
+    expect(fake.requests.at(-1)!.body.messages).toEqual([{ role: "system", content: SYSTEM_PROMPT }, {
+      role: "user",
+      content: "after lunch",
+    }]);
   });
 
   it("sends at most history_limit messages of context", async () => {
@@ -198,14 +249,23 @@ describe("chat: sessions by cookie", () => {
     for (let i = 1; i <= 4; i++) await browser.send(acme, support, `message ${i}`);
     const sent = fake.requests.at(-1)!.body.messages;
     // history_limit 4: the system prompt, the 4 most recent stored messages, this message.
-    expect(sent.map((m: any) => m.content)).toEqual([SYSTEM_PROMPT, "message 2", answerText(6), "message 3", answerText(6), "message 4"]);
+    expect(sent.map((m: any) => m.content)).toEqual([
+      SYSTEM_PROMPT,
+      "message 2",
+      answerText(6),
+      "message 3",
+      answerText(6),
+      "message 4",
+    ]);
   });
 });
 
 describe("chat: streaming", () => {
   it("streams the answer and stores it whole", async () => {
     const browser = new Browser();
-    const res = await browser.fetch(`chat/${acme.slug}/${support.slug}`, { body: { message: "stream it chunks:25", stream: true } });
+    const res = await browser.fetch(`chat/${acme.slug}/${support.slug}`, {
+      body: { message: "stream it chunks:25", stream: true },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     expect(browser.key(acme)).toBeDefined();
@@ -216,7 +276,9 @@ describe("chat: streaming", () => {
     }
     expect(text).toBe(answerText(25));
     const session = await sessionOf(browser.key(acme)!);
-    const assistant = await waitFor(async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"), { what: "the streamed answer" });
+    const assistant = await waitFor(async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"), {
+      what: "the streamed answer",
+    });
     expect(assistant.content).toBe(answerText(25));
     expect(assistant.metadata.partial).toBeUndefined();
     const [perf] = await waitFor(async () => {
@@ -244,7 +306,9 @@ describe("chat: streaming", () => {
     }
     abort.abort();
     const session = await sessionOf(browser.key(acme)!);
-    const assistant = await waitFor(async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"), { what: "the partial answer" });
+    const assistant = await waitFor(async () => (await messagesOf(session.id)).find((m) => m.role === "assistant"), {
+      what: "the partial answer",
+    });
     expect(assistant.metadata).toMatchObject({ partial: true, error_code: "client_disconnected" });
     expect(assistant.content.length).toBeGreaterThan(0);
     expect(answerText(40).startsWith(assistant.content)).toBe(true);
@@ -264,18 +328,28 @@ describe("chat: tools", () => {
     const { body } = await browser.send(acme, tools, "weather in Paris? scenario:tools");
     const call = body.choices[0].message.tool_calls[0];
     expect(call.function.name).toBe("get_weather");
-    expect(fake.requests.at(-1)!.body.tools).toEqual([{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }]);
+    expect(fake.requests.at(-1)!.body.tools).toEqual([{
+      type: "function",
+      function: { name: "get_weather", parameters: { type: "object" } },
+    }]);
     const session = await sessionOf(browser.key(acme)!);
     await waitFor(async () => (await messagesOf(session.id)).some((m) => m.role === "tool"), { what: "the tool call" });
 
     const next = await browser.fetch(`chat/${acme.slug}/${tools.slug}`, {
       // The fake provider picks its scenario from the last user message: this one gets a text answer.
-      body: { tool_results: [{ tool_call_id: call.id, content: "18C, cloudy", execution_time_ms: 120 }], message: "And tomorrow?" },
+      body: {
+        tool_results: [{ tool_call_id: call.id, content: "18C, cloudy", execution_time_ms: 120 }],
+        message: "And tomorrow?",
+      },
     });
     expect(next.status).toBe(200);
     const [user, assistant, tool, followUp] = fake.requests.at(-1)!.body.messages.slice(-4);
     expect(user).toEqual({ role: "user", content: "weather in Paris? scenario:tools" });
-    expect(assistant).toMatchObject({ role: "assistant", content: null, tool_calls: [{ id: call.id, type: "function", function: { name: "get_weather" } }] });
+    expect(assistant).toMatchObject({
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: call.id, type: "function", function: { name: "get_weather" } }],
+    });
     // Stored as JSON (the seed's `input`), so the arguments come back equal, not byte-identical.
     expect(JSON.parse(assistant.tool_calls[0].function.arguments)).toEqual(JSON.parse(call.function.arguments));
     expect(tool).toEqual({ role: "tool", tool_call_id: call.id, content: "18C, cloudy" });
@@ -285,12 +359,26 @@ describe("chat: tools", () => {
       return r.length === 5 && r;
     }, { what: "the final answer" });
     expect(rows.map((r) => [r.role, r.metadata.tool_type ?? null])).toEqual([
-      ["human", null], ["tool", "call"], ["tool", "result"], ["human", null], ["assistant", null],
+      ["human", null],
+      ["tool", "call"],
+      ["tool", "result"],
+      ["human", null],
+      ["assistant", null],
     ]);
-    expect(rows[1].metadata).toMatchObject({ tool_name: "get_weather", tool_id: call.id, input: { location: "Paris", unit: "celsius" } });
-    expect(rows[2].metadata).toEqual({ tool_type: "result", tool_call_id: call.id, status: "success", execution_time_ms: 120 });
+    expect(rows[1].metadata).toMatchObject({
+      tool_name: "get_weather",
+      tool_id: call.id,
+      input: { location: "Paris", unit: "celsius" },
+    });
+    expect(rows[2].metadata).toEqual({
+      tool_type: "result",
+      tool_call_id: call.id,
+      status: "success",
+      execution_time_ms: 120,
+    });
     const perf = await waitFor(async () => {
-      const r = await sql`select p.request_type from public.agent_performance_metrics p where p.agent_instance_id = ${tools.id} order by created_at`;
+      const r =
+        await sql`select p.request_type from public.agent_performance_metrics p where p.agent_instance_id = ${tools.id} order by created_at`;
       return r.length === 2 && r;
     }, { what: "metrics" });
     expect(perf.map((p) => p.request_type)).toEqual(["tool_call", "chat"]);
@@ -303,7 +391,11 @@ describe("chat: customer profiles", () => {
     await browser.send(acme, sales, "Hi, my name is jane doe");
     const session = await sessionOf(browser.key(acme)!);
     await browser.send(acme, sales, "I'm interested in SmartFresh. I live at 12 Oak Street, Austin, TX 78701");
-    await browser.send(acme, sales, "Also solar panels and installation; reach me at Jane@Example.com or 512-555-0199, I prefer email");
+    await browser.send(
+      acme,
+      sales,
+      "Also solar panels and installation; reach me at Jane@Example.com or 512-555-0199, I prefer email",
+    );
     await browser.send(acme, sales, "smartfresh again, and my name is Jane Q Doe");
     const profile = await waitFor(async () => {
       const [p] = await sql`select * from public.profiles where session_id = ${session.id}`;
@@ -331,7 +423,10 @@ describe("chat: customer profiles", () => {
     const phone = new Browser();
     await laptop.send(acme, sales, `my email is ${email}`);
     const first = await sessionOf(laptop.key(acme)!);
-    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${first.id} and email = ${email}`).length, { what: "the first profile" });
+    await waitFor(
+      async () => (await sql`select 1 from public.profiles where session_id = ${first.id} and email = ${email}`).length,
+      { what: "the first profile" },
+    );
     await phone.send(acme, sales, `it's me again, ${email.toUpperCase()}`);
     const second = await sessionOf(phone.key(acme)!);
     const [collision] = await waitFor(async () => {
@@ -343,8 +438,12 @@ describe("chat: customer profiles", () => {
     const other = new Browser();
     await other.send(demo, demoChat, `hello, ${email}`);
     const demoSession = await sessionOf(other.key(demo)!);
-    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length, { what: "demo's profile" });
-    expect(await sql`select 1 from public.profile_email_collisions where session_id = ${demoSession.id}`).toHaveLength(0);
+    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length, {
+      what: "demo's profile",
+    });
+    expect(await sql`select 1 from public.profile_email_collisions where session_id = ${demoSession.id}`).toHaveLength(
+      0,
+    );
   });
 });
 
@@ -358,7 +457,10 @@ describe("chat: instances and errors", () => {
     expect((await browser.send({ ...acme, slug: "no-such-account" }, support, "hi")).res.status).toBe(404);
     const refused = await browser.send(acme, inactive, "hi");
     expect(refused.res.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: "instance_inactive", message: `Agent instance '${inactive.slug}' is inactive` });
+    expect(refused.body.error).toMatchObject({
+      code: "instance_inactive",
+      message: `Agent instance '${inactive.slug}' is inactive`,
+    });
     expect(browser.cookies.size).toBe(0);
   });
 
@@ -384,14 +486,17 @@ describe("chat: instances and errors", () => {
 
   it("rate-limits an anonymous session, then its address, with retry-after", async () => {
     const browser = new Browser();
-    for (let i = 0; i < LIMITS.perSession; i++) expect((await browser.send(acme, support, `m${i}`)).res.status).toBe(200);
+    for (let i = 0; i < LIMITS.perSession; i++) {
+      expect((await browser.send(acme, support, `m${i}`)).res.status).toBe(200);
+    }
     const limited = await browser.send(acme, support, "one more");
     expect(limited.res.status).toBe(429);
     expect(limited.body.error.code).toBe("rate_limit_exceeded");
     expect(Number(limited.res.headers.get("retry-after"))).toBeGreaterThan(0);
 
     // Dropping the cookie starts new sessions, until the address itself is over its limit.
-    const sessions = async () => (await sql`select count(*)::int as n from public.sessions where account_id = ${acme.id}`)[0].n;
+    const sessions = async () =>
+      (await sql`select count(*)::int as n from public.sessions where account_id = ${acme.id}`)[0].n;
     for (let i = LIMITS.perSession + 1; i < LIMITS.perIp; i++) {
       browser.cookies.clear();
       expect((await browser.send(acme, support, "fresh start")).res.status).toBe(200);
@@ -406,11 +511,18 @@ describe("chat: instances and errors", () => {
 
 describe("chat: CORS for embedded widgets", () => {
   it("answers preflights: credentials for a listed origin, a wildcard without them otherwise", async () => {
-    const listed = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", allowed_origins: ["https://shop.example"] } });
-    const preflight = (instance: TestInstance) => fetch(`${fns.url}/chat/${acme.slug}/${instance.slug}`, {
-      method: "OPTIONS",
-      headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    const listed = await createInstance(sql, acme, {
+      config: { model: "openai/gpt-4o-mini", allowed_origins: ["https://shop.example"] },
     });
+    const preflight = (instance: TestInstance) =>
+      fetch(`${fns.url}/chat/${acme.slug}/${instance.slug}`, {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://shop.example",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
     const res = await preflight(listed);
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
@@ -422,7 +534,9 @@ describe("chat: CORS for embedded widgets", () => {
   });
 
   it("an instance with allowed_origins refuses other pages", async () => {
-    const locked = await createInstance(sql, acme, { config: { model: "openai/gpt-4o-mini", allowed_origins: ["https://allowed.example"] } });
+    const locked = await createInstance(sql, acme, {
+      config: { model: "openai/gpt-4o-mini", allowed_origins: ["https://allowed.example"] },
+    });
     const ok = await new Browser(null, "https://allowed.example").send(acme, locked, "hi");
     expect(ok.res.status).toBe(200);
     const refused = await new Browser(null, "https://evil.example").send(acme, locked, "hi");
@@ -465,7 +579,9 @@ describe("chat: signed-in users and row-level security", () => {
     const visitor = new Browser();
     await visitor.send(demo, demoChat, "demo secret, my email is demo-visitor@example.com");
     const demoSession = await sessionOf(visitor.key(demo)!);
-    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length, { what: "demo profile" });
+    await waitFor(async () => (await sql`select 1 from public.profiles where session_id = ${demoSession.id}`).length, {
+      what: "demo profile",
+    });
     const viewer = await addMember(sql, acme, "viewer");
     const seen = await asRole(sql, as(viewer), async (tx) => ({
       sessions: await tx`select account_id from public.sessions`,
@@ -485,7 +601,11 @@ describe("chat: signed-in users and row-level security", () => {
 
     // An outsider sees nothing, even with the session id.
     const outsider = await createUser(sql, "outsider");
-    const none = await asRole(sql, as(outsider), (tx) => tx`select 1 from public.messages where session_id = ${demoSession.id}`);
+    const none = await asRole(
+      sql,
+      as(outsider),
+      (tx) => tx`select 1 from public.messages where session_id = ${demoSession.id}`,
+    );
     expect(none).toHaveLength(0);
   });
 });

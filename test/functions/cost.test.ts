@@ -60,7 +60,13 @@ describe("llm-proxy logs the provider's bill as computed_cost", () => {
   it("bills a BYOK OpenRouter call as OpenRouter's fee plus the upstream cost, and lists a mismatch", async () => {
     // 1000 in (800 cached) + 100 out of openai/gpt-4o-mini on the account's own key: the model costs
     // 0.00015 upstream, OpenRouter charges a 5% fee (0.0000075) on its credits.
-    fake.setOptions({ promptTokens: 1000, cachedTokens: 800, completionTokens: 100, cost: 0.0000075, byokUpstreamCost: 0.00015 });
+    fake.setOptions({
+      promptTokens: 1000,
+      cachedTokens: 800,
+      completionTokens: 100,
+      cost: 0.0000075,
+      byokUpstreamCost: 0.00015,
+    });
     try {
       const id = await call("openrouter:openai/gpt-4o-mini", {}, false);
       const row = await ledgerRow(id);

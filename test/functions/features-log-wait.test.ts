@@ -37,9 +37,11 @@ it("answers after the wait while the rows cannot be written, and the rows land a
   } finally {
     await lock.release();
   }
-  const row = await waitFor(async () =>
-    (await sql`select llm_request_id from public.ai_mentor_chats where id = ${body!.id}`)[0], {
-    what: "the mentor chat row",
-  });
+  const row = await waitFor(
+    async () => (await sql`select llm_request_id from public.ai_mentor_chats where id = ${body!.id}`)[0],
+    {
+      what: "the mentor chat row",
+    },
+  );
   expect(row).toEqual({ llm_request_id: body!.request_id });
 });

@@ -296,8 +296,10 @@ describe("mentor A/B variants", () => {
 describe("mentor rating, escalation and review", () => {
   it("the database stamps rated_at; a forged rated_at is refused; a low rating flags the chat", async () => {
     const chat = await (await post("mentor", student.jwt, { question: "Rate me" })).json();
-    const forged = await committedAs(student, (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`)
+    const forged = await committedAs(
+      student,
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 5, rated_at = '2000-01-01' where id = ${chat.id}`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [{ now }] = await sql`select now()`;
@@ -306,7 +308,8 @@ describe("mentor rating, escalation and review", () => {
       as(student.id),
       (tx) =>
         tx`update public.ai_mentor_chats set student_rating = 2, student_feedback = 'unclear' where id = ${chat.id}
-         returning rated_at, flagged_for_review`, { commit: true },
+         returning rated_at, flagged_for_review`,
+      { commit: true },
     );
     expect(rated.flagged_for_review).toBe(true);
     expect(new Date(rated.rated_at).getTime()).toBeGreaterThanOrEqual(new Date(now).getTime() - 1000);
@@ -320,8 +323,10 @@ describe("mentor rating, escalation and review", () => {
     const heard: { chat_id: string; account_id: string }[] = [];
     const listener = await sql.listen("ai_mentor_escalations", (payload) => heard.push(JSON.parse(payload)));
     try {
-      const [escalated] = await committedAs(student, (tx) =>
-        tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`);
+      const [escalated] = await committedAs(
+        student,
+        (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'The answer did not help')`,
+      );
       expect(escalated).toMatchObject({
         escalated_to_trainer: true,
         flagged_for_review: true,
@@ -339,22 +344,30 @@ describe("mentor rating, escalation and review", () => {
     const foreign = await committedAs(classmate, (tx) => tx`select * from public.escalate_mentor_chat(${chat.id}, 'x')`)
       .then(() => "ok", (e) => e.code);
     expect(foreign).toBe("P0002");
-    const seen = await committedAs(classmate, (tx) =>
-      tx`select id from public.mentor_review_queue where id = ${chat.id}`);
+    const seen = await committedAs(
+      classmate,
+      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`,
+    );
     expect(seen).toHaveLength(0);
     const queue = await committedAs(trainer, (tx) => tx`select id, escalation_reason from public.mentor_review_queue`);
     expect(queue.map((q) => q.id)).toContain(chat.id);
     // Only reviewers resolve.
-    const byStudent = await committedAs(student, (tx) =>
-      tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`)
+    const byStudent = await committedAs(
+      student,
+      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'self-service')`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(byStudent).toBe("P0002");
-    const [resolved] = await committedAs(trainer, (tx) =>
-      tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`);
+    const [resolved] = await committedAs(
+      trainer,
+      (tx) => tx`select * from public.resolve_mentor_chat(${chat.id}, 'Explained in a call')`,
+    );
     expect(resolved).toMatchObject({ resolution: "Explained in a call", resolved_by: trainer.id });
     expect(resolved.resolved_at).not.toBeNull();
-    const after = await committedAs(trainer, (tx) =>
-      tx`select id from public.mentor_review_queue where id = ${chat.id}`);
+    const after = await committedAs(
+      trainer,
+      (tx) => tx`select id from public.mentor_review_queue where id = ${chat.id}`,
+    );
     expect(after).toHaveLength(0);
   });
 });
@@ -445,10 +458,13 @@ describe("guru", () => {
       sql,
       as(student.id),
       (tx) =>
-        tx`update public.guru_interactions set was_helpful = true, user_feedback = 'thanks' where id = ${body.id}`, { commit: true },
+        tx`update public.guru_interactions set was_helpful = true, user_feedback = 'thanks' where id = ${body.id}`,
+      { commit: true },
     );
-    const forged = await committedAs(student, (tx) =>
-      tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`)
+    const forged = await committedAs(
+      student,
+      (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${body.id}`,
+    )
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
     const [eff] = await asRole(
@@ -456,7 +472,8 @@ describe("guru", () => {
       as(account.owner.id),
       (tx) =>
         tx`select interactions, rated, helpful_share from public.guru_effectiveness
-            where org_id = ${account.id} and agent_type = 'tech_guru'`, { commit: true },
+            where org_id = ${account.id} and agent_type = 'tech_guru'`,
+      { commit: true },
     );
     expect(eff).toMatchObject({ interactions: 1, rated: 1 });
     expect(Number(eff.helpful_share)).toBe(1);
@@ -498,7 +515,8 @@ describe("twin", () => {
       as(student.id),
       (tx) =>
         tx`update public.employee_twin_interactions set dismissed = true, updated_at = '2000-01-01'
-            where id = ${body.id}`, { commit: true },
+            where id = ${body.id}`,
+      { commit: true },
     )
       .then(() => "ok", (e) => e.code);
     expect(forged).toBe("42501");
@@ -507,7 +525,8 @@ describe("twin", () => {
       as(student.id),
       (tx) =>
         tx`update public.employee_twin_interactions set was_helpful = false, user_feedback = 'off', dismissed = true
-          where id = ${body.id} returning updated_at`, { commit: true },
+          where id = ${body.id} returning updated_at`,
+      { commit: true },
     );
     expect(new Date(fb.updated_at).getTime()).toBeGreaterThan(new Date(row.updated_at).getTime());
 
@@ -524,7 +543,9 @@ describe("twin", () => {
     const [stats] = await asRole(sql, as(account.owner.id), (tx) =>
       tx`
       select interactions, helpful_share, dismissed_share from public.twin_interaction_stats
-       where org_id = ${account.id} and twin_role = 'sales_manager' and interaction_type = 'suggestion'`, { commit: true });
+       where org_id = ${account.id} and twin_role = 'sales_manager' and interaction_type = 'suggestion'`, {
+      commit: true,
+    });
     expect(stats).toMatchObject({ interactions: 2 });
     expect(Number(stats.helpful_share)).toBe(0);
     expect(Number(stats.dismissed_share)).toBe(0.5);
@@ -674,26 +695,36 @@ describe("access", () => {
     const classmate = await addMember(sql, account, "student");
     const mine = await (await post("mentor", student.jwt, { question: "Mine" })).json();
     const theirs = await (await post("twin", classmate.jwt, { twin_role: "x", interaction_type: "y" })).json();
-    const seenByClassmate = await committedAs(classmate, (tx) =>
-      tx`select id from public.ai_mentor_chats where id = ${mine.id}`);
+    const seenByClassmate = await committedAs(
+      classmate,
+      (tx) => tx`select id from public.ai_mentor_chats where id = ${mine.id}`,
+    );
     expect(seenByClassmate).toHaveLength(0);
-    const seenByStudent = await committedAs(student, (tx) =>
-      tx`select id from public.employee_twin_interactions where id = ${theirs.id}`);
+    const seenByStudent = await committedAs(
+      student,
+      (tx) => tx`select id from public.employee_twin_interactions where id = ${theirs.id}`,
+    );
     expect(seenByStudent).toHaveLength(0);
-    const rated = await committedAs(classmate, (tx) =>
-      tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`);
+    const rated = await committedAs(
+      classmate,
+      (tx) => tx`update public.ai_mentor_chats set student_rating = 1 where id = ${mine.id} returning id`,
+    );
     expect(rated).toHaveLength(0);
     const other = await createAccount(sql);
     const foreign = await asRole(sql, as(other.owner.id), (tx) =>
       tx`
       select (select count(*)::int from public.ai_mentor_chats where account_id = ${account.id}) as chats,
-             (select count(*)::int from public.mentor_variant_stats where account_id = ${account.id}) as stats`, { commit: true });
+             (select count(*)::int from public.mentor_variant_stats where account_id = ${account.id}) as stats`, {
+      commit: true,
+    });
     expect(foreign[0]).toEqual({ chats: 0, stats: 0 });
     // The account's owner (view_history) reads both.
     const [owner] = await asRole(sql, as(account.owner.id), (tx) =>
       tx`
       select (select count(*)::int from public.ai_mentor_chats where id = ${mine.id}) as chats,
-             (select count(*)::int from public.employee_twin_interactions where id = ${theirs.id}) as twins`, { commit: true });
+             (select count(*)::int from public.employee_twin_interactions where id = ${theirs.id}) as twins`, {
+      commit: true,
+    });
     expect(owner).toEqual({ chats: 1, twins: 1 });
   });
 });

@@ -3,7 +3,13 @@
 import OpenAI, { APIError } from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { addDecimals, type Decimal, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
+import {
+  addDecimals,
+  type Decimal,
+  formatDecimal,
+  mulInt,
+  parseDecimal,
+} from "../../functions/_shared/billing/decimal.ts";
 import { estimatePromptTokens } from "../../functions/_shared/billing/token-estimate.ts";
 import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import {
@@ -278,7 +284,9 @@ describe("usage limits: tiers, scopes and who sets them", () => {
     await expect(asRole(sql, as(admin.id), (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, period, max_requests, set_by)
-      values (${account.id}, 'account', 'day', 10, 'operator')`, { commit: true })).rejects.toThrow(/permission denied/);
+      values (${account.id}, 'account', 'day', 10, 'operator')`, { commit: true })).rejects.toThrow(
+        /permission denied/,
+      );
     const changed = await asRole(sql, as(admin.id), (tx) =>
       tx`
       update public.usage_limits set max_cost_usd = 1000
@@ -286,7 +294,9 @@ describe("usage limits: tiers, scopes and who sets them", () => {
     expect(changed).toHaveLength(0);
     const removed = await asRole(sql, as(admin.id), (tx) =>
       tx`
-      delete from public.usage_limits where account_id = ${account.id} and set_by = 'operator' returning id`, { commit: true });
+      delete from public.usage_limits where account_id = ${account.id} and set_by = 'operator' returning id`, {
+      commit: true,
+    });
     expect(removed).toHaveLength(0);
     await expect(asRole(sql, as(member.id), (tx) =>
       tx`
@@ -441,7 +451,8 @@ describe("fallbacks", () => {
     await asRole(
       sql,
       as(account.owner.id),
-      (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`, { commit: true },
+      (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`,
+      { commit: true },
     );
     const bad = await call(sdk(key.key), { ...({ fallbacks: "openai:gpt-4o" } as Record<string, unknown>) });
     expect(bad.status).toBe(400);
@@ -512,7 +523,9 @@ describe("agent attribution", () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
     const claude = "anthropic:claude-sonnet-4-20250514";
-    await sql`update public.account_settings set fallback_models = ${["openai:gpt-4o"]} where account_id = ${account.id}`;
+    await sql`update public.account_settings set fallback_models = ${[
+      "openai:gpt-4o",
+    ]} where account_id = ${account.id}`;
     const instance = await createInstance(sql, account, { config: { model: MODEL, fallbacks: [claude] } });
     const answer = await call(sdk(key.key, { "x-agent-instance": instance.slug, "x-max-retries": "0" }), {
       messages: [{ role: "user", content: "scenario:server_error fails:1 eight" }],
@@ -649,7 +662,8 @@ describe("limits on every endpoint", () => {
     await operatorLimit(account, { scope: "account", period: "minute", max_requests: 2 });
     const before = fake.requestCount();
     const client = sdk(key.key);
-    const embedded = await client.embeddings.create({ model: "openai:text-embedding-3-small", input: "hi" }).withResponse();
+    const embedded = await client.embeddings.create({ model: "openai:text-embedding-3-small", input: "hi" })
+      .withResponse();
     expect(embedded.response.headers.get("x-ratelimit-remaining-requests")).toBe("1");
     await client.responses.create({ model: MODEL, input: "hi" });
     const messages = await fetch(`${fns.url}/llm-proxy/v1/messages`, {

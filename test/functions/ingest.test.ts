@@ -105,8 +105,7 @@ describe("ingest", () => {
           status: "error",
           idempotency_key: `call-${i}`,
         }
-        : { ...seedCall(i), idempotency_key: `call-${i}` }
-    );
+        : { ...seedCall(i), idempotency_key: `call-${i}` });
     const { status, json } = await ingest(t.key, items);
     expect(status).toBe(201);
     expect(json.data).toHaveLength(1000);

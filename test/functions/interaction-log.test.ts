@@ -4,7 +4,7 @@
 import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import { as, asRole, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
@@ -53,11 +53,15 @@ describe("llm-proxy -> interaction log", () => {
     const requestId = response.headers.get("x-request-id");
     const row = await interaction(requestId);
     expect(row).toMatchObject({
-      provider: "openrouter", conversation_id: "conv-e2e", properties: { feature: "mentor" }, country: "DE",
+      provider: "openrouter",
+      conversation_id: "conv-e2e",
+      properties: { feature: "mentor" },
+      country: "DE",
     });
     const [request] = await sql`select country from public.llm_requests where id = ${requestId!}`;
     expect(request.country).toBe("DE");
-    const page = await asRole(sql, as(account.owner.id), (tx) => tx`
+    const page = await asRole(sql, as(account.owner.id), (tx) =>
+      tx`
       select id from public.get_ai_interactions(${account.id}::uuid, feature => 'mentor', conversation_id => 'conv-e2e',
                                                 provider => 'openrouter')`, { commit: true });
     expect(page.map((r) => r.id)).toEqual([row.id]);
@@ -71,8 +75,12 @@ describe("llm-proxy -> interaction log", () => {
     const row = await interaction(response.headers.get("x-request-id"));
     expect(row.request).toMatchObject({ $encrypted: "pgp_sym_aes256" });
     expect(JSON.stringify(row.request)).not.toContain("marmalade");
-    const [view] = await asRole(sql, as(account.owner.id), (tx) =>
-      tx`select request from public.ai_interactions_decrypted where id = ${row.id}`, { commit: true });
+    const [view] = await asRole(
+      sql,
+      as(account.owner.id),
+      (tx) => tx`select request from public.ai_interactions_decrypted where id = ${row.id}`,
+      { commit: true },
+    );
     expect(JSON.stringify(view.request)).toContain("marmalade");
   });
 });

@@ -31,8 +31,14 @@ interface Seed {
 
 // Account A's rows, as data: each filter's expected answer is computed from this list.
 const seed = (
-  user: Seed["user"], status: Seed["status"], model: string, provider: string, feature: string | null,
-  conversation: string | null, latency: number, ago: number,
+  user: Seed["user"],
+  status: Seed["status"],
+  model: string,
+  provider: string,
+  feature: string | null,
+  conversation: string | null,
+  latency: number,
+  ago: number,
 ): Seed => ({ user, status, model, provider, feature, conversation, latency, ago });
 const SEEDS: Seed[] = [
   seed("owner", "success", "m-one", "openai", "f1", "c1", 100, 1),
@@ -129,8 +135,16 @@ describe("GET /interactions: filters", () => {
     expect(json.data.map((r: any) => r.id)).toEqual(expected(() => true));
     const first = json.data[0];
     expect(first).toMatchObject({
-      id: ids[0], account_id: a.id, user_id: a.owner.id, status: "success", model_name: "m-one", provider: "openai",
-      latency_ms: 100, conversation_id: "c1", request: { prompt: "question 0" }, response: { text: "answer 0" },
+      id: ids[0],
+      account_id: a.id,
+      user_id: a.owner.id,
+      status: "success",
+      model_name: "m-one",
+      provider: "openai",
+      latency_ms: 100,
+      conversation_id: "c1",
+      request: { prompt: "question 0" },
+      response: { text: "answer 0" },
     });
     expect(first).not.toHaveProperty("next_cursor");
     expect(Date.parse(first.timestamp)).toBe(Date.parse(at(1)));
@@ -146,8 +160,11 @@ describe("GET /interactions: filters", () => {
     ["from (inclusive)", { from: at(60) }, (s) => s.ago <= 60],
     ["to (exclusive)", { to: at(3) }, (s) => s.ago > 3],
     ["from and to", { from: at(60), to: at(2) }, (s) => s.ago <= 60 && s.ago > 2],
-    ["several at once", { model: "m-one", provider: "openai", status: "success" },
-      (s) => s.model === "m-one" && s.provider === "openai" && s.status === "success"],
+    [
+      "several at once",
+      { model: "m-one", provider: "openai", status: "success" },
+      (s) => s.model === "m-one" && s.provider === "openai" && s.status === "success",
+    ],
   ];
   for (const [name, params, pred] of cases) {
     it(`filters by ${name}`, async () => {
@@ -178,7 +195,9 @@ describe("GET /interactions: pagination", () => {
     const key = (await createApiKey(sql, acct)).key;
     // 23 rows, several sharing a timestamp across page boundaries (ties are ordered by id).
     const items = Array.from({ length: 23 }, (_, n) => ({
-      request: { n }, model_name: "m-page", timestamp: at(10 + Math.floor(n / 3)),
+      request: { n },
+      model_name: "m-page",
+      timestamp: at(10 + Math.floor(n / 3)),
     }));
     const seeded = new Set(await ingest(key, items));
     const seen: string[] = [];
@@ -245,7 +264,8 @@ describe("GET /interactions: who sees what", () => {
     expect(status).toBe(200);
     const own = expected((s) => s.user === "student");
     expect(json.data.map((r: any) => r.id)).toEqual(own);
-    const rpc = await asRole(sql, as(student), (tx) => tx`
+    const rpc = await asRole(sql, as(student), (tx) =>
+      tx`
       select id from public.get_ai_interactions(account_id => ${a.id}::uuid)`);
     expect(rpc.map((r) => r.id)).toEqual(own);
     const others = await get(student.jwt, { user_id: student2.id });

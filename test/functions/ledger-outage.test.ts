@@ -7,9 +7,9 @@ import OpenAI from "openai";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../scripts/lib/migrate.ts";
-import { startEmbeddedPostgres, type RunningPostgres } from "../../scripts/lib/postgres.ts";
+import { type RunningPostgres, startEmbeddedPostgres } from "../../scripts/lib/postgres.ts";
 import { freePort } from "../../scripts/lib/net.ts";
-import { answerText, startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
+import { answerText, type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
 import { proxyClient, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
@@ -23,7 +23,12 @@ let account: TestAccount;
 let client: OpenAI;
 
 const startPg = () =>
-  startEmbeddedPostgres({ dataDir: path.join(base, "data"), port, persistent: true, logFile: path.join(base, "postgres.log") });
+  startEmbeddedPostgres({
+    dataDir: path.join(base, "data"),
+    port,
+    persistent: true,
+    logFile: path.join(base, "postgres.log"),
+  });
 
 beforeAll(async () => {
   base = mkdtempSync(path.join(tmpdir(), "gateway-outage-"));
@@ -58,7 +63,9 @@ async function call(i: number): Promise<string> {
     return res.choices[0].message.content ?? "";
   }
   let text = "";
-  for await (const chunk of await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages, stream: true })) {
+  for await (
+    const chunk of await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages, stream: true })
+  ) {
     text += chunk.choices[0]?.delta?.content ?? "";
   }
   return text;

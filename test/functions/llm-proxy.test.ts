@@ -2,7 +2,7 @@
 // real OpenAI / Anthropic wire formats; then the ledger rows are read back and checked exactly.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from "jose";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText } from "../helpers/fake-provider.ts";
@@ -45,7 +45,9 @@ beforeAll(async () => {
   const pair = await generateKeyPair("ES256");
   signingKey = pair.privateKey;
   const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: "test-key-1", alg: "ES256", use: "sig" };
-  jwks = http.createServer((_, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] })));
+  jwks = http.createServer((_, res) =>
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] }))
+  );
   await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
   ({ sql, fake, fns, account, apiKey, client } = await startWithApiKey((fake) => ({
     SUPABASE_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/auth/v1/.well-known/jwks.json`,
@@ -88,7 +90,11 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
     // OpenRouter's own figure (usage.cost), asked for with usage.include, is stored beside ours.
     expect(row.provider_cost_text).toBe("0.0000123");
     expect(fake.requests.at(-1)!.body.usage).toEqual({ include: true });
-    expect(row.interaction).toMatchObject({ status: "success", model_name: "openai/gpt-4o-mini", llm_request_id: row.id });
+    expect(row.interaction).toMatchObject({
+      status: "success",
+      model_name: "openai/gpt-4o-mini",
+      llm_request_id: row.id,
+    });
     expect(row.interaction.prompt_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -104,7 +110,14 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
     expect(sawUsage).toBe(false);
     expect(fake.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
     const row = await ledgerRow(streamResponse.headers.get("x-request-id"));
-    expect(row).toMatchObject({ completion_status: "complete", is_stream: true, prompt_tokens: 21, completion_tokens: 6, usage_source: "provider", finish_reason: "stop" });
+    expect(row).toMatchObject({
+      completion_status: "complete",
+      is_stream: true,
+      prompt_tokens: 21,
+      completion_tokens: 6,
+      usage_source: "provider",
+      finish_reason: "stop",
+    });
     expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0);
     expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
     expect(row.response_body.choices[0].message.content).toBe(answerText(20));
@@ -124,7 +137,10 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   });
 
   it("streams tool calls and passes tools through untouched", async () => {
-    const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
+    const tools = [{
+      type: "function" as const,
+      function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } },
+    }];
     const { data: stream, response: streamResponse } = await client.chat.completions.create({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "Weather in Paris? scenario:tools" }],
@@ -143,7 +159,11 @@ describe("llm-proxy: OpenAI-compatible calls through the SDK", () => {
   it("logs a stream the client aborts as partial with the tokens seen so far", async () => {
     const controller = new AbortController();
     const { data: stream, response: streamResponse } = await client.chat.completions.create(
-      { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "scenario:slow chunks:40 delay:30" }], stream: true },
+      {
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: "scenario:slow chunks:40 delay:30" }],
+        stream: true,
+      },
       { signal: controller.signal },
     ).withResponse();
     const requestId = streamResponse.headers.get("x-request-id");
@@ -193,32 +213,53 @@ describe("llm-proxy: streams the provider breaks, and what the client did not as
   }
   const events = (text: string) => text.split("\n\n").filter(Boolean).map((e) => e.replace(/^data: /, ""));
 
-  it.each(["truncate", "cut"])("ends a stream the provider %ss with an OpenAI error chunk; the SDK throws", async (scenario) => {
-    const raw = await rawStream({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: `scenario:${scenario} cut:3` }] });
-    expect(raw.status).toBe(200);
-    const last = JSON.parse(events(raw.text).at(-1)!);
-    expect(last.error).toMatchObject({ type: "upstream_error", code: scenario === "cut" ? "upstream_disconnected" : "stream_truncated" });
-    expect(raw.text).not.toContain("data: [DONE]");
-    const row = await ledgerRow(raw.requestId);
-    expect(row).toMatchObject({ completion_status: "partial", error_code: last.error.code, usage_source: "estimated" });
+  it.each(["truncate", "cut"])(
+    "ends a stream the provider %ss with an OpenAI error chunk; the SDK throws",
+    async (scenario) => {
+      const raw = await rawStream({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: `scenario:${scenario} cut:3` }],
+      });
+      expect(raw.status).toBe(200);
+      const last = JSON.parse(events(raw.text).at(-1)!);
+      expect(last.error).toMatchObject({
+        type: "upstream_error",
+        code: scenario === "cut" ? "upstream_disconnected" : "stream_truncated",
+      });
+      expect(raw.text).not.toContain("data: [DONE]");
+      const row = await ledgerRow(raw.requestId);
+      expect(row).toMatchObject({
+        completion_status: "partial",
+        error_code: last.error.code,
+        usage_source: "estimated",
+      });
 
-    const stream = await client.chat.completions.create({
-      model: "openai/gpt-4o-mini",
-      messages: [{ role: "user", content: `scenario:${scenario} cut:3` }],
-      stream: true,
-    });
-    let text = "";
-    await expect(async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
-    }).rejects.toThrow(OpenAI.APIError);
-    expect(text).toBe(answerText(3));
-  });
+      const stream = await client.chat.completions.create({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: `scenario:${scenario} cut:3` }],
+        stream: true,
+      });
+      let text = "";
+      await expect(async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      }).rejects.toThrow(OpenAI.APIError);
+      expect(text).toBe(answerText(3));
+    },
+  );
 
   it("logs a cut Anthropic stream with the provider's prompt tokens from message_start", async () => {
-    const raw = await rawStream({ model: "anthropic:claude-sonnet-4-20250514", messages: [{ role: "user", content: "scenario:truncate cut:3" }] });
+    const raw = await rawStream({
+      model: "anthropic:claude-sonnet-4-20250514",
+      messages: [{ role: "user", content: "scenario:truncate cut:3" }],
+    });
     expect(JSON.parse(events(raw.text).at(-1)!).error.code).toBe("stream_truncated");
     const row = await ledgerRow(raw.requestId);
-    expect(row).toMatchObject({ provider: "anthropic", completion_status: "partial", prompt_tokens: 21, error_code: "stream_truncated" });
+    expect(row).toMatchObject({
+      provider: "anthropic",
+      completion_status: "partial",
+      prompt_tokens: 21,
+      error_code: "stream_truncated",
+    });
     expect(row.completion_tokens).toBeGreaterThan(0);
   });
 
@@ -240,7 +281,10 @@ describe("llm-proxy: streams the provider breaks, and what the client did not as
   });
 
   it("returns OpenRouter's usage.cost only to a client that asked for it", async () => {
-    const plain = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+    const plain = await client.chat.completions.create({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi" }],
+    });
     expect(plain.usage).toMatchObject({ prompt_tokens: 21 });
     expect((plain.usage as unknown as Record<string, unknown>).cost).toBeUndefined();
     const asked = await client.chat.completions.create({
@@ -257,7 +301,10 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
     fake.setOptions({ cachedTokens: 100, cacheCreationTokens: 40 });
     try {
       const { data, response } = await client.chat.completions
-        .create({ model: "anthropic:claude-sonnet-4-20250514", messages: [{ role: "system", content: "Be brief" }, { role: "user", content: "Hi" }] })
+        .create({
+          model: "anthropic:claude-sonnet-4-20250514",
+          messages: [{ role: "system", content: "Be brief" }, { role: "user", content: "Hi" }],
+        })
         .withResponse();
       expect(data.choices[0].message.content).toBe(answerText(6));
       expect(data.object).toBe("chat.completion");
@@ -267,8 +314,16 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
       expect(sent.headers["x-api-key"]).toBe(PROVIDER_KEYS.ANTHROPIC_API_KEY);
       const row = await ledgerRow(response.headers.get("x-request-id"));
       // Anthropic's input_tokens exclude cache reads and writes; OpenAI's prompt_tokens include them.
-      expect(row).toMatchObject({ provider: "anthropic", prompt_tokens: 161, completion_tokens: 6, cached_tokens: 100, cache_creation_tokens: 40 });
-      expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 161, completion: 6, cached: 100, cacheWrite: 40 }));
+      expect(row).toMatchObject({
+        provider: "anthropic",
+        prompt_tokens: 161,
+        completion_tokens: 6,
+        cached_tokens: 100,
+        cache_creation_tokens: 40,
+      });
+      expect(row.cost).toBe(
+        expectedCost("claude-sonnet-4-20250514", { prompt: 161, completion: 6, cached: 100, cacheWrite: 40 }),
+      );
     } finally {
       fake.reset();
     }
@@ -291,7 +346,13 @@ describe("llm-proxy: Anthropic through the OpenAI format", () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe(answerText(8));
     const row = await ledgerRow(streamResponse.headers.get("x-request-id"));
-    expect(row).toMatchObject({ provider: "anthropic", completion_status: "complete", prompt_tokens: 21, completion_tokens: 6, usage_source: "provider" });
+    expect(row).toMatchObject({
+      provider: "anthropic",
+      completion_status: "complete",
+      prompt_tokens: 21,
+      completion_tokens: 6,
+      usage_source: "provider",
+    });
   });
 });
 
@@ -330,10 +391,21 @@ describe("llm-proxy: errors in OpenAI's shape, and failed calls logged", () => {
     expect((await notFound.json()).error.code).toBe("unknown_route");
     // Anthropic clients (anthropic-version) get Anthropic's error shape.
     const anthropicHeaders = { ...auth, "anthropic-version": "2023-06-01" };
-    const anthropic404 = await fetch(`${fns.url}/llm-proxy/v1/audio/speech`, { method: "POST", headers: anthropicHeaders, body: "{}" });
+    const anthropic404 = await fetch(`${fns.url}/llm-proxy/v1/audio/speech`, {
+      method: "POST",
+      headers: anthropicHeaders,
+      body: "{}",
+    });
     expect(await anthropic404.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
-    const big = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x".repeat(300_000) }] });
-    const tooLarge = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, { method: "POST", headers: auth, body: big });
+    const big = JSON.stringify({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: "x".repeat(300_000) }],
+    });
+    const tooLarge = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
+      method: "POST",
+      headers: auth,
+      body: big,
+    });
     expect(tooLarge.status).toBe(413);
     expect((await tooLarge.json()).error.type).toBeTruthy();
   });
@@ -364,7 +436,11 @@ describe("llm-proxy: errors in OpenAI's shape, and failed calls logged", () => {
   it("answers CORS preflights for browser apps", async () => {
     const res = await fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
       method: "OPTIONS",
-      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -396,13 +472,20 @@ describe("llm-proxy: users, accounts and permissions", () => {
       .setProtectedHeader({ alg: "ES256", kid: "test-key-1" })
       .setExpirationTime("5m")
       .sign((await generateKeyPair("ES256")).privateKey);
-    await expect(sdk(forged).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }))
+    await expect(
+      sdk(forged).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }),
+    )
       .rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
   it("403 for a viewer (no use_agents)", async () => {
     const viewer = await addMember(sql, account, "viewer");
-    await expect(sdk(viewer.jwt).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }))
+    await expect(
+      sdk(viewer.jwt).chat.completions.create({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: "x" }],
+      }),
+    )
       .rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 
@@ -411,7 +494,12 @@ describe("llm-proxy: users, accounts and permissions", () => {
     const second = await createAccount(sql);
     await addMember(sql, account, "member", user);
     await addMember(sql, second, "member", user);
-    await expect(sdk(user.jwt).chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }))
+    await expect(
+      sdk(user.jwt).chat.completions.create({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: "x" }],
+      }),
+    )
       .rejects.toBeInstanceOf(OpenAI.BadRequestError);
     const { response } = await sdk(user.jwt, { "x-account-slug": second.slug }).chat.completions
       .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] })
@@ -428,7 +516,10 @@ describe("llm-proxy: what the ledger keeps", () => {
       messages: [{
         role: "user",
         content: [
-          { type: "text", text: "Mail jane.doe@example.com, card 4111 1111 1111 1111, key sk-proj-abcdefghijklmnopqrstuvwxyz123456" },
+          {
+            type: "text",
+            text: "Mail jane.doe@example.com, card 4111 1111 1111 1111, key sk-proj-abcdefghijklmnopqrstuvwxyz123456",
+          },
           { type: "image_url", image_url: { url: image } },
         ],
       }],
@@ -448,8 +539,15 @@ describe("llm-proxy: what the ledger keeps", () => {
   });
 
   it("stores custom properties, the conversation id and the end user", async () => {
-    const { response } = await sdk(apiKey.key, { "x-session-id": "conv-1", "x-metadata": JSON.stringify({ feature: "mentor", tier: "pro" }) })
-      .chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }], metadata: { course: "sql-101" } })
+    const { response } = await sdk(apiKey.key, {
+      "x-session-id": "conv-1",
+      "x-metadata": JSON.stringify({ feature: "mentor", tier: "pro" }),
+    })
+      .chat.completions.create({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: "x" }],
+        metadata: { course: "sql-101" },
+      })
       .withResponse();
     const row = await ledgerRow(response.headers.get("x-request-id"));
     expect(row.conversation_id).toBe("conv-1");

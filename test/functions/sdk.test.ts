@@ -25,7 +25,8 @@ const ledgerRow = (requestId: string | null | undefined) =>
 /** The newest row of the test account, for SDKs that do not expose response headers. */
 async function lastRow(after: Date) {
   const row = await waitFor(async () => {
-    const [row] = await sql`select id from public.llm_requests where account_id = ${account.id} and created_at >= ${after}
+    const [row] =
+      await sql`select id from public.llm_requests where account_id = ${account.id} and created_at >= ${after}
                              order by created_at desc limit 1`;
     return row;
   }, { what: "a new llm_requests row" });
@@ -48,7 +49,9 @@ describe("models", () => {
     const ids = [];
     for await (const m of openai.models.list()) ids.push(m.id);
     // OpenRouter is the default provider: its ids go bare; others carry their routing prefix.
-    expect(ids).toEqual(expect.arrayContaining(["openai/gpt-4o-mini", "openai:gpt-4o-mini", "anthropic:claude-sonnet-4-20250514"]));
+    expect(ids).toEqual(
+      expect.arrayContaining(["openai/gpt-4o-mini", "openai:gpt-4o-mini", "anthropic:claude-sonnet-4-20250514"]),
+    );
     expect(ids).not.toContain("gpt-4o-mini");
     expect(ids.some((id) => id.startsWith("openrouter/"))).toBe(false);
     const model = await openai.models.retrieve("openai:gpt-4o-mini");
@@ -82,7 +85,10 @@ describe("embeddings", () => {
       .withResponse();
     expect(data.data).toHaveLength(2);
     expect(data.data[0].embedding).toHaveLength(16);
-    expect(fake.requests.at(-1)!).toMatchObject({ path: "/v1/embeddings", body: { model: "text-embedding-3-small", dimensions: 16 } });
+    expect(fake.requests.at(-1)!).toMatchObject({
+      path: "/v1/embeddings",
+      body: { model: "text-embedding-3-small", dimensions: 16 },
+    });
     const row = await ledgerRow(response.headers.get("x-request-id"));
     expect(row).toMatchObject({
       provider: "openai",
@@ -100,7 +106,8 @@ describe("embeddings", () => {
   });
 
   it("decodes base64 vectors (the openai SDK's default) for the logged dimensions", async () => {
-    const { response } = await openai.embeddings.create({ model: "openai:text-embedding-3-small", input: "x" }).withResponse();
+    const { response } = await openai.embeddings.create({ model: "openai:text-embedding-3-small", input: "x" })
+      .withResponse();
     const row = await ledgerRow(response.headers.get("x-request-id"));
     expect(row.logged_response.data).toEqual([{ index: 0, dimensions: 8 }]);
   });
@@ -108,7 +115,10 @@ describe("embeddings", () => {
   it("works with the AI SDK's embed()", async () => {
     const started = new Date();
     const provider = createOpenAI({ apiKey: apiKey.key, baseURL });
-    const { embedding, usage } = await embed({ model: provider.embedding("openai:text-embedding-3-small"), value: "sunny day" });
+    const { embedding, usage } = await embed({
+      model: provider.embedding("openai:text-embedding-3-small"),
+      value: "sunny day",
+    });
     expect(embedding).toHaveLength(8);
     expect(usage.tokens).toBe(21);
     const row = await lastRow(started);
@@ -116,8 +126,12 @@ describe("embeddings", () => {
   });
 
   it("refuses a bad body and an Anthropic model with a clear 400, logged", async () => {
-    await expect(openai.embeddings.create({ model: "openai:text-embedding-3-small", input: [] })).rejects.toMatchObject({ status: 400, param: "input" });
-    const err = await openai.embeddings.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" }).catch((e) => e);
+    await expect(openai.embeddings.create({ model: "openai:text-embedding-3-small", input: [] })).rejects.toMatchObject(
+      { status: 400, param: "input" },
+    );
+    const err = await openai.embeddings.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" }).catch((e) =>
+      e
+    );
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     const row = await ledgerRow(err.headers.get("x-request-id"));
     expect(row).toMatchObject({ completion_status: "error", http_status: 400, provider: "anthropic" });
@@ -158,9 +172,14 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
             { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
           ],
         }],
-      }, { headers: { "anthropic-beta": "prompt-caching-2024-07-31", "anthropic-version": "2024-10-22" } }).withResponse();
+      }, { headers: { "anthropic-beta": "prompt-caching-2024-07-31", "anthropic-version": "2024-10-22" } })
+        .withResponse();
       expect(data.content).toEqual([{ type: "text", text: answerText(6) }]);
-      expect(data.usage).toMatchObject({ input_tokens: 21, cache_read_input_tokens: 100, cache_creation_input_tokens: 40 });
+      expect(data.usage).toMatchObject({
+        input_tokens: 21,
+        cache_read_input_tokens: 100,
+        cache_creation_input_tokens: 40,
+      });
       const sent = fake.requests.at(-1)!;
       expect(sent.path).toBe("/v1/messages");
       expect(sent.body.model).toBe("claude-sonnet-4-20250514");
@@ -171,10 +190,19 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
       expect(sent.headers["x-api-key"]).toBe("sk-ant-api03-test-anthropic-provider-key-0123456789");
       const row = await ledgerRow(response.headers.get("x-request-id"));
       expect(row).toMatchObject({
-        provider: "anthropic", model: CLAUDE, completion_status: "complete", is_stream: false,
-        prompt_tokens: 161, completion_tokens: 6, cached_tokens: 100, cache_creation_tokens: 40, usage_source: "provider",
+        provider: "anthropic",
+        model: CLAUDE,
+        completion_status: "complete",
+        is_stream: false,
+        prompt_tokens: 161,
+        completion_tokens: 6,
+        cached_tokens: 100,
+        cache_creation_tokens: 40,
+        usage_source: "provider",
       });
-      expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 161, completion: 6, cached: 100, cacheWrite: 40 }));
+      expect(row.cost).toBe(
+        expectedCost("claude-sonnet-4-20250514", { prompt: 161, completion: 6, cached: 100, cacheWrite: 40 }),
+      );
       expect(row.logged_response.type).toBe("message");
     } finally {
       fake.reset();
@@ -183,16 +211,34 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
 
   it("stream: every event passes through, usage logged", async () => {
     const events: string[] = [];
-    const stream = anthropic().messages.stream({ model: CLAUDE, max_tokens: 100, messages: [{ role: "user", content: "Hi chunks:5" }] });
+    const stream = anthropic().messages.stream({
+      model: CLAUDE,
+      max_tokens: 100,
+      messages: [{ role: "user", content: "Hi chunks:5" }],
+    });
     for await (const ev of stream) events.push(ev.type);
     const final = await stream.finalMessage();
     expect(final.content).toEqual([{ type: "text", text: answerText(5) }]);
     expect(final.usage.output_tokens).toBe(6);
     expect(events[0]).toBe("message_start");
-    expect(events).toEqual(expect.arrayContaining(["content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+      ]),
+    );
     const { response } = await stream.withResponse();
     const row = await ledgerRow(response.headers.get("x-request-id"));
-    expect(row).toMatchObject({ provider: "anthropic", is_stream: true, completion_status: "complete", prompt_tokens: 21, completion_tokens: 6 });
+    expect(row).toMatchObject({
+      provider: "anthropic",
+      is_stream: true,
+      completion_status: "complete",
+      prompt_tokens: 21,
+      completion_tokens: 6,
+    });
     expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 21, completion: 6 }));
   });
 
@@ -239,26 +285,41 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
     });
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBe("tool_use");
-    expect(final.content.find((b) => b.type === "tool_use")).toMatchObject({ name: "get_weather", input: { location: "Paris", unit: "celsius" } });
+    expect(final.content.find((b) => b.type === "tool_use")).toMatchObject({
+      name: "get_weather",
+      input: { location: "Paris", unit: "celsius" },
+    });
   });
 
   it("count_tokens: Anthropic's count, and an estimate for other providers", async () => {
-    const native = await anthropic().messages.countTokens({ model: CLAUDE, messages: [{ role: "user", content: "Hi" }] });
+    const native = await anthropic().messages.countTokens({
+      model: CLAUDE,
+      messages: [{ role: "user", content: "Hi" }],
+    });
     expect(native.input_tokens).toBe(21);
     expect(fake.requests.at(-1)!.path).toBe("/v1/messages/count_tokens");
-    const estimate = await anthropic().messages.countTokens({ model: "openai:gpt-4o-mini", messages: [{ role: "user", content: "Hi there" }] });
+    const estimate = await anthropic().messages.countTokens({
+      model: "openai:gpt-4o-mini",
+      messages: [{ role: "user", content: "Hi there" }],
+    });
     expect(estimate.input_tokens).toBeGreaterThan(2);
   });
 
   it("a stream the provider cuts ends with an error event; the SDK throws; the row is partial with provider prompt tokens", async () => {
     const res = await streamRaw("scenario:cut cut:2");
     const text = await res.text();
-    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream connection failed[^\n]*\n\n$/);
+    expect(text).toMatch(
+      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"upstream connection failed[^\n]*\n\n$/,
+    );
     expect(text).not.toContain("message_stop");
     const row = await ledgerRow(res.headers.get("x-request-id"));
     expect(row).toMatchObject({ completion_status: "partial", error_code: "upstream_disconnected", prompt_tokens: 21 });
 
-    const stream = anthropic().messages.stream({ model: CLAUDE, max_tokens: 50, messages: [{ role: "user", content: "scenario:truncate cut:2" }] });
+    const stream = anthropic().messages.stream({
+      model: CLAUDE,
+      max_tokens: 50,
+      messages: [{ role: "user", content: "scenario:truncate cut:2" }],
+    });
     await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
   });
 
@@ -272,7 +333,13 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
   });
 
   it("errors come back in Anthropic's shape with the SDK's error classes", async () => {
-    await expect(anthropic().messages.create({ model: CLAUDE, max_tokens: 10, messages: [{ role: "user", content: "scenario:rate_limit" }] }))
+    await expect(
+      anthropic().messages.create({
+        model: CLAUDE,
+        max_tokens: 10,
+        messages: [{ role: "user", content: "scenario:rate_limit" }],
+      }),
+    )
       .rejects.toBeInstanceOf(Anthropic.RateLimitError);
     const bad = await anthropic().messages.create({ model: CLAUDE, max_tokens: 10, messages: [] }).catch((e) => e);
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
@@ -290,14 +357,27 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
       system: "Be brief",
       messages: [{ role: "user", content: "Hi" }],
     }).withResponse();
-    expect(data).toMatchObject({ type: "message", role: "assistant", model: "openai/gpt-4o-mini", stop_reason: "end_turn" });
+    expect(data).toMatchObject({
+      type: "message",
+      role: "assistant",
+      model: "openai/gpt-4o-mini",
+      stop_reason: "end_turn",
+    });
     expect(data.content).toEqual([{ type: "text", text: answerText(6) }]);
     expect(data.usage).toMatchObject({ input_tokens: 21, output_tokens: 6 });
     const sent = fake.requests.at(-1)!;
     expect(sent.path).toBe("/v1/chat/completions");
-    expect(sent.body.messages).toEqual([{ role: "system", content: "Be brief" }, { role: "user", content: [{ type: "text", text: "Hi" }] }]);
+    expect(sent.body.messages).toEqual([{ role: "system", content: "Be brief" }, {
+      role: "user",
+      content: [{ type: "text", text: "Hi" }],
+    }]);
     const row = await ledgerRow(response.headers.get("x-request-id"));
-    expect(row).toMatchObject({ provider: "openrouter", prompt_tokens: 21, completion_tokens: 6, completion_status: "complete" });
+    expect(row).toMatchObject({
+      provider: "openrouter",
+      prompt_tokens: 21,
+      completion_tokens: 6,
+      completion_status: "complete",
+    });
     expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
     // The ledger keeps the request as the client sent it (Anthropic's format).
     expect(row.logged_request).toMatchObject({ system: "Be brief", max_tokens: 64 });
@@ -312,16 +392,29 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
       ],
     });
     expect(tools.stop_reason).toBe("tool_use");
-    expect(tools.content[0]).toMatchObject({ type: "tool_use", name: "get_weather", input: { location: "Paris", unit: "celsius" } });
+    expect(tools.content[0]).toMatchObject({
+      type: "tool_use",
+      name: "get_weather",
+      input: { location: "Paris", unit: "celsius" },
+    });
     expect(fake.requests.at(-1)!.body.tool_choice).toBe("required");
 
-    const stream = anthropic().messages.stream({ model: "openai/gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "Hi chunks:7" }] });
+    const stream = anthropic().messages.stream({
+      model: "openai/gpt-4o-mini",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "Hi chunks:7" }],
+    });
     const final = await stream.finalMessage();
     expect(final.content).toEqual([{ type: "text", text: answerText(7) }]);
     expect(final.usage.output_tokens).toBe(6);
     const { response: streamed } = await stream.withResponse();
     const streamRow = await ledgerRow(streamed.headers.get("x-request-id"));
-    expect(streamRow).toMatchObject({ is_stream: true, completion_status: "complete", prompt_tokens: 21, completion_tokens: 6 });
+    expect(streamRow).toMatchObject({
+      is_stream: true,
+      completion_status: "complete",
+      prompt_tokens: 21,
+      completion_tokens: 6,
+    });
   });
 
   it("translates a tool result turn and a cut stream from an OpenAI-format provider", async () => {
@@ -330,17 +423,35 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
       max_tokens: 64,
       messages: [
         { role: "user", content: "Weather in Paris?" },
-        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { location: "Paris" } }] },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "21C" }, { type: "text", text: "And?" }] },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { location: "Paris" } }],
+        },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "21C" }, { type: "text", text: "And?" }],
+        },
       ],
     });
     expect(fake.requests.at(-1)!.body.messages).toEqual([
       { role: "user", content: [{ type: "text", text: "Weather in Paris?" }] },
-      { role: "assistant", content: null, tool_calls: [{ id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{
+          id: "toolu_1",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"location":"Paris"}' },
+        }],
+      },
       { role: "tool", tool_call_id: "toolu_1", content: "21C" },
       { role: "user", content: [{ type: "text", text: "And?" }] },
     ]);
-    const stream = anthropic().messages.stream({ model: "openai:gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "scenario:cut cut:2" }] });
+    const stream = anthropic().messages.stream({
+      model: "openai:gpt-4o-mini",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "scenario:cut cut:2" }],
+    });
     await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
   });
 });
@@ -358,16 +469,31 @@ describe("Responses (openai SDK)", () => {
     fake.setOptions({ cachedTokens: 8, reasoningTokens: 2 });
     try {
       const { data, response } = await openai.responses
-        .create({ model: "openai:gpt-4o-mini", input: "Hi", instructions: "Be brief", previous_response_id: "resp_prev_1" })
+        .create({
+          model: "openai:gpt-4o-mini",
+          input: "Hi",
+          instructions: "Be brief",
+          previous_response_id: "resp_prev_1",
+        })
         .withResponse();
       expect(data.output_text).toBe(answerText(6));
       expect(data.usage).toMatchObject({ input_tokens: 21, output_tokens: 6 });
       const sent = fake.requests.at(-1)!;
-      expect(sent).toMatchObject({ path: "/v1/responses", body: { model: "gpt-4o-mini", previous_response_id: "resp_prev_1" } });
+      expect(sent).toMatchObject({
+        path: "/v1/responses",
+        body: { model: "gpt-4o-mini", previous_response_id: "resp_prev_1" },
+      });
       const row = await ledgerRow(response.headers.get("x-request-id"));
       expect(row).toMatchObject({
-        provider: "openai", model: "openai:gpt-4o-mini", completion_status: "complete", finish_reason: "stop",
-        prompt_tokens: 21, completion_tokens: 6, cached_tokens: 8, reasoning_tokens: 2, usage_source: "provider",
+        provider: "openai",
+        model: "openai:gpt-4o-mini",
+        completion_status: "complete",
+        finish_reason: "stop",
+        prompt_tokens: 21,
+        completion_tokens: 6,
+        cached_tokens: 8,
+        reasoning_tokens: 2,
+        usage_source: "provider",
       });
       expect(row.cost).toBe(expectedCost("gpt-4o-mini", { prompt: 21, completion: 6, cached: 8 }));
       expect(row.logged_response.object).toBe("response");
@@ -390,7 +516,13 @@ describe("Responses (openai SDK)", () => {
     expect(types[0]).toBe("response.created");
     expect(types.at(-1)).toBe("response.completed");
     const row = await ledgerRow(response.headers.get("x-request-id"));
-    expect(row).toMatchObject({ provider: "openrouter", is_stream: true, completion_status: "complete", prompt_tokens: 21, completion_tokens: 6 });
+    expect(row).toMatchObject({
+      provider: "openrouter",
+      is_stream: true,
+      completion_status: "complete",
+      prompt_tokens: 21,
+      completion_tokens: 6,
+    });
     expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0);
     expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
   });
@@ -409,12 +541,21 @@ describe("Responses (openai SDK)", () => {
   it("a cut stream ends with an error event and a partial row", async () => {
     const res = await streamRaw("scenario:truncate cut:2");
     const text = await res.text();
-    expect(text.endsWith(`event: error\ndata: ${JSON.stringify({
-      type: "error", code: "stream_truncated", message: "upstream closed the stream before [DONE]", param: null,
-    })}\n\n`)).toBe(true);
+    expect(text.endsWith(`event: error\ndata: ${
+      JSON.stringify({
+        type: "error",
+        code: "stream_truncated",
+        message: "upstream closed the stream before [DONE]",
+        param: null,
+      })
+    }\n\n`)).toBe(true);
     expect(text).not.toContain("response.completed");
     const row = await ledgerRow(res.headers.get("x-request-id"));
-    expect(row).toMatchObject({ completion_status: "partial", error_code: "stream_truncated", usage_source: "estimated" });
+    expect(row).toMatchObject({
+      completion_status: "partial",
+      error_code: "stream_truncated",
+      usage_source: "estimated",
+    });
   });
 
   it("an upstream error event passes through as sent (no second error), the row is partial", async () => {
@@ -431,13 +572,16 @@ describe("Responses (openai SDK)", () => {
     const slow = await openai.responses.create({ model: "openai:gpt-4o-mini", input: "scenario:hang" }).catch((e) => e);
     expect(slow.status).toBe(504);
     expect((await ledgerRow(slow.headers.get("x-request-id"))).error_code).toBe("upstream_timeout");
-    const failed = await openai.responses.create({ model: "openai:gpt-4o-mini", input: "scenario:server_error" }).catch((e) => e);
+    const failed = await openai.responses.create({ model: "openai:gpt-4o-mini", input: "scenario:server_error" }).catch(
+      (e) => e,
+    );
     expect(failed.status).toBe(502);
     expect((await ledgerRow(failed.headers.get("x-request-id"))).http_status).toBe(502);
   });
 
   it("refuses Anthropic models with a clear 400", async () => {
-    await expect(openai.responses.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(openai.responses.create({ model: "anthropic:claude-sonnet-4-20250514", input: "x" })).rejects
+      .toBeInstanceOf(OpenAI.BadRequestError);
   });
 });
 
@@ -449,7 +593,11 @@ describe("Vercel AI SDK", () => {
     expect(text).toBe(answerText(6));
     expect(usage).toMatchObject({ inputTokens: 21, outputTokens: 6 });
     expect(fake.requests.at(-1)!.path).toBe("/v1/responses");
-    expect(await lastRow(started)).toMatchObject({ prompt_tokens: 21, completion_tokens: 6, completion_status: "complete" });
+    expect(await lastRow(started)).toMatchObject({
+      prompt_tokens: 21,
+      completion_tokens: 6,
+      completion_status: "complete",
+    });
 
     const streamed = streamText({ model: provider("openai:gpt-4o-mini"), prompt: "Hi chunks:4" });
     let out = "";

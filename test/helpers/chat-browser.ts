@@ -24,14 +24,21 @@ export class ChatBrowser {
 
   constructor(readonly baseUrl: string, readonly origin = "https://shop.example") {}
 
-  async fetch(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+  async fetch(
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { origin: this.origin, ...init.headers };
     if (this.forwardedFor) headers["x-forwarded-for"] = this.forwardedFor;
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (this.jwt) headers.authorization = `Bearer ${this.jwt}`;
     if (init.body !== undefined) headers["content-type"] = "application/json";
     const method = init.method ?? (init.body === undefined ? "GET" : "POST");
-    const body = init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+    const body = init.body === undefined
+      ? undefined
+      : typeof init.body === "string"
+      ? init.body
+      : JSON.stringify(init.body);
     const url = `${this.baseUrl}/${path}`;
     const res = this.localAddress
       ? await fetchFrom(this.localAddress, url, method, headers, body)
@@ -56,7 +63,13 @@ export class ChatBrowser {
 }
 
 /** fetch() from a given local address (node:http; the global fetch cannot bind one). */
-function fetchFrom(localAddress: string, url: string, method: string, headers: Record<string, string>, body?: string): Promise<Response> {
+function fetchFrom(
+  localAddress: string,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, localAddress }, (res) => {
       const chunks: Buffer[] = [];

@@ -55,8 +55,22 @@ export type Scenario =
   | "context_length";
 
 const SCENARIOS = new Set<Scenario>([
-  "normal", "tools", "slow", "cut", "truncate", "rate_limit", "server_error", "unauthorized", "hang", "stall", "error_event",
-  "nul_reply", "deep_reply", "bad_request", "thinking", "context_length",
+  "normal",
+  "tools",
+  "slow",
+  "cut",
+  "truncate",
+  "rate_limit",
+  "server_error",
+  "unauthorized",
+  "hang",
+  "stall",
+  "error_event",
+  "nul_reply",
+  "deep_reply",
+  "bad_request",
+  "thinking",
+  "context_length",
 ]);
 
 export const DEEP_REPLY_LEVELS = 10_000;
@@ -158,7 +172,8 @@ const DEFAULTS: FakeProviderOptions = {
 
 /** Words of the answer; includes multi-byte characters so UTF-8 splitting gets exercised. */
 const WORDS = ["Hello", " from", " the", " fake", " provider", " — ", "ünïcødé", " ✓", " 🚀", " done."];
-export const answerText = (chunks: number): string => Array.from({ length: chunks }, (_, i) => WORDS[i % WORDS.length]).join("");
+export const answerText = (chunks: number): string =>
+  Array.from({ length: chunks }, (_, i) => WORDS[i % WORDS.length]).join("");
 /** The answer of `nul_reply`: each piece followed by a NUL. */
 export const nulAnswerText = (chunks: number): string =>
   Array.from({ length: chunks }, (_, i) => `${WORDS[i % WORDS.length]}\u0000`).join("");
@@ -240,7 +255,12 @@ function openaiUsage(o: FakeProviderOptions, withCost: boolean): Record<string, 
     completion_tokens: o.completionTokens,
     total_tokens: o.promptTokens + o.completionTokens,
     prompt_tokens_details: { cached_tokens: o.cachedTokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: o.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: o.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
   if (withCost) usage.cost = o.cost;
   if (withCost && o.byokUpstreamCost !== null) {
@@ -250,13 +270,24 @@ function openaiUsage(o: FakeProviderOptions, withCost: boolean): Record<string, 
   return usage;
 }
 
-function openaiError(res: http.ServerResponse, status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): void {
+function openaiError(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ error: { message, type, param: null, code } });
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(body);
 }
 
-function failIfScenario(res: http.ServerResponse, { scenario, hostileError, retryAfter }: RequestPlan, anthropic: boolean): boolean {
+function failIfScenario(
+  res: http.ServerResponse,
+  { scenario, hostileError, retryAfter }: RequestPlan,
+  anthropic: boolean,
+): boolean {
   const fail = (status: number, text: string, oType: string, aType: string, headers?: Record<string, string>) => {
     const message = hostileError ?? text;
     if (anthropic) {
@@ -279,7 +310,13 @@ function failIfScenario(res: http.ServerResponse, { scenario, hostileError, retr
       return true;
     case "context_length":
       if (anthropic) fail(400, "prompt is too long: 200001 tokens > 200000 maximum", "", "invalid_request_error");
-      else openaiError(res, 400, "This model's maximum context length is 128000 tokens.", "invalid_request_error", "context_length_exceeded");
+      else {openaiError(
+          res,
+          400,
+          "This model's maximum context length is 128000 tokens.",
+          "invalid_request_error",
+          "context_length_exceeded",
+        );}
       return true;
     case "hang":
       return true;
@@ -300,18 +337,28 @@ async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPl
   const serviceTier = ["flex", "priority", "scale"].includes(body?.service_tier) ? body.service_tier : "default";
 
   if (!body?.stream) {
-    const message: Record<string, unknown> =
-      scenario === "tools"
-        ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_fake_1", type: "function", function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") } }] }
-        : {
-          role: "assistant",
-          content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : opts.replyText ?? answerText(opts.chunks),
-          refusal: null,
-          annotations: [],
-        };
+    const message: Record<string, unknown> = scenario === "tools"
+      ? {
+        role: "assistant",
+        content: null,
+        refusal: null,
+        tool_calls: [{
+          id: "call_fake_1",
+          type: "function",
+          function: { name: toolName, arguments: TOOL_ARGUMENT_PIECES.join("") },
+        }],
+      }
+      : {
+        role: "assistant",
+        content: scenario === "nul_reply" ? nulAnswerText(opts.chunks) : opts.replyText ?? answerText(opts.chunks),
+        refusal: null,
+        annotations: [],
+      };
     const hostile = scenario === "nul_reply"
       ? { x_note: "nul\u0000here" }
-      : scenario === "deep_reply" ? { x_deep: "$deep" } : {};
+      : scenario === "deep_reply"
+      ? { x_deep: "$deep" }
+      : {};
     const out = JSON.stringify({
       id,
       object: "chat.completion",
@@ -330,24 +377,60 @@ async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPl
 
   const includeUsage = body?.stream_options?.include_usage === true;
   const chunk = (choices: unknown[], extra?: Record<string, unknown>): string =>
-    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, service_tier: serviceTier, system_fingerprint: "fp_fake", choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
-  const delta = (d: Record<string, unknown>, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+    `data: ${
+      JSON.stringify({
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        service_tier: serviceTier,
+        system_fingerprint: "fp_fake",
+        choices,
+        ...(includeUsage ? { usage: null } : {}),
+        ...extra,
+      })
+    }\n\n`;
+  const delta = (d: Record<string, unknown>, finish: string | null = null) =>
+    chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
 
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
-  const pieces: string[] =
-    scenario === "tools"
-      ? [
-          delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: toolName, arguments: "" } }], refusal: null }),
-          ...TOOL_ARGUMENT_PIECES.map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
-        ]
-      : [
-          delta({ role: "assistant", content: "", refusal: null }),
-          ...(opts.replyText === null
-            ? Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) }))
-            : slices(opts.replyText, opts.chunks).map((content) => delta({ content }))),
-        ];
-  await streamPieces(res, pieces, scenario, opts, () => delta({ content: "" }), () =>
-    `data: ${JSON.stringify({ error: { message: hostileError ?? "The server had an error while processing your request.", type: "server_error", param: null, code: null } })}\n\n`,
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  const pieces: string[] = scenario === "tools"
+    ? [
+      delta({
+        role: "assistant",
+        content: null,
+        tool_calls: [{ index: 0, id: "call_fake_1", type: "function", function: { name: toolName, arguments: "" } }],
+        refusal: null,
+      }),
+      ...TOOL_ARGUMENT_PIECES.map((a) => delta({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
+    ]
+    : [
+      delta({ role: "assistant", content: "", refusal: null }),
+      ...(opts.replyText === null
+        ? Array.from({ length: opts.chunks }, (_, i) => delta({ content: word(i, scenario) }))
+        : slices(opts.replyText, opts.chunks).map((content) => delta({ content }))),
+    ];
+  await streamPieces(
+    res,
+    pieces,
+    scenario,
+    opts,
+    () => delta({ content: "" }),
+    () =>
+      `data: ${
+        JSON.stringify({
+          error: {
+            message: hostileError ?? "The server had an error while processing your request.",
+            type: "server_error",
+            param: null,
+            code: null,
+          },
+        })
+      }\n\n`,
   );
   if (res.destroyed || res.writableEnded) return;
   res.write(delta({}, scenario === "tools" ? "tool_calls" : "stop"));
@@ -372,8 +455,9 @@ async function streamPieces(
     if (res.destroyed) return;
     if (breaks && i === opts.cutAfter + 1) {
       // Let what was written reach the client first, then drop the connection mid-body.
-      if (scenario === "cut") await new Promise<void>((r) => res.write("", () => r())).then(() => res.socket?.destroy());
-      else if (scenario === "truncate") res.end();
+      if (scenario === "cut") {
+        await new Promise<void>((r) => res.write("", () => r())).then(() => res.socket?.destroy());
+      } else if (scenario === "truncate") res.end();
       else res.end(errorPiece());
       return;
     }
@@ -395,11 +479,11 @@ function anthropicUsage(o: FakeProviderOptions, output: number): Record<string, 
     cache_read_input_tokens: o.cachedTokens,
     ...(o.cacheCreation1hTokens > 0
       ? {
-          cache_creation: {
-            ephemeral_5m_input_tokens: o.cacheCreationTokens - o.cacheCreation1hTokens,
-            ephemeral_1h_input_tokens: o.cacheCreation1hTokens,
-          },
-        }
+        cache_creation: {
+          ephemeral_5m_input_tokens: o.cacheCreationTokens - o.cacheCreation1hTokens,
+          ephemeral_1h_input_tokens: o.cacheCreation1hTokens,
+        },
+      }
       : {}),
     output_tokens: output,
     service_tier: "standard",
@@ -418,11 +502,16 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
 
   if (!body?.stream) {
     const content = tools
-      ? [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_fake_1", name: toolName, input: JSON.parse(TOOL_ARGUMENT_PIECES.join("")) }]
+      ? [{ type: "text", text: "Let me check." }, {
+        type: "tool_use",
+        id: "toolu_fake_1",
+        name: toolName,
+        input: JSON.parse(TOOL_ARGUMENT_PIECES.join("")),
+      }]
       : [
-          ...(thinking ? [{ type: "thinking", thinking: THINKING_TEXT, signature: "sig_fake" }] : []),
-          { type: "text", text: answerText(opts.chunks) },
-        ];
+        ...(thinking ? [{ type: "thinking", thinking: THINKING_TEXT, signature: "sig_fake" }] : []),
+        { type: "text", text: answerText(opts.chunks) },
+      ];
     const out = JSON.stringify({
       id,
       type: "message",
@@ -438,10 +527,21 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
     return;
   }
 
-  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const ev = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  const start =
-    ev("message_start", { message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(opts, 1) } }) +
+  const start = ev("message_start", {
+    message: {
+      id,
+      type: "message",
+      role: "assistant",
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(opts, 1),
+    },
+  }) +
     (thinking
       ? ev("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }) +
         ev("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: THINKING_TEXT } }) +
@@ -452,23 +552,53 @@ async function handleAnthropic(res: http.ServerResponse, body: any, plan: Reques
     ev("ping", {});
   const pieces = tools
     ? [
-        start,
-        ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Let me check." } }),
-        ev("content_block_stop", { index: 0 }) + ev("content_block_start", { index: 1, content_block: { type: "tool_use", id: "toolu_fake_1", name: toolName, input: {} } }) +
-          ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
-        ...TOOL_ARGUMENT_PIECES.map((p) => ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: p } })),
-      ]
-    : [start, ...Array.from({ length: opts.chunks }, (_, i) => ev("content_block_delta", { index: textIndex, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }))];
-  await streamPieces(res, pieces, scenario, opts, () => ev("ping", {}), () => ev("error", { error: { type: "overloaded_error", message: hostileError ?? "Overloaded" } }));
+      start,
+      ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Let me check." } }),
+      ev("content_block_stop", { index: 0 }) +
+      ev("content_block_start", {
+        index: 1,
+        content_block: { type: "tool_use", id: "toolu_fake_1", name: toolName, input: {} },
+      }) +
+      ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
+      ...TOOL_ARGUMENT_PIECES.map((p) =>
+        ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: p } })
+      ),
+    ]
+    : [
+      start,
+      ...Array.from(
+        { length: opts.chunks },
+        (_, i) =>
+          ev("content_block_delta", { index: textIndex, delta: { type: "text_delta", text: WORDS[i % WORDS.length] } }),
+      ),
+    ];
+  await streamPieces(
+    res,
+    pieces,
+    scenario,
+    opts,
+    () => ev("ping", {}),
+    () => ev("error", { error: { type: "overloaded_error", message: hostileError ?? "Overloaded" } }),
+  );
   if (res.destroyed || res.writableEnded) return;
   res.write(ev("content_block_stop", { index: tools ? 1 : textIndex }));
-  res.write(ev("message_delta", { delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null }, usage: deltaUsage(opts) }));
+  res.write(
+    ev("message_delta", {
+      delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null },
+      usage: deltaUsage(opts),
+    }),
+  );
   res.end(ev("message_stop", {}));
 }
 
 function deltaUsage(o: FakeProviderOptions): Record<string, unknown> {
   if (o.deltaUsage === "output") return { output_tokens: o.completionTokens };
-  return { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: o.completionTokens };
+  return {
+    input_tokens: null,
+    cache_creation_input_tokens: null,
+    cache_read_input_tokens: null,
+    output_tokens: o.completionTokens,
+  };
 }
 
 // ---------- OpenAI Responses ----------
@@ -495,48 +625,128 @@ async function handleResponses(res: http.ServerResponse, body: any, plan: Reques
   const toolName = body?.tools?.[0]?.name ?? "get_weather";
   const text = answerText(opts.chunks);
   const messageItem = (content: string) => ({
-    type: "message", id: msgId, status: "completed", role: "assistant",
+    type: "message",
+    id: msgId,
+    status: "completed",
+    role: "assistant",
     content: [{ type: "output_text", text: content, annotations: [], logprobs: [] }],
   });
   const callItem = (args: string) => ({
-    type: "function_call", id: "fc_fake_1", call_id: "call_fake_1", name: toolName, arguments: args, status: "completed",
+    type: "function_call",
+    id: "fc_fake_1",
+    call_id: "call_fake_1",
+    name: toolName,
+    arguments: args,
+    status: "completed",
   });
   const response = (status: string, output: unknown[], usage: unknown) => ({
-    id, object: "response", created_at: Math.floor(Date.now() / 1000), status, error: null, incomplete_details: null,
-    instructions: body?.instructions ?? null, model, output, parallel_tool_calls: true,
-    previous_response_id: body?.previous_response_id ?? null, store: body?.store ?? true, temperature: 1, text: { format: { type: "text" } },
-    tool_choice: "auto", tools: body?.tools ?? [], top_p: 1, truncation: "disabled", usage, metadata: {},
+    id,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    error: null,
+    incomplete_details: null,
+    instructions: body?.instructions ?? null,
+    model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: body?.previous_response_id ?? null,
+    store: body?.store ?? true,
+    temperature: 1,
+    text: { format: { type: "text" } },
+    tool_choice: "auto",
+    tools: body?.tools ?? [],
+    top_p: 1,
+    truncation: "disabled",
+    usage,
+    metadata: {},
   });
   const withCost = body?.usage?.include === true;
 
   if (!body?.stream) {
-    const out = JSON.stringify(response("completed", [tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text)], responsesUsage(opts, withCost)));
+    const out = JSON.stringify(
+      response(
+        "completed",
+        [tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text)],
+        responsesUsage(opts, withCost),
+      ),
+    );
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
     res.end(out);
     return;
   }
   let seq = 0;
-  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const ev = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  const start = ev("response.created", { response: response("in_progress", [], null) }) + ev("response.in_progress", { response: response("in_progress", [], null) });
+  const start = ev("response.created", { response: response("in_progress", [], null) }) +
+    ev("response.in_progress", { response: response("in_progress", [], null) });
   const pieces = tools
     ? [
-        start + ev("response.output_item.added", { output_index: 0, item: { ...callItem(""), status: "in_progress" } }),
-        ...TOOL_ARGUMENT_PIECES.map((d) => ev("response.function_call_arguments.delta", { item_id: "fc_fake_1", output_index: 0, delta: d })),
-      ]
+      start + ev("response.output_item.added", { output_index: 0, item: { ...callItem(""), status: "in_progress" } }),
+      ...TOOL_ARGUMENT_PIECES.map((d) =>
+        ev("response.function_call_arguments.delta", { item_id: "fc_fake_1", output_index: 0, delta: d })
+      ),
+    ]
     : [
-        start + ev("response.output_item.added", { output_index: 0, item: { ...messageItem(""), status: "in_progress", content: [] } }) +
-          ev("response.content_part.added", { item_id: msgId, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } }),
-        ...Array.from({ length: opts.chunks }, (_, i) =>
-          ev("response.output_text.delta", { item_id: msgId, output_index: 0, content_index: 0, delta: WORDS[i % WORDS.length], logprobs: [] })),
-      ];
-  await streamPieces(res, pieces, scenario, opts, () => "", () => ev("error", { code: "server_error", message: "The server had an error while processing your request.", param: null }));
+      start +
+      ev("response.output_item.added", {
+        output_index: 0,
+        item: { ...messageItem(""), status: "in_progress", content: [] },
+      }) +
+      ev("response.content_part.added", {
+        item_id: msgId,
+        output_index: 0,
+        content_index: 0,
+        part: { type: "output_text", text: "", annotations: [] },
+      }),
+      ...Array.from(
+        { length: opts.chunks },
+        (_, i) =>
+          ev("response.output_text.delta", {
+            item_id: msgId,
+            output_index: 0,
+            content_index: 0,
+            delta: WORDS[i % WORDS.length],
+            logprobs: [],
+          }),
+      ),
+    ];
+  await streamPieces(
+    res,
+    pieces,
+    scenario,
+    opts,
+    () => "",
+    () =>
+      ev("error", {
+        code: "server_error",
+        message: "The server had an error while processing your request.",
+        param: null,
+      }),
+  );
   if (res.destroyed || res.writableEnded) return;
   const item = tools ? callItem(TOOL_ARGUMENT_PIECES.join("")) : messageItem(text);
-  if (tools) res.write(ev("response.function_call_arguments.done", { item_id: "fc_fake_1", output_index: 0, arguments: TOOL_ARGUMENT_PIECES.join("") }));
-  else {
-    res.write(ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text, logprobs: [] }));
-    res.write(ev("response.content_part.done", { item_id: msgId, output_index: 0, content_index: 0, part: messageItem(text).content[0] }));
+  if (tools) {
+    res.write(
+      ev("response.function_call_arguments.done", {
+        item_id: "fc_fake_1",
+        output_index: 0,
+        arguments: TOOL_ARGUMENT_PIECES.join(""),
+      }),
+    );
+  } else {
+    res.write(
+      ev("response.output_text.done", { item_id: msgId, output_index: 0, content_index: 0, text, logprobs: [] }),
+    );
+    res.write(
+      ev("response.content_part.done", {
+        item_id: msgId,
+        output_index: 0,
+        content_index: 0,
+        part: messageItem(text).content[0],
+      }),
+    );
   }
   res.write(ev("response.output_item.done", { output_index: 0, item }));
   res.end(ev("response.completed", { response: response("completed", [item], responsesUsage(opts, withCost)) }));
@@ -568,7 +778,10 @@ function handleEmbeddings(res: http.ServerResponse, body: any, plan: RequestPlan
 
 function handleModels(res: http.ServerResponse): void {
   const ids = ["gpt-4o-mini", "gpt-4o", "openai/gpt-4o-mini", "anthropic/claude-sonnet-4"];
-  const out = JSON.stringify({ object: "list", data: ids.map((id) => ({ id, object: "model", created: 1721172741, owned_by: "fake" })) });
+  const out = JSON.stringify({
+    object: "list",
+    data: ids.map((id) => ({ id, object: "model", created: 1721172741, owned_by: "fake" })),
+  });
   res.writeHead(200, { "content-type": "application/json" });
   res.end(out);
 }
@@ -597,18 +810,26 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
         }
       }
       const p = plan(req, body, options, seen);
-      if (options.record) requests.push({ method: req.method ?? "GET", path, headers: req.headers, body, scenario: p.scenario });
+      if (options.record) {
+        requests.push({ method: req.method ?? "GET", path, headers: req.headers, body, scenario: p.scenario });
+      }
       const run = async () => {
         await sleep(p.opts.delayMs);
         if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return handleModels(res);
-        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) return handleOpenAI(res, body, p);
+        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) {
+          return handleOpenAI(res, body, p);
+        }
         if (req.method === "POST" && path === "/v1/messages") return handleAnthropic(res, body, p);
         if (req.method === "POST" && path === "/v1/messages/count_tokens") {
           res.writeHead(200, { "content-type": "application/json" });
           return res.end(JSON.stringify({ input_tokens: p.opts.promptTokens }));
         }
-        if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) return handleEmbeddings(res, body, p);
-        if (req.method === "POST" && (path === "/v1/responses" || path === "/responses")) return handleResponses(res, body, p);
+        if (req.method === "POST" && (path === "/v1/embeddings" || path === "/embeddings")) {
+          return handleEmbeddings(res, body, p);
+        }
+        if (req.method === "POST" && (path === "/v1/responses" || path === "/responses")) {
+          return handleResponses(res, body, p);
+        }
         openaiError(res, 404, `Unknown route ${req.method} ${path}`, "invalid_request_error", "unknown_url");
       };
       run().catch(() => res.destroy());

@@ -212,7 +212,8 @@ export async function createInstance(
 ): Promise<TestInstance> {
   const slug = opts.slug ?? `agent-${tag()}`;
   const config = (opts.config ?? { model: "openai/gpt-4o-mini" }) as postgres.JSONValue;
-  const [row] = await asRole(sql, as(account.owner), (tx) => tx`
+  const [row] = await asRole(sql, as(account.owner), (tx) =>
+    tx`
     insert into public.agent_instances (account_id, template_id, instance_slug, agent_type, display_name, status, config)
     select ${account.id}, t.id, ${slug}, ${opts.agentType ?? "simple_chat"}, ${`Agent ${slug}`},
            ${opts.status ?? "active"}, ${sql.json(config)}

@@ -4,7 +4,7 @@
 import { inject } from "vitest";
 import OpenAI from "openai";
 import postgres from "postgres";
-import { startFunctionsServer, type RunningFunctions } from "../../scripts/lib/functions.ts";
+import { type RunningFunctions, startFunctionsServer } from "../../scripts/lib/functions.ts";
 import { freePort } from "../../scripts/lib/net.ts";
 import { functionEnv } from "../../scripts/lib/stack.ts";
 import { type FakeProvider, type FakeProviderOptions, startFakeProvider } from "./fake-provider.ts";

@@ -26,7 +26,8 @@ async function invite(inviter: string, email: string, role = "member"): Promise<
   const [row] = await asRole(
     sql,
     as(inviter),
-    (tx) => tx`select id, token from public.invite_member(${w.a.id}, ${email}, ${role})`, { commit: true }
+    (tx) => tx`select id, token from public.invite_member(${w.a.id}, ${email}, ${role})`,
+    { commit: true },
   );
   return row as { id: string; token: string };
 }
@@ -53,9 +54,12 @@ describe("no adding strangers by email", () => {
   it("managers cannot insert memberships directly", async () => {
     const victim = (await createUser(sql, "victim")).id;
     for (const manager of [w.users.owner, w.users.admin]) {
-      await expectNoPrivilege(as(manager), (tx) =>
-        tx`insert into public.user_roles (user_id, account_id, role_id, created_by)
-           values (${victim}, ${w.a.id}, ${w.roleIds.member}, ${manager})`);
+      await expectNoPrivilege(
+        as(manager),
+        (tx) =>
+          tx`insert into public.user_roles (user_id, account_id, role_id, created_by)
+           values (${victim}, ${w.a.id}, ${w.roleIds.member}, ${manager})`,
+      );
     }
   });
 
@@ -102,7 +106,9 @@ describe("invitations", () => {
     const wrong = await attempt(sql, as(stranger), (tx) => tx`select public.accept_invitation(${token})`);
     expect(errorOf(wrong)).toMatch(/another email address/);
 
-    const [membership] = await asRole(sql, as(invitee), (tx) => tx`select * from public.accept_invitation(${token})`, { commit: true });
+    const [membership] = await asRole(sql, as(invitee), (tx) => tx`select * from public.accept_invitation(${token})`, {
+      commit: true,
+    });
     expect(membership).toMatchObject({
       user_id: invitee,
       account_id: w.a.id,
@@ -160,11 +166,16 @@ describe("account price overrides are the operator's", () => {
   it("an owner cannot insert, change or delete overrides (e.g. zero their own prices); members read them", async () => {
     for (const who of [w.users.owner, w.users.admin]) {
       const id = w.a.rows.account_model_prices;
-      await expectNoPrivilege(as(who), (tx) =>
-        tx`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
-           values (${w.a.id}, ${w.model}, 0, 0)`);
-      await expectNoPrivilege(as(who), (tx) =>
-        tx`update public.account_model_prices set input_cost_per_token = 0 where id = ${id}`);
+      await expectNoPrivilege(
+        as(who),
+        (tx) =>
+          tx`insert into public.account_model_prices (account_id, model, input_cost_per_token, output_cost_per_token)
+           values (${w.a.id}, ${w.model}, 0, 0)`,
+      );
+      await expectNoPrivilege(
+        as(who),
+        (tx) => tx`update public.account_model_prices set input_cost_per_token = 0 where id = ${id}`,
+      );
       await expectNoPrivilege(as(who), (tx) => tx`delete from public.account_model_prices where id = ${id}`);
     }
     const read = await attempt(

@@ -5,9 +5,18 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
 import { type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, as, asRole, createAccount, createApiKey, createUser, type TestAccount, waitFor } from "../helpers/fixtures.ts";
+import {
+  addMember,
+  as,
+  asRole,
+  createAccount,
+  createApiKey,
+  createUser,
+  type TestAccount,
+  waitFor,
+} from "../helpers/fixtures.ts";
 import { ledgerRow } from "../helpers/ledger-row.ts";
-import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 const ISSUER = "https://project-ref.supabase.test/auth/v1";
 

@@ -2,7 +2,7 @@
 // a 500, and nothing written (no session, no message).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../scripts/lib/keys.ts";
-import { ChatBrowser, type ChatStack, chatRows, startChatStack } from "../helpers/chat-browser.ts";
+import { ChatBrowser, chatRows, type ChatStack, startChatStack } from "../helpers/chat-browser.ts";
 import { stopStack } from "../helpers/stack.ts";
 
 let { sql, fake, fns, acme, chat } = {} as ChatStack;
@@ -46,7 +46,11 @@ describe("chat bad input", () => {
     const browser = new ChatBrowser(fns.url);
     const post = (body: unknown) => () => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body });
     await refused(post({ message: "hello\u0000world" }), 400, "invalid_characters");
-    await refused(post({ message: "hi", tool_results: [{ tool_call_id: "call_1", content: "x\u0000" }] }), 400, "invalid_characters");
+    await refused(
+      post({ message: "hi", tool_results: [{ tool_call_id: "call_1", content: "x\u0000" }] }),
+      400,
+      "invalid_characters",
+    );
     await refused(post({ tool_results: [{ tool_call_id: "call_\u0000", content: "ok" }] }), 400, "invalid_characters");
     expect(browser.key(acme.slug)).toBeUndefined();
   });
@@ -55,14 +59,22 @@ describe("chat bad input", () => {
     const ghost = await signJwt({ sub: crypto.randomUUID(), role: "authenticated", aud: "authenticated" });
     const browser = new ChatBrowser(fns.url);
     browser.jwt = ghost;
-    await refused(() => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }), 401, "unknown_user");
+    await refused(
+      () => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }),
+      401,
+      "unknown_user",
+    );
   });
 
   it("a JWT whose subject is not a UUID is 401, on every route", async () => {
     const odd = await signJwt({ sub: "not-a-uuid", role: "authenticated", aud: "authenticated" });
     const browser = new ChatBrowser(fns.url);
     browser.jwt = odd;
-    await refused(() => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }), 401, "invalid_token");
+    await refused(
+      () => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }),
+      401,
+      "invalid_token",
+    );
     await refused(() => browser.fetch(`chat/${acme.slug}/${chat.slug}/history`), 401, "invalid_token");
     await refused(() => browser.fetch("chat/sessions"), 401, "invalid_token");
   });

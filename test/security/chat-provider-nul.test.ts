@@ -72,7 +72,9 @@ describe("chat: a provider answering NUL characters", () => {
     const json = await browser.send(acme.slug, chat.slug, "hello");
     expect(json.res.status).toBe(200);
     expect(json.body.choices[0].message.content).toBe(ANSWER);
-    const streamed = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "again", stream: true } });
+    const streamed = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, {
+      body: { message: "again", stream: true },
+    });
     expect(streamed.status).toBe(200);
     expect(await streamed.text()).toContain("data: [DONE]");
     const history = await browser.history(acme.slug, chat.slug);

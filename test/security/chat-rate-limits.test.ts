@@ -3,8 +3,15 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatBrowser, chatRows } from "../helpers/chat-browser.ts";
-import { startFakeProvider, type FakeProvider } from "../helpers/fake-provider.ts";
-import { addMember, createAccount, createInstance, createUser, type TestAccount, type TestInstance } from "../helpers/fixtures.ts";
+import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
+import {
+  addMember,
+  createAccount,
+  createInstance,
+  createUser,
+  type TestAccount,
+  type TestInstance,
+} from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
 // An hour-long window, so no window boundary falls inside a test.
@@ -32,7 +39,11 @@ const realClient = `203.0.113.${Math.floor(Math.random() * 250)}`;
 beforeAll(async () => {
   sql = adminSql();
   fake = await startFakeProvider();
-  const env = { OPENROUTER_API_KEY: "sk-or-v1-test-key-limits-0123456789", OPENROUTER_BASE_URL: fake.openaiBaseUrl, ...LIMITS };
+  const env = {
+    OPENROUTER_API_KEY: "sk-or-v1-test-key-limits-0123456789",
+    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+    ...LIMITS,
+  };
   [direct, proxied] = await Promise.all([startFunctions(env), startFunctions({ ...env, TRUSTED_PROXY_HOPS: "1" })]);
   acme = await createAccount(sql);
   chat = await createInstance(sql, acme);

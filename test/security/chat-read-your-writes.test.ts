@@ -21,7 +21,9 @@ beforeAll(async () => {
 afterAll(() => stopStack({ sql, fake, fns }));
 
 const contents = async (browser: ChatBrowser) =>
-  ((await browser.history(acme.slug, chat.slug)).body.messages as { role: string; content: string }[]).map((m) => `${m.role}:${m.content}`);
+  ((await browser.history(acme.slug, chat.slug)).body.messages as { role: string; content: string }[]).map((m) =>
+    `${m.role}:${m.content}`
+  );
 
 /**
  * Holds a lock that makes inserts into messages wait (reads do not) until released, or 1.5 s at
@@ -47,7 +49,9 @@ describe("chat history after an answer", () => {
     const browser = new ChatBrowser(fns.url);
     const expected: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: `round ${i} chunks:8`, stream: true } });
+      const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, {
+        body: { message: `round ${i} chunks:8`, stream: true },
+      });
       expect(res.status).toBe(200);
       // A widget stops reading at [DONE] and re-syncs at once, without waiting for the close.
       const { text, reader } = await readToDone(res);
@@ -60,7 +64,9 @@ describe("chat history after an answer", () => {
 
   it("includes a streamed answer even when its write is slow", async () => {
     const browser = new ChatBrowser(fns.url);
-    const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "slow write chunks:4 delay:30", stream: true } });
+    const res = await browser.fetch(`chat/${acme.slug}/${chat.slug}`, {
+      body: { message: "slow write chunks:4 delay:30", stream: true },
+    });
     expect(res.status).toBe(200);
     const lock = await lockMessages();
     const { reader } = await readToDone(res);

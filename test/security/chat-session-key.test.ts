@@ -24,7 +24,8 @@ describe("chat session keys", () => {
     const [row] = await sql`select session_key from public.sessions where session_key = ${sha256Hex(key)}`;
     expect(row).toBeDefined();
     // Plain keys cannot even be stored: the column only takes a hash.
-    await expect(sql`insert into public.sessions (account_id, session_key) values (${acme.id}, ${key})`).rejects.toThrow(/check constraint/);
+    await expect(sql`insert into public.sessions (account_id, session_key) values (${acme.id}, ${key})`).rejects
+      .toThrow(/check constraint/);
   });
 
   it("cannot be read by a history reader, and what the database holds does not resume the session", async () => {
@@ -32,13 +33,23 @@ describe("chat session keys", () => {
     await visitor.send(acme.slug, chat.slug, "my private question");
     const viewer = await addMember(sql, acme, "viewer");
     // The viewer still sees the session (RLS: view_history), but not its key.
-    const visible = await asRole(sql, as(viewer), (tx) => tx`select id, account_id, user_id, last_activity_at from public.sessions`);
+    const visible = await asRole(
+      sql,
+      as(viewer),
+      (tx) => tx`select id, account_id, user_id, last_activity_at from public.sessions`,
+    );
     expect(visible.length).toBeGreaterThan(0);
-    await expect(asRole(sql, as(viewer), (tx) => tx`select session_key from public.sessions`)).rejects.toThrow(/permission denied/);
-    await expect(asRole(sql, as(viewer), (tx) => tx`select * from public.sessions`)).rejects.toThrow(/permission denied/);
+    await expect(asRole(sql, as(viewer), (tx) => tx`select session_key from public.sessions`)).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(asRole(sql, as(viewer), (tx) => tx`select * from public.sessions`)).rejects.toThrow(
+      /permission denied/,
+    );
 
     // Even with the stored value (say, from a leaked backup), a replayed cookie is a new session.
-    const [stored] = await sql`select session_key from public.sessions where session_key = ${sha256Hex(visitor.key(acme.slug)!)}`;
+    const [stored] = await sql`select session_key from public.sessions where session_key = ${
+      sha256Hex(visitor.key(acme.slug)!)
+    }`;
     const replay = new ChatBrowser(fns.url);
     replay.cookies.set(`chat_session_${acme.slug}`, stored.session_key);
     const history = await replay.history(acme.slug, chat.slug);

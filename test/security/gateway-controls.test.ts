@@ -54,9 +54,14 @@ describe("tenants cannot loosen or reach others' controls", () => {
   it("an owner cannot raise operator caps, the concurrency cap, or the tier tables", async () => {
     await sql`insert into public.usage_limits (account_id, scope, period, max_requests, set_by)
               values (${a.id}, 'account', 'month', 1000, 'operator')`;
-    const raised = await asRole(sql, as(a.owner.id), (tx) =>
-      tx`
-      update public.usage_limits set max_requests = 1000000 where account_id = ${a.id} and set_by = 'operator' returning id`, { commit: true });
+    const raised = await asRole(
+      sql,
+      as(a.owner.id),
+      (tx) =>
+        tx`
+      update public.usage_limits set max_requests = 1000000 where account_id = ${a.id} and set_by = 'operator' returning id`,
+      { commit: true },
+    );
     expect(raised).toHaveLength(0);
     await expect(asRole(sql, as(a.owner.id), (tx) =>
       tx`
@@ -69,7 +74,9 @@ describe("tenants cannot loosen or reach others' controls", () => {
       .rejects.toThrow(/permission denied/);
     await expect(asRole(sql, as(a.owner.id), (tx) =>
       tx`
-      update public.tier_limits set max_requests = 1000000 where tier = 'free'`, { commit: true })).rejects.toThrow(/permission denied/);
+      update public.tier_limits set max_requests = 1000000 where tier = 'free'`, { commit: true })).rejects.toThrow(
+        /permission denied/,
+      );
     await expect(asRole(sql, as(a.owner.id), (tx) =>
       tx`
       select * from private.usage_counters`, { commit: true })).rejects.toThrow(/permission denied/);
@@ -80,9 +87,14 @@ describe("tenants cannot loosen or reach others' controls", () => {
 
   it("an admin of one account cannot set limits on, or restrict the keys of, another", async () => {
     const admin = await addMember(sql, a, "admin");
-    await expect(asRole(sql, as(admin.id), (tx) =>
-      tx`
-      insert into public.usage_limits (account_id, scope, period, max_requests) values (${b.id}, 'account', 'day', 0)`, { commit: true }))
+    await expect(asRole(
+      sql,
+      as(admin.id),
+      (tx) =>
+        tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests) values (${b.id}, 'account', 'day', 0)`,
+      { commit: true },
+    ))
       .rejects.toThrow(/row-level security/);
     const keyOfB = await createApiKey(sql, b);
     const touched = await asRole(sql, as(admin.id), (tx) =>
@@ -113,9 +125,14 @@ describe("hostile identifiers", () => {
   it("end users with NUL bytes, regex metacharacters and 512 characters are counted apart, exactly", async () => {
     const account = await createAccount(sql);
     const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
-      tx`
-      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'end_user', 'day', 1)`, { commit: true });
+    await asRole(
+      sql,
+      as(account.owner.id),
+      (tx) =>
+        tx`
+      insert into public.usage_limits (account_id, scope, period, max_requests) values (${account.id}, 'end_user', 'day', 1)`,
+      { commit: true },
+    );
     const hostile = ["a\u0000b", "(a+)+$", "x".repeat(512), "x".repeat(511) + "y", "🚀\ud83d"];
     for (const user of hostile) expect((await status(key.key, { user })).status).toBe(200);
     for (const user of hostile) expect((await status(key.key, { user })).code).toBe("rate_limit_exceeded");

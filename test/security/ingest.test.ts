@@ -70,12 +70,14 @@ describe("ingest under attack", () => {
   it("refuses 3 KB identifiers (model, conversation, idempotency key, error code) naming the field", async () => {
     const t = await tenant();
     const long = "m".repeat(3 * 1024);
-    for (const [field, param] of [
-      ["model_name", "[1].model_name"],
-      ["conversation_id", "[1].conversation_id"],
-      ["idempotency_key", "[1].idempotency_key"],
-      ["error_code", "[1].error_code"],
-    ] as const) {
+    for (
+      const [field, param] of [
+        ["model_name", "[1].model_name"],
+        ["conversation_id", "[1].conversation_id"],
+        ["idempotency_key", "[1].idempotency_key"],
+        ["error_code", "[1].error_code"],
+      ] as const
+    ) {
       const { status, json } = await ingest(t.key, [call, { ...call, [field]: long }]);
       expect(status).toBe(400);
       expect(json.error.param).toBe(param);

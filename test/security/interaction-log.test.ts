@@ -26,8 +26,12 @@ describe("forged encryption envelopes", () => {
     const entry = ledgerEntry(account);
     entry.interaction!.request = forged;
     await new Ledger(() => sql).record(entry);
-    const [row] = await asRole(sql, as(account.owner.id), (tx) =>
-      tx`select request from public.ai_interactions_decrypted where id = ${entry.interaction!.id}`, { commit: true });
+    const [row] = await asRole(
+      sql,
+      as(account.owner.id),
+      (tx) => tx`select request from public.ai_interactions_decrypted where id = ${entry.interaction!.id}`,
+      { commit: true },
+    );
     expect(row.request).toEqual(forged);
   });
 
@@ -37,15 +41,24 @@ describe("forged encryption envelopes", () => {
     await new Ledger(() => sql).record(entry);
     const [{ request: envelope }] = await sql`
       select request from public.ai_interactions where id = ${entry.interaction!.id}`;
-    const [row] = await asRole(sql, as(account.owner.id), (tx) =>
-      tx`select private.decrypt_payload(${account.id}::uuid, ${tx.json(envelope)}::jsonb) as v,
-                private.decrypt_payload(${victim.id}::uuid, ${tx.json(envelope)}::jsonb) as w`, { commit: true });
+    const [row] = await asRole(
+      sql,
+      as(account.owner.id),
+      (tx) =>
+        tx`select private.decrypt_payload(${account.id}::uuid, ${tx.json(envelope)}::jsonb) as v,
+                private.decrypt_payload(${victim.id}::uuid, ${tx.json(envelope)}::jsonb) as w`,
+      { commit: true },
+    );
     // Presented as the attacker's own account's envelope: each account has its own key, so it does
     // not decrypt; as the victim's, the caller lacks view_history there.
     expect(row.v).toEqual(envelope);
     expect(row.w).toEqual(envelope);
-    const rows = await asRole(sql, as(account.owner.id), (tx) =>
-      tx`select id from public.ai_interactions_decrypted where id = ${entry.interaction!.id}`, { commit: true });
+    const rows = await asRole(
+      sql,
+      as(account.owner.id),
+      (tx) => tx`select id from public.ai_interactions_decrypted where id = ${entry.interaction!.id}`,
+      { commit: true },
+    );
     expect(rows).toEqual([]);
   });
 });
@@ -65,7 +78,8 @@ describe("error pattern normalisation", () => {
     entry.llmRequest.error_code = "upstream_error";
     entry.llmRequest.error_message = `boom\u0000${"\\".repeat(5000)} id 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`;
     await new Ledger(() => sql).record(entry);
-    const rows = await asRole(sql, as(account.owner.id), (tx) => tx`
+    const rows = await asRole(sql, as(account.owner.id), (tx) =>
+      tx`
       select error_code, message, occurrences from public.llm_error_patterns(${account.id}::uuid,
         now() - interval '1 hour', now() + interval '1 hour')`, { commit: true });
     expect(rows).toHaveLength(1);
@@ -78,8 +92,12 @@ describe("filters", () => {
   const call = (args: Record<string, unknown>) => {
     const params = { account_id: account.id, ...args };
     const names = Object.keys(params).map((n, i) => `"${n}" => $${i + 1}`).join(", ");
-    return asRole(sql, as(account.owner.id), (tx) =>
-      tx.unsafe(`select id from public.get_ai_interactions(${names})`, Object.values(params) as never[]), { commit: true });
+    return asRole(
+      sql,
+      as(account.owner.id),
+      (tx) => tx.unsafe(`select id from public.get_ai_interactions(${names})`, Object.values(params) as never[]),
+      { commit: true },
+    );
   };
 
   it("3 KB and regex-hostile filter values are plain comparisons: no match, no error", async () => {

@@ -51,7 +51,11 @@ beforeAll(async () => {
   a = await createAccount(sql);
   b = await createAccount(sql);
   const call = {
-    request: { q: 1 }, model_name: "m-one", provider: "openai", conversation_id: "c1", properties: { feature: "f1" },
+    request: { q: 1 },
+    model_name: "m-one",
+    provider: "openai",
+    conversation_id: "c1",
+    properties: { feature: "f1" },
   };
   aIds = await ingest(a, [call, call]);
   bIds = await ingest(b, [call]);

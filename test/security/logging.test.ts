@@ -6,15 +6,10 @@ import OpenAI from "openai";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPTH_PLACEHOLDER, MAX_MODEL_CHARS } from "../../functions/_shared/http/limits.ts";
-import {
-  answerText,
-  deepJsonText,
-  type FakeProvider,
-  nulAnswerText,
-} from "../helpers/fake-provider.ts";
+import { answerText, deepJsonText, type FakeProvider, nulAnswerText } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerRow } from "../helpers/ledger-row.ts";
-import { proxyClient, type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;

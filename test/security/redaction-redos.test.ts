@@ -2,7 +2,12 @@
 // tenant, so each rule must be linear on hostile input. The corpus holds, at 1 MiB each, the
 // strings that made the old patterns quadratic (or worse) and the worst cases of each new rule.
 import { describe, expect, it } from "vitest";
-import { MAX_REDACTED_CHARS, REDACTED, REDACTION_RULES, redactText } from "../../functions/_shared/privacy/redaction.ts";
+import {
+  MAX_REDACTED_CHARS,
+  REDACTED,
+  REDACTION_RULES,
+  redactText,
+} from "../../functions/_shared/privacy/redaction.ts";
 
 const MIB = 1 << 20;
 /** Generous: every rule takes a few ms here; the old email pattern took minutes at this size. */

@@ -70,7 +70,11 @@ describe("an error event too deep to redact", () => {
     const { out, result } = await run(CONTENT + deep, 4096, false);
     expect(out).not.toContain(KEY);
     expect(out.slice(CONTENT.length)).toBe(
-      `data: ${JSON.stringify({ error: { message: "The upstream provider reported an error", type: "upstream_error", code: null } })}\n\n`,
+      `data: ${
+        JSON.stringify({
+          error: { message: "The upstream provider reported an error", type: "upstream_error", code: null },
+        })
+      }\n\n`,
     );
     expect(result.status).toBe("partial");
   });

@@ -7,7 +7,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deepJsonText, type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey, type TestAccount, waitFor } from "../helpers/fixtures.ts";
-import { type TestFunctions, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
+import { startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -124,13 +124,17 @@ describe("security: soak", () => {
       select count(*) filter (where r.error_message like 'Invalid request for key%')::int as echoed,
              count(*) filter (where r::text like ${"%" + PROVIDER_KEY + "%"}
                                  or exists (select 1 from public.ai_interactions i
-                                             where i.llm_request_id = r.id and i::text like ${"%" + PROVIDER_KEY + "%"}))::int
+                                             where i.llm_request_id = r.id and i::text like ${
+      "%" + PROVIDER_KEY + "%"
+    }))::int
                as leaked
         from public.llm_requests r where r.account_id = any(${accountIds})`;
     expect(echoed).toBeGreaterThan(0);
     expect(leaked).toBe(0);
     const [{ deadLeaked }] = await sql`
-      select count(*)::int as "deadLeaked" from private.ledger_dead_letters where payload like ${"%" + PROVIDER_KEY + "%"}`;
+      select count(*)::int as "deadLeaked" from private.ledger_dead_letters where payload like ${
+      "%" + PROVIDER_KEY + "%"
+    }`;
     expect(deadLeaked).toBe(0);
   });
 });

@@ -42,7 +42,10 @@ describe("Anthropic Messages -> OpenAI chat request", () => {
             { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBE" } },
           ],
         },
-        { role: "assistant", content: [{ type: "thinking", thinking: "hmm", signature: "s" }, { type: "text", text: "ok" }] },
+        {
+          role: "assistant",
+          content: [{ type: "thinking", thinking: "hmm", signature: "s" }, { type: "text", text: "ok" }],
+        },
       ],
       tools: [{ name: "f", description: "d", input_schema: { type: "object", properties: {} } }],
       tool_choice: { type: "tool", name: "f", disable_parallel_tool_use: true },
@@ -74,7 +77,10 @@ describe("Anthropic Messages -> OpenAI chat request", () => {
         },
         { role: "assistant", content: "ok" },
       ],
-      tools: [{ type: "function", function: { name: "f", description: "d", parameters: { type: "object", properties: {} } } }],
+      tools: [{
+        type: "function",
+        function: { name: "f", description: "d", parameters: { type: "object", properties: {} } },
+      }],
       tool_choice: { type: "function", function: { name: "f" } },
       parallel_tool_calls: false,
       top_k: 5,
@@ -95,16 +101,25 @@ describe("Anthropic Messages -> OpenAI chat request", () => {
     expect(messagesToChatRequest(body, "openai")).toEqual({
       model: "m",
       max_tokens: 1,
-      messages: [{ role: "system", content: [{ type: "text", text: "S" }] }, { role: "user", content: [{ type: "text", text: "x" }] }],
+      messages: [{ role: "system", content: [{ type: "text", text: "S" }] }, {
+        role: "user",
+        content: [{ type: "text", text: "x" }],
+      }],
     });
-    expect(messagesToChatRequest(body, "openrouter").messages[1].content[0].cache_control).toEqual({ type: "ephemeral" });
+    expect(messagesToChatRequest(body, "openrouter").messages[1].content[0].cache_control).toEqual({
+      type: "ephemeral",
+    });
   });
 
   it("refuses Anthropic server tools and unknown blocks with a 400", () => {
     const base = { model: "m", max_tokens: 1, messages: [{ role: "user", content: "x" }] };
-    expect(() => messagesToChatRequest({ ...base, tools: [{ type: "web_search_20250305", name: "web_search" }] }, "openai"))
+    expect(() =>
+      messagesToChatRequest({ ...base, tools: [{ type: "web_search_20250305", name: "web_search" }] }, "openai")
+    )
       .toThrow(/server tool/);
-    expect(() => messagesToChatRequest({ ...base, messages: [{ role: "user", content: [{ type: "search_result" }] }] }, "openai"))
+    expect(() =>
+      messagesToChatRequest({ ...base, messages: [{ role: "user", content: [{ type: "search_result" }] }] }, "openai")
+    )
       .toThrow(/search_result/);
   });
 });
@@ -123,7 +138,11 @@ describe("OpenAI answers -> Anthropic", () => {
           tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }],
         },
       }],
-      usage: { prompt_tokens: 100, completion_tokens: 9, prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 10 } },
+      usage: {
+        prompt_tokens: 100,
+        completion_tokens: 9,
+        prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 10 },
+      },
     }, "openai/gpt-4o");
     expect(message).toEqual({
       id: "chatcmpl-1",
@@ -147,18 +166,32 @@ describe("OpenAI answers -> Anthropic", () => {
     const text = chunk({ role: "assistant", reasoning: "th" }) + chunk({ content: "Hi" }) +
       chunk({ tool_calls: [{ index: 0, id: "call_1", function: { name: "f", arguments: '{"a"' } }] }) +
       chunk({ tool_calls: [{ index: 0, function: { arguments: ":1}" } }] }) + chunk({}, "tool_calls") +
-      `data: ${JSON.stringify({ id: "c", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3 } })}\n\ndata: [DONE]\n\n`;
+      `data: ${
+        JSON.stringify({ id: "c", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3 } })
+      }\n\ndata: [DONE]\n\n`;
     const out = await events(chatStreamToMessagesStream(source(text), "m"));
     expect(out.map((e) => e.event)).toEqual([
-      "message_start", "ping",
-      "content_block_start", "content_block_delta", "content_block_stop",
-      "content_block_start", "content_block_delta", "content_block_stop",
-      "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop",
-      "message_delta", "message_stop",
+      "message_start",
+      "ping",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
     ]);
     expect(out[2].data.content_block).toEqual({ type: "thinking", thinking: "", signature: "" });
     expect(out[6].data).toMatchObject({ index: 1, delta: { type: "text_delta", text: "Hi" } });
-    expect(out[8].data).toMatchObject({ index: 2, content_block: { type: "tool_use", id: "call_1", name: "f", input: {} } });
+    expect(out[8].data).toMatchObject({
+      index: 2,
+      content_block: { type: "tool_use", id: "call_1", name: "f", input: {} },
+    });
     expect(out[12].data).toEqual({
       type: "message_delta",
       delta: { stop_reason: "tool_use", stop_sequence: null },
@@ -167,10 +200,16 @@ describe("OpenAI answers -> Anthropic", () => {
   });
 
   it("turns an OpenAI error chunk into Anthropic's error event and stops", async () => {
-    const text = `data: ${JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] })}\n\n` +
+    const text =
+      `data: ${
+        JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] })
+      }\n\n` +
       `data: ${JSON.stringify({ error: { message: "cut", type: "upstream_error", code: "stream_truncated" } })}\n\n`;
     const out = await events(chatStreamToMessagesStream(source(text), "m"));
-    expect(out.at(-1)).toEqual({ event: "error", data: { type: "error", error: { type: "api_error", message: "cut" } } });
+    expect(out.at(-1)).toEqual({
+      event: "error",
+      data: { type: "error", error: { type: "api_error", message: "cut" } },
+    });
     expect(out.map((e) => e.event)).not.toContain("message_stop");
   });
 });

@@ -10,14 +10,18 @@ import {
 import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
 import { byteStream } from "../helpers/streams.ts";
 
-const req = (body: Record<string, unknown>) => chatCompletionRequestSchema.parse({ model: "anthropic:claude-sonnet-4-20250514", ...body });
+const req = (body: Record<string, unknown>) =>
+  chatCompletionRequestSchema.parse({ model: "anthropic:claude-sonnet-4-20250514", ...body });
 
 describe("OpenAI request -> Anthropic Messages", () => {
   it("maps system, tools, tool calls, tool results, images, stops and sampling", () => {
     const body = req({
       messages: [
         { role: "system", content: "You are terse." },
-        { role: "developer", content: [{ type: "text", text: "Use metric units.", cache_control: { type: "ephemeral" } }] },
+        {
+          role: "developer",
+          content: [{ type: "text", text: "Use metric units.", cache_control: { type: "ephemeral" } }],
+        },
         {
           role: "user",
           content: [
@@ -29,12 +33,23 @@ describe("OpenAI request -> Anthropic Messages", () => {
         {
           role: "assistant",
           content: "Checking.",
-          tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+          tool_calls: [{
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          }],
         },
         { role: "tool", tool_call_id: "call_1", content: "18C" },
         { role: "user", content: "Thanks" },
       ],
-      tools: [{ type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+      tools: [{
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "Weather",
+          parameters: { type: "object", properties: { city: { type: "string" } } },
+        },
+      }],
       tool_choice: { type: "function", function: { name: "get_weather" } },
       parallel_tool_calls: false,
       stop: "END",
@@ -48,7 +63,11 @@ describe("OpenAI request -> Anthropic Messages", () => {
       model: "claude-sonnet-4-20250514",
       max_tokens: 4096,
       stream: true,
-      system: [{ type: "text", text: "You are terse." }, { type: "text", text: "Use metric units.", cache_control: { type: "ephemeral" } }],
+      system: [{ type: "text", text: "You are terse." }, {
+        type: "text",
+        text: "Use metric units.",
+        cache_control: { type: "ephemeral" },
+      }],
       messages: [
         {
           role: "user",
@@ -73,7 +92,11 @@ describe("OpenAI request -> Anthropic Messages", () => {
           ],
         },
       ],
-      tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
+      tools: [{
+        name: "get_weather",
+        description: "Weather",
+        input_schema: { type: "object", properties: { city: { type: "string" } } },
+      }],
       tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
       stop_sequences: ["END"],
       temperature: 1,
@@ -85,17 +108,31 @@ describe("OpenAI request -> Anthropic Messages", () => {
 
   it("takes max_completion_tokens, then max_tokens, and maps tool_choice strings", () => {
     const tools = [{ type: "function", function: { name: "f" } }];
-    const a = toAnthropicRequest(req({ messages: [{ role: "user", content: "x" }], max_tokens: 50, max_completion_tokens: 70, tools, tool_choice: "required" }), "m");
+    const a = toAnthropicRequest(
+      req({
+        messages: [{ role: "user", content: "x" }],
+        max_tokens: 50,
+        max_completion_tokens: 70,
+        tools,
+        tool_choice: "required",
+      }),
+      "m",
+    );
     expect(a.max_tokens).toBe(70);
     expect(a.tool_choice).toEqual({ type: "any" });
     expect(a.tools).toEqual([{ name: "f", input_schema: { type: "object", properties: {} } }]);
-    const b = toAnthropicRequest(req({ messages: [{ role: "user", content: "x" }], max_tokens: 50, tools, tool_choice: "none" }), "m");
+    const b = toAnthropicRequest(
+      req({ messages: [{ role: "user", content: "x" }], max_tokens: 50, tools, tool_choice: "none" }),
+      "m",
+    );
     expect(b.max_tokens).toBe(50);
     expect(b.tool_choice).toEqual({ type: "none" });
   });
 
   it("rejects input Anthropic cannot take with a 400 naming the field", () => {
-    const audio = req({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] });
+    const audio = req({
+      messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }],
+    });
     expect(() => toAnthropicRequest(audio, "m")).toThrow(ApiError);
     try {
       toAnthropicRequest(audio, "m");
@@ -104,19 +141,26 @@ describe("OpenAI request -> Anthropic Messages", () => {
       expect((e as ApiError).param).toBe("messages[0].content[0]");
     }
     const badArgs = req({
-      messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{not json" } }] }],
+      messages: [{
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{not json" } }],
+      }],
     });
     expect(() => toAnthropicRequest(badArgs, "m")).toThrow(/JSON object/);
   });
 
   it("builds the upstream request with Anthropic's headers", async () => {
-    const call = anthropicAdapter.buildRequest(req({ messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } }), {
-      provider: "anthropic",
-      requestedModel: "anthropic:claude-3-5-haiku-20241022",
-      model: "claude-3-5-haiku-20241022",
-      baseUrl: "http://127.0.0.1:9",
-      apiKey: "sk-ant-test",
-    });
+    const call = anthropicAdapter.buildRequest(
+      req({ messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } }),
+      {
+        provider: "anthropic",
+        requestedModel: "anthropic:claude-3-5-haiku-20241022",
+        model: "claude-3-5-haiku-20241022",
+        baseUrl: "http://127.0.0.1:9",
+        apiKey: "sk-ant-test",
+      },
+    );
     expect(call.request.url).toBe("http://127.0.0.1:9/v1/messages");
     expect(call.request.headers.get("x-api-key")).toBe("sk-ant-test");
     expect(call.request.headers.get("anthropic-version")).toBe("2023-06-01");
@@ -147,14 +191,28 @@ describe("Anthropic response -> OpenAI chat.completion", () => {
           role: "assistant",
           content: "Let me look.",
           refusal: null,
-          tool_calls: [{ id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+          tool_calls: [{
+            id: "toolu_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          }],
         },
         logprobs: null,
         finish_reason: "tool_calls",
       },
     ]);
-    expect(n.body.usage).toMatchObject({ prompt_tokens: 1300, completion_tokens: 30, total_tokens: 1330, prompt_tokens_details: { cached_tokens: 1000 } });
-    expect(n.usage).toMatchObject({ prompt_tokens: 1300, cached_tokens: 1000, cache_creation_tokens: 200, completion_tokens: 30 });
+    expect(n.body.usage).toMatchObject({
+      prompt_tokens: 1300,
+      completion_tokens: 30,
+      total_tokens: 1330,
+      prompt_tokens_details: { cached_tokens: 1000 },
+    });
+    expect(n.usage).toMatchObject({
+      prompt_tokens: 1300,
+      cached_tokens: 1000,
+      cache_creation_tokens: 200,
+      completion_tokens: 30,
+    });
   });
 
   it.each([
@@ -168,19 +226,34 @@ describe("Anthropic response -> OpenAI chat.completion", () => {
 
   it("maps Anthropic errors to OpenAI errors with the right status", () => {
     const h = new Headers({ "retry-after": "12" });
-    const rl = anthropicAdapter.normalizeError(429, JSON.stringify({ type: "error", error: { type: "rate_limit_error", message: "Slow down" } }), h);
+    const rl = anthropicAdapter.normalizeError(
+      429,
+      JSON.stringify({ type: "error", error: { type: "rate_limit_error", message: "Slow down" } }),
+      h,
+    );
     expect(rl.status).toBe(429);
     expect(rl.headers["retry-after"]).toBe("12");
     expect(rl.toJSON().error.message).toContain("Slow down");
-    const bad = anthropicAdapter.normalizeError(400, JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "max_tokens: too big" } }), new Headers());
+    const bad = anthropicAdapter.normalizeError(
+      400,
+      JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "max_tokens: too big" } }),
+      new Headers(),
+    );
     expect(bad.status).toBe(400);
     expect(bad.toJSON().error.type).toBe("invalid_request_error");
     expect(anthropicAdapter.normalizeError(401, "{}", new Headers()).status).toBe(502);
-    expect(anthropicAdapter.normalizeError(529, JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }), new Headers()).status).toBe(502);
+    expect(
+      anthropicAdapter.normalizeError(
+        529,
+        JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
+        new Headers(),
+      ).status,
+    ).toBe(502);
   });
 });
 
-const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const ev = (type: string, data: Record<string, unknown>) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
 async function sseEvents(stream: ReadableStream<Uint8Array>): Promise<string[]> {
   const text = await new Response(stream).text();
@@ -189,13 +262,23 @@ async function sseEvents(stream: ReadableStream<Uint8Array>): Promise<string[]> 
 
 describe("Anthropic stream -> OpenAI chunks", () => {
   const events = [
-    ev("message_start", { message: { id: "msg_9", model: "claude-sonnet-4-20250514", content: [], usage: { input_tokens: 40, cache_read_input_tokens: 10, cache_creation_input_tokens: 0, output_tokens: 1 } } }),
+    ev("message_start", {
+      message: {
+        id: "msg_9",
+        model: "claude-sonnet-4-20250514",
+        content: [],
+        usage: { input_tokens: 40, cache_read_input_tokens: 10, cache_creation_input_tokens: 0, output_tokens: 1 },
+      },
+    }),
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
     ev("ping", {}),
     ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Héllo" } }),
     ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: " wörld" } }),
     ev("content_block_stop", { index: 0 }),
-    ev("content_block_start", { index: 1, content_block: { type: "tool_use", id: "toolu_7", name: "lookup", input: {} } }),
+    ev("content_block_start", {
+      index: 1,
+      content_block: { type: "tool_use", id: "toolu_7", name: "lookup", input: {} },
+    }),
     ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: "" } }),
     ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: '{"q":' } }),
     ev("content_block_delta", { index: 1, delta: { type: "input_json_delta", partial_json: '"x"}' } }),
@@ -212,17 +295,29 @@ describe("Anthropic stream -> OpenAI chunks", () => {
     expect(chunks[0].choices[0].delta).toEqual({ role: "assistant", content: "" });
     expect(chunks.map((c) => c.choices[0]?.delta?.content).filter(Boolean).join("")).toBe("Héllo wörld");
     const toolDeltas = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
-    expect(toolDeltas[0]).toEqual({ index: 0, id: "toolu_7", type: "function", function: { name: "lookup", arguments: "" } });
+    expect(toolDeltas[0]).toEqual({
+      index: 0,
+      id: "toolu_7",
+      type: "function",
+      function: { name: "lookup", arguments: "" },
+    });
     expect(toolDeltas.slice(1).map((t: any) => t.function.arguments).join("")).toBe('{"q":"x"}');
     const finish = chunks.find((c) => c.choices[0]?.finish_reason);
     expect(finish.choices[0].finish_reason).toBe("tool_calls");
     const usage = chunks[chunks.length - 1];
     expect(usage.choices).toEqual([]);
-    expect(usage.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 25, total_tokens: 75, prompt_tokens_details: { cached_tokens: 10 } });
+    expect(usage.usage).toMatchObject({
+      prompt_tokens: 50,
+      completion_tokens: 25,
+      total_tokens: 75,
+      prompt_tokens_details: { cached_tokens: 10 },
+    });
   });
 
   it("feeds the tee: tool call assembled, usage from the provider, usage chunk hidden", async () => {
-    const { stream, result } = teeChatStream(anthropicToOpenAIStream(byteStream(events, 5)), { clientWantsUsage: false });
+    const { stream, result } = teeChatStream(anthropicToOpenAIStream(byteStream(events, 5)), {
+      clientWantsUsage: false,
+    });
     const out = await sseEvents(stream);
     expect(out.some((e) => e.includes('"choices":[]'))).toBe(false);
     const r = await result;
@@ -234,11 +329,16 @@ describe("Anthropic stream -> OpenAI chunks", () => {
   });
 
   it("turns an error event into an OpenAI error chunk without [DONE]", async () => {
-    const broken = events.slice(0, events.indexOf("event: content_block_stop")) + ev("error", { error: { type: "overloaded_error", message: "Overloaded" } });
-    const { stream, result } = teeChatStream(anthropicToOpenAIStream(byteStream(broken, 9)), { clientWantsUsage: true });
+    const broken = events.slice(0, events.indexOf("event: content_block_stop")) +
+      ev("error", { error: { type: "overloaded_error", message: "Overloaded" } });
+    const { stream, result } = teeChatStream(anthropicToOpenAIStream(byteStream(broken, 9)), {
+      clientWantsUsage: true,
+    });
     const out = await sseEvents(stream);
     expect(out).not.toContain("[DONE]");
-    expect(JSON.parse(out[out.length - 1])).toEqual({ error: { message: "Overloaded", type: "overloaded_error", code: "overloaded_error", param: null } });
+    expect(JSON.parse(out[out.length - 1])).toEqual({
+      error: { message: "Overloaded", type: "overloaded_error", code: "overloaded_error", param: null },
+    });
     const r = await result;
     expect(r.status).toBe("partial");
     expect(r.error?.message).toBe("Overloaded");

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   apiKeyDisplayPrefix,
   bearerToken,
-  requestCredential,
   createJwtVerifier,
   credentialKind,
   hashApiKey,
   isApiKeyFormat,
   jwtVerifierFromEnv,
   looksLikeJwt,
+  requestCredential,
 } from "../../functions/_shared/auth/credentials.ts";
 
 const SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
@@ -25,7 +25,12 @@ function hs256(claims: Record<string, unknown>, secret = SECRET, exp: number | n
 
 describe("HS256 user JWTs", () => {
   const verify = createJwtVerifier({ jwtSecret: SECRET });
-  const user = { sub: "8d0fd2b3-9ca9-4d6c-8e6e-7c1d5c1e9a10", role: "authenticated", email: "a@b.co", aud: "authenticated" };
+  const user = {
+    sub: "8d0fd2b3-9ca9-4d6c-8e6e-7c1d5c1e9a10",
+    role: "authenticated",
+    email: "a@b.co",
+    aud: "authenticated",
+  };
 
   it("accepts a valid token and returns its claims", async () => {
     const r = await verify(await hs256(user));
@@ -35,13 +40,21 @@ describe("HS256 user JWTs", () => {
 
   it("rejects expired, wrong-secret, anon, subject-less, expiry-less and garbage tokens", async () => {
     expect(await verify(await hs256(user, SECRET, now() - 60))).toMatchObject({ ok: false, reason: "expired" });
-    expect(await verify(await hs256(user, "another-secret-another-secret-another-secret"))).toMatchObject({ ok: false, reason: "invalid_signature" });
-    expect(await verify(await hs256({ role: "anon", iss: "supabase" }))).toMatchObject({ ok: false, reason: "anon_role" });
+    expect(await verify(await hs256(user, "another-secret-another-secret-another-secret"))).toMatchObject({
+      ok: false,
+      reason: "invalid_signature",
+    });
+    expect(await verify(await hs256({ role: "anon", iss: "supabase" }))).toMatchObject({
+      ok: false,
+      reason: "anon_role",
+    });
     expect(await verify(await hs256({ role: "service_role", aud: "authenticated" })))
       .toMatchObject({ ok: false, reason: "no_subject" });
     expect(await verify(await hs256(user, SECRET, null))).toMatchObject({ ok: false, reason: "invalid_claims" });
     expect(await verify("not.a.jwt")).toMatchObject({ ok: false, reason: "malformed" });
-    const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify(user)).toString("base64url")}.`;
+    const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${
+      Buffer.from(JSON.stringify(user)).toString("base64url")
+    }.`;
     expect(await verify(none)).toMatchObject({ ok: false, reason: "unsupported_alg" });
   });
 
@@ -88,7 +101,9 @@ describe("asymmetric user JWTs via JWKS", () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const sign = (alg: "ES256" | "RS256", claims: Record<string, unknown>, exp = now() + 600) =>
-    new SignJWT(claims).setProtectedHeader({ alg, kid: keys[alg].kid, typ: "JWT" }).setExpirationTime(exp).sign(keys[alg].privateKey);
+    new SignJWT(claims).setProtectedHeader({ alg, kid: keys[alg].kid, typ: "JWT" }).setExpirationTime(exp).sign(
+      keys[alg].privateKey,
+    );
 
   it("verifies ES256 and RS256 tokens against the project's JWKS (default URL from SUPABASE_URL)", async () => {
     const verify = jwtVerifierFromEnv({ SUPABASE_URL: url, SUPABASE_JWT_SECRET: SECRET });
@@ -108,9 +123,15 @@ describe("asymmetric user JWTs via JWKS", () => {
   it("rejects a token signed by a key outside the JWKS, and expired ones", async () => {
     const verify = createJwtVerifier({ jwksUrl: `${url}/auth/v1/.well-known/jwks.json` });
     const { privateKey } = await generateKeyPair("ES256");
-    const foreign = await new SignJWT({ sub: "x", role: "authenticated" }).setProtectedHeader({ alg: "ES256", kid: "ec-1" }).setExpirationTime(now() + 60).sign(privateKey);
+    const foreign = await new SignJWT({ sub: "x", role: "authenticated" }).setProtectedHeader({
+      alg: "ES256",
+      kid: "ec-1",
+    }).setExpirationTime(now() + 60).sign(privateKey);
     expect(await verify(foreign)).toMatchObject({ ok: false, reason: "invalid_signature" });
-    expect(await verify(await sign("RS256", { sub: "x" }, now() - 100))).toMatchObject({ ok: false, reason: "expired" });
+    expect(await verify(await sign("RS256", { sub: "x" }, now() - 100))).toMatchObject({
+      ok: false,
+      reason: "expired",
+    });
   });
 
   it("reports an unreachable JWKS as jwks_unavailable", async () => {

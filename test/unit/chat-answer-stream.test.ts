@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { holdEnd, holdFrom } from "../../functions/_shared/gateway/answer-stream.ts";
 
 const enc = new TextEncoder();
-const SSE = 'data: {"choices":[{"delta":{"content":"data: [DONE] is not the end"}}]}\n\ndata: {"choices":[]}\n\ndata: [DONE]\n\n';
+const SSE =
+  'data: {"choices":[{"delta":{"content":"data: [DONE] is not the end"}}]}\n\ndata: {"choices":[]}\n\ndata: [DONE]\n\n';
 
 /** Streams `text` split at `cuts`, and returns what came out before and after `beforeEnd` settled. */
 async function run(text: string, cuts: number[]): Promise<{ before: string; after: string }> {

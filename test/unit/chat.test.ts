@@ -18,7 +18,10 @@ const schema: Schema = {
 
 describe("validateConfig", () => {
   it("accepts a valid config", () => {
-    expect(validateConfig("a", { model: "m", temperature: 1 }, schema, "simple_chat")).toEqual({ ok: true, value: { model: "m", temperature: 1 } });
+    expect(validateConfig("a", { model: "m", temperature: 1 }, schema, "simple_chat")).toEqual({
+      ok: true,
+      value: { model: "m", temperature: 1 },
+    });
   });
 
   it("names the bad field and the template", () => {
@@ -61,14 +64,23 @@ describe("session keys and cookies", () => {
 
   it("sets a cross-site, script-proof cookie", () => {
     const cookie = sessionCookie("acme", "k");
-    for (const attr of ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Path=/", "Max-Age=3600"]) expect(cookie).toContain(attr);
+    for (const attr of ["HttpOnly", "Secure", "SameSite=None", "Partitioned", "Path=/", "Max-Age=3600"]) {
+      expect(cookie).toContain(attr);
+    }
   });
 });
 
-const msg = (role: string, content: string, metadata: Record<string, unknown> = {}) => ({ role, content, metadata: metadata as never });
+const msg = (role: string, content: string, metadata: Record<string, unknown> = {}) => ({
+  role,
+  content,
+  metadata: metadata as never,
+});
 
 describe("fitHistory", () => {
-  const history = Array.from({ length: 10 }, (_, i) => msg(i % 2 ? "assistant" : "human", `message number ${i} `.repeat(20)));
+  const history = Array.from(
+    { length: 10 },
+    (_, i) => msg(i % 2 ? "assistant" : "human", `message number ${i} `.repeat(20)),
+  );
 
   it("keeps everything when the bytes fit", async () => {
     expect(await fitHistory([msg("human", "hi")], history, 100_000)).toHaveLength(10);
@@ -87,16 +99,32 @@ describe("fitHistory", () => {
 });
 
 describe("toChatMessages", () => {
-  const call = toolCallMessage({ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"location":"SF"}' } }, "req-1");
+  const call = toolCallMessage({
+    index: 0,
+    id: "call_1",
+    type: "function",
+    function: { name: "get_weather", arguments: '{"location":"SF"}' },
+  }, "req-1");
   const result = toolResultMessage({ tool_call_id: "call_1", content: "68F", execution_time_ms: 245 });
 
   it("stores tool calls and results in the seed's shape", () => {
     expect(call).toEqual({
       role: "tool",
       content: 'get_weather({"location":"SF"})',
-      metadata: { tool_type: "call", tool_name: "get_weather", tool_id: "call_1", input: { location: "SF" }, llm_request_id: "req-1" },
+      metadata: {
+        tool_type: "call",
+        tool_name: "get_weather",
+        tool_id: "call_1",
+        input: { location: "SF" },
+        llm_request_id: "req-1",
+      },
     });
-    expect(result.metadata).toEqual({ tool_type: "result", tool_call_id: "call_1", status: "success", execution_time_ms: 245 });
+    expect(result.metadata).toEqual({
+      tool_type: "result",
+      tool_call_id: "call_1",
+      status: "success",
+      execution_time_ms: 245,
+    });
   });
 
   it("maps roles and attaches tool calls to their model call's assistant message", () => {
@@ -110,7 +138,15 @@ describe("toChatMessages", () => {
     ];
     expect(toChatMessages(rows)).toEqual([
       { role: "user", content: "weather?" },
-      { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"location":"SF"}' } }] },
+      {
+        role: "assistant",
+        content: "Let me check.",
+        tool_calls: [{
+          id: "call_1",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"location":"SF"}' },
+        }],
+      },
       { role: "tool", tool_call_id: "call_1", content: "68F" },
       { role: "developer", content: "Answer in Celsius." },
       { role: "assistant", content: "It's 20C." },

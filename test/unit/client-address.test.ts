@@ -23,7 +23,9 @@ describe("clientAddress", () => {
 
   it("prefers CLIENT_IP_HEADER when the platform set it", () => {
     vi.stubEnv("CLIENT_IP_HEADER", "cf-connecting-ip");
-    expect(clientAddress(req({ "cf-connecting-ip": "203.0.113.9", "x-forwarded-for": "1.1.1.1" }), "10.0.0.2")).toBe("203.0.113.9");
+    expect(clientAddress(req({ "cf-connecting-ip": "203.0.113.9", "x-forwarded-for": "1.1.1.1" }), "10.0.0.2")).toBe(
+      "203.0.113.9",
+    );
     expect(clientAddress(req({ "x-forwarded-for": "1.1.1.1" }), "10.0.0.2")).toBe("10.0.0.2");
   });
 

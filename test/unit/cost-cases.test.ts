@@ -11,12 +11,15 @@ import { COST_CASES, type CostCase } from "../helpers/cost-cases.ts";
 
 const table = loadPriceTable(readFileSync(new URL("../../supabase/model_prices.json", import.meta.url), "utf8"));
 
-const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const ev = (type: string, data: Record<string, unknown>) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
 /** The usage the gateway gets from an Anthropic stream: message_start's usage, then message_delta's. */
-async function anthropicStreamUsage(start: Record<string, unknown>, delta: Record<string, unknown>): Promise<NormalizedUsage> {
-  const text =
-    ev("message_start", { message: { id: "msg_1", model: "m", content: [], usage: start } }) +
+async function anthropicStreamUsage(
+  start: Record<string, unknown>,
+  delta: Record<string, unknown>,
+): Promise<NormalizedUsage> {
+  const text = ev("message_start", { message: { id: "msg_1", model: "m", content: [], usage: start } }) +
     ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: delta }) +
     ev("message_stop", {});
   const body = new Response(text).body!;
@@ -51,6 +54,11 @@ describe("cost equals the provider's bill", () => {
       { input_tokens: 100, cache_read_input_tokens: 2000, cache_creation_input_tokens: 500, output_tokens: 1 },
       { input_tokens: 120, cache_read_input_tokens: null, output_tokens: 50 },
     );
-    expect(usage).toMatchObject({ prompt_tokens: 2620, cached_tokens: 2000, cache_creation_tokens: 500, completion_tokens: 50 });
+    expect(usage).toMatchObject({
+      prompt_tokens: 2620,
+      cached_tokens: 2000,
+      cache_creation_tokens: 500,
+      completion_tokens: 50,
+    });
   });
 });

@@ -30,7 +30,9 @@ describe("npm start as root in a private directory", () => {
 
   it("stops with one sentence that names the directory and what to do", () => {
     expect(() => checkReachableByPostgres(inside, true)).toThrow(
-      new RegExp(`^running as root, Postgres runs as the OS user "postgres", which cannot enter ${base}; .*chmod o\\+x`),
+      new RegExp(
+        `^running as root, Postgres runs as the OS user "postgres", which cannot enter ${base}; .*chmod o\\+x`,
+      ),
     );
     expect(() => checkReachableByPostgres(inside, false)).not.toThrow();
   });

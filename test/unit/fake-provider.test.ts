@@ -14,7 +14,10 @@ beforeEach(() => fake.reset());
 
 describe("fake provider speaks the real OpenAI wire format (official SDK as client)", () => {
   it("non-stream completion with detailed usage", async () => {
-    const res = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+    const res = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(res.object).toBe("chat.completion");
     expect(res.choices[0].message.content).toBe(answerText(6));
     expect(res.choices[0].finish_reason).toBe("stop");
@@ -46,7 +49,11 @@ describe("fake provider speaks the real OpenAI wire format (official SDK as clie
   });
 
   it("stream without include_usage has no usage chunk; usage.include adds cost", async () => {
-    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks.every((c) => c.choices.length === 1 && !c.usage)).toBe(true);
@@ -61,14 +68,28 @@ describe("fake provider speaks the real OpenAI wire format (official SDK as clie
   });
 
   it("reports the service tier asked for, and OpenRouter's BYOK cost details", async () => {
-    const flex = await client.chat.completions.create({ model: "o4-mini", messages: [{ role: "user", content: "hi" }], service_tier: "flex" });
+    const flex = await client.chat.completions.create({
+      model: "o4-mini",
+      messages: [{ role: "user", content: "hi" }],
+      service_tier: "flex",
+    });
     expect(flex.service_tier).toBe("flex");
-    const auto = await client.chat.completions.create({ model: "o4-mini", messages: [{ role: "user", content: "hi" }], service_tier: "auto" });
+    const auto = await client.chat.completions.create({
+      model: "o4-mini",
+      messages: [{ role: "user", content: "hi" }],
+      service_tier: "auto",
+    });
     expect(auto.service_tier).toBe("default");
     fake.setOptions({ cost: 0.0000075, byokUpstreamCost: 0.00015 });
     const body = { model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], usage: { include: true } };
-    const res = await (await fetch(`${fake.openaiBaseUrl}/chat/completions`, { method: "POST", body: JSON.stringify(body) })).json();
-    expect(res.usage).toMatchObject({ cost: 0.0000075, is_byok: true, cost_details: { upstream_inference_cost: 0.00015 } });
+    const res =
+      await (await fetch(`${fake.openaiBaseUrl}/chat/completions`, { method: "POST", body: JSON.stringify(body) }))
+        .json();
+    expect(res.usage).toMatchObject({
+      cost: 0.0000075,
+      is_byok: true,
+      cost_details: { upstream_inference_cost: 0.00015 },
+    });
   });
 
   it("streams a tool call with arguments in pieces", async () => {
@@ -93,7 +114,8 @@ describe("fake provider speaks the real OpenAI wire format (official SDK as clie
   });
 
   it("errors map to the SDK's error classes, 429 with retry-after", async () => {
-    const call = (scenario: string) => client.chat.completions.create({ model: "m", messages: [{ role: "user", content: `scenario:${scenario}` }] });
+    const call = (scenario: string) =>
+      client.chat.completions.create({ model: "m", messages: [{ role: "user", content: `scenario:${scenario}` }] });
     const rl = await call("rate_limit").catch((e) => e);
     expect(rl).toBeInstanceOf(OpenAI.RateLimitError);
     expect(rl.headers.get("retry-after")).toBe("7");
@@ -102,7 +124,11 @@ describe("fake provider speaks the real OpenAI wire format (official SDK as clie
   });
 
   it("a cut stream fails in the SDK; a mid-stream error event raises APIError", async () => {
-    const cut = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "scenario:cut cut:2" }], stream: true });
+    const cut = await client.chat.completions.create({
+      model: "m",
+      messages: [{ role: "user", content: "scenario:cut cut:2" }],
+      stream: true,
+    });
     let received = "";
     const err = await (async () => {
       for await (const c of cut) received += c.choices[0]?.delta?.content ?? "";
@@ -110,7 +136,11 @@ describe("fake provider speaks the real OpenAI wire format (official SDK as clie
     expect(err).toBeInstanceOf(Error);
     expect(received).toBe(answerText(2));
 
-    const evt = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "scenario:error_event" }], stream: true });
+    const evt = await client.chat.completions.create({
+      model: "m",
+      messages: [{ role: "user", content: "scenario:error_event" }],
+      stream: true,
+    });
     const apiErr = await (async () => {
       for await (const _ of evt);
     })().catch((e) => e);
@@ -152,7 +182,12 @@ describe("fake provider speaks the Anthropic Messages format", () => {
 
   it("non-stream message with cache usage", async () => {
     const res = await (await post({ messages: [{ role: "user", content: "hi" }] })).json();
-    expect(res).toMatchObject({ type: "message", role: "assistant", stop_reason: "end_turn", usage: { input_tokens: 33, cache_read_input_tokens: 11, output_tokens: 6 } });
+    expect(res).toMatchObject({
+      type: "message",
+      role: "assistant",
+      stop_reason: "end_turn",
+      usage: { input_tokens: 33, cache_read_input_tokens: 11, output_tokens: 6 },
+    });
     expect(res.content[0].text).toBe(answerText(6));
   });
 
@@ -169,17 +204,28 @@ describe("fake provider speaks the Anthropic Messages format", () => {
   it("splits cache writes by lifetime and can restate counts as null in message_delta", async () => {
     fake.setOptions({ cacheCreationTokens: 300, cacheCreation1hTokens: 200, deltaUsage: "nulls" });
     const res = await (await post({ messages: [{ role: "user", content: "hi" }] })).json();
-    expect(res.usage).toMatchObject({ cache_creation_input_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 } });
+    expect(res.usage).toMatchObject({
+      cache_creation_input_tokens: 300,
+      cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    });
     const text = await (await post({ messages: [{ role: "user", content: "hi" }], stream: true })).text();
     const delta = JSON.parse(/event: message_delta\ndata: (.*)/.exec(text)![1]);
-    expect(delta.usage).toEqual({ input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: 6 });
+    expect(delta.usage).toEqual({
+      input_tokens: null,
+      cache_creation_input_tokens: null,
+      cache_read_input_tokens: null,
+      output_tokens: 6,
+    });
   });
 
   it("errors in Anthropic's shape", async () => {
     const res = await post({ messages: [{ role: "user", content: "scenario:rate_limit" }] });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("7");
-    expect(await res.json()).toEqual({ type: "error", error: { type: "rate_limit_error", message: "Rate limit reached for requests" } });
+    expect(await res.json()).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: "Rate limit reached for requests" },
+    });
   });
 });
 
@@ -188,7 +234,10 @@ describe("fake provider speaks the Responses, embeddings and Anthropic formats (
     const res = await client.responses.create({ model: "gpt-4o-mini", input: "hi chunks:3" });
     expect(res.output_text).toBe(answerText(3));
     expect(res.usage).toMatchObject({
-      input_tokens: 33, output_tokens: 6, input_tokens_details: { cached_tokens: 11 }, output_tokens_details: { reasoning_tokens: 2 },
+      input_tokens: 33,
+      output_tokens: 6,
+      input_tokens_details: { cached_tokens: 11 },
+      output_tokens_details: { reasoning_tokens: 2 },
     });
     const final = await client.responses.stream({ model: "gpt-4o-mini", input: "hi chunks:4" }).finalResponse();
     // The stream helper's final response has no output_text shortcut (SDK behaviour): read the item.
@@ -197,7 +246,12 @@ describe("fake provider speaks the Responses, embeddings and Anthropic formats (
   });
 
   it("embeddings: float arrays and base64, with usage", async () => {
-    const floats = await client.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"], dimensions: 4, encoding_format: "float" });
+    const floats = await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: ["a", "b"],
+      dimensions: 4,
+      encoding_format: "float",
+    });
     expect(floats.data.map((d) => d.embedding.length)).toEqual([4, 4]);
     expect(floats.usage).toEqual({ prompt_tokens: 33, total_tokens: 33 });
     const base64 = await client.embeddings.create({ model: "text-embedding-3-small", input: "a" });
@@ -208,7 +262,11 @@ describe("fake provider speaks the Responses, embeddings and Anthropic formats (
     const { default: Anthropic } = await import("@anthropic-ai/sdk");
     const anthropic = new Anthropic({ apiKey: "sk-ant-test", baseURL: fake.url, maxRetries: 0 });
     const final = await anthropic.messages
-      .stream({ model: "claude-x", max_tokens: 10, messages: [{ role: "user", content: "scenario:thinking chunks:2" }] })
+      .stream({
+        model: "claude-x",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "scenario:thinking chunks:2" }],
+      })
       .finalMessage();
     expect(final.content.map((b) => b.type)).toEqual(["thinking", "text"]);
     expect(final.usage).toMatchObject({ input_tokens: 33, output_tokens: 6, cache_read_input_tokens: 11 });

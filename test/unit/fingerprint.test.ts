@@ -11,7 +11,9 @@ describe("hashing", () => {
   });
 
   it("stableStringify sorts keys at every level and drops undefined", () => {
-    expect(stableStringify({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe('{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it("promptHash ignores key order, surrounding whitespace, line endings and text-part wrapping", async () => {
@@ -25,13 +27,23 @@ describe("hashing", () => {
     const base = await promptHash([{ role: "user", content: "hi" }]);
     expect(await promptHash([{ role: "user", content: "hi!" }])).not.toBe(base);
     expect(await promptHash([{ role: "system", content: "hi" }])).not.toBe(base);
-    const t1 = await promptHash([{ role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: "{}" } }] }]);
-    const t2 = await promptHash([{ role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "g", arguments: "{}" } }] }]);
+    const t1 = await promptHash([{
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: "{}" } }],
+    }]);
+    const t2 = await promptHash([{
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "1", type: "function", function: { name: "g", arguments: "{}" } }],
+    }]);
     expect(t1).not.toBe(t2);
   });
 
   it("promptHash uses image metadata, not bytes", async () => {
-    const msg = (url: string) => [{ role: "user", content: [{ type: "text", text: "what" }, { type: "image_url", image_url: { url } }] }];
+    const msg = (
+      url: string,
+    ) => [{ role: "user", content: [{ type: "text", text: "what" }, { type: "image_url", image_url: { url } }] }];
     const same1 = await promptHash(msg("data:image/png;base64,AAAA"));
     const same2 = await promptHash(msg("data:image/png;base64,BBBB"));
     const bigger = await promptHash(msg("data:image/png;base64,AAAAAAAA"));

@@ -47,8 +47,14 @@ describe("genai-prices as model_prices rows", () => {
   });
 
   it("prices the issue's one-hour cache write the same from either source", () => {
-    const usage = { prompt_tokens: 1010, completion_tokens: 0, cached_tokens: 0, cache_creation_tokens: 1000,
-      cache_creation_1h_tokens: 1000, reasoning_tokens: 0 };
+    const usage = {
+      prompt_tokens: 1010,
+      completion_tokens: 0,
+      cached_tokens: 0,
+      cache_creation_tokens: 1000,
+      cache_creation_1h_tokens: 1000,
+      reasoning_tokens: 0,
+    };
     expect(computeCost(usage, genaiPriceFor("claude-sonnet-4-20250514", "anthropic")).total).toBe("0.00603");
   });
 
@@ -56,12 +62,27 @@ describe("genai-prices as model_prices rows", () => {
     const d = comparePrices(priceRowsFromFile(DEFAULT_PRICES_FILE), genaiPriceRows());
     const at = (model: string, field: string) => d.find((x) => x.model === model && x.field === field);
     // genai-prices has no service-tier prices and no >200k tier for Claude Sonnet 4 ...
-    expect(at("o4-mini", "input_cost_per_token_flex")).toEqual({ model: "o4-mini", field: "input_cost_per_token_flex", litellm: "0.00000055", genai: null });
-    expect(at("openrouter/anthropic/claude-sonnet-4", "tier_threshold_tokens")).toMatchObject({ litellm: 200000, genai: null });
+    expect(at("o4-mini", "input_cost_per_token_flex")).toEqual({
+      model: "o4-mini",
+      field: "input_cost_per_token_flex",
+      litellm: "0.00000055",
+      genai: null,
+    });
+    expect(at("openrouter/anthropic/claude-sonnet-4", "tier_threshold_tokens")).toMatchObject({
+      litellm: 200000,
+      genai: null,
+    });
     // ... and a newer OpenRouter price for Llama 3.1 8B.
-    expect(at("openrouter/meta-llama/llama-3.1-8b-instruct", "input_cost_per_token")).toMatchObject({ litellm: "0.00000006", genai: "0.00000002" });
+    expect(at("openrouter/meta-llama/llama-3.1-8b-instruct", "input_cost_per_token")).toMatchObject({
+      litellm: "0.00000006",
+      genai: "0.00000002",
+    });
     // Where both price a model, the standard prices agree.
-    expect(d.filter((x) => x.field === "input_cost_per_token" || x.field === "cache_read_input_token_cost").map((x) => x.model))
+    expect(
+      d.filter((x) => x.field === "input_cost_per_token" || x.field === "cache_read_input_token_cost").map((x) =>
+        x.model
+      ),
+    )
       .toEqual(["openrouter/meta-llama/llama-3.1-8b-instruct"]);
   });
 });

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { addDecimals, decimalFromNumber, formatDecimal, mulInt, parseDecimal } from "../../functions/_shared/billing/decimal.ts";
+import {
+  addDecimals,
+  decimalFromNumber,
+  formatDecimal,
+  mulInt,
+  parseDecimal,
+} from "../../functions/_shared/billing/decimal.ts";
 import { computeCost, loadPriceTable, type ModelPrice, priceFromEntry } from "../../functions/_shared/billing/cost.ts";
 import { priceIn } from "../helpers/prices.ts";
 
@@ -38,7 +44,17 @@ describe("decimal", () => {
   });
 
   it("recovers the written decimal of every JSON number with <= 15 significant digits", () => {
-    const written = ["2.5e-06", "1.5e-07", "7.5e-08", "1.875e-05", "3.75e-06", "2.1875e-06", "5.46875e-07", "0.000123456789012345", "1.23456789012345e-10"];
+    const written = [
+      "2.5e-06",
+      "1.5e-07",
+      "7.5e-08",
+      "1.875e-05",
+      "3.75e-06",
+      "2.1875e-06",
+      "5.46875e-07",
+      "0.000123456789012345",
+      "1.23456789012345e-10",
+    ];
     for (const text of written) {
       const fromJson = decimalFromNumber(JSON.parse(text));
       expect(formatDecimal(fromJson)).toBe(formatDecimal(parseDecimal(text)));
@@ -67,7 +83,18 @@ describe("price table", () => {
       provider: "openai",
     });
     expect(priceIn(table, "claude-opus-4-20250514")!.cache_creation_input_token_cost).toBe("0.00001875");
-    for (const m of ["gpt-4o", "gpt-4.1", "gpt-4.1-mini", "o3-mini", "o4-mini", "claude-3-5-haiku-20241022", "claude-3-7-sonnet-20250219", "claude-sonnet-4-20250514"]) {
+    for (
+      const m of [
+        "gpt-4o",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "o3-mini",
+        "o4-mini",
+        "claude-3-5-haiku-20241022",
+        "claude-3-7-sonnet-20250219",
+        "claude-sonnet-4-20250514",
+      ]
+    ) {
       expect(priceIn(table, m), m).not.toBeNull();
     }
   });
@@ -104,15 +131,24 @@ describe("computeCost", () => {
     // 1234 * 0.0000025 + 567 * 0.00001 = 0.003085 + 0.00567
     expect(c.total).toBe("0.008755");
     expect(c.priced).toBe(true);
-    const tiny = computeCost(usage({ prompt_tokens: 1, completion_tokens: 1 }), price({ input_cost_per_token: "1.5e-07", output_cost_per_token: "6e-07" }));
+    const tiny = computeCost(
+      usage({ prompt_tokens: 1, completion_tokens: 1 }),
+      price({ input_cost_per_token: "1.5e-07", output_cost_per_token: "6e-07" }),
+    );
     expect(tiny.total).toBe("0.00000075");
-    const odd = computeCost(usage({ prompt_tokens: 7, completion_tokens: 3 }), price({ input_cost_per_token: "1.23456789e-11", output_cost_per_token: "9.87654321e-13" }));
+    const odd = computeCost(
+      usage({ prompt_tokens: 7, completion_tokens: 3 }),
+      price({ input_cost_per_token: "1.23456789e-11", output_cost_per_token: "9.87654321e-13" }),
+    );
     // 7 * 1.23456789e-11 + 3 * 9.87654321e-13 = 8.64197523e-11 + 2.962962963e-12
     expect(odd.total).toBe("0.000000000089382715263");
   });
 
   it("bills cached tokens at the cache-read price and not again at the input price", () => {
-    const c = computeCost(usage({ prompt_tokens: 1000, cached_tokens: 800, completion_tokens: 10 }), price({ cache_read_input_token_cost: "1.25e-06" }));
+    const c = computeCost(
+      usage({ prompt_tokens: 1000, cached_tokens: 800, completion_tokens: 10 }),
+      price({ cache_read_input_token_cost: "1.25e-06" }),
+    );
     expect(c.input).toBe("0.0005"); // 200 * 2.5e-6
     expect(c.cache_read).toBe("0.001"); // 800 * 1.25e-6
     expect(c.output).toBe("0.0001");
@@ -120,9 +156,17 @@ describe("computeCost", () => {
   });
 
   it("bills cache creation tokens at the creation price (Anthropic)", () => {
-    const p = price({ input_cost_per_token: "3e-06", output_cost_per_token: "1.5e-05", cache_read_input_token_cost: "3e-07", cache_creation_input_token_cost: "3.75e-06" });
+    const p = price({
+      input_cost_per_token: "3e-06",
+      output_cost_per_token: "1.5e-05",
+      cache_read_input_token_cost: "3e-07",
+      cache_creation_input_token_cost: "3.75e-06",
+    });
     // prompt_tokens includes reads and writes: 100 plain + 2000 read + 500 written
-    const c = computeCost(usage({ prompt_tokens: 2600, cached_tokens: 2000, cache_creation_tokens: 500, completion_tokens: 50 }), p);
+    const c = computeCost(
+      usage({ prompt_tokens: 2600, cached_tokens: 2000, cache_creation_tokens: 500, completion_tokens: 50 }),
+      p,
+    );
     expect(c.input).toBe("0.0003");
     expect(c.cache_read).toBe("0.0006");
     expect(c.cache_creation).toBe("0.001875");
@@ -139,11 +183,18 @@ describe("computeCost", () => {
 
   it("fills a missing Anthropic cache price by Anthropic's published multipliers, marked as a rule", () => {
     const p = price({ model: "claude-x", provider: "anthropic", input_cost_per_token: "3e-06" });
-    const c = computeCost(usage({ prompt_tokens: 1000, cached_tokens: 100, cache_creation_tokens: 300, cache_creation_1h_tokens: 200 }), p);
+    const c = computeCost(
+      usage({ prompt_tokens: 1000, cached_tokens: 100, cache_creation_tokens: 300, cache_creation_1h_tokens: 200 }),
+      p,
+    );
     // 600 * 3e-6 + 100 * 3e-7 + 100 * 3.75e-6 + 200 * 6e-6
     expect(c.total).toBe("0.003405");
     expect(c.fallback).toBe("rule");
-    expect(c.rates).toMatchObject({ cache_read: "0.0000003", cache_creation: "0.00000375", cache_creation_1h: "0.000006" });
+    expect(c.rates).toMatchObject({
+      cache_read: "0.0000003",
+      cache_creation: "0.00000375",
+      cache_creation_1h: "0.000006",
+    });
   });
 
   it("bills a service tier without its own prices at the standard price, marked as an estimate", () => {
@@ -151,15 +202,21 @@ describe("computeCost", () => {
     expect(c.total).toBe("0.0035");
     expect(c.fallback).toBe("estimate");
     const batch = price({ input_cost_per_token_batches: "1.25e-06", output_cost_per_token_batches: "5e-06" });
-    expect(computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "batch" }), batch).total).toBe("0.00175");
-    expect(computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "default" }), batch).fallback).toBeNull();
+    expect(computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "batch" }), batch).total)
+      .toBe("0.00175");
+    expect(computeCost(usage({ prompt_tokens: 1000, completion_tokens: 100, service_tier: "default" }), batch).fallback)
+      .toBeNull();
   });
 
   it("switches to the long-context prices only above the threshold", () => {
     const p = priceFromEntry("claude", {
-      input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5, cache_read_input_token_cost: 3e-7,
-      input_cost_per_token_above_200k_tokens: 6e-6, output_cost_per_token_above_200k_tokens: 2.25e-5,
-      cache_read_input_token_cost_above_200k_tokens: 6e-7, litellm_provider: "anthropic",
+      input_cost_per_token: 3e-6,
+      output_cost_per_token: 1.5e-5,
+      cache_read_input_token_cost: 3e-7,
+      input_cost_per_token_above_200k_tokens: 6e-6,
+      output_cost_per_token_above_200k_tokens: 2.25e-5,
+      cache_read_input_token_cost_above_200k_tokens: 6e-7,
+      litellm_provider: "anthropic",
     })!;
     expect(p.tier_threshold_tokens).toBe(200000);
     expect(computeCost(usage({ prompt_tokens: 200000 }), p).total).toBe("0.6");
@@ -169,12 +226,19 @@ describe("computeCost", () => {
 
   it("reads one-hour cache, tier and deprecation keys from a LiteLLM entry", () => {
     const p = priceFromEntry("x", {
-      input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5, cache_creation_input_token_cost_above_1hr: 6e-6,
-      input_cost_per_token_flex: 5.5e-7, output_cost_per_token_priority: 1.7e-5, deprecation_date: "2026-02-19",
+      input_cost_per_token: 3e-6,
+      output_cost_per_token: 1.5e-5,
+      cache_creation_input_token_cost_above_1hr: 6e-6,
+      input_cost_per_token_flex: 5.5e-7,
+      output_cost_per_token_priority: 1.7e-5,
+      deprecation_date: "2026-02-19",
     })!;
     expect(p).toMatchObject({
-      cache_creation_input_token_cost_above_1hr: "0.000006", input_cost_per_token_flex: "0.00000055",
-      output_cost_per_token_priority: "0.000017", deprecation_date: "2026-02-19", tier_threshold_tokens: null,
+      cache_creation_input_token_cost_above_1hr: "0.000006",
+      input_cost_per_token_flex: "0.00000055",
+      output_cost_per_token_priority: "0.000017",
+      deprecation_date: "2026-02-19",
+      tier_threshold_tokens: null,
     });
   });
 
@@ -199,7 +263,10 @@ describe("computeCost", () => {
   });
 
   it("reads exponent-notation prices from LiteLLM JSON entries", () => {
-    const p = priceFromEntry("x", JSON.parse('{"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1E-5, "litellm_provider": "openai"}'))!;
+    const p = priceFromEntry(
+      "x",
+      JSON.parse('{"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1E-5, "litellm_provider": "openai"}'),
+    )!;
     expect(p.input_cost_per_token).toBe("0.0000025");
     expect(p.output_cost_per_token).toBe("0.00001");
     expect(computeCost(usage({ prompt_tokens: 3, completion_tokens: 3 }), p).total).toBe("0.0000375");

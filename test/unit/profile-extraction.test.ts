@@ -2,7 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { extractProfile, matchCatalog, type ProfileFields } from "../../functions/chat/profile-extraction.ts";
 
-const catalog = { products: ["SmartFresh", "Solar Panel", "Heat Pump"], services: ["Installation", "Annual Maintenance"] };
+const catalog = {
+  products: ["SmartFresh", "Solar Panel", "Heat Pump"],
+  services: ["Installation", "Annual Maintenance"],
+};
 
 const CORPUS: [string, ProfileFields][] = [
   // names
@@ -36,13 +39,24 @@ const CORPUS: [string, ProfileFields][] = [
   ["my zip code is 94107", { address_zip: "94107" }],
   ["Thanks OK", {}],
   // interests and preferences
-  ["Do you do installation of solar panels?", { products_of_interest: ["Solar Panel"], services_of_interest: ["Installation"] }],
-  ["smartfresh and heat pumps, and I'd prefer email", { products_of_interest: ["SmartFresh", "Heat Pump"], preferences: { contact_method: "email" } }],
+  ["Do you do installation of solar panels?", {
+    products_of_interest: ["Solar Panel"],
+    services_of_interest: ["Installation"],
+  }],
+  ["smartfresh and heat pumps, and I'd prefer email", {
+    products_of_interest: ["SmartFresh", "Heat Pump"],
+    preferences: { contact_method: "email" },
+  }],
   ["best to text me", { preferences: { contact_method: "text" } }],
   // several at once
   [
     "I'm Ana Silva, ana@silva.dev, 212-555-0147, interested in Annual Maintenance",
-    { customer_name: "Ana Silva", email: "ana@silva.dev", phone: "+12125550147", services_of_interest: ["Annual Maintenance"] },
+    {
+      customer_name: "Ana Silva",
+      email: "ana@silva.dev",
+      phone: "+12125550147",
+      services_of_interest: ["Annual Maintenance"],
+    },
   ],
 ];
 

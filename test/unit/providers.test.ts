@@ -82,7 +82,13 @@ describe("model routing", () => {
 });
 
 describe("OpenAI-format upstream requests", () => {
-  const target = (provider: "openrouter" | "openai") => ({ provider, requestedModel: "m", model: "openai/gpt-4o-mini", baseUrl: "http://up/v1", apiKey: "key" });
+  const target = (provider: "openrouter" | "openai") => ({
+    provider,
+    requestedModel: "m",
+    model: "openai/gpt-4o-mini",
+    baseUrl: "http://up/v1",
+    apiKey: "key",
+  });
 
   it("asks for usage on streams, remembers what the client asked, passes unknown fields", async () => {
     const body = chatCompletionRequestSchema.parse({
@@ -110,23 +116,42 @@ describe("OpenAI-format upstream requests", () => {
   });
 
   it("does not add stream_options to non-stream calls or usage accounting outside OpenRouter", async () => {
-    const body = chatCompletionRequestSchema.parse({ model: "openai:gpt-4o", messages: [{ role: "user", content: "hi" }], stream_options: null });
+    const body = chatCompletionRequestSchema.parse({
+      model: "openai:gpt-4o",
+      messages: [{ role: "user", content: "hi" }],
+      stream_options: null,
+    });
     const call = openAICompatibleAdapter("openai").buildRequest(body, { ...target("openai"), model: "gpt-4o" });
     const sent = await call.request.json();
     expect(sent.stream_options).toBeNull();
     expect(sent.usage).toBeUndefined();
     expect(sent.model).toBe("gpt-4o");
-    const streamed = openAICompatibleAdapter("openai").buildRequest({ ...body, stream: true, stream_options: { include_usage: true } }, target("openai"));
+    const streamed = openAICompatibleAdapter("openai").buildRequest({
+      ...body,
+      stream: true,
+      stream_options: { include_usage: true },
+    }, target("openai"));
     expect(streamed.clientWantsUsage).toBe(true);
   });
 
   it("maps upstream errors: 429 keeps retry-after, provider auth failures become 502", () => {
     const a = openAICompatibleAdapter("openai");
-    const rl = a.normalizeError(429, JSON.stringify({ error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }), new Headers({ "retry-after": "7" }));
+    const rl = a.normalizeError(
+      429,
+      JSON.stringify({ error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }),
+      new Headers({ "retry-after": "7" }),
+    );
     expect(rl.status).toBe(429);
     expect(rl.headers).toEqual({ "retry-after": "7" });
-    expect(a.normalizeError(401, JSON.stringify({ error: { message: "Incorrect API key" } }), new Headers()).status).toBe(502);
-    expect(a.normalizeError(404, JSON.stringify({ error: { message: "no such model", code: "model_not_found" } }), new Headers()).status).toBe(404);
+    expect(a.normalizeError(401, JSON.stringify({ error: { message: "Incorrect API key" } }), new Headers()).status)
+      .toBe(502);
+    expect(
+      a.normalizeError(
+        404,
+        JSON.stringify({ error: { message: "no such model", code: "model_not_found" } }),
+        new Headers(),
+      ).status,
+    ).toBe(404);
     expect(a.normalizeError(500, "<html>oops</html>", new Headers()).toJSON().error.message).toContain("oops");
   });
 });

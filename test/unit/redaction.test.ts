@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { extractFileMetadata, REDACTED, redactText, redactValue, stripBinary } from "../../functions/_shared/privacy/redaction.ts";
+import {
+  extractFileMetadata,
+  REDACTED,
+  redactText,
+  redactValue,
+  stripBinary,
+} from "../../functions/_shared/privacy/redaction.ts";
 
 // Read once, on the first redaction: set before any test runs.
 const CONFIGURED_KEY = "configured-compat-key-4f1d9a";
@@ -13,7 +19,10 @@ describe("redactText: true positives", () => {
     ["call +1 (415) 555-2671", `call ${REDACTED.phone}`],
     ["whatsapp +49-30-901820", `whatsapp ${REDACTED.phone}`],
     ["+33 6 12 34 56 78 is mine", `${REDACTED.phone} is mine`],
-    ["US: (415) 555-2671 or 415-555-2671 or 415.555.2671", `US: ${REDACTED.phone} or ${REDACTED.phone} or ${REDACTED.phone}`],
+    [
+      "US: (415) 555-2671 or 415-555-2671 or 415.555.2671",
+      `US: ${REDACTED.phone} or ${REDACTED.phone} or ${REDACTED.phone}`,
+    ],
     ["toll free 1-800-555-0199.", `toll free ${REDACTED.phone}.`],
     ["card 4111 1111 1111 1111 exp 12/27", `card ${REDACTED.card} exp 12/27`],
     ["card 4111-1111-1111-1111", `card ${REDACTED.card}`],
@@ -134,7 +143,13 @@ describe("redactValue", () => {
       temperature: 0.2,
       messages: [
         { role: "user", content: "I am bob@example.com, call 415-555-2671" },
-        { role: "user", content: [{ type: "text", text: "card 4242 4242 4242 4242" }, { type: "image_url", image_url: { url: "data:image/png;base64,c2stcHJvai1hYmNERUYxMjM0NTY3ODkwYWJjZEVGR0g=" } }] },
+        {
+          role: "user",
+          content: [{ type: "text", text: "card 4242 4242 4242 4242" }, {
+            type: "image_url",
+            image_url: { url: "data:image/png;base64,c2stcHJvai1hYmNERUYxMjM0NTY3ODkwYWJjZEVGR0g=" },
+          }],
+        },
       ],
       headers: { Authorization: "Bearer whatever", "x-api-key": "plain-looking" },
       flags: [true, null, 3],
@@ -205,7 +220,9 @@ describe("configured provider keys", () => {
 
   it("come from the environment by default, and are removed from data: URLs too", () => {
     expect(redactText(`echo ${CONFIGURED_KEY}`)).toBe(`echo ${REDACTED.secret}`);
-    expect(redactValue({ a: `data:text/plain;base64,${CONFIGURED_KEY}`, b: `data:,${CONFIGURED_KEY} jane@example.com` })).toEqual({
+    expect(
+      redactValue({ a: `data:text/plain;base64,${CONFIGURED_KEY}`, b: `data:,${CONFIGURED_KEY} jane@example.com` }),
+    ).toEqual({
       a: `data:text/plain;base64,${REDACTED.secret}`,
       b: `data:,${REDACTED.secret} ${REDACTED.email}`,
     });
@@ -217,13 +234,35 @@ describe("file metadata is safe to log", () => {
     const messages = [{
       role: "user",
       content: [
-        { type: "image_url", image_url: { url: "https://u:p@b.s3.amazonaws.com/up/jane@example.com/a.png?X-Amz-Signature=abc&X-Amz-Credential=AKIA#frag" } },
-        { type: "file", file: { filename: "cv of jane.doe@example.com 020 7946 0958.pdf", file_id: "bob@example.com" } },
+        {
+          type: "image_url",
+          image_url: {
+            url:
+              "https://u:p@b.s3.amazonaws.com/up/jane@example.com/a.png?X-Amz-Signature=abc&X-Amz-Credential=AKIA#frag",
+          },
+        },
+        {
+          type: "file",
+          file: { filename: "cv of jane.doe@example.com 020 7946 0958.pdf", file_id: "bob@example.com" },
+        },
       ],
     }];
     expect(extractFileMetadata(messages)).toEqual([
-      { type: "image", mime: null, bytes: null, url: `https://b.s3.amazonaws.com/up/${REDACTED.email}/a.png`, message_index: 0 },
-      { type: "file", mime: null, bytes: null, name: `cv of ${REDACTED.email} ${REDACTED.phone}.pdf`, file_id: REDACTED.email, message_index: 0 },
+      {
+        type: "image",
+        mime: null,
+        bytes: null,
+        url: `https://b.s3.amazonaws.com/up/${REDACTED.email}/a.png`,
+        message_index: 0,
+      },
+      {
+        type: "file",
+        mime: null,
+        bytes: null,
+        name: `cv of ${REDACTED.email} ${REDACTED.phone}.pdf`,
+        file_id: REDACTED.email,
+        message_index: 0,
+      },
     ]);
   });
 });

@@ -52,13 +52,20 @@ describe("callMetadata", () => {
 
   it("reads the client address, the conversation id and custom properties", () => {
     const meta = callMetadata(
-      req({ "x-forwarded-for": "203.0.113.7, 10.0.0.1", "x-session-id": "conv-9", "x-metadata": '{"feature":"mentor"}',
-        "cf-ipcountry": "FR" }),
+      req({
+        "x-forwarded-for": "203.0.113.7, 10.0.0.1",
+        "x-session-id": "conv-9",
+        "x-metadata": '{"feature":"mentor"}',
+        "cf-ipcountry": "FR",
+      }),
       "127.0.0.1",
     );
     // No trusted proxy or geo header is configured: the forwarded headers are the client's own claims.
     expect(meta).toEqual({
-      ip: "127.0.0.1", country: null, conversationId: "conv-9", properties: { feature: "mentor" },
+      ip: "127.0.0.1",
+      country: null,
+      conversationId: "conv-9",
+      properties: { feature: "mentor" },
     });
   });
 
@@ -80,7 +87,7 @@ describe("asApiError", () => {
 
   it("turns anything else into a 500 internal_error that hides the cause, printed with where it happened", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    for (const thrown of [new Error("relation \"internal_table\" does not exist"), "a string", null]) {
+    for (const thrown of [new Error('relation "internal_table" does not exist'), "a string", null]) {
       const error = asApiError(thrown, "chat r2");
       expect(error.status).toBe(500);
       expect(error.toJSON()).toEqual({

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { preflightResponse } from "../../functions/_shared/http/cors.ts";
-import { badGateway, gatewayTimeout, jsonResponse, notFound, payloadTooLarge, rateLimited, unauthorized } from "../../functions/_shared/http/errors.ts";
+import {
+  badGateway,
+  gatewayTimeout,
+  jsonResponse,
+  notFound,
+  payloadTooLarge,
+  rateLimited,
+  unauthorized,
+} from "../../functions/_shared/http/errors.ts";
 import { parseChatCompletionRequest } from "../../functions/_shared/openai/chat-schema.ts";
 
 const ok = (body: unknown) => {
@@ -31,12 +39,20 @@ describe("chat completions schema", () => {
           ],
           name: "bob",
         },
-        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }], audio: { id: "a1" } },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+          audio: { id: "a1" },
+        },
         { role: "tool", tool_call_id: "c1", content: "42" },
       ],
       tools: [{ type: "function", function: { name: "f", parameters: { type: "object" }, strict: true } }],
       tool_choice: "auto",
-      response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object" }, strict: true } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "answer", schema: { type: "object" }, strict: true },
+      },
       stream: true,
       stream_options: { include_usage: true },
       max_completion_tokens: 100,
@@ -54,13 +70,41 @@ describe("chat completions schema", () => {
     [{ messages: [{ role: "user", content: "x" }] }, "'model'", "model"],
     [{ model: "m", messages: [] }, "'messages': must contain at least one message", "messages"],
     [{ model: "m", messages: [{ role: "robot", content: "x" }] }, "'messages[0].role'", "messages[0].role"],
-    [{ model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "" } }] }] }, "'messages[0].content[0].image_url.url': must not be empty", "messages[0].content[0].image_url.url"],
-    [{ model: "m", messages: [{ role: "tool", content: "x" }] }, "'messages[0].tool_call_id'", "messages[0].tool_call_id"],
+    [
+      { model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "" } }] }] },
+      "'messages[0].content[0].image_url.url': must not be empty",
+      "messages[0].content[0].image_url.url",
+    ],
+    [
+      { model: "m", messages: [{ role: "tool", content: "x" }] },
+      "'messages[0].tool_call_id'",
+      "messages[0].tool_call_id",
+    ],
     [{ model: "m", messages: [{ role: "user", content: "x" }], temperature: 2.5 }, "'temperature'", "temperature"],
-    [{ model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 0 }, "'max_tokens': must be positive", "max_tokens"],
-    [{ model: "m", messages: [{ role: "user", content: "x" }], tools: [{ type: "function", function: { name: "bad name!" } }] }, "'tools[0].function.name'", "tools[0].function.name"],
-    [{ model: "m", messages: [{ role: "user", content: "x" }], response_format: { type: "json_schema" } }, "'response_format.json_schema'", "response_format.json_schema"],
-    [{ model: "m", messages: [{ role: "user", content: "x" }], stop: ["a", "b", "c", "d", "e"] }, "at most 4 stop sequences", "stop"],
+    [
+      { model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 0 },
+      "'max_tokens': must be positive",
+      "max_tokens",
+    ],
+    [
+      {
+        model: "m",
+        messages: [{ role: "user", content: "x" }],
+        tools: [{ type: "function", function: { name: "bad name!" } }],
+      },
+      "'tools[0].function.name'",
+      "tools[0].function.name",
+    ],
+    [
+      { model: "m", messages: [{ role: "user", content: "x" }], response_format: { type: "json_schema" } },
+      "'response_format.json_schema'",
+      "response_format.json_schema",
+    ],
+    [
+      { model: "m", messages: [{ role: "user", content: "x" }], stop: ["a", "b", "c", "d", "e"] },
+      "at most 4 stop sequences",
+      "stop",
+    ],
     [{ model: "m", messages: [{ role: "user", content: "x" }], stream: "yes" }, "'stream'", "stream"],
   ])("rejects %j naming the field", (body, message, param) => {
     const err = fail(body);
@@ -106,7 +150,12 @@ describe("OpenAI-shape errors and CORS", () => {
   });
 
   it("answers preflights echoing requested headers", () => {
-    const res = preflightResponse(new Request("http://x/", { method: "OPTIONS", headers: { "access-control-request-headers": "authorization, x-stainless-foo" } }));
+    const res = preflightResponse(
+      new Request("http://x/", {
+        method: "OPTIONS",
+        headers: { "access-control-request-headers": "authorization, x-stainless-foo" },
+      }),
+    );
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-headers")).toBe("authorization, x-stainless-foo");
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");

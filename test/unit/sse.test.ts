@@ -6,7 +6,17 @@ const dec = new TextDecoder();
 
 const ID = "chatcmpl-1";
 const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
-  `data: ${JSON.stringify({ id: ID, object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null, ...extra })}\n\n`;
+  `data: ${
+    JSON.stringify({
+      id: ID,
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "gpt-4o-mini",
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      usage: null,
+      ...extra,
+    })
+  }\n\n`;
 const USAGE = {
   prompt_tokens: 17,
   completion_tokens: 9,
@@ -15,7 +25,16 @@ const USAGE = {
   completion_tokens_details: { reasoning_tokens: 3 },
   cost: 0.00001234,
 };
-const usageChunk = `data: ${JSON.stringify({ id: ID, object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: USAGE })}\n\n`;
+const usageChunk = `data: ${
+  JSON.stringify({
+    id: ID,
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "gpt-4o-mini",
+    choices: [],
+    usage: USAGE,
+  })
+}\n\n`;
 
 const ROLE = chunk({ role: "assistant", content: "", refusal: null });
 const CONTENT = ["Grüß", " dich", " 👋🏽", " — ok"].map((c) => chunk({ content: c }));
@@ -25,7 +44,8 @@ const COMMENT = ": OPENROUTER PROCESSING\n\n";
 
 /** What a client that did not ask for usage sees: no usage chunk, no `"usage":null` fields. */
 const hidden = (text: string) => text.replace(/,"usage":null/g, "");
-const fullStream = (withUsage: boolean) => [COMMENT, ROLE, ...CONTENT, FINISH, ...(withUsage ? [usageChunk] : []), DONE].join("");
+const fullStream = (withUsage: boolean) =>
+  [COMMENT, ROLE, ...CONTENT, FINISH, ...(withUsage ? [usageChunk] : []), DONE].join("");
 
 /** Splits bytes at the given cut points (positions in bytes). */
 function split(bytes: Uint8Array, size: number): Uint8Array[] {
@@ -34,7 +54,10 @@ function split(bytes: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-function sourceOf(parts: Uint8Array[], opts: { endWith?: "close" | "error"; onCancel?: () => void } = {}): ReadableStream<Uint8Array> {
+function sourceOf(
+  parts: Uint8Array[],
+  opts: { endWith?: "close" | "error"; onCancel?: () => void } = {},
+): ReadableStream<Uint8Array> {
   let i = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -148,10 +171,16 @@ describe("teeChatStream", () => {
 
   it("assembles tool calls streamed in pieces", async () => {
     const text = [
-      chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+      chunk({
+        role: "assistant",
+        content: null,
+        tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }],
+      }),
       chunk({ tool_calls: [{ index: 0, function: { arguments: '{"loc' } }] }),
       chunk({ tool_calls: [{ index: 0, function: { arguments: 'ation":"Paris"}' } }] }),
-      chunk({ tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }] }),
+      chunk({
+        tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }],
+      }),
       chunk({}, "tool_calls"),
       usageChunk,
       DONE,
@@ -161,7 +190,12 @@ describe("teeChatStream", () => {
     const r = await result;
     expect(r.finish_reason).toBe("tool_calls");
     expect(r.tool_calls).toEqual([
-      { index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } },
+      {
+        index: 0,
+        id: "call_1",
+        type: "function",
+        function: { name: "get_weather", arguments: '{"location":"Paris"}' },
+      },
       { index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
     ]);
     expect(r.ttft_ms).not.toBeNull();
@@ -170,13 +204,25 @@ describe("teeChatStream", () => {
   it("reports a stream cut after output as partial with estimated usage", async () => {
     const cut = [ROLE, ...CONTENT.slice(0, 2)].join("") + CONTENT[2].slice(0, 20);
     const messages = [{ role: "user", content: "Say hello in German, please." }];
-    const { stream, result } = teeChatStream(sourceOf([enc.encode(cut)], { endWith: "error" }), { clientWantsUsage: false, messages });
+    const { stream, result } = teeChatStream(sourceOf([enc.encode(cut)], { endWith: "error" }), {
+      clientWantsUsage: false,
+      messages,
+    });
     const out = await readAll(stream);
     // The client sees the break as an OpenAI error chunk (the incomplete event is dropped), then the end.
     expect(out.error).toBeUndefined();
-    expect(out.text).toBe(hidden([ROLE, ...CONTENT.slice(0, 2)].join("")) + `data: ${JSON.stringify({
-      error: { message: "upstream connection failed: terminated", type: "upstream_error", code: "upstream_disconnected", param: null },
-    })}\n\n`);
+    expect(out.text).toBe(
+      hidden([ROLE, ...CONTENT.slice(0, 2)].join("")) + `data: ${
+        JSON.stringify({
+          error: {
+            message: "upstream connection failed: terminated",
+            type: "upstream_error",
+            code: "upstream_disconnected",
+            param: null,
+          },
+        })
+      }\n\n`,
+    );
     const r = await result;
     expect(r.status).toBe("partial");
     expect(r.done_seen).toBe(false);
@@ -190,8 +236,15 @@ describe("teeChatStream", () => {
 
   it("reports a clean close without [DONE] as partial, and one without output as error", async () => {
     const a = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0])]), { clientWantsUsage: true });
-    const truncated = { message: "upstream closed the stream before [DONE]", type: "upstream_error", code: "stream_truncated", param: null };
-    expect((await readAll(a.stream)).text).toBe(ROLE + CONTENT[0] + `data: ${JSON.stringify({ error: truncated })}\n\n`);
+    const truncated = {
+      message: "upstream closed the stream before [DONE]",
+      type: "upstream_error",
+      code: "stream_truncated",
+      param: null,
+    };
+    expect((await readAll(a.stream)).text).toBe(
+      ROLE + CONTENT[0] + `data: ${JSON.stringify({ error: truncated })}\n\n`,
+    );
     expect((await a.result).status).toBe("partial");
     expect((await a.result).error?.code).toBe("stream_truncated");
 
@@ -201,8 +254,12 @@ describe("teeChatStream", () => {
   });
 
   it("captures an upstream error event", async () => {
-    const err = `data: ${JSON.stringify({ error: { message: "Overloaded", type: "overloaded_error", code: 529 } })}\n\n`;
-    const { stream, result } = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0] + err)]), { clientWantsUsage: false });
+    const err = `data: ${
+      JSON.stringify({ error: { message: "Overloaded", type: "overloaded_error", code: 529 } })
+    }\n\n`;
+    const { stream, result } = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0] + err)]), {
+      clientWantsUsage: false,
+    });
     // The provider's own error chunk ends the stream; the gateway adds none.
     expect((await readAll(stream)).text).toBe(hidden(ROLE + CONTENT[0]) + err);
     const r = await result;
@@ -245,8 +302,13 @@ describe("teeChatStream", () => {
   it("assembles text with escapes, quotes and JSON-looking content exactly", async () => {
     const tricky = ['He said "hi"\n', "back\\slash\\", ' {"usage":{"x":1},"error":1,"content":"no"}', " é🚀", 'tail "'];
     // Escape non-ASCII as \uXXXX too, as some providers do.
-    const asJson = (t: string) => JSON.stringify(t).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-    const raw = tricky.map((t) => `data: {"id":"${ID}","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${asJson(t)}},"logprobs":null,"finish_reason":null}]}\n\n`);
+    const asJson = (t: string) =>
+      JSON.stringify(t).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const raw = tricky.map((t) =>
+      `data: {"id":"${ID}","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${
+        asJson(t)
+      }},"logprobs":null,"finish_reason":null}]}\n\n`
+    );
     const text = [ROLE, ...raw, FINISH, DONE].join("");
     const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 4)), { clientWantsUsage: false });
     expect((await readAll(stream)).text).toBe(hidden(text));
@@ -267,17 +329,28 @@ describe("teeChatStream", () => {
     const withCost = { ...USAGE, cost_details: { upstream_inference_cost: null }, is_byok: false };
     const costChunk = usageChunk.replace(JSON.stringify(USAGE), JSON.stringify(withCost));
     const text = [ROLE, CONTENT[0], FINISH, costChunk, DONE].join("");
-    const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 5)), { clientWantsUsage: true, clientWantsCost: false });
+    const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 5)), {
+      clientWantsUsage: true,
+      clientWantsCost: false,
+    });
     const out = await readAll(stream);
     const { cost: _cost, ...usageWithoutCost } = USAGE;
-    expect(out.text).toBe(ROLE + CONTENT[0] + FINISH + usageChunk.replace(JSON.stringify(USAGE), JSON.stringify(usageWithoutCost)) + DONE);
+    expect(out.text).toBe(
+      ROLE + CONTENT[0] + FINISH + usageChunk.replace(JSON.stringify(USAGE), JSON.stringify(usageWithoutCost)) + DONE,
+    );
     expect((await result).usage.provider_cost).toBe("0.00001234");
   });
 
   it("uses the prompt numbers the provider reported before a break instead of an estimate", async () => {
     const reported = {
-      prompt_tokens: 321, completion_tokens: 1, total_tokens: 322, cached_tokens: 300,
-      cache_creation_tokens: 0, cache_creation_1h_tokens: 0, reasoning_tokens: 0, provider_cost: null,
+      prompt_tokens: 321,
+      completion_tokens: 1,
+      total_tokens: 322,
+      cached_tokens: 300,
+      cache_creation_tokens: 0,
+      cache_creation_1h_tokens: 0,
+      reasoning_tokens: 0,
+      provider_cost: null,
       service_tier: null,
     };
     const { stream, result } = teeChatStream(sourceOf([enc.encode(ROLE + CONTENT[0] + CONTENT[1])]), {

@@ -5,7 +5,13 @@
  */
 import type { Sql } from "../runtime/db.ts";
 import type { Row } from "../runtime/schema.ts";
-import { credentialKind, hashApiKey, type JwtVerification, jwtVerifierFromEnv, requestCredential } from "./credentials.ts";
+import {
+  credentialKind,
+  hashApiKey,
+  type JwtVerification,
+  jwtVerifierFromEnv,
+  requestCredential,
+} from "./credentials.ts";
 import { TtlCache } from "../runtime/cache.ts";
 import { env, envSnapshot } from "../runtime/env.ts";
 import { ApiError, badRequest, forbidden, unauthorized } from "../http/errors.ts";
@@ -120,7 +126,9 @@ export function lookupUser(sql: Sql, userId: string): Promise<UserAccess | null>
 }
 
 function requireActive(m: Membership): ApiError | null {
-  if (m.account_status !== "active") return forbidden(`Account ${m.account_slug} is ${m.account_status}`, "account_inactive");
+  if (m.account_status !== "active") {
+    return forbidden(`Account ${m.account_slug} is ${m.account_status}`, "account_inactive");
+  }
   return null;
 }
 
@@ -190,15 +198,31 @@ export function callerFromUser(
   const inactive = requireActive(chosen);
   if (inactive) return inactive;
   if (need === "use_agents" && !chosen.can_use_agents) {
-    return forbidden(`Your role in account ${chosen.account_slug} does not allow using agents (use_agents)`, "permission_denied");
+    return forbidden(
+      `Your role in account ${chosen.account_slug} does not allow using agents (use_agents)`,
+      "permission_denied",
+    );
   }
-  return { accountId: chosen.account_id, accountSlug: chosen.account_slug, userId, apiKeyId: null, settings: settingsOf(chosen) };
+  return {
+    accountId: chosen.account_id,
+    accountSlug: chosen.account_slug,
+    userId,
+    apiKeyId: null,
+    settings: settingsOf(chosen),
+  };
 }
 
 /** Credentials can't be checked without the database (and nothing is cached): 503, retryable. */
 function databaseUnavailable(err: unknown): never {
   console.error(`[access] credential lookup failed: ${err instanceof Error ? err.message : err}`);
-  throw new ApiError(503, "The gateway cannot verify credentials right now; retry shortly", "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
+  throw new ApiError(
+    503,
+    "The gateway cannot verify credentials right now; retry shortly",
+    "service_unavailable",
+    "database_unavailable",
+    null,
+    { "retry-after": "1" },
+  );
 }
 
 let verifier: ReturnType<typeof jwtVerifierFromEnv> | null = null;
@@ -216,7 +240,10 @@ export function verifyUserJwt(token: string): Promise<JwtVerification> {
 export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
   const token = requestCredential(req.headers);
   if (!token) {
-    throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT or API key> (or x-api-key)", "missing_api_key");
+    throw unauthorized(
+      "Missing credentials: send Authorization: Bearer <user JWT or API key> (or x-api-key)",
+      "missing_api_key",
+    );
   }
   // Before any lookup: an account header no account can match is a malformed request, not a 403.
   for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
@@ -226,7 +253,9 @@ export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
     caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable), selector);
   } else {
     const verified = await verifyUserJwt(token);
-    if (!verified.ok) throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
+    if (!verified.ok) {
+      throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
+    }
     const user = await lookupUser(sql, verified.claims.sub).catch(databaseUnavailable);
     caller = callerFromUser(verified.claims.sub, user, selector);
   }

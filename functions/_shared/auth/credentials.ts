@@ -48,7 +48,19 @@ export interface JwtVerifierConfig {
 const USER_AUDIENCE = "authenticated";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const ASYMMETRIC_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+const ASYMMETRIC_ALGS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+];
 
 /** One key set per URL for the process: jose caches and refreshes keys inside it. */
 const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
@@ -83,7 +95,9 @@ function joseFailure(err: unknown): JwtVerification {
     case "ERR_JWT_CLAIM_VALIDATION_FAILED":
       return failure("invalid_claims", `JWT claim check failed: ${(err as Error).message}`);
     default:
-      if (err instanceof TypeError || code === "ERR_JOSE_GENERIC") return failure("jwks_unavailable", "Signing keys could not be fetched");
+      if (err instanceof TypeError || code === "ERR_JOSE_GENERIC") {
+        return failure("jwks_unavailable", "Signing keys could not be fetched");
+      }
       return failure("malformed", "JWT is malformed");
   }
 }
@@ -96,7 +110,8 @@ function joseFailure(err: unknown): JwtVerification {
  */
 export function createJwtVerifier(config: JwtVerifierConfig): (token: string) => Promise<JwtVerification> {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
-  const jwksUrl = config.jwksUrl ?? (config.supabaseUrl ? `${config.supabaseUrl.replace(/\/+$/, "")}/auth/v1/.well-known/jwks.json` : null);
+  const jwksUrl = config.jwksUrl ??
+    (config.supabaseUrl ? `${config.supabaseUrl.replace(/\/+$/, "")}/auth/v1/.well-known/jwks.json` : null);
   const clockTolerance = config.clockToleranceSec ?? 5;
 
   return async (token: string): Promise<JwtVerification> => {
@@ -134,7 +149,9 @@ export function createJwtVerifier(config: JwtVerifierConfig): (token: string) =>
 }
 
 /** Verifier configured from SUPABASE_JWT_SECRET, SUPABASE_JWKS_URL, SUPABASE_URL and SUPABASE_JWT_ISSUER. */
-export function jwtVerifierFromEnv(env: Readonly<Record<string, string | undefined>>): (token: string) => Promise<JwtVerification> {
+export function jwtVerifierFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): (token: string) => Promise<JwtVerification> {
   return createJwtVerifier({
     jwtSecret: env.SUPABASE_JWT_SECRET,
     jwksUrl: env.SUPABASE_JWKS_URL,

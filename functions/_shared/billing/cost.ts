@@ -186,11 +186,12 @@ const UNPRICED: CostBreakdown = Object.freeze({
   fallback: null,
 });
 
-type UsageForCost = Pick<
-  NormalizedUsage,
-  "prompt_tokens" | "completion_tokens" | "cached_tokens" | "cache_creation_tokens" | "reasoning_tokens"
-> &
-  Partial<Pick<NormalizedUsage, "cache_creation_1h_tokens" | "service_tier">>;
+type UsageForCost =
+  & Pick<
+    NormalizedUsage,
+    "prompt_tokens" | "completion_tokens" | "cached_tokens" | "cache_creation_tokens" | "reasoning_tokens"
+  >
+  & Partial<Pick<NormalizedUsage, "cache_creation_1h_tokens" | "service_tier">>;
 
 /**
  * Anthropic's published cache prices as multiples of the input price: read 0.1x, 5-minute write

@@ -25,7 +25,12 @@ type PriceRow = Refine<PriceColumns, Omit<ModelPrice, "provider">> & {
 };
 
 /** The columns a ModelPrice is read from, named alike in both price tables. */
-const PRICE_COLUMNS: PriceColumn[] = [...PRICE_FIELDS, "tier_threshold_tokens", "deprecation_date", "max_output_tokens"];
+const PRICE_COLUMNS: PriceColumn[] = [
+  ...PRICE_FIELDS,
+  "tier_threshold_tokens",
+  "deprecation_date",
+  "max_output_tokens",
+];
 
 /** A priced model as listed (postgres.js reads timestamptz as a Date). */
 type ListedRow = Refine<Pick<Row<"model_prices">, "model" | "litellm_provider" | "updated_at">, { updated_at: Date }>;

@@ -44,7 +44,10 @@ export interface ProducedOutput {
 }
 
 /** Usage as counted here (prompt from the messages, completion from the output), for calls the provider did not report. */
-export async function estimateUsage(messages: readonly unknown[] | undefined, output: ProducedOutput): Promise<NormalizedUsage> {
+export async function estimateUsage(
+  messages: readonly unknown[] | undefined,
+  output: ProducedOutput,
+): Promise<NormalizedUsage> {
   const reasoningText = output.reasoning ?? "";
   const toolText = output.toolCalls.map((t) => t.function.name + t.function.arguments).join("");
   const completion = await countTextTokens(output.text + reasoningText + toolText);

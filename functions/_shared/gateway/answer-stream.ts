@@ -6,7 +6,10 @@
 const DONE = new TextEncoder().encode("data: [DONE]");
 const LF = 0x0a;
 
-export function holdEnd(body: ReadableStream<Uint8Array>, beforeEnd: () => Promise<unknown>): ReadableStream<Uint8Array> {
+export function holdEnd(
+  body: ReadableStream<Uint8Array>,
+  beforeEnd: () => Promise<unknown>,
+): ReadableStream<Uint8Array> {
   let held: Uint8Array = new Uint8Array(0);
   // Whether the last byte sent ended a line, so the next chunk starts at a line start.
   let atLineStart = true;

@@ -16,8 +16,8 @@ import type { ChatCompletionRequest } from "../openai/chat-schema.ts";
 import { sendWithFallbacks } from "../controls/fallback.ts";
 import type { Attempt } from "../controls/retry.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "../billing/price-lookup.ts";
-import { resolveProvider, type ProviderTarget, withoutUsageCost } from "../providers/index.ts";
-import { teeChatStream, type AssembledToolCall, type StreamError, type StreamResult } from "./stream-tee.ts";
+import { type ProviderTarget, resolveProvider, withoutUsageCost } from "../providers/index.ts";
+import { type AssembledToolCall, type StreamError, type StreamResult, teeChatStream } from "./stream-tee.ts";
 import { estimateUsage } from "../billing/token-estimate.ts";
 import { UpstreamGuard } from "./upstream.ts";
 import { emptyUsage, type NormalizedUsage } from "../billing/usage.ts";
@@ -137,7 +137,6 @@ export function admitCall(): void {
   );
 }
 
-
 /** Keeps the worker alive for work that outlives the response (Supabase Edge Runtime). */
 export function runInBackground(promise: Promise<unknown>): void {
   const runtime = (globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }).EdgeRuntime;
@@ -225,12 +224,15 @@ export async function forwardChatCompletion(
       // OpenRouter's cost goes back only to clients that asked for it.
       const out = target.provider === "anthropic"
         ? JSON.stringify(completion.body)
-        : call.clientWantsCost ? text : JSON.stringify(withoutUsageCost(completion.body));
+        : call.clientWantsCost
+        ? text
+        : JSON.stringify(withoutUsageCost(completion.body));
       const usage = completion.usage ?? null;
       const ending: Ending = {
         status: "complete",
         httpStatus: 200,
-        usage: usage ?? (await estimateUsage(body.messages, { text: completion.text, toolCalls: completion.tool_calls })),
+        usage: usage ??
+          (await estimateUsage(body.messages, { text: completion.text, toolCalls: completion.tool_calls })),
         usageSource: usage ? "provider" : "estimated",
         finishReason: completion.finish_reason,
         text: completion.text,
@@ -285,7 +287,9 @@ export function streamEnding(r: StreamResult, clientCancelled: boolean, response
 }
 
 function streamError(e: StreamError | null, clientCancelled: boolean): { code: string | null; message: string } | null {
-  if (clientCancelled) return { code: "client_disconnected", message: "The client closed the stream before it finished" };
+  if (clientCancelled) {
+    return { code: "client_disconnected", message: "The client closed the stream before it finished" };
+  }
   return e && { code: e.code ?? e.type ?? "upstream_error", message: e.message };
 }
 
@@ -303,7 +307,11 @@ function streamSummary(
     model,
     choices: [{
       index: 0,
-      message: { role: "assistant", content: text, ...(toolCalls.length ? { tool_calls: toolCalls as unknown as Json } : {}) },
+      message: {
+        role: "assistant",
+        content: text,
+        ...(toolCalls.length ? { tool_calls: toolCalls as unknown as Json } : {}),
+      },
       finish_reason: finishReason,
     }],
     usage: usage as unknown as Json,
@@ -315,7 +323,12 @@ export function responseHeaders(ctx: CallContext, contentType: string): Record<s
 }
 
 /** A call that ended in an error before any answer: respond in OpenAI's shape and log it. */
-export function failedCall(ctx: CallContext, req: LoggedRequest, target: ProviderTarget | null, error: ApiError): CallResult {
+export function failedCall(
+  ctx: CallContext,
+  req: LoggedRequest,
+  target: ProviderTarget | null,
+  error: ApiError,
+): CallResult {
   const outcome = record(ctx, req, target, {
     status: "error",
     httpStatus: error.status,

@@ -155,4 +155,3 @@ function streamed(
   });
   return { response, outcome };
 }
-

@@ -233,7 +233,11 @@ class ChatStreamCollector {
     if (this.error || this.clientCancelled) return null;
     const type = "upstream_error";
     if (transportError !== undefined) {
-      return { message: `upstream connection failed: ${errorMessage(transportError)}`, type, code: "upstream_disconnected" };
+      return {
+        message: `upstream connection failed: ${errorMessage(transportError)}`,
+        type,
+        code: "upstream_disconnected",
+      };
     }
     if (!this.doneSeen) return { message: "upstream closed the stream before [DONE]", type, code: "stream_truncated" };
     return null;
@@ -255,7 +259,9 @@ class ChatStreamCollector {
     let usage = this.usage;
     const usageSource = usage ? "provider" : "estimated";
     if (!usage) {
-      usage = estimate ? await estimateUsage(messages, { text: this.text, reasoning: this.reasoning, toolCalls: this.toolCalls }) : emptyUsage();
+      usage = estimate
+        ? await estimateUsage(messages, { text: this.text, reasoning: this.reasoning, toolCalls: this.toolCalls })
+        : emptyUsage();
       if (reported) usage = withReportedPrompt(reported, usage);
     }
     return {
@@ -275,7 +281,6 @@ class ChatStreamCollector {
       bytes_received: this.bytes,
     };
   }
-
 }
 
 /**
@@ -400,8 +405,7 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
     const reported = opts.reportedUsage?.() ?? null;
     collector.result(startedAt, transportError, opts.messages, true, reported).then(settle, (e) =>
       // Estimation failing must not lose the log row: report what is known with zero usage.
-      collector.result(startedAt, transportError ?? e, opts.messages, false, reported).then(settle)
-    );
+      collector.result(startedAt, transportError ?? e, opts.messages, false, reported).then(settle));
   };
 
   /** What the client gets instead of an event's bytes: null to keep them, "" to drop the event. */

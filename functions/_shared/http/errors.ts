@@ -111,10 +111,19 @@ export const notFound = (message = "Not found", code = "not_found", param: strin
   new ApiError(404, message, "invalid_request_error", code, param);
 
 export const payloadTooLarge = (limitBytes: number): ApiError =>
-  new ApiError(413, `Request body exceeds the limit of ${limitBytes} bytes`, "invalid_request_error", "request_too_large");
+  new ApiError(
+    413,
+    `Request body exceeds the limit of ${limitBytes} bytes`,
+    "invalid_request_error",
+    "request_too_large",
+  );
 
 /** 429; `retryAfter` (seconds or an HTTP date, as the upstream sent it) becomes the retry-after header. */
-export const rateLimited = (message = "Rate limit exceeded", retryAfter?: string | null, code = "rate_limit_exceeded"): ApiError =>
+export const rateLimited = (
+  message = "Rate limit exceeded",
+  retryAfter?: string | null,
+  code = "rate_limit_exceeded",
+): ApiError =>
   new ApiError(429, message, "rate_limit_error", code, null, retryAfter ? { "retry-after": retryAfter } : {});
 
 export const badGateway = (message = "The upstream provider failed", code = "upstream_error"): ApiError =>

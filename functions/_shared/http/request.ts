@@ -3,12 +3,7 @@ import { clientAddress, clientCountry } from "./client-address.ts";
 import { badRequest, payloadTooLarge } from "./errors.ts";
 import { env } from "../runtime/env.ts";
 import type { Json } from "../runtime/schema.ts";
-import {
-  jsonDepthExceeds,
-  MAX_CONVERSATION_ID_CHARS,
-  MAX_JSON_DEPTH,
-  MAX_METADATA_BYTES,
-} from "./limits.ts";
+import { jsonDepthExceeds, MAX_CONVERSATION_ID_CHARS, MAX_JSON_DEPTH, MAX_METADATA_BYTES } from "./limits.ts";
 
 const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 

@@ -24,10 +24,20 @@ function normPart(p: LooseObject): unknown {
       return data ? { type: "image", mime: data.mime, bytes: base64ByteLength(data.data) } : { type: "image", url };
     }
     case "input_audio":
-      return { type: "audio", format: p.input_audio?.format, bytes: base64ByteLength(String(p.input_audio?.data ?? "")) };
+      return {
+        type: "audio",
+        format: p.input_audio?.format,
+        bytes: base64ByteLength(String(p.input_audio?.data ?? "")),
+      };
     case "file": {
       const data = typeof p.file?.file_data === "string" ? parseDataUrl(p.file.file_data) : null;
-      return { type: "file", name: p.file?.filename, file_id: p.file?.file_id, mime: data?.mime, bytes: data ? base64ByteLength(data.data) : undefined };
+      return {
+        type: "file",
+        name: p.file?.filename,
+        file_id: p.file?.file_id,
+        mime: data?.mime,
+        bytes: data ? base64ByteLength(data.data) : undefined,
+      };
     }
     default:
       return p;
@@ -56,7 +66,11 @@ export function promptHash(messages: readonly unknown[]): string {
       name: msg.name,
       tool_call_id: msg.tool_call_id,
       tool_calls: Array.isArray(msg.tool_calls)
-        ? msg.tool_calls.map((c: LooseObject) => ({ id: c.id, name: c.function?.name, arguments: c.function?.arguments }))
+        ? msg.tool_calls.map((c: LooseObject) => ({
+          id: c.id,
+          name: c.function?.name,
+          arguments: c.function?.arguments,
+        }))
         : undefined,
     };
   });

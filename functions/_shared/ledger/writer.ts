@@ -84,22 +84,78 @@ export interface LedgerEntry {
 }
 
 const LLM_REQUEST_COLUMNS = [
-  "id", "created_at", "account_id", "account_slug", "session_id", "agent_instance_id",
-  "agent_instance_slug", "agent_type", "user_id", "api_key_id", "end_user", "conversation_id",
-  "properties", "provider", "model", "is_stream", "completion_status", "http_status", "finish_reason",
-  "error_code", "error_message", "request_body", "response_body", "prompt_tokens", "completion_tokens",
-  "total_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "usage_source",
-  "unit_cost_prompt", "unit_cost_completion", "unit_cost_cached", "unit_cost_cache_creation",
-  "unit_cost_reasoning", "computed_cost", "provider_cost", "price_source", "latency_ms",
-  "time_to_first_token_ms", "ip_address", "cache_creation_1h_tokens", "unit_cost_cache_creation_1h", "service_tier",
+  "id",
+  "created_at",
+  "account_id",
+  "account_slug",
+  "session_id",
+  "agent_instance_id",
+  "agent_instance_slug",
+  "agent_type",
+  "user_id",
+  "api_key_id",
+  "end_user",
+  "conversation_id",
+  "properties",
+  "provider",
+  "model",
+  "is_stream",
+  "completion_status",
+  "http_status",
+  "finish_reason",
+  "error_code",
+  "error_message",
+  "request_body",
+  "response_body",
+  "prompt_tokens",
+  "completion_tokens",
+  "total_tokens",
+  "cached_tokens",
+  "cache_creation_tokens",
+  "reasoning_tokens",
+  "usage_source",
+  "unit_cost_prompt",
+  "unit_cost_completion",
+  "unit_cost_cached",
+  "unit_cost_cache_creation",
+  "unit_cost_reasoning",
+  "computed_cost",
+  "provider_cost",
+  "price_source",
+  "latency_ms",
+  "time_to_first_token_ms",
+  "ip_address",
+  "cache_creation_1h_tokens",
+  "unit_cost_cache_creation_1h",
+  "service_tier",
   "country",
-  "attempt_count", "attempts", "models_tried", "cache_hit", "cost_saved",
+  "attempt_count",
+  "attempts",
+  "models_tried",
+  "cache_hit",
+  "cost_saved",
 ] as const satisfies readonly (keyof LlmRequestRow)[];
 
 const AI_INTERACTION_COLUMNS = [
-  "id", "timestamp", "account_id", "llm_request_id", "request", "response", "latency_ms",
-  "error_code", "error_message", "model_name", "user_id", "file_metadata", "status", "prompt_hash",
-  "ip_address", "provider", "conversation_id", "properties", "country",
+  "id",
+  "timestamp",
+  "account_id",
+  "llm_request_id",
+  "request",
+  "response",
+  "latency_ms",
+  "error_code",
+  "error_message",
+  "model_name",
+  "user_id",
+  "file_metadata",
+  "status",
+  "prompt_hash",
+  "ip_address",
+  "provider",
+  "conversation_id",
+  "properties",
+  "country",
 ] as const satisfies readonly (keyof AiInteractionRow)[];
 
 const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(", ");
@@ -243,14 +299,35 @@ export interface LedgerStatus {
  * postgres.js and Node/Deno.
  */
 const CONNECTION_CODES = new Set([
-  "57P01", "57P02", "57P03", "53300",
-  "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT",
-  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "EHOSTDOWN",
-  "ENETUNREACH", "ENETDOWN", "ENOTFOUND", "EAI_AGAIN", "ENOTCONN",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENOTCONN",
 ]);
 /** Deno's own network errors carry their kind in `name` rather than a code. */
 const CONNECTION_ERROR_NAMES = new Set([
-  "ConnectionRefused", "ConnectionReset", "ConnectionAborted", "NotConnected", "BrokenPipe", "TimedOut",
+  "ConnectionRefused",
+  "ConnectionReset",
+  "ConnectionAborted",
+  "NotConnected",
+  "BrokenPipe",
+  "TimedOut",
 ]);
 
 /** Only a lost or refused connection is "database down"; every other error is about the rows. */
@@ -286,8 +363,10 @@ const UNSTORABLE_ESCAPE = /\\(\\|u0000|ud[89ab][0-9a-f]{2}(?:\\ud[c-f][0-9a-f]{2
  * lone surrogate as \udXXX, both of which jsonb refuses (22P05, 22P02); they become \ufffd.
  */
 export function storableJson(value: unknown): string {
-  return JSON.stringify(value).replace(UNSTORABLE_ESCAPE, (m, esc: string) =>
-    esc === "\\" || esc.length > 5 ? m : "\\ufffd");
+  return JSON.stringify(value).replace(
+    UNSTORABLE_ESCAPE,
+    (m, esc: string) => esc === "\\" || esc.length > 5 ? m : "\\ufffd",
+  );
 }
 
 const UNSTORABLE_CHAR = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -444,7 +523,8 @@ export class Ledger {
     const requests = entries.map((e) => e.llmRequest);
     const interactions = entries.flatMap((e) => (e.interaction ? [e.interaction] : []));
     const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
-    const features = (table: FeatureTable) => entries.flatMap((e) => (e.feature?.table === table ? [e.feature.row] : []));
+    const features = (table: FeatureTable) =>
+      entries.flatMap((e) => (e.feature?.table === table ? [e.feature.row] : []));
     await this.#sql().unsafe(INSERT_BATCH, [
       storableJson(requests),
       storableJson(interactions),

@@ -41,8 +41,16 @@ export const toolCallSchema = z.looseObject({
   function: z.looseObject({ name: nonEmpty, arguments: z.string() }),
 });
 
-const systemMessage = z.looseObject({ role: z.literal("system"), content: textOnlyContent, name: z.string().optional() });
-const developerMessage = z.looseObject({ role: z.literal("developer"), content: textOnlyContent, name: z.string().optional() });
+const systemMessage = z.looseObject({
+  role: z.literal("system"),
+  content: textOnlyContent,
+  name: z.string().optional(),
+});
+const developerMessage = z.looseObject({
+  role: z.literal("developer"),
+  content: textOnlyContent,
+  name: z.string().optional(),
+});
 const userMessage = z.looseObject({
   role: z.literal("user"),
   content: z.union([z.string(), z.array(userContentPartSchema).min(1, "must have at least one part")]),

@@ -114,10 +114,52 @@ function looksLikeAwsSecret(s: string): boolean {
 
 /** Values that follow "password is" in ordinary prose, not passwords. */
 const PASSWORD_PROSE = new Set([
-  "a", "an", "the", "is", "not", "required", "incorrect", "invalid", "wrong", "missing", "empty", "too", "set",
-  "reset", "changed", "expired", "correct", "valid", "weak", "strong", "must", "should", "will", "has", "been",
-  "needed", "protected", "hidden", "null", "none", "undefined", "your", "my", "their", "his", "her", "case",
-  "sensitive", "case-sensitive", "optional", "mandatory", "new", "same", "different", "stored", "encrypted",
+  "a",
+  "an",
+  "the",
+  "is",
+  "not",
+  "required",
+  "incorrect",
+  "invalid",
+  "wrong",
+  "missing",
+  "empty",
+  "too",
+  "set",
+  "reset",
+  "changed",
+  "expired",
+  "correct",
+  "valid",
+  "weak",
+  "strong",
+  "must",
+  "should",
+  "will",
+  "has",
+  "been",
+  "needed",
+  "protected",
+  "hidden",
+  "null",
+  "none",
+  "undefined",
+  "your",
+  "my",
+  "their",
+  "his",
+  "her",
+  "case",
+  "sensitive",
+  "case-sensitive",
+  "optional",
+  "mandatory",
+  "new",
+  "same",
+  "different",
+  "stored",
+  "encrypted",
 ]);
 
 function redactPasswordValue(m: string, key: string, between: string, value: string): string {
@@ -227,7 +269,6 @@ const phoneIfDigits = (min: number, max: number) => (m: string): string => {
   const n = digitsOf(m).length;
   return n >= min && n <= max ? REDACTED.phone : m;
 };
-
 
 /** Adds a character to a remainder mod 97, letters counting as 10..35 (ISO 13616). */
 const mod97 = (rem: number, c: number): number => (isDigit(c) ? (rem * 10 + c - 48) % 97 : (rem * 100 + c - 55) % 97);
@@ -380,7 +421,8 @@ export function redactText(text: string, secrets: readonly string[] = providerSe
 }
 
 /** Keys whose string values are secrets whatever they look like. */
-const SECRET_KEY = /^(?:authorization|proxy-authorization|x-api-key|api[-_]?key|apikey|password|passwd|secret|client[-_]?secret|access[-_]?token|refresh[-_]?token)$/i;
+const SECRET_KEY =
+  /^(?:authorization|proxy-authorization|x-api-key|api[-_]?key|apikey|password|passwd|secret|client[-_]?secret|access[-_]?token|refresh[-_]?token)$/i;
 
 /**
  * Deep redaction of a JSON value: every string in objects and arrays. Base64 `data:` URLs are
@@ -445,17 +487,31 @@ export function extractFileMetadata(messages: readonly unknown[]): FileMetadata[
         const data = parseDataUrl(url);
         out.push(
           data
-            ? { type: "image", mime: data.mime, bytes: data.base64 ? base64ByteLength(data.data) : data.data.length, message_index }
+            ? {
+              type: "image",
+              mime: data.mime,
+              bytes: data.base64 ? base64ByteLength(data.data) : data.data.length,
+              message_index,
+            }
             : { type: "image", mime: null, bytes: null, url: loggedUrl(url), message_index },
         );
       } else if (part.type === "input_audio" && typeof part.input_audio?.data === "string") {
         const format = part.input_audio.format;
-        out.push({ type: "audio", mime: format ? `audio/${format}` : null, bytes: base64ByteLength(part.input_audio.data), message_index });
+        out.push({
+          type: "audio",
+          mime: format ? `audio/${format}` : null,
+          bytes: base64ByteLength(part.input_audio.data),
+          message_index,
+        });
       } else if (part.type === "file" && part.file) {
         const f = part.file;
         const data = typeof f.file_data === "string" ? parseDataUrl(f.file_data) : null;
         const meta: FileMetadata = { type: "file", mime: data?.mime ?? null, bytes: null, message_index };
-        if (typeof f.file_data === "string") meta.bytes = data ? (data.base64 ? base64ByteLength(data.data) : data.data.length) : base64ByteLength(f.file_data);
+        if (typeof f.file_data === "string") {
+          meta.bytes = data
+            ? (data.base64 ? base64ByteLength(data.data) : data.data.length)
+            : base64ByteLength(f.file_data);
+        }
         if (typeof f.filename === "string") meta.name = redactText(f.filename);
         if (typeof f.file_id === "string") meta.file_id = redactText(f.file_id);
         out.push(meta);

@@ -39,4 +39,3 @@ export function anthropicUsageToOpenAI(u: Record<string, unknown> | undefined): 
     completion_tokens_details: { reasoning_tokens: 0 },
   };
 }
-

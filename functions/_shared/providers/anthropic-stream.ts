@@ -6,7 +6,7 @@
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import { eventObject, translateSse } from "../http/sse-translate.ts";
-import { normalizeOpenAIUsage, type NormalizedUsage } from "../billing/usage.ts";
+import { type NormalizedUsage, normalizeOpenAIUsage } from "../billing/usage.ts";
 import { anthropicUsageToOpenAI, mapStopReason } from "./anthropic-mapping.ts";
 import type { LooseObject } from "../runtime/loose-object.ts";
 
@@ -28,7 +28,15 @@ class AnthropicChunkWriter {
 
   /** One `chat.completion.chunk` event with this message's id, time and model. */
   private event(fields: Record<string, LooseObject>): string {
-    return `data: ${JSON.stringify({ id: this.id, object: "chat.completion.chunk", created: this.created, model: this.model, ...fields })}\n\n`;
+    return `data: ${
+      JSON.stringify({
+        id: this.id,
+        object: "chat.completion.chunk",
+        created: this.created,
+        model: this.model,
+        ...fields,
+      })
+    }\n\n`;
   }
 
   private chunk(delta: LooseObject, finishReason: string | null = null): void {
@@ -78,14 +86,27 @@ class AnthropicChunkWriter {
         break;
       }
       case "message_stop":
-        this.emit(`${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as LooseObject })}data: [DONE]\n\n`);
+        this.emit(
+          `${this.event({ choices: [], usage: anthropicUsageToOpenAI(this.usage) as LooseObject })}data: [DONE]\n\n`,
+        );
         break;
       case "error": {
         const e = data.error ?? {};
-        this.emit(`data: ${JSON.stringify({ error: { message: e.message ?? "upstream error", type: e.type ?? "api_error", code: e.type ?? null, param: null } })}\n\n`);
+        this.emit(
+          `data: ${
+            JSON.stringify({
+              error: {
+                message: e.message ?? "upstream error",
+                type: e.type ?? "api_error",
+                code: e.type ?? null,
+                param: null,
+              },
+            })
+          }\n\n`,
+        );
         break;
       }
-      // ping, content_block_stop and unknown future events carry nothing for the client.
+        // ping, content_block_stop and unknown future events carry nothing for the client.
     }
   };
 }

@@ -79,7 +79,10 @@ function toolUseBlocks(msg: LooseObject, index: number): Block[] {
       try {
         input = JSON.parse(call.function.arguments);
       } catch {
-        throw badRequest("Tool call arguments must be a JSON object", `messages[${index}].tool_calls[${j}].function.arguments`);
+        throw badRequest(
+          "Tool call arguments must be a JSON object",
+          `messages[${index}].tool_calls[${j}].function.arguments`,
+        );
       }
     }
     return { type: "tool_use", id: call.id, name: call.function.name, input };
@@ -118,7 +121,10 @@ function convertMessages(messages: ChatMessage[]): { system: Block[]; messages: 
         push("user", [{ type: "tool_result", tool_use_id: msg.tool_call_id, content: toolResultContent(msg.content) }]);
         break;
       case "function":
-        throw badRequest("Role 'function' is deprecated and not supported for Anthropic models; use tools", `messages[${i}].role`);
+        throw badRequest(
+          "Role 'function' is deprecated and not supported for Anthropic models; use tools",
+          `messages[${i}].role`,
+        );
     }
   });
   return { system, messages: out };
@@ -207,7 +213,11 @@ export function fromAnthropicResponse(json: unknown): NormalizedCompletion {
   return { body, usage: normalizeOpenAIUsage(usage), finish_reason, text, tool_calls };
 }
 
-export function buildAnthropicRequest(body: ChatCompletionRequest, target: ProviderTarget, signal?: AbortSignal): UpstreamCall {
+export function buildAnthropicRequest(
+  body: ChatCompletionRequest,
+  target: ProviderTarget,
+  signal?: AbortSignal,
+): UpstreamCall {
   const stream = body.stream === true;
   const headers: Record<string, string> = {
     "content-type": "application/json",

@@ -1,6 +1,11 @@
 export * from "./types.ts";
-export { PROVIDER_ROUTES, type ProviderRoute, resolveProvider, type ResolvedProvider, splitModel } from "./routing.ts";
-export { buildOpenAIRequest, normalizeOpenAIResponse, openAICompatibleAdapter, withoutUsageCost } from "./openai-compatible.ts";
+export { PROVIDER_ROUTES, type ProviderRoute, type ResolvedProvider, resolveProvider, splitModel } from "./routing.ts";
+export {
+  buildOpenAIRequest,
+  normalizeOpenAIResponse,
+  openAICompatibleAdapter,
+  withoutUsageCost,
+} from "./openai-compatible.ts";
 export {
   ANTHROPIC_DEFAULT_MAX_TOKENS,
   ANTHROPIC_VERSION,

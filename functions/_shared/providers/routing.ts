@@ -74,7 +74,10 @@ const ADAPTERS: Record<ProviderName, ProviderAdapter> = {
 const PREFIX = /^([a-z]+):(.+)$/s;
 
 /** Splits a routing prefix off a model name; the default provider when there is none. */
-export function splitModel(model: string, defaultProvider: ProviderName = "openrouter"): { provider: ProviderName; model: string } {
+export function splitModel(
+  model: string,
+  defaultProvider: ProviderName = "openrouter",
+): { provider: ProviderName; model: string } {
   const m = PREFIX.exec(model);
   if (m && ROUTES.has(m[1] as ProviderName)) return { provider: m[1] as ProviderName, model: m[2] };
   return { provider: defaultProvider, model };

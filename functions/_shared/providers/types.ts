@@ -49,7 +49,10 @@ export interface ProviderAdapter {
    * Upstream stream body as OpenAI-format SSE bytes (the identity for OpenAI-format providers).
    * `onUsage` receives usage the provider reports before its final numbers (Anthropic's message_start).
    */
-  toOpenAIStream(body: ReadableStream<Uint8Array>, onUsage?: (usage: NormalizedUsage) => void): ReadableStream<Uint8Array>;
+  toOpenAIStream(
+    body: ReadableStream<Uint8Array>,
+    onUsage?: (usage: NormalizedUsage) => void,
+  ): ReadableStream<Uint8Array>;
   /** Upstream error response as an OpenAI-shape ApiError with the status the client should see. */
   normalizeError(status: number, bodyText: string, headers: Headers): ApiError;
 }

@@ -22,7 +22,11 @@ export function mapUpstreamError(status: number, raw: UpstreamErrorInfo, headers
   const info = redactInfo(raw);
   const msg = info.message ?? `HTTP ${status}`;
   if (status === 429) {
-    return rateLimited(`Upstream rate limit (${provider}): ${msg}`, headers.get("retry-after"), info.code ?? "rate_limit_exceeded");
+    return rateLimited(
+      `Upstream rate limit (${provider}): ${msg}`,
+      headers.get("retry-after"),
+      info.code ?? "rate_limit_exceeded",
+    );
   }
   if (status === 401 || status === 403) {
     return badGateway(`The upstream provider (${provider}) rejected the gateway's credentials`, "upstream_auth_failed");

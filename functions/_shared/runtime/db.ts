@@ -43,7 +43,9 @@ export function asUser<T>(
   fn: (sql: postgres.TransactionSql) => Promise<T>,
 ): Promise<T> {
   return db().begin(async (sql) => {
-    await sql`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true), set_config('role', 'authenticated', true)`;
+    await sql`select set_config('request.jwt.claims', ${
+      JSON.stringify(claims)
+    }, true), set_config('role', 'authenticated', true)`;
     return fn(sql);
   }) as Promise<T>;
 }

@@ -1,8 +1,7 @@
 // Reads configuration the same way under Supabase's Edge Runtime (Deno) and under vitest (Node).
 type EnvSource = { get(name: string): string | undefined };
 
-const source: EnvSource =
-  (globalThis as { Deno?: { env: EnvSource } }).Deno?.env ??
+const source: EnvSource = (globalThis as { Deno?: { env: EnvSource } }).Deno?.env ??
   { get: (name) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name] };
 
 export function env(name: string): string | undefined {
@@ -21,7 +20,9 @@ let snapshot: Readonly<Record<string, string | undefined>> | null = null;
 export function envSnapshot(): Readonly<Record<string, string | undefined>> {
   const deno = (globalThis as { Deno?: { env: { toObject(): Record<string, string> } } }).Deno;
   snapshot ??= Object.freeze(
-    deno ? deno.env.toObject() : { ...(globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env },
+    deno
+      ? deno.env.toObject()
+      : { ...(globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env },
   );
   return snapshot;
 }

@@ -74,15 +74,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     timeout: 30,
     setupClient: spec.ttfb
       ? (client: unknown) => {
-          const c = client as ClientInternals;
-          c.on("body", () => {
-            const head = c.pipelinedRequests?.peek();
-            if (!head || head.__ttfb) return;
-            head.__ttfb = true;
-            const d = process.hrtime(head.startTime);
-            if (nt < ttfb.length) ttfb[nt++] = d[0] * 1e3 + d[1] / 1e6;
-          });
-        }
+        const c = client as ClientInternals;
+        c.on("body", () => {
+          const head = c.pipelinedRequests?.peek();
+          if (!head || head.__ttfb) return;
+          head.__ttfb = true;
+          const d = process.hrtime(head.startTime);
+          if (nt < ttfb.length) ttfb[nt++] = d[0] * 1e3 + d[1] / 1e6;
+        });
+      }
       : undefined,
   }, (err, r) => settle(err, r));
   instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
