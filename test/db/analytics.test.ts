@@ -185,7 +185,7 @@ async function log(acct: TestAccount, calls: Call[]): Promise<void> {
 
 type Row = Record<string, unknown>;
 
-async function analytics(userId: string, args: Row): Promise<Row[]> {
+function analytics(userId: string, args: Row): Promise<Row[]> {
   const names = Object.keys(args);
   const call = names.map((n, i) => `"${n}" => $${i + 1}`).join(", ");
   return asRole(

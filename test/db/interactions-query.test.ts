@@ -58,7 +58,7 @@ async function insert(accountId: string, specs: Spec[]): Promise<string[]> {
 
 type Args = Record<string, unknown>;
 
-async function query(userId: string, args: Args): Promise<Array<Record<string, unknown>>> {
+function query(userId: string, args: Args): Promise<Array<Record<string, unknown>>> {
   const params = { account_id: account.id, ...args };
   const names = Object.keys(params);
   const call = names.map((n, i) => `"${n}" => $${i + 1}`).join(", ");

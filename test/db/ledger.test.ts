@@ -110,7 +110,7 @@ describe("feature rows in the ledger batch", () => {
     });
   }
 
-  async function featureRows(entries: LedgerEntry[]) {
+  function featureRows(entries: LedgerEntry[]) {
     const ids = entries.map((e) => e.llmRequest.id);
     return sql`
       select 'mentor' as kind, model, tokens_used, cost_usd::text as cost, response_time_ms as latency, course_id

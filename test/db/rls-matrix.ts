@@ -20,7 +20,7 @@ export interface TableSpec {
   /** The row the select/update/delete cases target. */
   target?: (w: World, acct: AccountFixture) => string;
   /** A new row for `acct`; may prepare what it needs as superuser (runs before the role switch). */
-  insert: (tx: Tx, w: World, acct: AccountFixture, caller: string | null) => Promise<Payload>;
+  insert: (tx: Tx, w: World, acct: AccountFixture, caller: string | null) => Payload | Promise<Payload>;
   update: (w: World) => Payload;
   /** Superuser preparation before a delete (e.g. remove references). */
   beforeDelete?: (tx: Tx, w: World) => Promise<void>;
@@ -40,7 +40,7 @@ export const TABLES: TableSpec[] = [
     table: "accounts",
     pk: "id",
     tenant: true,
-    insert: async () => ({ name: "New", slug: `new-${t()}` }),
+    insert: () => ({ name: "New", slug: `new-${t()}` }),
     update: () => ({ name: "Renamed" }),
     rights: ["s-ud", "s---", "s---", "s---", "----"],
   },
@@ -109,7 +109,7 @@ export const TABLES: TableSpec[] = [
     table: "api_keys",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({
+    insert: (_tx, _w, acct, caller) => ({
       account_id: acct.id,
       name: "new",
       prefix: "sgw_new00000",
@@ -123,7 +123,7 @@ export const TABLES: TableSpec[] = [
     table: "agent_instances",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, instance_slug: `new-${t()}`, agent_type: "rag" }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, instance_slug: `new-${t()}`, agent_type: "rag" }),
     update: () => ({ display_name: "Renamed" }),
     rights: MANAGED,
   },
@@ -132,7 +132,7 @@ export const TABLES: TableSpec[] = [
     pk: "id",
     tenant: false,
     target: (w) => w.templateId,
-    insert: async () => ({ name: "sales", version: `new-${t()}` }),
+    insert: () => ({ name: "sales", version: `new-${t()}` }),
     update: () => ({ description: "changed" }),
     rights: GLOBAL,
   },
@@ -140,7 +140,7 @@ export const TABLES: TableSpec[] = [
     table: "mcp_servers",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       name: `new-${t()}`,
       type: "pricing",
       endpoint_url: "https://x.example.test",
@@ -172,7 +172,7 @@ export const TABLES: TableSpec[] = [
     table: "sessions",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, session_key: fakeKeyHash() }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, session_key: fakeKeyHash() }),
     update: () => ({ last_activity_at: new Date() }),
     rights: SERVER_LOG,
   },
@@ -180,7 +180,7 @@ export const TABLES: TableSpec[] = [
     table: "messages",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ session_id: acct.rows.sessions, role: "assistant", content: "hi" }),
+    insert: (_tx, _w, acct) => ({ session_id: acct.rows.sessions, role: "assistant", content: "hi" }),
     update: () => ({ content: "changed" }),
     rights: SERVER_LOG,
   },
@@ -188,7 +188,7 @@ export const TABLES: TableSpec[] = [
     table: "profiles",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ session_id: acct.rows.sessions, customer_name: "New" }),
+    insert: (_tx, _w, acct) => ({ session_id: acct.rows.sessions, customer_name: "New" }),
     update: () => ({ customer_name: "Changed" }),
     rights: SERVER_LOG,
   },
@@ -211,7 +211,7 @@ export const TABLES: TableSpec[] = [
     pk: "model",
     tenant: false,
     target: (w) => w.model,
-    insert: async () => ({ model: `new/model-${t()}`, input_cost_per_token: "0.000001" }),
+    insert: () => ({ model: `new/model-${t()}`, input_cost_per_token: "0.000001" }),
     update: () => ({ input_cost_per_token: "0.5" }),
     rights: GLOBAL,
   },
@@ -219,7 +219,7 @@ export const TABLES: TableSpec[] = [
     table: "account_model_prices",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, model: `new-${t()}`, input_cost_per_token: "0.000003" }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, model: `new-${t()}`, input_cost_per_token: "0.000003" }),
     update: () => ({ input_cost_per_token: "0.000004" }),
     // Overrides decide what an account is billed: written by the operator (service_role) only.
     rights: ["s---", "s---", "s---", "s---", "----"],
@@ -264,7 +264,7 @@ export const TABLES: TableSpec[] = [
     table: "usage_limits",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       scope: "end_user",
       subject: "eu-1",
@@ -279,7 +279,7 @@ export const TABLES: TableSpec[] = [
     table: "llm_requests",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({
+    insert: (_tx, _w, acct, caller) => ({
       account_id: acct.id,
       user_id: caller,
       completion_status: "complete",
@@ -293,7 +293,7 @@ export const TABLES: TableSpec[] = [
     table: "llm_usage_daily",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, day: "2026-01-01", model: "m", provider: "openrouter" }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, day: "2026-01-01", model: "m", provider: "openrouter" }),
     update: () => ({ request_count: 0 }),
     rights: SERVER_LOG,
   },
@@ -301,7 +301,7 @@ export const TABLES: TableSpec[] = [
     table: "llm_usage_hourly",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       hour: "2026-01-01T00:00:00Z",
       dimension: "model",
@@ -316,7 +316,7 @@ export const TABLES: TableSpec[] = [
     table: "llm_error_patterns_hourly",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       hour: "2026-01-01T00:00:00Z",
       model: "m",
@@ -333,7 +333,7 @@ export const TABLES: TableSpec[] = [
     table: "ai_interactions",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller, request: { messages: [] } }),
+    insert: (_tx, _w, acct, caller) => ({ account_id: acct.id, user_id: caller, request: { messages: [] } }),
     update: () => ({ status: "error" }),
     rights: SERVER_LOG,
   },
@@ -341,7 +341,7 @@ export const TABLES: TableSpec[] = [
     table: "agent_performance_metrics",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       request_type: "chat",
       status: "success",
@@ -354,7 +354,7 @@ export const TABLES: TableSpec[] = [
     table: "agent_usage_log",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, request_count: 1, total_tokens: 1 }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, request_count: 1, total_tokens: 1 }),
     update: () => ({ total_tokens: 0 }),
     rights: SERVER_LOG,
   },
@@ -362,7 +362,7 @@ export const TABLES: TableSpec[] = [
     table: "courses",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, title: "New course" }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, title: "New course" }),
     update: () => ({ title: "Renamed" }),
     rights: MANAGED,
   },
@@ -370,7 +370,7 @@ export const TABLES: TableSpec[] = [
     table: "module_topics",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, course_id: acct.rows.courses, title: "New topic" }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, course_id: acct.rows.courses, title: "New topic" }),
     update: () => ({ title: "Renamed" }),
     rights: MANAGED,
   },
@@ -378,7 +378,7 @@ export const TABLES: TableSpec[] = [
     table: "ai_prompt_variants",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({ account_id: acct.id, name: `v-${t()}`, system_prompt: "p" }),
+    insert: (_tx, _w, acct) => ({ account_id: acct.id, name: `v-${t()}`, system_prompt: "p" }),
     update: () => ({ weight: 2 }),
     rights: MANAGED,
   },
@@ -386,7 +386,7 @@ export const TABLES: TableSpec[] = [
     table: "ai_mentor_chats",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({
+    insert: (_tx, _w, acct, caller) => ({
       account_id: acct.id,
       user_id: caller ?? acct.rowUser,
       question: "Q",
@@ -411,7 +411,7 @@ export const TABLES: TableSpec[] = [
     table: "guru_agents",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       agent_type: `g_${t()}`,
       system_prompt: "Advise",
@@ -424,7 +424,7 @@ export const TABLES: TableSpec[] = [
     table: "twin_roles",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       twin_role: `r_${t()}`,
       system_prompt: "Be them",
@@ -436,7 +436,7 @@ export const TABLES: TableSpec[] = [
     table: "twin_interaction_types",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct) => ({
+    insert: (_tx, _w, acct) => ({
       account_id: acct.id,
       interaction_type: `i_${t()}`,
       instructions: "Tip",
@@ -448,7 +448,7 @@ export const TABLES: TableSpec[] = [
     table: "guru_interactions",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({
+    insert: (_tx, _w, acct, caller) => ({
       org_id: acct.id,
       student_id: caller ?? acct.rowUser,
       agent_type: "tech_guru",
@@ -463,7 +463,7 @@ export const TABLES: TableSpec[] = [
     table: "employee_twin_interactions",
     pk: "id",
     tenant: true,
-    insert: async (_tx, _w, acct, caller) => ({
+    insert: (_tx, _w, acct, caller) => ({
       org_id: acct.id,
       user_id: caller ?? acct.rowUser,
       twin_role: "analyst",

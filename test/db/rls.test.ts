@@ -36,7 +36,7 @@ function params(tx: Tx, row: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-async function run(spec: TableSpec, role: RoleKey, op: Op, acct: AccountFixture): Promise<Outcome> {
+function run(spec: TableSpec, role: RoleKey, op: Op, acct: AccountFixture): Promise<Outcome> {
   const target = targetOf(spec, w, acct);
   const caller = who(role).userId ?? null;
   switch (op) {
@@ -68,7 +68,7 @@ async function run(spec: TableSpec, role: RoleKey, op: Op, acct: AccountFixture)
         sql,
         who(role),
         (tx) => tx`delete from ${tx("public." + spec.table)} where ${tx(spec.pk)} = ${target}`,
-        async (tx) => spec.beforeDelete?.(tx, w),
+        (tx) => spec.beforeDelete?.(tx, w),
       );
   }
 }

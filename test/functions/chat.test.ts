@@ -18,6 +18,7 @@ import {
   waitFor,
 } from "../helpers/fixtures.ts";
 import { startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 let sql: postgres.Sql;
 let fake: FakeProvider;
@@ -66,7 +67,7 @@ class Browser {
     const res = await this.fetch(`chat/${account.slug}/${instance.slug}/history${query}`);
     expect(res.status).toBe(200);
     return (await res.json()) as {
-      messages: { id: string; role: string; content: string; metadata: any }[];
+      messages: { id: string; role: string; content: string; metadata: LooseObject }[];
       has_more: boolean;
     };
   }
@@ -221,7 +222,9 @@ describe("chat: sessions by cookie", () => {
     const demoSession = await sessionOf(thief.key(demo)!);
     expect(demoSession.account_id).toBe(demo.id);
     expect((await thief.history(demo, demoChat)).messages.map((m) => m.content)).toEqual(["hi demo", answerText(6)]);
-    expect(fake.requests.at(-1)!.body.messages.some((m: any) => String(m.content).includes("secret"))).toBe(false);
+    expect(fake.requests.at(-1)!.body.messages.some((m: LooseObject) => String(m.content).includes("secret"))).toBe(
+      false,
+    );
     // The same browser keeps its own session with each account.
     await browser.send(demo, demoChat, "hello demo");
     expect(browser.key(acme)).toBe(acmeKey);
@@ -249,7 +252,7 @@ describe("chat: sessions by cookie", () => {
     for (let i = 1; i <= 4; i++) await browser.send(acme, support, `message ${i}`);
     const sent = fake.requests.at(-1)!.body.messages;
     // history_limit 4: the system prompt, the 4 most recent stored messages, this message.
-    expect(sent.map((m: any) => m.content)).toEqual([
+    expect(sent.map((m: LooseObject) => m.content)).toEqual([
       SYSTEM_PROMPT,
       "message 2",
       answerText(6),
@@ -561,7 +564,7 @@ describe("chat: signed-in users and row-level security", () => {
     const res = await phone.fetch("chat/sessions");
     expect(res.status).toBe(200);
     const { sessions } = await res.json();
-    expect(sessions.map((s: any) => s.last_message).sort()).toEqual(["from my laptop", "from my phone"]);
+    expect(sessions.map((s: LooseObject) => s.last_message).sort()).toEqual(["from my laptop", "from my phone"]);
     expect(sessions[0]).toMatchObject({ account_slug: acme.slug, instance_slug: support.slug, message_count: 2 });
     // The phone reads the laptop's conversation by id.
     const other = await phone.history(acme, support, `?session_id=${laptopSession.id}`);
@@ -591,7 +594,7 @@ describe("chat: signed-in users and row-level security", () => {
     }));
     expect(seen.sessions.length).toBeGreaterThan(0);
     expect(seen.messages.length).toBeGreaterThan(0);
-    for (const rows of Object.values(seen)) expect(rows.every((r: any) => r.account_id === acme.id)).toBe(true);
+    for (const rows of Object.values(seen)) expect(rows.every((r: LooseObject) => r.account_id === acme.id)).toBe(true);
     expect(seen.messages.some((m) => m.content.includes("demo secret"))).toBe(false);
 
     // Demo's owner sees demo's conversation, and nothing of acme's.

@@ -13,6 +13,7 @@ import {
   type TestUser,
 } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 let sql: postgres.Sql;
 let fns: TestFunctions;
@@ -92,7 +93,7 @@ async function get(
   credential: string | null,
   params: Record<string, string> | string = {},
   headers: Record<string, string> = {},
-): Promise<{ status: number; json: any; headers: Headers }> {
+): Promise<{ status: number; json: LooseObject; headers: Headers }> {
   const qs = typeof params === "string" ? params : new URLSearchParams(params).toString();
   const res = await fetch(`${fns.url}/interactions${qs ? `?${qs}` : ""}`, {
     headers: { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...headers },
@@ -132,7 +133,7 @@ describe("GET /interactions: filters", () => {
     expect(headers.get("access-control-allow-origin")).toBe("*");
     expect(json.object).toBe("list");
     expect(json.next_cursor).toBeNull();
-    expect(json.data.map((r: any) => r.id)).toEqual(expected(() => true));
+    expect(json.data.map((r: LooseObject) => r.id)).toEqual(expected(() => true));
     const first = json.data[0];
     expect(first).toMatchObject({
       id: ids[0],
@@ -173,19 +174,19 @@ describe("GET /interactions: filters", () => {
       expect(want.length).toBeLessThan(SEEDS.length);
       const { status, json } = await get(a.owner.jwt, params);
       expect(status).toBe(200);
-      expect(json.data.map((r: any) => r.id)).toEqual(want);
+      expect(json.data.map((r: LooseObject) => r.id)).toEqual(want);
     });
   }
 
   it("filters by user_id (any case of the uuid)", async () => {
     const { json } = await get(a.owner.jwt, { user_id: student.id.toUpperCase() });
-    expect(json.data.map((r: any) => r.id)).toEqual(expected((s) => s.user === "student"));
+    expect(json.data.map((r: LooseObject) => r.id)).toEqual(expected((s) => s.user === "student"));
   });
 
   it("takes a date-only bound as midnight UTC", async () => {
     const day = new Date(BASE).toISOString().slice(0, 10);
     const { json } = await get(a.owner.jwt, { from: "2000-01-01", to: day });
-    expect(json.data.map((r: any) => r.id)).toEqual(expected((s) => Date.parse(at(s.ago)) < Date.parse(day)));
+    expect(json.data.map((r: LooseObject) => r.id)).toEqual(expected((s) => Date.parse(at(s.ago)) < Date.parse(day)));
   });
 });
 
@@ -211,7 +212,7 @@ describe("GET /interactions: pagination", () => {
         ingest(key, [{ request: { late: pages }, model_name: "m-page" }]),
       ]);
       expect(status).toBe(200);
-      seen.push(...json.data.map((r: any) => r.id));
+      seen.push(...json.data.map((r: LooseObject) => r.id));
       cursor = json.next_cursor;
       pages++;
     } while (cursor && pages < 10);
@@ -256,14 +257,14 @@ describe("GET /interactions: who sees what", () => {
   it("a viewer (view_history) reads the whole account", async () => {
     const { status, json } = await get(viewer.jwt);
     expect(status).toBe(200);
-    expect(json.data.map((r: any) => r.id)).toEqual(expected(() => true));
+    expect(json.data.map((r: LooseObject) => r.id)).toEqual(expected(() => true));
   });
 
   it("a student (use_agents, no view_history) reads only their own rows, as supabase-js would", async () => {
     const { status, json } = await get(student.jwt);
     expect(status).toBe(200);
     const own = expected((s) => s.user === "student");
-    expect(json.data.map((r: any) => r.id)).toEqual(own);
+    expect(json.data.map((r: LooseObject) => r.id)).toEqual(own);
     const rpc = await asRole(sql, as(student), (tx) =>
       tx`
       select id from public.get_ai_interactions(account_id => ${a.id}::uuid)`);
@@ -281,16 +282,16 @@ describe("GET /interactions: who sees what", () => {
     const [stored] = await sql`select request from public.ai_interactions where id = ${id}`;
     expect(stored.request).toHaveProperty("$encrypted");
     const owner = await get(acct.owner.jwt);
-    expect(owner.json.data.map((r: any) => r.request)).toEqual([{ prompt: "secret plan" }]);
+    expect(owner.json.data.map((r: LooseObject) => r.request)).toEqual([{ prompt: "secret plan" }]);
     const own = await get(learner.jwt);
-    expect(own.json.data.map((r: any) => r.id)).toEqual([id]);
+    expect(own.json.data.map((r: LooseObject) => r.id)).toEqual([id]);
     expect(own.json.data[0].request).toEqual(stored.request);
   });
 
   it("never shows another account's rows", async () => {
     const mine = await get(b.owner.jwt);
-    expect(mine.json.data.map((r: any) => r.id)).toEqual(bIds);
-    const seen = (await get(a.owner.jwt, { limit: "500" })).json.data.map((r: any) => r.id);
+    expect(mine.json.data.map((r: LooseObject) => r.id)).toEqual(bIds);
+    const seen = (await get(a.owner.jwt, { limit: "500" })).json.data.map((r: LooseObject) => r.id);
     expect(seen).not.toContain(bIds[0]);
     const spoofed = await get(b.owner.jwt, {}, { "x-account-id": a.id });
     expect(spoofed.status).toBe(403);
@@ -303,9 +304,9 @@ describe("GET /interactions: who sees what", () => {
     expect(unchosen.status).toBe(400);
     expect(unchosen.json.error.code).toBe("account_required");
     const inB = await get(both.jwt, {}, { "x-account-slug": b.slug });
-    expect(inB.json.data.map((r: any) => r.id)).toEqual(bIds);
+    expect(inB.json.data.map((r: LooseObject) => r.id)).toEqual(bIds);
     const inA = await get(both.jwt, {}, { "x-account-id": a.id });
-    expect(inA.json.data.map((r: any) => r.id)).toEqual(expected(() => true));
+    expect(inA.json.data.map((r: LooseObject) => r.id)).toEqual(expected(() => true));
   });
 });
 

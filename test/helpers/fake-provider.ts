@@ -19,6 +19,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 export type Scenario =
   /** A text answer of `chunks` pieces. */
@@ -131,7 +132,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: http.IncomingHttpHeaders;
-  body: any;
+  /** The parsed JSON body ({} when the request had none). */
+  body: LooseObject;
   scenario: Scenario;
 }
 
@@ -201,7 +203,7 @@ interface RequestPlan {
   retryAfter: string;
 }
 
-function lastUserText(body: any): string {
+function lastUserText(body: LooseObject | null): string {
   if (typeof body?.input === "string") return body.input;
   // Chat and Anthropic `messages`, or Responses `input` items.
   const msgs = Array.isArray(body?.messages) ? body.messages : Array.isArray(body?.input) ? body.input : [];
@@ -209,7 +211,7 @@ function lastUserText(body: any): string {
     if (msgs[i]?.role !== "user") continue;
     const c = msgs[i].content;
     if (typeof c === "string") return c;
-    if (Array.isArray(c)) return c.map((p: any) => (typeof p?.text === "string" ? p.text : "")).join(" ");
+    if (Array.isArray(c)) return c.map((p: LooseObject) => (typeof p?.text === "string" ? p.text : "")).join(" ");
   }
   return "";
 }
@@ -221,7 +223,12 @@ const SCENARIO_KNOB = /\bscenario:([a-z_]+)/;
 const FAILS_KNOB = /\bfails:(\d+)/;
 const RETRY_AFTER_KNOB = /\bretry_after:(\d+)/;
 
-function plan(req: http.IncomingMessage, body: any, base: FakeProviderOptions, seen: Map<string, number>): RequestPlan {
+function plan(
+  req: http.IncomingMessage,
+  body: LooseObject | null,
+  base: FakeProviderOptions,
+  seen: Map<string, number>,
+): RequestPlan {
   const text = lastUserText(body);
   const opts = { ...base };
   const knob = (re: RegExp, header: string): number | undefined => {
@@ -325,7 +332,7 @@ function failIfScenario(
   }
 }
 
-async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPlan): Promise<void> {
+async function handleOpenAI(res: http.ServerResponse, body: LooseObject | null, plan: RequestPlan): Promise<void> {
   const { scenario, opts, hostileError } = plan;
   if (failIfScenario(res, plan, false)) return;
   const id = "chatcmpl-fake" + Math.random().toString(36).slice(2, 10);
@@ -334,7 +341,7 @@ async function handleOpenAI(res: http.ServerResponse, body: any, plan: RequestPl
   const withCost = body?.usage?.include === true;
   const toolName = body?.tools?.[0]?.function?.name ?? "get_weather";
   // OpenAI reports the tier it ran the call in: flex or priority when asked for, else default.
-  const serviceTier = ["flex", "priority", "scale"].includes(body?.service_tier) ? body.service_tier : "default";
+  const serviceTier = ["flex", "priority", "scale"].includes(body?.service_tier) ? body!.service_tier : "default";
 
   if (!body?.stream) {
     const message: Record<string, unknown> = scenario === "tools"
@@ -490,7 +497,7 @@ function anthropicUsage(o: FakeProviderOptions, output: number): Record<string, 
   };
 }
 
-async function handleAnthropic(res: http.ServerResponse, body: any, plan: RequestPlan): Promise<void> {
+async function handleAnthropic(res: http.ServerResponse, body: LooseObject | null, plan: RequestPlan): Promise<void> {
   const { scenario, opts, hostileError } = plan;
   if (failIfScenario(res, plan, true)) return;
   const id = "msg_fake" + Math.random().toString(36).slice(2, 10);
@@ -615,7 +622,7 @@ function responsesUsage(o: FakeProviderOptions, withCost: boolean): Record<strin
   return usage;
 }
 
-async function handleResponses(res: http.ServerResponse, body: any, plan: RequestPlan): Promise<void> {
+async function handleResponses(res: http.ServerResponse, body: LooseObject | null, plan: RequestPlan): Promise<void> {
   if (failIfScenario(res, plan, false)) return;
   const { scenario, opts } = plan;
   const id = "resp_fake" + Math.random().toString(36).slice(2, 10);
@@ -754,7 +761,7 @@ async function handleResponses(res: http.ServerResponse, body: any, plan: Reques
 
 // ---------- OpenAI embeddings ----------
 
-function handleEmbeddings(res: http.ServerResponse, body: any, plan: RequestPlan): void {
+function handleEmbeddings(res: http.ServerResponse, body: LooseObject | null, plan: RequestPlan): void {
   if (failIfScenario(res, plan, false)) return;
   const { opts } = plan;
   const inputs = Array.isArray(body?.input) ? body.input : [body?.input];
@@ -800,7 +807,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
     req.on("end", () => {
       count++;
       const path = (req.url ?? "/").split("?")[0];
-      let body: any = null;
+      let body: LooseObject | null = null;
       if (chunks.length) {
         try {
           body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -811,7 +818,13 @@ export async function startFakeProvider(initial: Partial<FakeProviderOptions> = 
       }
       const p = plan(req, body, options, seen);
       if (options.record) {
-        requests.push({ method: req.method ?? "GET", path, headers: req.headers, body, scenario: p.scenario });
+        requests.push({
+          method: req.method ?? "GET",
+          path,
+          headers: req.headers,
+          body: body ?? {},
+          scenario: p.scenario,
+        });
       }
       const run = async () => {
         await sleep(p.opts.delayMs);

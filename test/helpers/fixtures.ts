@@ -45,7 +45,7 @@ async function enter(tx: Tx, who: Who): Promise<void> {
 export async function asRole<T>(
   sql: Sql,
   who: Who,
-  fn: (tx: Tx) => Promise<T>,
+  fn: (tx: Tx) => T | Promise<T>,
   opts: { commit?: boolean } = {},
 ): Promise<T> {
   if (opts.commit) {
@@ -77,7 +77,7 @@ export async function attempt<P>(
   sql: Sql,
   who: Who,
   op: (tx: Tx, prepared: P) => Promise<postgres.RowList<postgres.Row[]>>,
-  prep?: (tx: Tx) => Promise<P>,
+  prep?: (tx: Tx) => P | Promise<P> | undefined,
 ): Promise<Outcome> {
   let outcome: Outcome | undefined;
   try {
@@ -227,7 +227,7 @@ export async function createInstance(
  * throws after `timeoutMs` (default 10 s), naming `what`.
  */
 export async function waitFor<T>(
-  fn: () => Promise<T | undefined | null | false | 0>,
+  fn: () => T | undefined | null | false | 0 | Promise<T | undefined | null | false | 0>,
   opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);

@@ -1,6 +1,7 @@
 // Calling POST /functions/v1/ingest as a tenant's app does: with one of its account's API keys.
 import type postgres from "postgres";
 import { createAccount, createApiKey, type TestAccount } from "./fixtures.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 export interface Tenant {
   account: TestAccount;
@@ -19,7 +20,7 @@ export async function postIngest(
   fns: { url: string },
   credential: string,
   body: unknown,
-): Promise<{ status: number; json: any }> {
+): Promise<{ status: number; json: LooseObject }> {
   const res = await fetch(`${fns.url}/ingest`, {
     method: "POST",
     headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerText } from "../helpers/fake-provider.ts";
 import { holdLock, waitFor } from "../helpers/fixtures.ts";
 import { type ApiKeyStack, startWithApiKey, stopStack } from "../helpers/stack.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 let { sql, fake, fns, account, apiKey, client } = {} as ApiKeyStack;
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => stopStack({ sql, fake, fns }));
 
-async function health(): Promise<{ status: number; body: any }> {
+async function health(): Promise<{ status: number; body: LooseObject }> {
   const res = await fetch(`${fns.url}/health`);
   return { status: res.status, body: await res.json() };
 }

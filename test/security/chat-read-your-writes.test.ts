@@ -83,7 +83,7 @@ describe("chat history after an answer", () => {
       const seen = fake.requests.length;
       const sent = browser.send(acme.slug, chat.slug, "slow json write");
       // The turn is stored before the provider is called; lock while the provider thinks.
-      await waitFor(async () => fake.requests.length !== seen, { intervalMs: 5, what: "the provider call" });
+      await waitFor(() => fake.requests.length !== seen, { intervalMs: 5, what: "the provider call" });
       const lock = await lockMessages();
       expect((await sent).res.status).toBe(200);
       const history = await contents(browser);

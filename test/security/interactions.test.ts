@@ -5,6 +5,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
 import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 let sql: postgres.Sql;
 let fns: TestFunctions;
@@ -30,7 +31,7 @@ async function get(
   account: TestAccount,
   params: Record<string, string>,
   headers: Record<string, string> = {},
-): Promise<{ status: number; json: any; text: string }> {
+): Promise<{ status: number; json: LooseObject; text: string }> {
   const res = await fetch(`${fns.url}/interactions?${new URLSearchParams(params)}`, {
     headers: { authorization: `Bearer ${account.owner.jwt}`, ...headers },
   });
@@ -38,7 +39,7 @@ async function get(
   return { status: res.status, json: JSON.parse(text), text };
 }
 
-function expectBadRequest(r: { status: number; json: any; text: string }, param: string): void {
+function expectBadRequest(r: { status: number; json: LooseObject; text: string }, param: string): void {
   expect(r.status).toBe(400);
   expect(r.json.error).toMatchObject({ type: "invalid_request_error", param });
   // The hostile value is named, not echoed back.
@@ -110,7 +111,7 @@ describe("interactions: hostile filter values", () => {
   it("a far-future cursor of another account's row pages through the caller's rows only", async () => {
     const r = await get(a, { cursor: `999999999999999999.${bIds[0]}` });
     expect(r.status).toBe(200);
-    expect(r.json.data.map((row: any) => row.id).sort()).toEqual([...aIds].sort());
+    expect(r.json.data.map((row: LooseObject) => row.id).sort()).toEqual([...aIds].sort());
   });
 });
 

@@ -142,7 +142,7 @@ describe("ledger: only a lost connection is 'database down'", () => {
     const ledger = new Ledger(() => current, { retryDelaysMs: [50], onError: (m) => errors.push(m) });
     const e = entry();
     const done = ledger.record(e);
-    await waitFor(async () => errors.some((m) => m.includes("database unavailable")), {
+    await waitFor(() => errors.some((m) => m.includes("database unavailable")), {
       intervalMs: 20,
       what: "the ledger to report the database unavailable",
     });

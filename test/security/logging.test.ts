@@ -52,7 +52,7 @@ async function theRow(requestId: string | null | undefined) {
   return row;
 }
 
-async function post(body: string | null, headers: Record<string, string> = {}, apiKey = key): Promise<Response> {
+function post(body: string | null, headers: Record<string, string> = {}, apiKey = key): Promise<Response> {
   return fetch(`${fns.url}/llm-proxy/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },

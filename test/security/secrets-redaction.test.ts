@@ -8,6 +8,7 @@ import { type FakeProvider } from "../helpers/fake-provider.ts";
 import { createAccount, createApiKey } from "../helpers/fixtures.ts";
 import { ledgerRow } from "../helpers/ledger-row.ts";
 import { allProvidersAt, proxyClient, startWithFakeProvider, stopStack, type TestFunctions } from "../helpers/stack.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 /** Keys with no recognisable shape: only the exact match of the configured secrets removes them. */
 const KEYS = {
@@ -50,7 +51,7 @@ async function storedRows(requestId: string | null, timeoutMs = 10_000) {
     columns: sql`row_to_json(r.*) as request, row_to_json(i.*) as interaction`,
     timeoutMs,
   });
-  return row as { request: Record<string, any>; interaction: Record<string, any> };
+  return row as { request: LooseObject; interaction: LooseObject };
 }
 
 function expectClean(text: string, where: string): void {

@@ -5,6 +5,7 @@ import {
   messagesToChatRequest,
 } from "../../functions/_shared/providers/anthropic-reverse.ts";
 import { parseChatCompletionRequest } from "../../functions/_shared/openai/chat-schema.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 const enc = new TextEncoder();
 
@@ -18,7 +19,7 @@ function source(text: string): ReadableStream<Uint8Array> {
   });
 }
 
-async function events(stream: ReadableStream<Uint8Array>): Promise<Array<{ event: string; data: any }>> {
+async function events(stream: ReadableStream<Uint8Array>): Promise<Array<{ event: string; data: LooseObject }>> {
   const text = await new Response(stream).text();
   return text.split("\n\n").filter(Boolean).map((e) => {
     const [ev, data] = e.split("\n");

@@ -9,6 +9,7 @@ import {
 } from "../../functions/_shared/providers/index.ts";
 import { teeChatStream } from "../../functions/_shared/gateway/stream-tee.ts";
 import { byteStream } from "../helpers/streams.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 const req = (body: Record<string, unknown>) =>
   chatCompletionRequestSchema.parse({ model: "anthropic:claude-sonnet-4-20250514", ...body });
@@ -301,7 +302,7 @@ describe("Anthropic stream -> OpenAI chunks", () => {
       type: "function",
       function: { name: "lookup", arguments: "" },
     });
-    expect(toolDeltas.slice(1).map((t: any) => t.function.arguments).join("")).toBe('{"q":"x"}');
+    expect(toolDeltas.slice(1).map((t: LooseObject) => t.function.arguments).join("")).toBe('{"q":"x"}');
     const finish = chunks.find((c) => c.choices[0]?.finish_reason);
     expect(finish.choices[0].finish_reason).toBe("tool_calls");
     const usage = chunks[chunks.length - 1];

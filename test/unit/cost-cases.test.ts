@@ -29,7 +29,7 @@ async function anthropicStreamUsage(
   return normalizeOpenAIUsage(chunk.usage)!;
 }
 
-async function usageOf(c: CostCase): Promise<NormalizedUsage> {
+function usageOf(c: CostCase): NormalizedUsage | Promise<NormalizedUsage> {
   if (c.model.startsWith("anthropic:")) {
     if (c.deltaUsage) return anthropicStreamUsage(c.usage, c.deltaUsage);
     return normalizeOpenAIUsage(anthropicUsageToOpenAI(c.usage))!;

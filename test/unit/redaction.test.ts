@@ -6,6 +6,7 @@ import {
   redactValue,
   stripBinary,
 } from "../../functions/_shared/privacy/redaction.ts";
+import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
 // Read once, on the first redaction: set before any test runs.
 const CONFIGURED_KEY = "configured-compat-key-4f1d9a";
@@ -199,14 +200,14 @@ describe("binary stripping and file metadata", () => {
 
   it("replaces inline binary with placeholders and keeps everything else", () => {
     const out = stripBinary({ model: "m", messages });
-    const parts = (out.messages[1] as { content: any[] }).content;
+    const parts = (out.messages[1] as { content: LooseObject[] }).content;
     expect(parts[0]).toEqual({ type: "text", text: "look" });
     expect(parts[1].image_url).toEqual({ url: "[binary omitted: image/png, 3000 bytes]", detail: "high" });
     expect(parts[2].image_url.url).toBe("https://cdn.example.com/a.jpg");
     expect(parts[3].input_audio).toEqual({ data: "[binary omitted: unknown type, 600 bytes]", format: "wav" });
     expect(parts[4].file.file_data).toBe("[binary omitted: application/pdf, 8 bytes]");
     expect(JSON.stringify(out).length).toBeLessThan(1200);
-    expect((messages[1].content as any[])[1].image_url.url).toBe(png); // input not mutated
+    expect((messages[1].content as LooseObject[])[1].image_url.url).toBe(png); // input not mutated
   });
 });
 
