@@ -67,6 +67,25 @@ export async function asRole<T>(
   return value as T;
 }
 
+/**
+ * `select * from public.<fn>(name => value, ...)` as `who`, committed: a set-returning RPC called with named
+ * arguments, the way PostgREST calls it for supabase-js's `rpc()`.
+ */
+export function rpcRows(
+  sql: Sql,
+  who: Who,
+  fn: string,
+  args: Record<string, unknown>,
+): Promise<Array<Record<string, unknown>>> {
+  const call = Object.keys(args).map((n, i) => `"${n}" => $${i + 1}`).join(", ");
+  return asRole(
+    sql,
+    who,
+    (tx) => tx.unsafe(`select * from public.${fn}(${call})`, Object.values(args) as postgres.ParameterOrJSON<never>[]),
+    { commit: true },
+  );
+}
+
 export type Outcome = { ok: true; count: number; rows: unknown[] } | { ok: false; code: string; message: string };
 
 /**
