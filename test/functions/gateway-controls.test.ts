@@ -1,7 +1,6 @@
 // Gateway controls end to end: the official openai SDK -> llm-proxy -> the fake provider, with the
 // limits, retries and key restrictions configured in Postgres, and the ledger read back.
 import OpenAI, { APIError } from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   addDecimals,
@@ -11,7 +10,6 @@ import {
   parseDecimal,
 } from "../../functions/_shared/billing/decimal.ts";
 import { estimatePromptTokens } from "../../functions/_shared/billing/token-estimate.ts";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import {
   addMember,
   as,
@@ -21,11 +19,16 @@ import {
   createInstance,
   type TestAccount,
 } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import {
+  allProvidersAt,
+  type FakeProviderStack,
+  PROVIDER_KEYS,
+  proxyClient,
+  startWithFakeProvider,
+  stopStack,
+} from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
+let { sql, fake, fns } = {} as FakeProviderStack;
 
 const MODEL = "openai/gpt-4o-mini";
 const HI = [{ role: "user" as const, content: "Hi" }];
@@ -35,9 +38,7 @@ const OUTPUT = parseDecimal("0.0000006");
 const cost = (prompt: number, completion: number): Decimal =>
   addDecimals(mulInt(INPUT, prompt), mulInt(OUTPUT, completion));
 
-function sdk(key: string, headers: Record<string, string> = {}) {
-  return new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
-}
+const sdk = (key: string, headers: Record<string, string> = {}): OpenAI => proxyClient(fns, key, headers);
 
 interface Answer {
   status: number;
@@ -97,27 +98,17 @@ async function operatorLimit(account: TestAccount, limit: Record<string, unknown
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-controls-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_API_KEY: "sk-proj-test-controls-0123456789",
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: "sk-ant-api03-test-controls-0123456789",
-    ANTHROPIC_BASE_URL: fake.url,
+  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+    ...PROVIDER_KEYS,
+    ...allProvidersAt(fake),
     RETRY_BASE_DELAY_MS: "20",
     UPSTREAM_TIMEOUT_MS: "10000",
-  });
+  })));
 });
 
 beforeEach(() => fake.reset());
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("usage limits: exact under concurrency", () => {
   it("with a limit of N requests and 4N concurrent calls, exactly N are forwarded", async () => {

@@ -1,18 +1,12 @@
 // End to end: a call through llm-proxy (official openai SDK, fake provider) lands in the interaction
 // log with what the query RPC, analytics and geography need: provider, conversation, properties and
 // the country from the platform's geo header (GEO_COUNTRY_HEADER), encrypted when the account asks.
-import OpenAI from "openai";
-import type postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { as, asRole, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let client: OpenAI;
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { as, asRole } from "../helpers/fixtures.ts";
+import { type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
+
+let { sql, fake, fns, account, client } = {} as ApiKeyStack;
 
 async function interaction(requestId: string | null) {
   const deadline = Date.now() + 10_000;
@@ -25,23 +19,13 @@ async function interaction(requestId: string | null) {
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns, account, client } = await startWithApiKey({
+    OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     GEO_COUNTRY_HEADER: "cf-ipcountry",
-  });
-  account = await createAccount(sql);
-  const key = await createApiKey(sql, account);
-  client = new OpenAI({ apiKey: key.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+  }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("llm-proxy -> interaction log", () => {
   it("stores provider, conversation, properties and the geo header's country on both rows", async () => {
