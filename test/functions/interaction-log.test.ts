@@ -3,7 +3,7 @@
 // the country from the platform's geo header (GEO_COUNTRY_HEADER), encrypted when the account asks.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { as, asRole } from "../helpers/fixtures.ts";
+import { as, asRole, encryptPayloads } from "../helpers/fixtures.ts";
 import { type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
 let { sql, fake, fns, account, client } = {} as ApiKeyStack;
@@ -52,7 +52,7 @@ describe("llm-proxy -> interaction log", () => {
   });
 
   it("an encrypting account's call is stored as envelopes and read back in plaintext by its owner", async () => {
-    await sql`update public.account_settings set encrypt_payloads = true where account_id = ${account.id}`;
+    await encryptPayloads(sql, account);
     const { response } = await client.chat.completions
       .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "the secret word is marmalade" }] })
       .withResponse();

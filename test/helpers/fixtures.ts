@@ -177,6 +177,11 @@ export async function createAccount(
   return { id: account.id, slug: account.slug, owner: user };
 }
 
+/** Turns on payload encryption for `account`'s new interaction bodies (the setting an owner flips). */
+export async function encryptPayloads(sql: Sql, account: { id: string }): Promise<void> {
+  await sql`update public.account_settings set encrypt_payloads = true where account_id = ${account.id}`;
+}
+
 /** Adds a user the way apps do: the owner invites their email, the user accepts the invitation. */
 export async function addMember(sql: Sql, account: TestAccount, role: Role, user?: TestUser): Promise<TestUser> {
   const member = user ?? (await createUser(sql, role));
