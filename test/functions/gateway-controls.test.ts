@@ -18,6 +18,7 @@ import {
   createApiKey,
   createInstance,
   type TestAccount,
+  type Tx,
 } from "../helpers/fixtures.ts";
 import {
   allProvidersAt,
@@ -88,6 +89,16 @@ async function rows(accountId: string, count: number) {
   }
 }
 
+/** A fresh account and one API key of it: each test gets its own limits and counters. */
+async function keyedAccount() {
+  const account = await createAccount(sql);
+  return { account, key: await createApiKey(sql, account) };
+}
+
+/** `fn` as the account's owner would run it through PostgREST, committed. */
+const asOwner = <T>(account: TestAccount, fn: (tx: Tx) => Promise<T>) =>
+  asRole(sql, as(account.owner.id), fn, { commit: true });
+
 /** The operator lifts the account's concurrency cap (its tier's is 5), for tests of other limits. */
 async function manyInFlight(account: TestAccount) {
   await sql`update public.account_settings set max_concurrent_calls = 100 where account_id = ${account.id}`;
@@ -112,12 +123,11 @@ afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("usage limits: exact under concurrency", () => {
   it("with a limit of N requests and 4N concurrent calls, exactly N are forwarded", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
+    const { account, key } = await keyedAccount();
+    await asOwner(account, (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, subject, period, max_requests)
-      values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`, { commit: true });
+      values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`);
     await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
@@ -142,15 +152,14 @@ describe("usage limits: exact under concurrency", () => {
   });
 
   it("with a token limit, exactly the calls whose bound fits are forwarded; settlement refunds the rest", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const bound = (await estimatePromptTokens(HI)) + 30;
     expect(bound).toBeGreaterThan(27);
     const limit = 4 * bound - 1;
-    await asRole(sql, as(account.owner.id), (tx) =>
+    await asOwner(account, (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, period, max_tokens)
-      values (${account.id}, 'account', 'hour', ${limit})`, { commit: true });
+      values (${account.id}, 'account', 'hour', ${limit})`);
     await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
@@ -177,8 +186,7 @@ describe("usage limits: exact under concurrency", () => {
   });
 
   it("with a USD limit, recorded spend exceeds it by no more than the settlement of the calls in flight", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const prompt = await estimatePromptTokens(HI);
     const estimate = cost(prompt, 3);
     const actual = cost(21, 6);
@@ -219,8 +227,7 @@ describe("usage limits: exact under concurrency", () => {
 
 describe("usage limits: tiers, scopes and who sets them", () => {
   it("a free account is capped by its tier without configuration; an operator limit replaces the tier's", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const first = await call(sdk(key.key));
     expect(first.status).toBe(200);
     expect(first.headers.get("x-ratelimit-limit-requests")).toBe("60");
@@ -249,12 +256,11 @@ describe("usage limits: tiers, scopes and who sets them", () => {
   });
 
   it("an end user's limit counts that end user only", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
+    const { account, key } = await keyedAccount();
+    await asOwner(account, (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, period, max_requests)
-      values (${account.id}, 'end_user', 'hour', 1)`, { commit: true });
+      values (${account.id}, 'end_user', 'hour', 1)`);
     expect((await call(sdk(key.key), { user: "alice" })).status).toBe(200);
     expect((await call(sdk(key.key), { user: "alice" })).status).toBe(429);
     expect((await call(sdk(key.key), { user: "bob" })).status).toBe(200);
@@ -299,8 +305,7 @@ describe("usage limits: tiers, scopes and who sets them", () => {
 
 describe("concurrency cap", () => {
   it("caps an account's calls in flight at its tier's default, and frees the slots when calls end", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
     const answers = await Promise.all(Array.from({ length: 8 }, () => call(sdk(key.key))));
@@ -316,8 +321,7 @@ describe("concurrency cap", () => {
   });
 
   it("uses the operator's per-account setting over the tier's, streams included", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await sql`update public.account_settings set max_concurrent_calls = 1 where account_id = ${account.id}`;
     const stream = await sdk(key.key).chat.completions.create({
       model: MODEL,
@@ -336,8 +340,7 @@ describe("concurrency cap", () => {
 
 describe("retries", () => {
   it("retries an upstream 429 after its retry-after and logs one row with both attempts", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const before = fake.requestCount();
     const started = Date.now();
     const answer = await call(sdk(key.key), {
@@ -352,8 +355,7 @@ describe("retries", () => {
   });
 
   it("retries 5xx at most x-max-retries times, then passes the failure on", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const before = fake.requestCount();
     const answer = await call(sdk(key.key, { "x-max-retries": "1" }), {
       messages: [{ role: "user", content: "scenario:server_error two" }],
@@ -365,8 +367,7 @@ describe("retries", () => {
   });
 
   it("uses the account's max_retries, and never retries a 400", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await sql`update public.account_settings set max_retries = 0 where account_id = ${account.id}`;
     const before = fake.requestCount();
     await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:server_error three" }] });
@@ -379,8 +380,7 @@ describe("retries", () => {
   });
 
   it("refuses a malformed x-max-retries with a 400", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { key } = await keyedAccount();
     const before = fake.requestCount();
     const answer = await call(sdk(key.key, { "x-max-retries": "99" }));
     expect(answer.status).toBe(400);
@@ -393,8 +393,7 @@ describe("fallbacks", () => {
   const CLAUDE = "anthropic:claude-sonnet-4-20250514";
 
   it("falls back to another provider's model after a retryable failure; logs the serving model at its price", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const before = fake.requestCount();
     // `fallbacks` is LiteLLM's body field; the SDK passes unknown fields through.
     const extra = { fallbacks: [CLAUDE] } as Record<string, unknown>;
@@ -420,8 +419,7 @@ describe("fallbacks", () => {
   });
 
   it("uses the account's fallbacks on a context-window error; passes a plain 400 on without falling back", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await sql`update public.account_settings set fallback_models = ${[CLAUDE]} where account_id = ${account.id}`;
     const before = fake.requestCount();
     const ok = await call(sdk(key.key), {
@@ -436,15 +434,9 @@ describe("fallbacks", () => {
   });
 
   it("refuses malformed fallbacks, and fallbacks outside the key's model list", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     // Restricted before the key's first use, so no cached lookup of it predates the change.
-    await asRole(
-      sql,
-      as(account.owner.id),
-      (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`,
-      { commit: true },
-    );
+    await asOwner(account, (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
     const bad = await call(sdk(key.key), { ...({ fallbacks: "openai:gpt-4o" } as Record<string, unknown>) });
     expect(bad.status).toBe(400);
     expect(bad.code).toBe("invalid_fallbacks");
@@ -456,11 +448,10 @@ describe("fallbacks", () => {
 
 describe("API key expiry and model allowlist", () => {
   it("refuses an expired key with 401 and a model outside the key's list with 403", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
+    const { account, key } = await keyedAccount();
+    await asOwner(account, (tx) =>
       tx`
-      update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`, { commit: true });
+      update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
     const before = fake.requestCount();
     expect((await call(sdk(key.key))).status).toBe(200);
     expect(fake.requestCount() - before).toBe(1);
@@ -470,9 +461,9 @@ describe("API key expiry and model allowlist", () => {
     const logged = await rows(account.id, 2);
     expect(logged.map((r) => r.http_status).sort()).toEqual([200, 403]);
 
-    await asRole(sql, as(account.owner.id), (tx) =>
+    await asOwner(account, (tx) =>
       tx`
-      update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`, { commit: true });
+      update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`);
     // The change reaches the proxy's key cache by notification, within moments (not the cache's TTL).
     let expired = await call(sdk(key.key));
     for (const deadline = Date.now() + 3000; expired.status === 200 && Date.now() < deadline;) {
@@ -486,8 +477,7 @@ describe("API key expiry and model allowlist", () => {
 
 describe("agent attribution", () => {
   it("x-agent-instance fills the row's agent columns, stamps last_used_at and writes the agent rows", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const instance = await createInstance(sql, account, { agentType: "research", template: "simple_research" });
     const answer = await call(sdk(key.key, { "x-agent-instance": instance.slug }));
     expect(answer.status).toBe(200);
@@ -511,8 +501,7 @@ describe("agent attribution", () => {
   });
 
   it("uses the instance's fallbacks for its calls, before the account's", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const claude = "anthropic:claude-sonnet-4-20250514";
     await sql`update public.account_settings set fallback_models = ${[
       "openai:gpt-4o",
@@ -557,8 +546,7 @@ describe("response cache", () => {
   }
 
   it("replays a JSON answer on a hit (x-cache: HIT), logged with cost 0 and the cost it saved", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const client = sdk(key.key, { "x-cache-ttl": "60" });
     const before = fake.requestCount();
     const first = await client.chat.completions.create({ model: MODEL, messages: HI, user: "a" }).withResponse();
@@ -583,8 +571,7 @@ describe("response cache", () => {
   });
 
   it("replays a stream as a stream", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const client = sdk(key.key, { "x-cache-ttl": "60" });
     const before = fake.requestCount();
     const read = async () => {
@@ -608,8 +595,7 @@ describe("response cache", () => {
   });
 
   it("a stream the client abandons is cancelled upstream as without the cache, and not stored", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const abort = new AbortController();
     const stream = await sdk(key.key, { "x-cache-ttl": "60" }).chat.completions.create(
       { model: MODEL, messages: [{ role: "user", content: "scenario:slow chunks:40 delay:50" }], stream: true },
@@ -648,8 +634,7 @@ describe("response cache", () => {
 
 describe("limits on every endpoint", () => {
   it("embeddings, Responses and Anthropic Messages count against the same request budget", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await operatorLimit(account, { scope: "account", period: "minute", max_requests: 2 });
     const before = fake.requestCount();
     const client = sdk(key.key);
