@@ -19,6 +19,7 @@ import {
   createInstance,
   type TestAccount,
   type Tx,
+  waitFor,
 } from "../helpers/fixtures.ts";
 import {
   allProvidersAt,
@@ -76,17 +77,14 @@ async function call(
 }
 
 /** The account's ledger rows, once `count` of them are written. */
-async function rows(accountId: string, count: number) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+function rows(accountId: string, count: number) {
+  return waitFor(async () => {
     const found = await sql`
       select id, http_status, error_code, provider, model, total_tokens, computed_cost::text as cost, attempt_count,
              attempts, models_tried
         from public.llm_requests where account_id = ${accountId} order by created_at`;
-    if (found.length >= count) return found;
-    if (Date.now() > deadline) throw new Error(`${found.length} of ${count} rows for ${accountId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return found.length >= count && found;
+  }, { what: `${count} ledger rows for ${accountId}` });
 }
 
 /** A fresh account and one API key of it: each test gets its own limits and counters. */

@@ -3,20 +3,16 @@
 // the country from the platform's geo header (GEO_COUNTRY_HEADER), encrypted when the account asks.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { as, asRole, encryptPayloads } from "../helpers/fixtures.ts";
+import { as, asRole, encryptPayloads, waitFor } from "../helpers/fixtures.ts";
 import { type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
 let { sql, fake, fns, account, client } = {} as ApiKeyStack;
 
-async function interaction(requestId: string | null) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const [row] = await sql`select * from public.ai_interactions where llm_request_id = ${requestId!}`;
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no ai_interactions row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The ai_interactions row of a call, once the asynchronous write landed. */
+const interaction = (requestId: string | null) =>
+  waitFor(async () => (await sql`select * from public.ai_interactions where llm_request_id = ${requestId!}`)[0], {
+    what: `the ai_interactions row of ${requestId}`,
+  });
 
 beforeAll(async () => {
   ({ sql, fake, fns, account, client } = await startWithApiKey({
