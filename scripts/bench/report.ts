@@ -182,48 +182,39 @@ export function targetRows(all: AllResults): TargetRow[] {
     const d = findRun(runs, "direct", 0, "json", c);
     return p && d ? p.load[pick] - d.load[pick] : null;
   };
-  const o1 = ov(1, "p50");
-  rows.push({
-    name: "Overhead p50 @ c=1",
-    target: "<= 0.3 ms",
-    measured: o1 === null ? proxyNA : `${f(o1)} ms`,
-    status: st(o1 === null ? null : o1 <= 0.3),
-  });
-  const o32 = ov(32, "p50");
-  rows.push({
-    name: "Overhead p50 @ c=32",
-    target: "<= 1 ms",
-    measured: o32 === null ? proxyNA : `${f(o32)} ms`,
-    status: st(o32 === null ? null : o32 <= 1),
-  });
-  const o32b = ov(32, "p99");
-  rows.push({
-    name: "Overhead p99 @ c=32",
-    target: "<= 5 ms",
-    measured: o32b === null ? proxyNA : `${f(o32b)} ms`,
-    status: st(o32b === null ? null : o32b <= 5),
-  });
+  for (const [c, pick, limit] of [[1, "p50", 0.3], [32, "p50", 1], [32, "p99", 5]] as const) {
+    const o = ov(c, pick);
+    rows.push({
+      name: `Overhead ${pick} @ c=${c}`,
+      target: `<= ${limit} ms`,
+      measured: o === null ? proxyNA : `${f(o)} ms`,
+      status: st(o === null ? null : o <= limit),
+    });
+  }
   const p = findRun(runs, "proxy", 0, "json", 32);
   const pk = findRun(runs, "portkey", 0, "json", 32);
   const pt = findRun(runs, "passthrough", 0, "json", 32);
-  const rPk = p && pk ? p.load.rps / pk.load.rps : null;
-  rows.push({
-    name: "Throughput vs Portkey (c=32, instant, non-streaming)",
-    target: ">= 5x",
-    measured: rPk === null
-      ? (p ? "Portkey not run" : proxyNA)
-      : `${f(rPk)}x (${fi(p!.load.rps)} vs ${fi(pk!.load.rps)} req/s)`,
-    status: st(rPk === null ? null : rPk >= 5),
-  });
-  const rPt = p && pt ? p.load.rps / pt.load.rps : null;
-  rows.push({
-    name: "Throughput vs bare pass-through (c=32, instant, non-streaming)",
-    target: ">= 50%",
-    measured: rPt === null
-      ? (p ? "pass-through not run" : proxyNA)
-      : `${f(100 * rPt, 0)}% (${fi(p!.load.rps)} vs ${fi(pt!.load.rps)} req/s)`,
-    status: st(rPt === null ? null : rPt >= 0.5),
-  });
+  // The proxy's requests per second over `other`'s (`missing` when it was not run), at least `min`.
+  const throughput = (
+    other: typeof p,
+    versus: string,
+    missing: string,
+    target: string,
+    min: number,
+    show: (ratio: number) => string,
+  ) => {
+    const ratio = p && other ? p.load.rps / other.load.rps : null;
+    rows.push({
+      name: `Throughput vs ${versus} (c=32, instant, non-streaming)`,
+      target,
+      measured: ratio === null
+        ? (p ? missing : proxyNA)
+        : `${show(ratio)} (${fi(p!.load.rps)} vs ${fi(other!.load.rps)} req/s)`,
+      status: st(ratio === null ? null : ratio >= min),
+    });
+  };
+  throughput(pk, "Portkey", "Portkey not run", ">= 5x", 5, (r) => `${f(r)}x`);
+  throughput(pt, "bare pass-through", "pass-through not run", ">= 50%", 0.5, (r) => `${f(100 * r, 0)}%`);
   const logged = runs.filter((r) => r.log);
   const exact = all.overhead?.exact ?? [];
   const lost = logged.filter((r) => r.log!.verdict !== "ok" && !r.log!.verdict.startsWith("EXTRA")).length +

@@ -9,6 +9,7 @@ import {
   createAccount,
   createApiKey,
   createInstance,
+  rpcRows,
   type TestAccount,
   type TestUser,
 } from "../helpers/fixtures.ts";
@@ -43,6 +44,18 @@ interface Call {
   errorMessage?: string;
 }
 
+// A call the provider failed: no tokens, no cost, no first token.
+const upstreamError = {
+  status: "error",
+  prompt: 0,
+  completion: 0,
+  cached: 0,
+  reasoning: 0,
+  cost: "0",
+  ttft: null,
+  errorCode: "upstream_error",
+} as const;
+
 // r1..r4 fall in the week of Monday 2026-10-05, r5 in the next week.
 const r1: Call = {
   at: "2026-10-05T10:15:00Z",
@@ -73,15 +86,8 @@ const r2: Call = {
   instance: false,
   key: true,
   country: "US",
-  status: "error",
-  prompt: 0,
-  completion: 0,
-  cached: 0,
-  reasoning: 0,
-  cost: "0",
+  ...upstreamError,
   latency: 200,
-  ttft: null,
-  errorCode: "upstream_error",
   errorMessage: "Request 123 failed for 3f2a9c1e-0b7d-4e55-9a0c-1d2e3f4a5b6c",
 };
 const r3: Call = {
@@ -134,15 +140,8 @@ const r5: Call = {
   instance: true,
   key: false,
   country: "US",
-  status: "error",
-  prompt: 0,
-  completion: 0,
-  cached: 0,
-  reasoning: 0,
-  cost: "0",
+  ...upstreamError,
   latency: 1500,
-  ttft: null,
-  errorCode: "upstream_error",
   errorMessage: "Request 456 failed for 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
 };
 
@@ -186,18 +185,7 @@ async function log(acct: TestAccount, calls: Call[]): Promise<void> {
 type Row = Record<string, unknown>;
 
 function analytics(userId: string, args: Row): Promise<Row[]> {
-  const names = Object.keys(args);
-  const call = names.map((n, i) => `"${n}" => $${i + 1}`).join(", ");
-  return asRole(
-    sql,
-    as(userId),
-    (tx) =>
-      tx.unsafe(
-        `select * from public.llm_analytics(${call})`,
-        Object.values(args) as postgres.ParameterOrJSON<never>[],
-      ),
-    { commit: true },
-  );
+  return rpcRows(sql, as(userId), "llm_analytics", args);
 }
 
 const day = (iso: string) => new Date(iso).toISOString();

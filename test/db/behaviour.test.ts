@@ -1,13 +1,29 @@
 // Behaviour of the triggers and RPCs, run as PostgREST would run them.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addMember, as, asRole, attempt, createAccount, createUser, grantRole, tag } from "../helpers/fixtures.ts";
+import {
+  addMember,
+  as,
+  asRole,
+  attempt,
+  createAccount,
+  createUser,
+  grantRole,
+  tag,
+  type Who,
+} from "../helpers/fixtures.ts";
 import { startWorld, type WorldStack } from "./world.ts";
 
 let { sql, w } = {} as WorldStack;
 
 beforeAll(async () => ({ sql, w } = await startWorld()));
 afterAll(() => sql?.end({ timeout: 5 }));
+
+/** What `fn` run as `who` comes to (rolled back): "ok", or the SQLSTATE it fails with. */
+async function sqlState(who: Who, fn: Parameters<typeof attempt>[2]): Promise<string> {
+  const o = await attempt(sql, who, fn);
+  return o.ok ? "ok" : o.code;
+}
 
 describe("sign-up trigger", () => {
   it("creates the public.users row from auth.users and keeps it in sync", async () => {
@@ -52,8 +68,8 @@ describe("accounts", () => {
   });
 
   it("anon cannot call create_account", async () => {
-    const o = await attempt(sql, { role: "anon" }, (tx) => tx`select public.create_account('x', ${`anon-${tag()}`})`);
-    expect(o.ok ? "ok" : o.code).toBe("42501");
+    const o = await sqlState({ role: "anon" }, (tx) => tx`select public.create_account('x', ${`anon-${tag()}`})`);
+    expect(o).toBe("42501");
   });
 
   it("is_active follows status", async () => {
@@ -152,12 +168,8 @@ describe("API keys", () => {
     const [row] = await sql`select * from public.api_keys where id = ${id}`;
     expect(row.key_hash).toBe(createHash("sha256").update(key).digest("hex"));
     expect(JSON.stringify(row)).not.toContain(key);
-    const hash = await attempt(
-      sql,
-      as(w.users.owner),
-      (tx) => tx`select key_hash from public.api_keys where id = ${id}`,
-    );
-    expect(hash.ok ? "ok" : hash.code).toBe("42501");
+    const hash = await sqlState(as(w.users.owner), (tx) => tx`select key_hash from public.api_keys where id = ${id}`);
+    expect(hash).toBe("42501");
     const listed = await asRole(
       sql,
       as(w.users.owner),
@@ -194,8 +206,8 @@ describe("API keys", () => {
 
   it("need manage_instances", async () => {
     for (const user of [w.users.member, w.users.viewer, w.users.outsider]) {
-      const o = await attempt(sql, as(user), (tx) => tx`select * from public.create_api_key(${w.a.id}, 'nope')`);
-      expect(o.ok ? "ok" : o.code).toBe("42501");
+      const o = await sqlState(as(user), (tx) => tx`select * from public.create_api_key(${w.a.id}, 'nope')`);
+      expect(o).toBe("42501");
     }
     const r = await attempt(sql, as(w.users.outsider), (tx) => tx`select public.revoke_api_key(${w.a.rows.api_keys})`);
     expect(r.ok).toBe(false);
@@ -208,22 +220,17 @@ describe("vector DB connection details", () => {
     const [raw] = await sql`select connection_details::text as t from public.vector_db_configs where id = ${id}`;
     expect(raw.t).not.toContain("s3cret");
     expect(raw.t).toContain("pgp_sym");
-    const client = await attempt(
-      sql,
+    const client = await sqlState(
       as(w.users.owner),
       (tx) => tx`select connection_details from public.vector_db_configs where id = ${id}`,
     );
-    expect(client.ok ? "ok" : client.code).toBe("42501");
-    const star = await attempt(
-      sql,
-      as(w.users.owner),
-      (tx) => tx`select * from public.vector_db_configs where id = ${id}`,
-    );
-    expect(star.ok ? "ok" : star.code).toBe("42501");
-    const fn = await attempt(sql, as(w.users.owner), (tx) => tx`select private.vector_db_connection_details(${id})`);
-    expect(fn.ok ? "ok" : fn.code).toBe("42501");
-    const secrets = await attempt(sql, { role: "service_role" }, (tx) => tx`select * from private.secrets`);
-    expect(secrets.ok ? "ok" : secrets.code).toBe("42501");
+    expect(client).toBe("42501");
+    const star = await sqlState(as(w.users.owner), (tx) => tx`select * from public.vector_db_configs where id = ${id}`);
+    expect(star).toBe("42501");
+    const fn = await sqlState(as(w.users.owner), (tx) => tx`select private.vector_db_connection_details(${id})`);
+    expect(fn).toBe("42501");
+    const secrets = await sqlState({ role: "service_role" }, (tx) => tx`select * from private.secrets`);
+    expect(secrets).toBe("42501");
     const server = await asRole(
       sql,
       { role: "service_role" },
@@ -248,13 +255,12 @@ describe("vector DB connection details", () => {
   it("cannot attach to another account's agent instance", async () => {
     const [inst] = await sql`
       insert into public.agent_instances (account_id, instance_slug, agent_type) values (${w.b.id}, ${`b-${tag()}`}, 'rag') returning id`;
-    const o = await attempt(
-      sql,
+    const o = await sqlState(
       as(w.users.owner),
       (tx) =>
         tx`insert into public.vector_db_configs (account_id, agent_instance_id, type) values (${w.a.id}, ${inst.id}, 'pgvector')`,
     );
-    expect(o.ok ? "ok" : o.code).toBe("23503");
+    expect(o).toBe("23503");
   });
 });
 
@@ -281,12 +287,11 @@ describe("feedback columns", () => {
       "llm_request_id = null",
     ];
     for (const set of refused) {
-      const o = await attempt(
-        sql,
+      const o = await sqlState(
         as(w.users.member),
         (tx) => tx.unsafe(`update public.ai_mentor_chats set ${set} where id = '${id}'`),
       );
-      expect(o.ok ? "ok" : o.code, set).toBe("42501");
+      expect(o, set).toBe("42501");
     }
     const other = await attempt(
       sql,
@@ -304,12 +309,11 @@ describe("feedback columns", () => {
         tx`update public.guru_interactions set was_helpful = false, user_feedback = 'meh' where id = ${w.a.rows.guru_interactions}`,
     );
     expect(g.ok && g.count).toBe(1);
-    const gc = await attempt(
-      sql,
+    const gc = await sqlState(
       as(w.users.member),
       (tx) => tx`update public.guru_interactions set cost_usd = 0 where id = ${w.a.rows.guru_interactions}`,
     );
-    expect(gc.ok ? "ok" : gc.code).toBe("42501");
+    expect(gc).toBe("42501");
     const t = await attempt(
       sql,
       as(w.users.member),
@@ -317,13 +321,12 @@ describe("feedback columns", () => {
         tx`update public.employee_twin_interactions set was_helpful = true, user_feedback = 'ok', dismissed = true where id = ${w.a.rows.employee_twin_interactions}`,
     );
     expect(t.ok && t.count).toBe(1);
-    const tc = await attempt(
-      sql,
+    const tc = await sqlState(
       as(w.users.member),
       (tx) =>
         tx`update public.employee_twin_interactions set tokens_used = 0 where id = ${w.a.rows.employee_twin_interactions}`,
     );
-    expect(tc.ok ? "ok" : tc.code).toBe("42501");
+    expect(tc).toBe("42501");
   });
 });
 
@@ -412,12 +415,11 @@ describe("academy roles: student and trainer on the feature tables", () => {
       (tx) => tx`select id from public.ai_mentor_chats where id in (${flagged}, ${quiet})`,
     );
     expect(o.ok && o.rows.map((r) => (r as { id: string }).id)).toEqual([flagged]);
-    const quietResolve = await attempt(
-      sql,
+    const quietResolve = await sqlState(
       as(trainer),
       (tx) => tx`select * from public.resolve_mentor_chat(${quiet}, 'x')`,
     );
-    expect(quietResolve.ok ? "ok" : quietResolve.code).toBe("P0002");
+    expect(quietResolve).toBe("P0002");
     const resolved = await attempt(
       sql,
       as(trainer),
@@ -430,26 +432,21 @@ describe("academy roles: student and trainer on the feature tables", () => {
       (tx) => tx`update public.ai_mentor_chats set student_rating = 5 where id = ${flagged}`,
     );
     expect(rate.ok && rate.count).toBe(0);
-    const config = await attempt(
-      sql,
+    const config = await sqlState(
       as(trainer),
       (tx) =>
         tx`insert into public.guru_agents (account_id, agent_type, system_prompt, output_schema)
          values (${w.a.id}, 'trainer_guru', 'x', '{}')`,
     );
-    expect(config.ok ? "ok" : config.code).toBe("42501");
+    expect(config).toBe("42501");
   });
 
   it("members and admins do not review; owners do", async () => {
     for (
       const [who, expected] of [[w.users.member, "P0002"], [w.users.admin, "P0002"], [w.users.owner, "ok"]] as const
     ) {
-      const o = await attempt(
-        sql,
-        as(who),
-        (tx) => tx`select * from public.resolve_mentor_chat(${flagged}, 'checked')`,
-      );
-      expect(o.ok ? "ok" : o.code, who).toBe(expected);
+      const o = await sqlState(as(who), (tx) => tx`select * from public.resolve_mentor_chat(${flagged}, 'checked')`);
+      expect(o, who).toBe(expected);
     }
   });
 });

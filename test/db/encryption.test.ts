@@ -3,7 +3,7 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger, type LedgerEntry } from "../../functions/_shared/ledger/writer.ts";
-import { as, asRole, createAccount, type TestAccount } from "../helpers/fixtures.ts";
+import { as, asRole, createAccount, encryptPayloads, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
 import { adminSql } from "../helpers/stack.ts";
 
@@ -31,9 +31,8 @@ const raw = async (e: LedgerEntry) =>
 
 beforeAll(async () => {
   sql = adminSql();
-  enc = await createAccount(sql);
-  plain = await createAccount(sql);
-  await sql`update public.account_settings set encrypt_payloads = true where account_id = ${enc.id}`;
+  [enc, plain] = await Promise.all([createAccount(sql), createAccount(sql)]);
+  await encryptPayloads(sql, enc);
 });
 afterAll(() => sql.end());
 
@@ -171,7 +170,7 @@ describe("analytics and key rotation", () => {
     const late = await log(plain);
     const [{ v }] = await sql`select private.rotate_payload_key() as v`;
     expect((await raw(await log(enc))).request.key_version).toBe(v);
-    await sql`update public.account_settings set encrypt_payloads = true where account_id = ${plain.id}`;
+    await encryptPayloads(sql, plain);
     let rewritten = 0;
     for (let n = -1; n !== 0;) {
       n = Number((await sql`select private.reencrypt_payloads(500) as n`)[0].n);

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addMember,
   as,
-  asRole,
   createAccount,
   createUser,
+  rpcRows,
   type TestAccount,
   type TestUser,
 } from "../helpers/fixtures.ts";
@@ -59,19 +59,7 @@ async function insert(accountId: string, specs: Spec[]): Promise<string[]> {
 type Args = Record<string, unknown>;
 
 function query(userId: string, args: Args): Promise<Array<Record<string, unknown>>> {
-  const params = { account_id: account.id, ...args };
-  const names = Object.keys(params);
-  const call = names.map((n, i) => `"${n}" => $${i + 1}`).join(", ");
-  return asRole(
-    sql,
-    as(userId),
-    (tx) =>
-      tx.unsafe(
-        `select * from public.get_ai_interactions(${call})`,
-        Object.values(params) as postgres.ParameterOrJSON<never>[],
-      ),
-    { commit: true },
-  );
+  return rpcRows(sql, as(userId), "get_ai_interactions", { account_id: account.id, ...args });
 }
 
 const minutes = (rows: Array<Record<string, unknown>>) =>

@@ -47,10 +47,20 @@ const ledger = (requestId: string) =>
                  (select count(*)::int from public.ai_interactions n where n.llm_request_id = r.id) as interactions`,
   });
 
-/** The feature row a call answered with (its cost as text), and the call's ledger row. */
+/**
+ * The feature row a call answered with (its cost as text), the call's ledger row, and what a guru or twin row
+ * copies from that ledger row (`fromLedger`).
+ */
 async function stored(table: FeatureTable, answer: { id: string; request_id: string }) {
   const [row] = await sql`select *, cost_usd::text as cost from ${sql("public." + table)} where id = ${answer.id}`;
-  return { row, call: await ledger(answer.request_id) };
+  const call = await ledger(answer.request_id);
+  const fromLedger = {
+    llm_request_id: answer.request_id,
+    model_used: call.model,
+    tokens_used: call.total_tokens,
+    latency_ms: call.latency_ms,
+  };
+  return { row, call, fromLedger };
 }
 
 /** `fn` as `user` would run it through PostgREST, committed (the feature rows are read back). */
@@ -406,7 +416,7 @@ describe("guru", () => {
     const sent = fake.requests[0].body;
     expect(sent.response_format).toEqual({ type: "json_schema", json_schema: { name: "career_guru", schema } });
     expect(sent.messages[0]).toEqual({ role: "system", content: "You advise on careers." });
-    const { row, call } = await stored("guru_interactions", body);
+    const { row, call, fromLedger } = await stored("guru_interactions", body);
     expect(row).toMatchObject({
       org_id: guruAccount.id,
       student_id: guruStudent.id,
@@ -414,10 +424,7 @@ describe("guru", () => {
       conversation_id: "c-1",
       input: { goal: "data engineer" },
       output: { advice: "Learn SQL", steps: ["Read", "Practice"] },
-      llm_request_id: body.request_id,
-      model_used: call.model,
-      tokens_used: call.total_tokens,
-      latency_ms: call.latency_ms,
+      ...fromLedger,
     });
     expect(row.cost).toBe(call.cost);
     expect(call.conversation_id).toBe("c-1");
@@ -494,7 +501,7 @@ describe("twin", () => {
     const sent = fake.requests[0].body.messages;
     expect(sent[0].content).toContain("sales manager");
     expect(sent[1].content).toContain('"deal":"ACME"');
-    const { row, call } = await stored("employee_twin_interactions", body);
+    const { row, call, fromLedger } = await stored("employee_twin_interactions", body);
     expect(row).toMatchObject({
       org_id: account.id,
       user_id: student.id,
@@ -503,10 +510,7 @@ describe("twin", () => {
       prompt: "Next step with ACME?",
       response: answerText(6),
       context: { deal: "ACME" },
-      llm_request_id: body.request_id,
-      model_used: call.model,
-      tokens_used: call.total_tokens,
-      latency_ms: call.latency_ms,
+      ...fromLedger,
     });
     expect(row.cost).toBe(call.cost);
 

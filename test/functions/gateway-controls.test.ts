@@ -1,7 +1,6 @@
 // Gateway controls end to end: the official openai SDK -> llm-proxy -> the fake provider, with the
 // limits, retries and key restrictions configured in Postgres, and the ledger read back.
 import OpenAI, { APIError } from "openai";
-import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   addDecimals,
@@ -11,7 +10,6 @@ import {
   parseDecimal,
 } from "../../functions/_shared/billing/decimal.ts";
 import { estimatePromptTokens } from "../../functions/_shared/billing/token-estimate.ts";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import {
   addMember,
   as,
@@ -20,12 +18,19 @@ import {
   createApiKey,
   createInstance,
   type TestAccount,
+  type Tx,
+  waitFor,
 } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import {
+  allProvidersAt,
+  type FakeProviderStack,
+  PROVIDER_KEYS,
+  proxyClient,
+  startWithFakeProvider,
+  stopStack,
+} from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
+let { sql, fake, fns } = {} as FakeProviderStack;
 
 const MODEL = "openai/gpt-4o-mini";
 const HI = [{ role: "user" as const, content: "Hi" }];
@@ -35,9 +40,7 @@ const OUTPUT = parseDecimal("0.0000006");
 const cost = (prompt: number, completion: number): Decimal =>
   addDecimals(mulInt(INPUT, prompt), mulInt(OUTPUT, completion));
 
-function sdk(key: string, headers: Record<string, string> = {}) {
-  return new OpenAI({ apiKey: key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0, defaultHeaders: headers });
-}
+const sdk = (key: string, headers: Record<string, string> = {}): OpenAI => proxyClient(fns, key, headers);
 
 interface Answer {
   status: number;
@@ -74,18 +77,25 @@ async function call(
 }
 
 /** The account's ledger rows, once `count` of them are written. */
-async function rows(accountId: string, count: number) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+function rows(accountId: string, count: number) {
+  return waitFor(async () => {
     const found = await sql`
       select id, http_status, error_code, provider, model, total_tokens, computed_cost::text as cost, attempt_count,
              attempts, models_tried
         from public.llm_requests where account_id = ${accountId} order by created_at`;
-    if (found.length >= count) return found;
-    if (Date.now() > deadline) throw new Error(`${found.length} of ${count} rows for ${accountId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return found.length >= count && found;
+  }, { what: `${count} ledger rows for ${accountId}` });
 }
+
+/** A fresh account and one API key of it: each test gets its own limits and counters. */
+async function keyedAccount() {
+  const account = await createAccount(sql);
+  return { account, key: await createApiKey(sql, account) };
+}
+
+/** `fn` as the account's owner would run it through PostgREST, committed. */
+const asOwner = <T>(account: TestAccount, fn: (tx: Tx) => Promise<T>) =>
+  asRole(sql, as(account.owner.id), fn, { commit: true });
 
 /** The operator lifts the account's concurrency cap (its tier's is 5), for tests of other limits. */
 async function manyInFlight(account: TestAccount) {
@@ -97,36 +107,25 @@ async function operatorLimit(account: TestAccount, limit: Record<string, unknown
 }
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-controls-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_API_KEY: "sk-proj-test-controls-0123456789",
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    ANTHROPIC_API_KEY: "sk-ant-api03-test-controls-0123456789",
-    ANTHROPIC_BASE_URL: fake.url,
+  ({ sql, fake, fns } = await startWithFakeProvider((fake) => ({
+    ...PROVIDER_KEYS,
+    ...allProvidersAt(fake),
     RETRY_BASE_DELAY_MS: "20",
     UPSTREAM_TIMEOUT_MS: "10000",
-  });
+  })));
 });
 
 beforeEach(() => fake.reset());
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("usage limits: exact under concurrency", () => {
   it("with a limit of N requests and 4N concurrent calls, exactly N are forwarded", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
+    const { account, key } = await keyedAccount();
+    await asOwner(account, (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, subject, period, max_requests)
-      values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`, { commit: true });
+      values (${account.id}, 'api_key', ${key.id}, 'minute', 5)`);
     await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
@@ -151,15 +150,14 @@ describe("usage limits: exact under concurrency", () => {
   });
 
   it("with a token limit, exactly the calls whose bound fits are forwarded; settlement refunds the rest", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const bound = (await estimatePromptTokens(HI)) + 30;
     expect(bound).toBeGreaterThan(27);
     const limit = 4 * bound - 1;
-    await asRole(sql, as(account.owner.id), (tx) =>
+    await asOwner(account, (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, period, max_tokens)
-      values (${account.id}, 'account', 'hour', ${limit})`, { commit: true });
+      values (${account.id}, 'account', 'hour', ${limit})`);
     await manyInFlight(account);
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
@@ -186,8 +184,7 @@ describe("usage limits: exact under concurrency", () => {
   });
 
   it("with a USD limit, recorded spend exceeds it by no more than the settlement of the calls in flight", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const prompt = await estimatePromptTokens(HI);
     const estimate = cost(prompt, 3);
     const actual = cost(21, 6);
@@ -228,8 +225,7 @@ describe("usage limits: exact under concurrency", () => {
 
 describe("usage limits: tiers, scopes and who sets them", () => {
   it("a free account is capped by its tier without configuration; an operator limit replaces the tier's", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const first = await call(sdk(key.key));
     expect(first.status).toBe(200);
     expect(first.headers.get("x-ratelimit-limit-requests")).toBe("60");
@@ -258,12 +254,11 @@ describe("usage limits: tiers, scopes and who sets them", () => {
   });
 
   it("an end user's limit counts that end user only", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
+    const { account, key } = await keyedAccount();
+    await asOwner(account, (tx) =>
       tx`
       insert into public.usage_limits (account_id, scope, period, max_requests)
-      values (${account.id}, 'end_user', 'hour', 1)`, { commit: true });
+      values (${account.id}, 'end_user', 'hour', 1)`);
     expect((await call(sdk(key.key), { user: "alice" })).status).toBe(200);
     expect((await call(sdk(key.key), { user: "alice" })).status).toBe(429);
     expect((await call(sdk(key.key), { user: "bob" })).status).toBe(200);
@@ -308,8 +303,7 @@ describe("usage limits: tiers, scopes and who sets them", () => {
 
 describe("concurrency cap", () => {
   it("caps an account's calls in flight at its tier's default, and frees the slots when calls end", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     fake.setOptions({ delayMs: 300 });
     const before = fake.requestCount();
     const answers = await Promise.all(Array.from({ length: 8 }, () => call(sdk(key.key))));
@@ -325,8 +319,7 @@ describe("concurrency cap", () => {
   });
 
   it("uses the operator's per-account setting over the tier's, streams included", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await sql`update public.account_settings set max_concurrent_calls = 1 where account_id = ${account.id}`;
     const stream = await sdk(key.key).chat.completions.create({
       model: MODEL,
@@ -345,8 +338,7 @@ describe("concurrency cap", () => {
 
 describe("retries", () => {
   it("retries an upstream 429 after its retry-after and logs one row with both attempts", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const before = fake.requestCount();
     const started = Date.now();
     const answer = await call(sdk(key.key), {
@@ -361,8 +353,7 @@ describe("retries", () => {
   });
 
   it("retries 5xx at most x-max-retries times, then passes the failure on", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const before = fake.requestCount();
     const answer = await call(sdk(key.key, { "x-max-retries": "1" }), {
       messages: [{ role: "user", content: "scenario:server_error two" }],
@@ -374,8 +365,7 @@ describe("retries", () => {
   });
 
   it("uses the account's max_retries, and never retries a 400", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await sql`update public.account_settings set max_retries = 0 where account_id = ${account.id}`;
     const before = fake.requestCount();
     await call(sdk(key.key), { messages: [{ role: "user", content: "scenario:server_error three" }] });
@@ -388,8 +378,7 @@ describe("retries", () => {
   });
 
   it("refuses a malformed x-max-retries with a 400", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { key } = await keyedAccount();
     const before = fake.requestCount();
     const answer = await call(sdk(key.key, { "x-max-retries": "99" }));
     expect(answer.status).toBe(400);
@@ -402,8 +391,7 @@ describe("fallbacks", () => {
   const CLAUDE = "anthropic:claude-sonnet-4-20250514";
 
   it("falls back to another provider's model after a retryable failure; logs the serving model at its price", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const before = fake.requestCount();
     // `fallbacks` is LiteLLM's body field; the SDK passes unknown fields through.
     const extra = { fallbacks: [CLAUDE] } as Record<string, unknown>;
@@ -429,8 +417,7 @@ describe("fallbacks", () => {
   });
 
   it("uses the account's fallbacks on a context-window error; passes a plain 400 on without falling back", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await sql`update public.account_settings set fallback_models = ${[CLAUDE]} where account_id = ${account.id}`;
     const before = fake.requestCount();
     const ok = await call(sdk(key.key), {
@@ -445,15 +432,9 @@ describe("fallbacks", () => {
   });
 
   it("refuses malformed fallbacks, and fallbacks outside the key's model list", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     // Restricted before the key's first use, so no cached lookup of it predates the change.
-    await asRole(
-      sql,
-      as(account.owner.id),
-      (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`,
-      { commit: true },
-    );
+    await asOwner(account, (tx) => tx`update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
     const bad = await call(sdk(key.key), { ...({ fallbacks: "openai:gpt-4o" } as Record<string, unknown>) });
     expect(bad.status).toBe(400);
     expect(bad.code).toBe("invalid_fallbacks");
@@ -465,11 +446,10 @@ describe("fallbacks", () => {
 
 describe("API key expiry and model allowlist", () => {
   it("refuses an expired key with 401 and a model outside the key's list with 403", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
-    await asRole(sql, as(account.owner.id), (tx) =>
+    const { account, key } = await keyedAccount();
+    await asOwner(account, (tx) =>
       tx`
-      update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`, { commit: true });
+      update public.api_keys set allowed_models = ${[MODEL]} where id = ${key.id}`);
     const before = fake.requestCount();
     expect((await call(sdk(key.key))).status).toBe(200);
     expect(fake.requestCount() - before).toBe(1);
@@ -479,9 +459,9 @@ describe("API key expiry and model allowlist", () => {
     const logged = await rows(account.id, 2);
     expect(logged.map((r) => r.http_status).sort()).toEqual([200, 403]);
 
-    await asRole(sql, as(account.owner.id), (tx) =>
+    await asOwner(account, (tx) =>
       tx`
-      update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`, { commit: true });
+      update public.api_keys set expires_at = now() - interval '1 second' where id = ${key.id}`);
     // The change reaches the proxy's key cache by notification, within moments (not the cache's TTL).
     let expired = await call(sdk(key.key));
     for (const deadline = Date.now() + 3000; expired.status === 200 && Date.now() < deadline;) {
@@ -495,8 +475,7 @@ describe("API key expiry and model allowlist", () => {
 
 describe("agent attribution", () => {
   it("x-agent-instance fills the row's agent columns, stamps last_used_at and writes the agent rows", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const instance = await createInstance(sql, account, { agentType: "research", template: "simple_research" });
     const answer = await call(sdk(key.key, { "x-agent-instance": instance.slug }));
     expect(answer.status).toBe(200);
@@ -520,8 +499,7 @@ describe("agent attribution", () => {
   });
 
   it("uses the instance's fallbacks for its calls, before the account's", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const claude = "anthropic:claude-sonnet-4-20250514";
     await sql`update public.account_settings set fallback_models = ${[
       "openai:gpt-4o",
@@ -566,8 +544,7 @@ describe("response cache", () => {
   }
 
   it("replays a JSON answer on a hit (x-cache: HIT), logged with cost 0 and the cost it saved", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const client = sdk(key.key, { "x-cache-ttl": "60" });
     const before = fake.requestCount();
     const first = await client.chat.completions.create({ model: MODEL, messages: HI, user: "a" }).withResponse();
@@ -592,8 +569,7 @@ describe("response cache", () => {
   });
 
   it("replays a stream as a stream", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const client = sdk(key.key, { "x-cache-ttl": "60" });
     const before = fake.requestCount();
     const read = async () => {
@@ -617,8 +593,7 @@ describe("response cache", () => {
   });
 
   it("a stream the client abandons is cancelled upstream as without the cache, and not stored", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     const abort = new AbortController();
     const stream = await sdk(key.key, { "x-cache-ttl": "60" }).chat.completions.create(
       { model: MODEL, messages: [{ role: "user", content: "scenario:slow chunks:40 delay:50" }], stream: true },
@@ -657,8 +632,7 @@ describe("response cache", () => {
 
 describe("limits on every endpoint", () => {
   it("embeddings, Responses and Anthropic Messages count against the same request budget", async () => {
-    const account = await createAccount(sql);
-    const key = await createApiKey(sql, account);
+    const { account, key } = await keyedAccount();
     await operatorLimit(account, { scope: "account", period: "minute", max_requests: 2 });
     const before = fake.requestCount();
     const client = sdk(key.key);

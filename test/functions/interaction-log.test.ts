@@ -1,47 +1,27 @@
 // End to end: a call through llm-proxy (official openai SDK, fake provider) lands in the interaction
 // log with what the query RPC, analytics and geography need: provider, conversation, properties and
 // the country from the platform's geo header (GEO_COUNTRY_HEADER), encrypted when the account asks.
-import OpenAI from "openai";
-import type postgres from "postgres";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
-import { as, asRole, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { as, asRole, encryptPayloads, waitFor } from "../helpers/fixtures.ts";
+import { type ApiKeyStack, PROVIDER_KEYS, startWithApiKey, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
-let account: TestAccount;
-let client: OpenAI;
+let { sql, fake, fns, account, client } = {} as ApiKeyStack;
 
-async function interaction(requestId: string | null) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const [row] = await sql`select * from public.ai_interactions where llm_request_id = ${requestId!}`;
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error(`no ai_interactions row for ${requestId}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The ai_interactions row of a call, once the asynchronous write landed. */
+const interaction = (requestId: string | null) =>
+  waitFor(async () => (await sql`select * from public.ai_interactions where llm_request_id = ${requestId!}`)[0], {
+    what: `the ai_interactions row of ${requestId}`,
+  });
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_API_KEY: "sk-or-v1-test-openrouter-provider-key-0123456789",
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
+  ({ sql, fake, fns, account, client } = await startWithApiKey({
+    OPENROUTER_API_KEY: PROVIDER_KEYS.OPENROUTER_API_KEY,
     GEO_COUNTRY_HEADER: "cf-ipcountry",
-  });
-  account = await createAccount(sql);
-  const key = await createApiKey(sql, account);
-  client = new OpenAI({ apiKey: key.key, baseURL: `${fns.url}/llm-proxy/v1`, maxRetries: 0 });
+  }));
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 describe("llm-proxy -> interaction log", () => {
   it("stores provider, conversation, properties and the geo header's country on both rows", async () => {
@@ -68,7 +48,7 @@ describe("llm-proxy -> interaction log", () => {
   });
 
   it("an encrypting account's call is stored as envelopes and read back in plaintext by its owner", async () => {
-    await sql`update public.account_settings set encrypt_payloads = true where account_id = ${account.id}`;
+    await encryptPayloads(sql, account);
     const { response } = await client.chat.completions
       .create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "the secret word is marmalade" }] })
       .withResponse();

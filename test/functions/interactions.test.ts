@@ -9,6 +9,7 @@ import {
   asRole,
   createAccount,
   createApiKey,
+  encryptPayloads,
   type TestAccount,
   type TestUser,
 } from "../helpers/fixtures.ts";
@@ -276,7 +277,7 @@ describe("GET /interactions: who sees what", () => {
   it("decrypts an encrypting account's bodies for history readers only, as the RPC does", async () => {
     const acct = await createAccount(sql);
     const learner = await addMember(sql, acct, "student");
-    await sql`update public.account_settings set encrypt_payloads = true where account_id = ${acct.id}`;
+    await encryptPayloads(sql, acct);
     const key = (await createApiKey(sql, acct)).key;
     const [id] = await ingest(key, [{ request: { prompt: "secret plan" }, model_name: "m-enc", user_id: learner.id }]);
     const [stored] = await sql`select request from public.ai_interactions where id = ${id}`;

@@ -22,6 +22,23 @@ const ledgerRow = (requestId: string | null | undefined) =>
     columns: sql`r.*, r.computed_cost::text as cost, i.request as logged_request, i.response as logged_response`,
   });
 
+/**
+ * The ledger row of a stream `provider` answered completely with the fake's usage (21 prompt, 6 completion
+ * tokens), checked, and priced as `priceKey`.
+ */
+async function completeStreamRow(response: Response, provider: string, priceKey: string) {
+  const row = await ledgerRow(response.headers.get("x-request-id"));
+  expect(row).toMatchObject({
+    provider,
+    is_stream: true,
+    completion_status: "complete",
+    prompt_tokens: 21,
+    completion_tokens: 6,
+  });
+  expect(row.cost).toBe(expectedCost(priceKey, { prompt: 21, completion: 6 }));
+  return row;
+}
+
 /** The newest row of the test account, for SDKs that do not expose response headers. */
 async function lastRow(after: Date) {
   const row = await waitFor(async () => {
@@ -231,15 +248,7 @@ describe("Anthropic Messages (@anthropic-ai/sdk, x-api-key)", () => {
       ]),
     );
     const { response } = await stream.withResponse();
-    const row = await ledgerRow(response.headers.get("x-request-id"));
-    expect(row).toMatchObject({
-      provider: "anthropic",
-      is_stream: true,
-      completion_status: "complete",
-      prompt_tokens: 21,
-      completion_tokens: 6,
-    });
-    expect(row.cost).toBe(expectedCost("claude-sonnet-4-20250514", { prompt: 21, completion: 6 }));
+    await completeStreamRow(response, "anthropic", "claude-sonnet-4-20250514");
   });
 
   it("a stream the client aborts is logged as partial (client_disconnected)", async () => {
@@ -515,16 +524,8 @@ describe("Responses (openai SDK)", () => {
     expect(text).toBe(answerText(9));
     expect(types[0]).toBe("response.created");
     expect(types.at(-1)).toBe("response.completed");
-    const row = await ledgerRow(response.headers.get("x-request-id"));
-    expect(row).toMatchObject({
-      provider: "openrouter",
-      is_stream: true,
-      completion_status: "complete",
-      prompt_tokens: 21,
-      completion_tokens: 6,
-    });
+    const row = await completeStreamRow(response, "openrouter", "openrouter/openai/gpt-4o-mini");
     expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0);
-    expect(row.cost).toBe(expectedCost("openrouter/openai/gpt-4o-mini", { prompt: 21, completion: 6 }));
   });
 
   it("stream helper: function calls assemble", async () => {

@@ -67,6 +67,25 @@ export async function asRole<T>(
   return value as T;
 }
 
+/**
+ * `select * from public.<fn>(name => value, ...)` as `who`, committed: a set-returning RPC called with named
+ * arguments, the way PostgREST calls it for supabase-js's `rpc()`.
+ */
+export function rpcRows(
+  sql: Sql,
+  who: Who,
+  fn: string,
+  args: Record<string, unknown>,
+): Promise<Array<Record<string, unknown>>> {
+  const call = Object.keys(args).map((n, i) => `"${n}" => $${i + 1}`).join(", ");
+  return asRole(
+    sql,
+    who,
+    (tx) => tx.unsafe(`select * from public.${fn}(${call})`, Object.values(args) as postgres.ParameterOrJSON<never>[]),
+    { commit: true },
+  );
+}
+
 export type Outcome = { ok: true; count: number; rows: unknown[] } | { ok: false; code: string; message: string };
 
 /**
@@ -156,6 +175,11 @@ export async function createAccount(
     { commit: true },
   );
   return { id: account.id, slug: account.slug, owner: user };
+}
+
+/** Turns on payload encryption for `account`'s new interaction bodies (the setting an owner flips). */
+export async function encryptPayloads(sql: Sql, account: { id: string }): Promise<void> {
+  await sql`update public.account_settings set encrypt_payloads = true where account_id = ${account.id}`;
 }
 
 /** Adds a user the way apps do: the owner invites their email, the user accepts the invitation. */

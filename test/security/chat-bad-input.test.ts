@@ -26,6 +26,13 @@ async function refused(call: () => Promise<Response>, status: number, code: stri
   expect(await chatRows(sql, acme.id)).toEqual(before);
 }
 
+/** A chat browser whose token verifies, for the subject `sub` (which may name no user, or not be a UUID). */
+async function signedInAs(sub: string): Promise<ChatBrowser> {
+  const browser = new ChatBrowser(fns.url);
+  browser.jwt = await signJwt({ sub, role: "authenticated", aud: "authenticated" });
+  return browser;
+}
+
 describe("chat bad input", () => {
   it("malformed percent-encoding and control characters in the path are 400", async () => {
     const browser = new ChatBrowser(fns.url);
@@ -56,9 +63,7 @@ describe("chat bad input", () => {
   });
 
   it("a valid JWT whose user has no users row is 401", async () => {
-    const ghost = await signJwt({ sub: crypto.randomUUID(), role: "authenticated", aud: "authenticated" });
-    const browser = new ChatBrowser(fns.url);
-    browser.jwt = ghost;
+    const browser = await signedInAs(crypto.randomUUID());
     await refused(
       () => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }),
       401,
@@ -67,9 +72,7 @@ describe("chat bad input", () => {
   });
 
   it("a JWT whose subject is not a UUID is 401, on every route", async () => {
-    const odd = await signJwt({ sub: "not-a-uuid", role: "authenticated", aud: "authenticated" });
-    const browser = new ChatBrowser(fns.url);
-    browser.jwt = odd;
+    const browser = await signedInAs("not-a-uuid");
     await refused(
       () => browser.fetch(`chat/${acme.slug}/${chat.slug}`, { body: { message: "hi" } }),
       401,

@@ -1,44 +1,25 @@
 // Gateway controls under attack: tenants loosening their own caps, reaching another tenant's limits,
 // keys or cached answers, and hostile identifiers in the places limits and caches key on.
-import OpenAI, { APIError } from "openai";
-import type postgres from "postgres";
+import { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeProvider, startFakeProvider } from "../helpers/fake-provider.ts";
 import { addMember, as, asRole, createAccount, createApiKey, type TestAccount } from "../helpers/fixtures.ts";
-import { adminSql, startFunctions, type TestFunctions } from "../helpers/stack.ts";
+import { type FakeProviderStack, proxyClient, startWithFakeProvider, stopStack } from "../helpers/stack.ts";
 
-let sql: postgres.Sql;
-let fake: FakeProvider;
-let fns: TestFunctions;
+let { sql, fake, fns } = {} as FakeProviderStack;
 let a: TestAccount;
 let b: TestAccount;
 
 const MODEL = "openai/gpt-4o-mini";
 
 beforeAll(async () => {
-  sql = adminSql();
-  fake = await startFakeProvider();
-  fns = await startFunctions({
-    OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    OPENROUTER_API_KEY: "sk-or-v1-test-sec-0123456789",
-  });
-  a = await createAccount(sql);
-  b = await createAccount(sql);
+  ({ sql, fake, fns } = await startWithFakeProvider({ OPENROUTER_API_KEY: "sk-or-v1-test-sec-0123456789" }));
+  [a, b] = await Promise.all([createAccount(sql), createAccount(sql)]);
 });
 
-afterAll(async () => {
-  await fns?.stop();
-  await fake?.stop();
-  await sql?.end();
-});
+afterAll(() => stopStack({ sql, fake, fns }));
 
 async function status(key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const client = new OpenAI({
-    apiKey: key,
-    baseURL: `${fns.url}/llm-proxy/v1`,
-    maxRetries: 0,
-    defaultHeaders: headers,
-  });
+  const client = proxyClient(fns, key, headers);
   try {
     const { response } = await client.chat.completions
       .create({ model: MODEL, messages: [{ role: "user", content: "Hi" }], ...body })

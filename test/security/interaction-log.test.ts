@@ -4,7 +4,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger } from "../../functions/_shared/ledger/writer.ts";
-import { as, asRole, createAccount, type TestAccount } from "../helpers/fixtures.ts";
+import { as, asRole, createAccount, encryptPayloads, type TestAccount } from "../helpers/fixtures.ts";
 import { ledgerEntry } from "../helpers/ledger-entry.ts";
 import { adminSql } from "../helpers/stack.ts";
 
@@ -14,9 +14,8 @@ let victim: TestAccount;
 
 beforeAll(async () => {
   sql = adminSql();
-  account = await createAccount(sql);
-  victim = await createAccount(sql);
-  await sql`update public.account_settings set encrypt_payloads = true where account_id = ${victim.id}`;
+  [account, victim] = await Promise.all([createAccount(sql), createAccount(sql)]);
+  await encryptPayloads(sql, victim);
 });
 afterAll(() => sql.end());
 

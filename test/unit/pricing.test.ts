@@ -120,6 +120,9 @@ describe("price table", () => {
   });
 });
 
+/** Claude Sonnet's base per-token prices, the entry the long-context and cache-key cases extend. */
+const SONNET_BASE = { input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 };
+
 describe("computeCost", () => {
   const price = (p: Partial<ModelPrice>): ModelPrice => ({
     ...priceFromEntry("m", { input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 })!,
@@ -210,8 +213,7 @@ describe("computeCost", () => {
 
   it("switches to the long-context prices only above the threshold", () => {
     const p = priceFromEntry("claude", {
-      input_cost_per_token: 3e-6,
-      output_cost_per_token: 1.5e-5,
+      ...SONNET_BASE,
       cache_read_input_token_cost: 3e-7,
       input_cost_per_token_above_200k_tokens: 6e-6,
       output_cost_per_token_above_200k_tokens: 2.25e-5,
@@ -226,8 +228,7 @@ describe("computeCost", () => {
 
   it("reads one-hour cache, tier and deprecation keys from a LiteLLM entry", () => {
     const p = priceFromEntry("x", {
-      input_cost_per_token: 3e-6,
-      output_cost_per_token: 1.5e-5,
+      ...SONNET_BASE,
       cache_creation_input_token_cost_above_1hr: 6e-6,
       input_cost_per_token_flex: 5.5e-7,
       output_cost_per_token_priority: 1.7e-5,
