@@ -184,7 +184,7 @@ describe("Anthropic response -> OpenAI chat.completion", () => {
       stop_reason: "tool_use",
       usage: { input_tokens: 100, output_tokens: 30, cache_read_input_tokens: 1000, cache_creation_input_tokens: 200 },
     });
-    expect(n.finish_reason).toBe("tool_calls");
+    expect(n.finishReason).toBe("tool_calls");
     expect(n.body.choices).toEqual([
       {
         index: 0,
@@ -222,7 +222,7 @@ describe("Anthropic response -> OpenAI chat.completion", () => {
     ["max_tokens", "length"],
     ["tool_use", "tool_calls"],
   ])("maps stop_reason %s to %s", (reason, finish) => {
-    expect(fromAnthropicResponse({ content: [], stop_reason: reason, usage: {} }).finish_reason).toBe(finish);
+    expect(fromAnthropicResponse({ content: [], stop_reason: reason, usage: {} }).finishReason).toBe(finish);
   });
 
   it("maps Anthropic errors to OpenAI errors with the right status", () => {
@@ -323,10 +323,10 @@ describe("Anthropic stream -> OpenAI chunks", () => {
     expect(out.some((e) => e.includes('"choices":[]'))).toBe(false);
     const r = await result;
     expect(r.status).toBe("success");
-    expect(r.usage_source).toBe("provider");
+    expect(r.usageSource).toBe("provider");
     expect(r.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 25, cached_tokens: 10 });
     expect(r.text).toBe("Héllo wörld");
-    expect(r.tool_calls[0].function).toEqual({ name: "lookup", arguments: '{"q":"x"}' });
+    expect(r.toolCalls[0].function).toEqual({ name: "lookup", arguments: '{"q":"x"}' });
   });
 
   it("turns an error event into an OpenAI error chunk without [DONE]", async () => {

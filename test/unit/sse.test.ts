@@ -109,7 +109,7 @@ describe("teeChatStream", () => {
     expect(out.text).toBe(hidden(fullStream(false)));
     const r = await result;
     expect(r.status).toBe("success");
-    expect(r.usage_source).toBe("provider");
+    expect(r.usageSource).toBe("provider");
     expect(r.usage).toEqual({
       prompt_tokens: 17,
       completion_tokens: 9,
@@ -122,10 +122,10 @@ describe("teeChatStream", () => {
       service_tier: null,
     });
     expect(r.text).toBe("Grüß dich 👋🏽 — ok");
-    expect(r.finish_reason).toBe("stop");
-    expect(r.done_seen).toBe(true);
-    expect(r.response_id).toBe(ID);
-    expect(r.bytes_received).toBe(upstreamBytes.length);
+    expect(r.finishReason).toBe("stop");
+    expect(r.doneSeen).toBe(true);
+    expect(r.responseId).toBe(ID);
+    expect(r.bytesReceived).toBe(upstreamBytes.length);
   });
 
   it.each(SIZES)("passes every byte through when the client asked for usage (split every %i bytes)", async (size) => {
@@ -188,8 +188,8 @@ describe("teeChatStream", () => {
     const { stream, result } = teeChatStream(sourceOf(split(enc.encode(text), 11)), { clientWantsUsage: true });
     await readAll(stream);
     const r = await result;
-    expect(r.finish_reason).toBe("tool_calls");
-    expect(r.tool_calls).toEqual([
+    expect(r.finishReason).toBe("tool_calls");
+    expect(r.toolCalls).toEqual([
       {
         index: 0,
         id: "call_1",
@@ -198,7 +198,7 @@ describe("teeChatStream", () => {
       },
       { index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
     ]);
-    expect(r.ttft_ms).not.toBeNull();
+    expect(r.ttftMs).not.toBeNull();
   });
 
   it("reports a stream cut after output as partial with estimated usage", async () => {
@@ -225,8 +225,8 @@ describe("teeChatStream", () => {
     );
     const r = await result;
     expect(r.status).toBe("partial");
-    expect(r.done_seen).toBe(false);
-    expect(r.usage_source).toBe("estimated");
+    expect(r.doneSeen).toBe(false);
+    expect(r.usageSource).toBe("estimated");
     expect(r.text).toBe("Grüß dich");
     expect(r.usage.completion_tokens).toBeGreaterThan(0);
     expect(r.usage.prompt_tokens).toBeGreaterThan(6);
@@ -292,9 +292,9 @@ describe("teeChatStream", () => {
     expect(upstreamCancelled).toBe(true);
     expect(aborted).toBe("client went away");
     expect(r.status).toBe("partial");
-    expect(r.client_cancelled).toBe(true);
+    expect(r.clientCancelled).toBe(true);
     expect(r.text.startsWith(" word0 word1")).toBe(true);
-    expect(r.usage_source).toBe("estimated");
+    expect(r.usageSource).toBe("estimated");
     expect(r.usage.completion_tokens).toBeGreaterThanOrEqual(4);
     expect(r.error).toBeNull();
   });
@@ -315,7 +315,7 @@ describe("teeChatStream", () => {
     const r = await result;
     expect(r.text).toBe(tricky.join(""));
     expect(r.error).toBeNull();
-    expect(r.usage_source).toBe("estimated");
+    expect(r.usageSource).toBe("estimated");
   });
 
   it("keeps provider usage when the upstream sends it in a chunk that also has choices", async () => {

@@ -125,7 +125,7 @@ function native(ctx: CallContext, request: LoggedRequest, target: ProviderTarget
     errorResponse: anthropicErrorResponse,
     parseAnswer: (answer) => {
       const c = fromAnthropicResponse(answer);
-      return { usage: c.usage, text: c.text, finishReason: c.finish_reason, logged: answer as Json };
+      return { usage: c.usage, text: c.text, finishReason: c.finishReason, logged: answer as Json };
     },
     toChatStream: anthropicToOpenAIStream,
     errorEvent: (e) => anthropicErrorEvent("api_error", e.message),

@@ -232,11 +232,11 @@ export async function forwardChatCompletion(
         status: "complete",
         httpStatus: 200,
         usage: usage ??
-          (await estimateUsage(body.messages, { text: completion.text, toolCalls: completion.tool_calls })),
+          (await estimateUsage(body.messages, { text: completion.text, toolCalls: completion.toolCalls })),
         usageSource: usage ? "provider" : "estimated",
-        finishReason: completion.finish_reason,
+        finishReason: completion.finishReason,
         text: completion.text,
-        toolCalls: completion.tool_calls,
+        toolCalls: completion.toolCalls,
         responseBody: completion.body as Json,
         ttftMs: null,
         error: null,
@@ -255,8 +255,8 @@ export async function forwardChatCompletion(
       onCancel: () => guard.cancel(),
     });
     const outcome = teed.result.then((r) => {
-      const summary = streamSummary(r.response_id, r.model, r.text, r.tool_calls, r.finish_reason, r.usage);
-      return record(ctx, request, target, streamEnding(r, r.client_cancelled, summary), pricing);
+      const summary = streamSummary(r.responseId, r.model, r.text, r.toolCalls, r.finishReason, r.usage);
+      return record(ctx, request, target, streamEnding(r, r.clientCancelled, summary), pricing);
     });
     const response = new Response(teed.stream, {
       status: 200,
@@ -276,12 +276,12 @@ export function streamEnding(r: StreamResult, clientCancelled: boolean, response
     status: clientCancelled ? "partial" : r.status === "success" ? "complete" : r.status,
     httpStatus: 200,
     usage: r.usage,
-    usageSource: r.usage_source,
-    finishReason: r.finish_reason,
+    usageSource: r.usageSource,
+    finishReason: r.finishReason,
     text: r.text,
-    toolCalls: r.tool_calls,
+    toolCalls: r.toolCalls,
     responseBody,
-    ttftMs: r.ttft_ms === null ? null : Math.round(r.ttft_ms),
+    ttftMs: r.ttftMs === null ? null : Math.round(r.ttftMs),
     error: streamError(r.error, clientCancelled),
   };
 }

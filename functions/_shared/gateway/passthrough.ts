@@ -140,11 +140,11 @@ function streamed(
   });
   const outcome = teed.result.then((r) => {
     const summary = {
-      id: r.response_id,
+      id: r.responseId,
       model: r.model,
       text: r.text,
-      tool_calls: r.tool_calls as unknown as Json,
-      finish_reason: r.finish_reason,
+      tool_calls: r.toolCalls as unknown as Json,
+      finish_reason: r.finishReason,
       usage: r.usage as unknown as Json,
     };
     return record(ctx, spec.request, spec.target, streamEnding(r, clientCancelled && r.status !== "success", summary));

@@ -56,22 +56,22 @@ export interface StreamResult {
   status: CompletionStatus;
   usage: NormalizedUsage;
   /** 'provider' when the provider sent usage, 'estimated' when counted with gpt-tokenizer. */
-  usage_source: "provider" | "estimated";
-  finish_reason: string | null;
+  usageSource: "provider" | "estimated";
+  finishReason: string | null;
   /** Assistant text of choice 0. */
   text: string;
   /** Tool calls of choice 0, arguments concatenated from their streamed pieces. */
-  tool_calls: AssembledToolCall[];
+  toolCalls: AssembledToolCall[];
   /** Milliseconds from `startedAt` to the first content, reasoning or tool-call delta. */
-  ttft_ms: number | null;
-  duration_ms: number;
-  done_seen: boolean;
-  client_cancelled: boolean;
+  ttftMs: number | null;
+  durationMs: number;
+  doneSeen: boolean;
+  clientCancelled: boolean;
   /** Upstream error event, transport failure, or a stream that ended without `[DONE]`. */
   error: StreamError | null;
-  response_id: string | null;
+  responseId: string | null;
   model: string | null;
-  bytes_received: number;
+  bytesReceived: number;
 }
 
 export interface TeedStream {
@@ -267,18 +267,18 @@ class ChatStreamCollector {
     return {
       status,
       usage,
-      usage_source: usageSource,
-      finish_reason: this.finishReason,
+      usageSource,
+      finishReason: this.finishReason,
       text: this.text,
-      tool_calls: this.toolCalls,
-      ttft_ms: this.firstTokenAt === null ? null : round3(this.firstTokenAt - startedAt),
-      duration_ms: round3(performance.now() - startedAt),
-      done_seen: this.doneSeen,
-      client_cancelled: this.clientCancelled,
+      toolCalls: this.toolCalls,
+      ttftMs: this.firstTokenAt === null ? null : round3(this.firstTokenAt - startedAt),
+      durationMs: round3(performance.now() - startedAt),
+      doneSeen: this.doneSeen,
+      clientCancelled: this.clientCancelled,
       error,
-      response_id: this.responseId,
+      responseId: this.responseId,
       model: this.model,
-      bytes_received: this.bytes,
+      bytesReceived: this.bytes,
     };
   }
 }

@@ -210,7 +210,7 @@ export function fromAnthropicResponse(json: unknown): NormalizedCompletion {
     choices: [{ index: 0, message, logprobs: null, finish_reason }],
     usage,
   };
-  return { body, usage: normalizeOpenAIUsage(usage), finish_reason, text, tool_calls };
+  return { body, usage: normalizeOpenAIUsage(usage), finishReason: finish_reason, text, toolCalls: tool_calls };
 }
 
 export function buildAnthropicRequest(

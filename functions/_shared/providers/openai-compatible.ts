@@ -57,9 +57,9 @@ export function normalizeOpenAIResponse(json: unknown): NormalizedCompletion {
   return {
     body,
     usage: normalizeOpenAIUsage(body.usage, body.service_tier),
-    finish_reason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
+    finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
     text: typeof message.content === "string" ? message.content : "",
-    tool_calls,
+    toolCalls: tool_calls,
   };
 }
 

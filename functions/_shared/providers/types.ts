@@ -34,9 +34,9 @@ export interface NormalizedCompletion {
   /** `chat.completion` JSON for the client. */
   body: Record<string, unknown>;
   usage: NormalizedUsage | null;
-  finish_reason: string | null;
+  finishReason: string | null;
   text: string;
-  tool_calls: AssembledToolCall[];
+  toolCalls: AssembledToolCall[];
 }
 
 export interface ProviderAdapter {
