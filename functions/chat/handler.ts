@@ -340,14 +340,14 @@ async function postMessage(
       agentType: instance.agentType,
     },
   };
-  const forwarded = await forwardChatCompletion(ctx, request.data);
+  const forwarded = await forwardChatCompletion(ctx, request.value);
   const stored = forwarded.outcome.then((o) =>
     storeAnswer(db(), session.id, instance.instanceId, answerMessages(o, config.model))
   )
     .catch((err) => console.error(`chat ${requestId}: answer not stored: ${err instanceof Error ? err.message : err}`));
   runInBackground(stored);
   // The client has the answer once the stream ends or the JSON arrives: history must have it by then.
-  const streamed = request.data.stream && forwarded.response.ok && forwarded.response.body;
+  const streamed = request.value.stream && forwarded.response.ok && forwarded.response.body;
   const response = streamed
     ? new Response(holdEnd(streamed, () => stored), forwarded.response)
     : (await stored, forwarded.response);

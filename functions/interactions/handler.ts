@@ -65,8 +65,8 @@ async function signedInReader(req: Request): Promise<Reader> {
   });
   const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
   const caller = callerFromUser(verified.claims.sub, user, selector, "membership");
-  if (caller instanceof Error) throw caller;
-  return { accountId: caller.accountId, claims: verified.claims };
+  if (!caller.ok) throw caller.error;
+  return { accountId: caller.value.accountId, claims: verified.claims };
 }
 
 interface Page {

@@ -158,7 +158,7 @@ async function chatCompletions(ctx: CallContext, json: unknown, req: Request): P
   ctx.agent = agent?.agent;
   const parsed = parseChatCompletionRequest(json);
   if (!parsed.ok) throw parsed.error;
-  const { body, fallbacks } = takeFallbacks(parsed.data);
+  const { body, fallbacks } = takeFallbacks(parsed.value);
   ctx.fallbacks = fallbacks ?? agent?.fallbacks ?? null;
   // OpenAI's own `metadata` field doubles as custom properties; it is still forwarded untouched.
   if (body.metadata) ctx.properties = { ...body.metadata, ...ctx.properties };

@@ -31,25 +31,25 @@ describe("model routing", () => {
     const r = resolveProvider(model, env);
     expect(r.ok).toBe(true);
     if (r.ok) {
-      expect(r.target.provider).toBe(provider);
-      expect(r.target.model).toBe(upstream);
-      expect(r.target.requestedModel).toBe(model);
-      expect(r.adapter.provider).toBe(provider);
+      expect(r.value.target.provider).toBe(provider);
+      expect(r.value.target.model).toBe(upstream);
+      expect(r.value.target.requestedModel).toBe(model);
+      expect(r.value.adapter.provider).toBe(provider);
     }
   });
 
   it("takes base URLs and keys from env, with vendor defaults", () => {
     const r = resolveProvider("compat:qwen", env);
-    expect(r.ok && r.target).toMatchObject({ baseUrl: "http://127.0.0.1:11434/v1", apiKey: null });
+    expect(r.ok && r.value.target).toMatchObject({ baseUrl: "http://127.0.0.1:11434/v1", apiKey: null });
     const o = resolveProvider("openai:gpt-4o", { ...env, OPENAI_BASE_URL: "http://127.0.0.1:5/v1" });
-    expect(o.ok && o.target).toMatchObject({ baseUrl: "http://127.0.0.1:5/v1", apiKey: "sk-test" });
+    expect(o.ok && o.value.target).toMatchObject({ baseUrl: "http://127.0.0.1:5/v1", apiKey: "sk-test" });
     const d = resolveProvider("x/y", env);
-    expect(d.ok && d.target.baseUrl).toBe("https://openrouter.ai/api/v1");
+    expect(d.ok && d.value.target.baseUrl).toBe("https://openrouter.ai/api/v1");
   });
 
   it("uses LLM_DEFAULT_PROVIDER for unprefixed models", () => {
     const r = resolveProvider("gpt-4o", { ...env, LLM_DEFAULT_PROVIDER: "openai" });
-    expect(r.ok && r.target.provider).toBe("openai");
+    expect(r.ok && r.value.target.provider).toBe("openai");
   });
 
   it("answers 404 model_not_found when the provider is not configured", () => {
@@ -76,7 +76,7 @@ describe("model routing", () => {
     const all = Object.fromEntries(PROVIDER_ROUTES.flatMap((r) => [[r.apiKeyEnv, "k"], [r.baseUrlEnv, "http://h/v1"]]));
     for (const [model, provider, upstream] of examples) {
       const res = resolveProvider(model, { ...env, ...all });
-      expect(res.ok && [res.target.provider, res.target.model], model).toEqual([provider, upstream]);
+      expect(res.ok && [res.value.target.provider, res.value.target.model], model).toEqual([provider, upstream]);
     }
   });
 });

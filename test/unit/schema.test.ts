@@ -14,7 +14,7 @@ import { parseChatCompletionRequest } from "../../functions/_shared/openai/chat-
 const ok = (body: unknown) => {
   const r = parseChatCompletionRequest(body);
   if (!r.ok) throw new Error(r.error.message);
-  return r.data;
+  return r.value;
 };
 const fail = (body: unknown) => {
   const r = parseChatCompletionRequest(body);

@@ -104,7 +104,7 @@ export function forwardMessages(ctx: CallContext, json: unknown, req: Request): 
   const body = json as Obj;
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failed(ctx, request, null, resolved.error);
-  const { target } = resolved;
+  const { target } = resolved.value;
   if (target.provider === "anthropic") return native(ctx, request, target, body, req);
   return translated(ctx, request, target, body);
 }
@@ -147,7 +147,7 @@ async function translated(
   }
   const parsed = parseChatCompletionRequest(chat);
   if (!parsed.ok) return failed(ctx, request, target, parsed.error);
-  const result = await forwardChatCompletion(ctx, parsed.data, request);
+  const result = await forwardChatCompletion(ctx, parsed.value, request);
   const { response } = result;
   const headers = { ...Object.fromEntries(response.headers), "x-request-id": ctx.requestId };
   if (!response.ok) {
@@ -189,7 +189,7 @@ export async function countMessageTokens(ctx: CallContext, json: unknown, req: R
   const body = json as Obj;
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return anthropicErrorResponse(resolved.error, headers);
-  const { target } = resolved;
+  const { target } = resolved.value;
   if (target.provider !== "anthropic") {
     const input_tokens = await estimatePromptTokens(loggedMessagesRequest(json).messages);
     return new Response(JSON.stringify({ input_tokens }), {

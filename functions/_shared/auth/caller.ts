@@ -14,7 +14,7 @@ import {
 } from "./credentials.ts";
 import { TtlCache } from "../runtime/cache.ts";
 import { env, envSnapshot } from "../runtime/env.ts";
-import { ApiError, badRequest, forbidden, unauthorized } from "../http/errors.ts";
+import { ApiError, badRequest, forbidden, type Result, unauthorized } from "../http/errors.ts";
 import { MAX_ACCOUNT_HEADER_CHARS } from "../http/limits.ts";
 import { checkLength } from "../http/request.ts";
 
@@ -137,27 +137,39 @@ function requireActive(m: Membership): ApiError | null {
  * `x-account-slug` is refused rather than silently ignored. A key whose creator is suspended or
  * deleted is refused too (the creator may still hold it); it works again if they are reactivated.
  */
-export function callerFromApiKey(row: KeyRow | null, selector: AccountSelector): Caller | ApiError {
-  if (!row) return unauthorized("Invalid or revoked API key", "invalid_api_key");
+export function callerFromApiKey(row: KeyRow | null, selector: AccountSelector): Result<Caller> {
+  if (!row) return { ok: false, error: unauthorized("Invalid or revoked API key", "invalid_api_key") };
   if (row.expires_at !== null && new Date(row.expires_at).getTime() <= Date.now()) {
-    return unauthorized(`This API key expired at ${new Date(row.expires_at).toISOString()}`, "api_key_expired");
+    return {
+      ok: false,
+      error: unauthorized(`This API key expired at ${new Date(row.expires_at).toISOString()}`, "api_key_expired"),
+    };
   }
   const otherId = selector.id && selector.id.toLowerCase() !== row.account_id;
   if (otherId || (selector.slug && selector.slug !== row.account_slug)) {
-    return forbidden("This API key belongs to another account than the one requested", "account_mismatch");
+    return {
+      ok: false,
+      error: forbidden("This API key belongs to another account than the one requested", "account_mismatch"),
+    };
   }
   const inactive = requireActive(row);
-  if (inactive) return inactive;
+  if (inactive) return { ok: false, error: inactive };
   if (row.creator_status !== null && row.creator_status !== "active") {
-    return forbidden(`The user who created this API key is ${row.creator_status}`, "api_key_creator_inactive");
+    return {
+      ok: false,
+      error: forbidden(`The user who created this API key is ${row.creator_status}`, "api_key_creator_inactive"),
+    };
   }
   return {
-    accountId: row.account_id,
-    accountSlug: row.account_slug,
-    userId: null,
-    apiKeyId: row.api_key_id,
-    settings: settingsOf(row),
-    allowedModels: row.allowed_models,
+    ok: true,
+    value: {
+      accountId: row.account_id,
+      accountSlug: row.account_slug,
+      userId: null,
+      apiKeyId: row.api_key_id,
+      settings: settingsOf(row),
+      allowedModels: row.allowed_models,
+    },
   };
 }
 
@@ -176,39 +188,57 @@ export function callerFromUser(
   user: UserAccess | null,
   selector: AccountSelector,
   need: "use_agents" | "membership" = "use_agents",
-): Caller | ApiError {
-  if (!user) return unauthorized("The user of this token does not exist (deleted?); sign in again", "user_not_found");
-  if (user.status !== "active") return forbidden(`Your user is ${user.status}`, `user_${user.status}`);
+): Result<Caller> {
+  if (!user) {
+    return {
+      ok: false,
+      error: unauthorized("The user of this token does not exist (deleted?); sign in again", "user_not_found"),
+    };
+  }
+  if (user.status !== "active") {
+    return { ok: false, error: forbidden(`Your user is ${user.status}`, `user_${user.status}`) };
+  }
   const { memberships } = user;
   let chosen: Membership | undefined;
   if (selector.id || selector.slug) {
     chosen = memberships.find((m) => (selector.id ? m.account_id === selector.id : m.account_slug === selector.slug));
-    if (!chosen) return forbidden("You are not a member of the requested account", "not_a_member");
+    if (!chosen) {
+      return { ok: false, error: forbidden("You are not a member of the requested account", "not_a_member") };
+    }
   } else if (memberships.length === 1) {
     chosen = memberships[0];
   } else if (memberships.length === 0) {
-    return forbidden("You are not a member of any account", "not_a_member");
+    return { ok: false, error: forbidden("You are not a member of any account", "not_a_member") };
   } else {
-    return badRequest(
-      "You belong to several accounts: choose one with the x-account-id or x-account-slug header",
-      "x-account-id",
-      "account_required",
-    );
+    return {
+      ok: false,
+      error: badRequest(
+        "You belong to several accounts: choose one with the x-account-id or x-account-slug header",
+        "x-account-id",
+        "account_required",
+      ),
+    };
   }
   const inactive = requireActive(chosen);
-  if (inactive) return inactive;
+  if (inactive) return { ok: false, error: inactive };
   if (need === "use_agents" && !chosen.can_use_agents) {
-    return forbidden(
-      `Your role in account ${chosen.account_slug} does not allow using agents (use_agents)`,
-      "permission_denied",
-    );
+    return {
+      ok: false,
+      error: forbidden(
+        `Your role in account ${chosen.account_slug} does not allow using agents (use_agents)`,
+        "permission_denied",
+      ),
+    };
   }
   return {
-    accountId: chosen.account_id,
-    accountSlug: chosen.account_slug,
-    userId,
-    apiKeyId: null,
-    settings: settingsOf(chosen),
+    ok: true,
+    value: {
+      accountId: chosen.account_id,
+      accountSlug: chosen.account_slug,
+      userId,
+      apiKeyId: null,
+      settings: settingsOf(chosen),
+    },
   };
 }
 
@@ -248,7 +278,7 @@ export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
   // Before any lookup: an account header no account can match is a malformed request, not a 403.
   for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
   const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
-  let caller: Caller | ApiError;
+  let caller: Result<Caller>;
   if (credentialKind(token) === "api_key") {
     caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable), selector);
   } else {
@@ -259,6 +289,6 @@ export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
     const user = await lookupUser(sql, verified.claims.sub).catch(databaseUnavailable);
     caller = callerFromUser(verified.claims.sub, user, selector);
   }
-  if (caller instanceof Error) throw caller;
-  return caller;
+  if (!caller.ok) throw caller.error;
+  return caller.value;
 }

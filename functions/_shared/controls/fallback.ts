@@ -68,7 +68,7 @@ export async function sendWithFallbacks(
   const routes = [{ model: body.model, ...first }];
   for (const model of ctx.fallbacks ?? ctx.caller.settings.fallback_models ?? []) {
     const resolved = resolveProvider(model, providerEnv);
-    if (resolved.ok) routes.push({ model, target: resolved.target, adapter: resolved.adapter });
+    if (resolved.ok) routes.push({ model, target: resolved.value.target, adapter: resolved.value.adapter });
     else attempts.push({ model, provider: "unknown", status: null, error: "unknown_model", ms: 0 });
   }
   const maxRetries = ctx.maxRetries ?? ctx.caller.settings.max_retries ?? DEFAULT_MAX_RETRIES;

@@ -56,7 +56,11 @@ export async function estimateNeed(
   if (!tokens && !cost) return { requests: 1, tokens: 0, cost: ZERO };
   const resolved = resolveProvider(body.model, envSnapshot());
   const price = resolved.ok
-    ? (await resolvePrice(sql, caller.accountId, priceKeys(resolved.target.provider, resolved.target.model, body.model))
+    ? (await resolvePrice(
+      sql,
+      caller.accountId,
+      priceKeys(resolved.value.target.provider, resolved.value.target.model, body.model),
+    )
       .catch(() => null))?.price ?? null
     : null;
   const prompt = await promptBound(body.messages);

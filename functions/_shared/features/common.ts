@@ -135,7 +135,7 @@ export function modelRequest(body: Record<string, unknown>): ChatCompletionReque
       parsed.error.param,
     );
   }
-  return parsed.data;
+  return parsed.value;
 }
 
 export const system = (content: string): ChatMessage => ({ role: "system", content });

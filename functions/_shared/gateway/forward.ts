@@ -170,7 +170,7 @@ export function answerFromCache(
 ): CallResult {
   const request = { ...loggedRequest(body), model: hit.model };
   const resolved = resolveProvider(hit.model, envSnapshot());
-  const target = resolved.ok ? resolved.target : null;
+  const target = resolved.ok ? resolved.value.target : null;
   const isJson = hit.contentType === "application/json";
   const outcome = record(ctx, request, target, {
     status: "complete",
@@ -198,7 +198,7 @@ export async function forwardChatCompletion(
 ): Promise<CallResult> {
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
-  let { target, adapter } = resolved;
+  let { target, adapter } = resolved.value;
   // Looked up while the provider answers, so recording the finished call does not wait for it.
   let pricing = priceFor(ctx, target, request.model);
 

@@ -33,6 +33,12 @@ export class ApiError extends Error {
 }
 
 /**
+ * What a pure check or lookup returns: its value, or the ApiError the handler answers with. Only
+ * the handler edge throws (`if (!r.ok) throw r.error`).
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/**
  * The handlers' catch-all: an ApiError as is; anything else is a bug, printed after `where` (the function and
  * request id) and answered as a 500 that says nothing more.
  */

@@ -4,7 +4,7 @@
  * so new OpenAI/OpenRouter parameters keep working without a gateway release.
  */
 import { z } from "zod";
-import { ApiError, fromZodError } from "../http/errors.ts";
+import { fromZodError, type Result } from "../http/errors.ts";
 import { MAX_MODEL_CHARS, MAX_USER_CHARS } from "../http/limits.ts";
 
 const nonEmpty = z.string().min(1, "must not be empty");
@@ -149,7 +149,7 @@ export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 /** Validates a parsed JSON body; on failure returns a 400 ApiError saying which field is wrong. */
 export function parseChatCompletionRequest(
   json: unknown,
-): { ok: true; data: ChatCompletionRequest } | { ok: false; error: ApiError } {
+): Result<ChatCompletionRequest> {
   const r = chatCompletionRequestSchema.safeParse(json);
-  return r.success ? { ok: true, data: r.data } : { ok: false, error: fromZodError(r.error) };
+  return r.success ? { ok: true, value: r.data } : { ok: false, error: fromZodError(r.error) };
 }

@@ -53,7 +53,7 @@ export function forwardEmbeddings(ctx: CallContext, json: unknown): Promise<Call
   }
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
-  const { target } = resolved;
+  const { target } = resolved.value;
   if (target.provider === "anthropic") {
     const error = badRequest("Anthropic has no embeddings API; use an OpenAI-format provider", "model");
     return failedCall(ctx, request, target, error);

@@ -159,7 +159,7 @@ export function forwardResponses(ctx: CallContext, json: unknown): Promise<CallR
   }
   const resolved = resolveProvider(body.model, envSnapshot());
   if (!resolved.ok) return failedCall(ctx, request, null, resolved.error);
-  const { target } = resolved;
+  const { target } = resolved.value;
   if (target.provider === "anthropic") {
     const error = badRequest(
       "Anthropic models do not serve the Responses API here; use /v1/messages or /v1/chat/completions",

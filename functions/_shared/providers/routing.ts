@@ -14,11 +14,10 @@
  * colon is exactly a provider name, so OpenRouter variants (`...-instruct:free`) and Ollama
  * tags (`compat:llama3:8b` -> `llama3:8b`) are never misread.
  */
-import { notFound } from "../http/errors.ts";
+import { notFound, type Result } from "../http/errors.ts";
 import { anthropicAdapter } from "./anthropic.ts";
 import { openAICompatibleAdapter } from "./openai-compatible.ts";
 import type { ProviderAdapter, ProviderEnv, ProviderName, ProviderTarget } from "./types.ts";
-import type { ApiError } from "../http/errors.ts";
 
 export interface ProviderRoute {
   provider: ProviderName;
@@ -83,9 +82,7 @@ export function splitModel(
   return { provider: defaultProvider, model };
 }
 
-export type ResolvedProvider =
-  | { ok: true; target: ProviderTarget; adapter: ProviderAdapter }
-  | { ok: false; error: ApiError };
+export type ResolvedProvider = Result<{ target: ProviderTarget; adapter: ProviderAdapter }>;
 
 /** Resolves a client's model name to a provider, upstream model, base URL and key (see the rule above). */
 export function resolveProvider(model: string, env: ProviderEnv): ResolvedProvider {
@@ -107,7 +104,9 @@ export function resolveProvider(model: string, env: ProviderEnv): ResolvedProvid
   }
   return {
     ok: true,
-    target: { provider, requestedModel: model, model: upstreamModel, baseUrl, apiKey },
-    adapter: ADAPTERS[provider],
+    value: {
+      target: { provider, requestedModel: model, model: upstreamModel, baseUrl, apiKey },
+      adapter: ADAPTERS[provider],
+    },
   };
 }
