@@ -43,7 +43,14 @@ with base as (
       'type', 'array',
       'items', jsonb_build_object('type', 'string', 'pattern', '^https?://[^/]+$'),
       'uniqueItems', true,
-      'description', 'Origins (scheme://host[:port]) allowed to embed this chat; empty or absent = any')
+      'description', 'Origins (scheme://host[:port]) allowed to embed this chat; empty or absent = any'),
+    -- The models llm-proxy tries, in order, for calls made with x-agent-instance when the requested
+    -- one fails (before the account's list).
+    'fallbacks', jsonb_build_object(
+      'type', 'array',
+      'items', jsonb_build_object('type', 'string', 'minLength', 1, 'maxLength', 256),
+      'maxItems', 5,
+      'description', 'Models to try, in order, when this instance''s model fails on llm-proxy')
   ) as props
 ), templates (name, workflow_class, description, extra, pricing) as (
   values

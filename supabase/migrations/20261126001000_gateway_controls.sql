@@ -270,17 +270,6 @@ revoke all on private.response_cache from public, anon, authenticated;
 grant all on private.response_cache to service_role;
 
 -- ---------------------------------------------------------------------------------------------------
--- Fallbacks per agent instance: every template accepts `fallbacks`, the models llm-proxy tries for
--- calls made with `x-agent-instance` when the requested one fails (before the account's list).
--- ---------------------------------------------------------------------------------------------------
-update public.agent_templates
-   set config_schema = jsonb_set(config_schema, '{properties,fallbacks}', jsonb_build_object(
-         'type', 'array',
-         'items', jsonb_build_object('type', 'string', 'minLength', 1, 'maxLength', 256),
-         'maxItems', 5,
-         'description', 'Models to try, in order, when this instance''s model fails on llm-proxy'));
-
--- ---------------------------------------------------------------------------------------------------
 -- RLS and grants
 -- ---------------------------------------------------------------------------------------------------
 alter table public.tier_limits enable row level security;
