@@ -346,7 +346,7 @@ create table public.ai_interactions (
   -- (a key referencing a partitioned table blocks that). The ledger writes both rows in one
   -- statement, and retention removes both by the same cutoff.
   llm_request_id uuid,
-  -- Query columns (issue 13): what get_ai_interactions filters on, without a join to llm_requests.
+  -- Query columns: what get_ai_interactions filters on, without a join to llm_requests.
   provider text,
   conversation_id text,
   properties jsonb not null default '{}'::jsonb check (jsonb_typeof(properties) = 'object'),
