@@ -9,13 +9,11 @@
  * not a user, so there is no one for row-level security to scope to; a server reads the log with
  * the service role and `.rpc()` instead.
  */
-import { callerFromUser, lookupUser, verifyUserJwt } from "../_shared/auth/caller.ts";
+import { authenticateUser } from "../_shared/auth/caller.ts";
 import { credentialKind, type JwtClaims, requestCredential } from "../_shared/auth/credentials.ts";
 import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
 import { ApiError, asApiError, badRequest, jsonResponse, notFound, unauthorized } from "../_shared/http/errors.ts";
-import { MAX_ACCOUNT_HEADER_CHARS } from "../_shared/http/limits.ts";
 import { functionSubpath } from "../_shared/http/path.ts";
-import { checkLength } from "../_shared/http/request.ts";
 import { asUser, db } from "../_shared/runtime/db.ts";
 import { type InteractionsQuery, parseInteractionsQuery } from "./query.ts";
 
@@ -53,20 +51,8 @@ async function signedInReader(req: Request): Promise<Reader> {
       "user_jwt_required",
     );
   }
-  for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
-  const verified = await verifyUserJwt(token);
-  if (!verified.ok) {
-    throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
-  }
-  const user = await lookupUser(db(), verified.claims.sub).catch((err) => {
-    console.error(`interactions: user lookup failed: ${err instanceof Error ? err.message : err}`);
-    const message = "The gateway cannot verify credentials right now; retry shortly";
-    throw new ApiError(503, message, "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
-  });
-  const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
-  const caller = callerFromUser(verified.claims.sub, user, selector, "membership");
-  if (!caller.ok) throw caller.error;
-  return { accountId: caller.value.accountId, claims: verified.claims };
+  const { caller, claims } = await authenticateUser(req, db(), token, "membership");
+  return { accountId: caller.accountId, claims };
 }
 
 interface Page {

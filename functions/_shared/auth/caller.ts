@@ -8,6 +8,7 @@ import type { Row } from "../runtime/schema.ts";
 import {
   credentialKind,
   hashApiKey,
+  type JwtClaims,
   type JwtVerification,
   jwtVerifierFromEnv,
   requestCredential,
@@ -263,6 +264,42 @@ export function verifyUserJwt(token: string): Promise<JwtVerification> {
   return verifier(token);
 }
 
+/** The account a request names (x-account-id / x-account-slug); over-long values are refused first. */
+function accountSelector(req: Request): AccountSelector {
+  // Before any lookup: an account header no account can match is a malformed request, not a 403.
+  for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
+  return { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
+}
+
+async function userCaller(
+  sql: Sql,
+  token: string,
+  selector: AccountSelector,
+  need: "use_agents" | "membership",
+): Promise<{ caller: Caller; claims: JwtClaims }> {
+  const verified = await verifyUserJwt(token);
+  if (!verified.ok) {
+    throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
+  }
+  const user = await lookupUser(sql, verified.claims.sub).catch(databaseUnavailable);
+  const caller = callerFromUser(verified.claims.sub, user, selector, need);
+  if (!caller.ok) throw caller.error;
+  return { caller: caller.value, claims: verified.claims };
+}
+
+/**
+ * Authenticates a user JWT (`token`, already told apart from an API key) and resolves the account the
+ * request names, for readers that need the user's claims (to run as them under RLS) and only membership.
+ */
+export function authenticateUser(
+  req: Request,
+  sql: Sql,
+  token: string,
+  need: "use_agents" | "membership" = "use_agents",
+): Promise<{ caller: Caller; claims: JwtClaims }> {
+  return userCaller(sql, token, accountSelector(req), need);
+}
+
 /**
  * Authenticates a request (Authorization: Bearer or x-api-key: <user JWT | account API key>) and resolves the
  * account it acts for. Throws an ApiError (401/403/400) the handler renders as is.
@@ -275,20 +312,9 @@ export async function authenticate(req: Request, sql: Sql): Promise<Caller> {
       "missing_api_key",
     );
   }
-  // Before any lookup: an account header no account can match is a malformed request, not a 403.
-  for (const header of ["x-account-slug", "x-account-id"]) checkLength(req, header, MAX_ACCOUNT_HEADER_CHARS);
-  const selector = { id: req.headers.get("x-account-id"), slug: req.headers.get("x-account-slug") };
-  let caller: Result<Caller>;
-  if (credentialKind(token) === "api_key") {
-    caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable), selector);
-  } else {
-    const verified = await verifyUserJwt(token);
-    if (!verified.ok) {
-      throw unauthorized(verified.message, verified.reason === "expired" ? "token_expired" : "invalid_token");
-    }
-    const user = await lookupUser(sql, verified.claims.sub).catch(databaseUnavailable);
-    caller = callerFromUser(verified.claims.sub, user, selector);
-  }
+  const selector = accountSelector(req);
+  if (credentialKind(token) !== "api_key") return (await userCaller(sql, token, selector, "use_agents")).caller;
+  const caller = callerFromApiKey(await lookupApiKey(sql, hashApiKey(token)).catch(databaseUnavailable), selector);
   if (!caller.ok) throw caller.error;
   return caller.value;
 }
