@@ -7,12 +7,12 @@
 import { z } from "zod";
 import { badRequest } from "../_shared/http/errors.ts";
 import { MAX_CONVERSATION_ID_CHARS, MAX_MODEL_CHARS } from "../_shared/http/limits.ts";
+import { UUID } from "../_shared/http/limits.ts";
 
 export const MAX_LIMIT = 500;
 export const DEFAULT_LIMIT = 50;
 const MAX_INT4 = 2_147_483_647;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The RPC's cursor: "<epoch microseconds>.<row id>", as it hands them out (lower-case). */
 const CURSOR = /^[0-9]{1,18}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

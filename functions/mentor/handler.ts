@@ -5,7 +5,8 @@
  * the ids in headers (x-request-id, x-mentor-chat-id, x-conversation-id, x-prompt-variant-id).
  */
 import { z } from "zod";
-import { checkText, conversationIdOf, rootFeatureHandler, UUID } from "../_shared/features/common.ts";
+import { checkText, conversationIdOf, rootFeatureHandler } from "../_shared/features/common.ts";
+import { UUID } from "../_shared/http/limits.ts";
 import { askMentor } from "../_shared/features/mentor.ts";
 
 const bodySchema = z.object({

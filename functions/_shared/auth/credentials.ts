@@ -4,6 +4,7 @@
  */
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
 import { sha256Hex } from "../runtime/sha256.ts";
+import { UUID } from "../http/limits.ts";
 
 export interface JwtClaims extends JWTPayload {
   sub: string;
@@ -46,7 +47,6 @@ export interface JwtVerifierConfig {
 
 /** Supabase Auth's audience for signed-in users' access tokens. */
 const USER_AUDIENCE = "authenticated";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ASYMMETRIC_ALGS = [
   "RS256",

@@ -33,7 +33,6 @@ export type Feature = "mentor" | "guru" | "twin";
 /** The model of a feature when the account configured none (routed like llm-proxy). */
 export const defaultModel = (): string => env("AI_FEATURES_DEFAULT_MODEL") || "openai/gpt-4o-mini";
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** agent_type, twin_role, interaction_type: lower-case snake_case, as the tables check. */
 export const SLUG = /^[a-z][a-z0-9_]{0,62}$/;
 // deno-lint-ignore no-control-regex

@@ -4,6 +4,9 @@
  * checked at the door with a 400 before anything is forwarded.
  */
 
+/** An id a client names (an account, user, course, message ...): a UUID in any case. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Longest model name. Real ids are well under 100 characters; 256 keeps the model indexes small. */
 export const MAX_MODEL_CHARS = 256;
 
