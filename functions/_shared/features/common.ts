@@ -9,7 +9,15 @@ import { db } from "../runtime/db.ts";
 import { env } from "../runtime/env.ts";
 import { corsHeaders, isPreflight, preflightResponse } from "../http/cors.ts";
 import { z } from "zod";
-import { ApiError, badRequest, fromZodError, jsonResponse, notFound, unauthorized } from "../http/errors.ts";
+import {
+  ApiError,
+  asApiError,
+  badRequest,
+  fromZodError,
+  jsonResponse,
+  notFound,
+  unauthorized,
+} from "../http/errors.ts";
 import {
   admitCall,
   type CallContext,
@@ -107,15 +115,14 @@ async function loggedRefusals(
   try {
     return await handle();
   } catch (err) {
-    const error = err instanceof ApiError ? err : internalError(ctx.requestId, feature, err);
+    const error = internalError(ctx.requestId, feature, err);
     return failedCall(ctx, refusedRequest(body()), null, error).response;
   }
 }
 
-function internalError(requestId: string, feature: Feature, err: unknown): ApiError {
-  console.error(`${feature} ${requestId}: ${err instanceof Error ? err.message : "unexpected error"}`);
-  return new ApiError(500, `The ${feature} failed to process the request`, "server_error", "internal_error");
-}
+/** The shared catch-all, naming the feature in the 500's message. */
+const internalError = (requestId: string, feature: Feature, err: unknown): ApiError =>
+  asApiError(err, `${feature} ${requestId}`, `The ${feature} failed to process the request`);
 
 function refusedRequest(json: unknown): LoggedRequest {
   const body = json === undefined ? null : jsonDepthExceeds(json) ? { omitted: "nested too deep" } : json as Json;
@@ -241,7 +248,7 @@ export function featureHandler(
         return await run(ctx, subpath, json);
       });
     } catch (err) {
-      const error = err instanceof ApiError ? err : internalError(requestId, feature, err);
+      const error = internalError(requestId, feature, err);
       return error.toResponse({ "x-request-id": requestId });
     }
   };

@@ -40,12 +40,16 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 /**
  * The handlers' catch-all: an ApiError as is; anything else is a bug, printed after `where` (the function and
- * request id) and answered as a 500 that says nothing more.
+ * request id) and answered as a 500 that says nothing more than `message`.
  */
-export function asApiError(err: unknown, where: string): ApiError {
+export function asApiError(
+  err: unknown,
+  where: string,
+  message = "The gateway failed to process the request",
+): ApiError {
   if (err instanceof ApiError) return err;
   console.error(`${where}: ${err instanceof Error ? err.message : "unexpected error"}`);
-  return new ApiError(500, "The gateway failed to process the request", "server_error", "internal_error");
+  return new ApiError(500, message, "server_error", "internal_error");
 }
 
 /** JSON response with CORS headers; `headers` may add e.g. x-request-id or retry-after. */
