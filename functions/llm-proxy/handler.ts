@@ -22,15 +22,14 @@ import {
 import type { Json } from "../_shared/runtime/schema.ts";
 import { clip, jsonDepthExceeds, MAX_MODEL_CHARS } from "../_shared/http/limits.ts";
 import { anthropicModel, anthropicModelList, findModel, routableModels } from "../_shared/openai/models.ts";
-import { type ChatCompletionRequest, parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
-import type { LooseObject } from "../_shared/runtime/loose-object.ts";
+import { parseChatCompletionRequest } from "../_shared/openai/chat-schema.ts";
 import { forwardResponses } from "../_shared/openai/responses.ts";
 import { callMetadata, checkJsonDepth, readJsonBody, requestLimitBytes } from "../_shared/http/request.ts";
 import { functionSubpath } from "../_shared/http/path.ts";
 import { proxyFeature } from "../_shared/features/proxy.ts";
 import { agentOf } from "../_shared/controls/attribution.ts";
 import { takeFallbacks } from "../_shared/controls/fallback.ts";
-import { admit, checkModelAllowed } from "../_shared/controls/gate.ts";
+import { admit, asChatForLimits, checkModelAllowed } from "../_shared/controls/gate.ts";
 import { cacheTtl, forwardCached } from "../_shared/controls/response-cache.ts";
 import { maxRetriesHeader } from "../_shared/controls/retry.ts";
 
@@ -176,23 +175,14 @@ async function chatCompletions(ctx: CallContext, json: unknown, req: Request): P
 
 /**
  * Usage limits and the concurrency cap for the endpoints beyond chat completions, so no endpoint is
- * a way around a budget. The call is estimated as a chat of the same model whose one message is the
- * body's input (`messages` or `input`), bounded by its output limit (none for embeddings).
+ * a way around a budget.
  */
 function withLimits(
   forward: (ctx: CallContext, json: unknown) => Promise<CallResult> | CallResult,
   opts: { embeddings?: boolean } = {},
 ): Forward {
   return async (ctx, json) => {
-    const b = (json ?? {}) as LooseObject;
-    const input = b.messages ?? b.input ?? "";
-    const estimate = {
-      model: typeof b.model === "string" ? b.model : "",
-      messages: [{ role: "user", content: typeof input === "string" ? input : JSON.stringify(input) }],
-      max_tokens: opts.embeddings ? 0 : b.max_tokens ?? b.max_output_tokens ?? undefined,
-      user: typeof b.user === "string" ? b.user : undefined,
-    } as ChatCompletionRequest;
-    const gate = await admit(db(), ctx.caller, estimate);
+    const gate = await admit(db(), ctx.caller, asChatForLimits(json, opts));
     ctx.extraHeaders = gate.headers;
     const result = await forward(ctx, json);
     gate.settle(result.outcome);

@@ -26,6 +26,7 @@ import {
   reserve,
   settle,
 } from "./limits.ts";
+import type { LooseObject } from "../runtime/loose-object.ts";
 
 /** Completion bound when the request sets no max_tokens and the model's maximum output is unknown. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -39,6 +40,22 @@ export function checkModelAllowed(caller: Caller, models: string[]): void {
       "model_not_allowed",
     );
   }
+}
+
+/**
+ * The body of another endpoint (embeddings, Responses, Anthropic Messages) as the chat `admit`
+ * estimates: the same model, one message holding the body's input (`messages` or `input`), bounded by
+ * its output limit (none for embeddings).
+ */
+export function asChatForLimits(json: unknown, opts: { embeddings?: boolean } = {}): ChatCompletionRequest {
+  const b = (json ?? {}) as LooseObject;
+  const input = b.messages ?? b.input ?? "";
+  return {
+    model: typeof b.model === "string" ? b.model : "",
+    messages: [{ role: "user", content: typeof input === "string" ? input : JSON.stringify(input) }],
+    max_tokens: opts.embeddings ? 0 : b.max_tokens ?? b.max_output_tokens ?? undefined,
+    user: typeof b.user === "string" ? b.user : undefined,
+  } as ChatCompletionRequest;
 }
 
 /**
