@@ -11,7 +11,7 @@
 import type { Caller } from "../_shared/auth/caller.ts";
 import { priceKeys, type ResolvedPrice, resolvePrice } from "../_shared/billing/price-lookup.ts";
 import type { NormalizedUsage } from "../_shared/billing/usage.ts";
-import { ApiError, badRequest } from "../_shared/http/errors.ts";
+import { badRequest, databaseUnavailable as unavailable } from "../_shared/http/errors.ts";
 import { recordEntry } from "../_shared/gateway/forward.ts";
 import { buildLedgerEntry } from "../_shared/ledger/entry.ts";
 import type { Json } from "../_shared/runtime/schema.ts";
@@ -164,7 +164,5 @@ function normalizedUsage(u: NonNullable<Interaction["usage"]>): NormalizedUsage 
 
 /** The database is unreachable: nothing was written, and the client may retry (ids are stable). */
 function databaseUnavailable(err: unknown): never {
-  console.error(`[ingest] database error: ${err instanceof Error ? err.message : err}`);
-  const message = "Interactions cannot be recorded right now; retry shortly";
-  throw new ApiError(503, message, "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
+  throw unavailable(err, "[ingest] database error", "Interactions cannot be recorded right now; retry shortly");
 }

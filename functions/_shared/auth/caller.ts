@@ -15,7 +15,14 @@ import {
 } from "./credentials.ts";
 import { TtlCache } from "../runtime/cache.ts";
 import { env, envSnapshot } from "../runtime/env.ts";
-import { ApiError, badRequest, forbidden, type Result, unauthorized } from "../http/errors.ts";
+import {
+  ApiError,
+  badRequest,
+  databaseUnavailable as unavailable,
+  forbidden,
+  type Result,
+  unauthorized,
+} from "../http/errors.ts";
 import { MAX_ACCOUNT_HEADER_CHARS } from "../http/limits.ts";
 import { checkLength } from "../http/request.ts";
 
@@ -245,14 +252,10 @@ export function callerFromUser(
 
 /** Credentials can't be checked without the database (and nothing is cached): 503, retryable. */
 function databaseUnavailable(err: unknown): never {
-  console.error(`[access] credential lookup failed: ${err instanceof Error ? err.message : err}`);
-  throw new ApiError(
-    503,
+  throw unavailable(
+    err,
+    "[access] credential lookup failed",
     "The gateway cannot verify credentials right now; retry shortly",
-    "service_unavailable",
-    "database_unavailable",
-    null,
-    { "retry-after": "1" },
   );
 }
 

@@ -108,6 +108,12 @@ export function fromZodError(err: ZodError): ApiError {
   return badRequest(`Invalid request body: ${parts.join("; ")}${more}`, param);
 }
 
+/** 503 for a database that cannot be reached, retryable in a second; `err` is logged after `where`. */
+export function databaseUnavailable(err: unknown, where: string, message: string): ApiError {
+  console.error(`${where}: ${err instanceof Error ? err.message : err}`);
+  return new ApiError(503, message, "service_unavailable", "database_unavailable", null, { "retry-after": "1" });
+}
+
 export const badRequest = (message: string, param: string | null = null, code = "invalid_request"): ApiError =>
   new ApiError(400, message, "invalid_request_error", code, param);
 
