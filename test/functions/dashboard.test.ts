@@ -109,6 +109,8 @@ function entryOf(c: Call, i: number): LedgerEntry {
       time_to_first_token_ms: c.ttft,
       is_stream: c.ttft !== null,
       country: c.country,
+      // No address: with the IP-to-country table loaded (other files load it), one would fill a null country.
+      ip_address: null,
       properties: c.feature ? { feature: c.feature } : {},
       user_id: i % 2 === 0 ? account.owner.id : null,
       api_key_id: i % 2 === 0 ? null : keyId,
