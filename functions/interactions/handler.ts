@@ -9,12 +9,11 @@
  * not a user, so there is no one for row-level security to scope to; a server reads the log with
  * the service role and `.rpc()` instead.
  */
-import { authenticateUser } from "../_shared/auth/caller.ts";
-import { credentialKind, type JwtClaims, requestCredential } from "../_shared/auth/credentials.ts";
+import { type Reader, signedInReader } from "../_shared/auth/reader.ts";
 import { isPreflight, preflightResponse } from "../_shared/http/cors.ts";
-import { ApiError, asApiError, badRequest, jsonResponse, notFound, unauthorized } from "../_shared/http/errors.ts";
+import { ApiError, asApiError, badRequest, jsonResponse, notFound } from "../_shared/http/errors.ts";
 import { functionSubpath } from "../_shared/http/path.ts";
-import { asUser, db } from "../_shared/runtime/db.ts";
+import { asUser } from "../_shared/runtime/db.ts";
 import { type InteractionsQuery, parseInteractionsQuery } from "./query.ts";
 
 export async function handler(req: Request): Promise<Response> {
@@ -27,32 +26,16 @@ export async function handler(req: Request): Promise<Response> {
       const message = "Read interactions with GET";
       throw new ApiError(405, message, "invalid_request_error", "method_not_allowed", null, { allow: "GET" });
     }
-    const reader = await signedInReader(req);
+    const reader = await signedInReader(
+      req,
+      "Reading interactions",
+      "On a server, call get_ai_interactions with the service role instead.",
+    );
     const query = parseInteractionsQuery(searchParams);
     return jsonResponse(await listInteractions(reader, query), 200, { "cache-control": "no-store" });
   } catch (err) {
     return asApiError(err, "interactions").toResponse();
   }
-}
-
-interface Reader {
-  accountId: string;
-  claims: JwtClaims;
-}
-
-/** The user JWT's claims and the account it reads (x-account-id / x-account-slug, as llm-proxy picks it). */
-async function signedInReader(req: Request): Promise<Reader> {
-  const token = requestCredential(req.headers);
-  if (!token) throw unauthorized("Missing credentials: send Authorization: Bearer <user JWT>", "missing_api_key");
-  if (credentialKind(token) === "api_key") {
-    throw unauthorized(
-      "Reading interactions needs a signed-in user's JWT: an API key acts for an account, not a user, so row-level " +
-        "security has no one to scope it to. On a server, call get_ai_interactions with the service role instead.",
-      "user_jwt_required",
-    );
-  }
-  const { caller, claims } = await authenticateUser(req, db(), token, "membership");
-  return { accountId: caller.accountId, claims };
 }
 
 interface Page {

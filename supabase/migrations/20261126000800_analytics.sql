@@ -405,8 +405,8 @@ begin
   if llm_analytics.account_id is null or llm_analytics."from" is null or llm_analytics."to" is null then
     raise exception 'account_id, from and to are required' using errcode = '22023';
   end if;
-  if llm_analytics.bucket is null or llm_analytics.bucket not in ('hour', 'day', 'week') then
-    raise exception 'bucket must be hour, day or week' using errcode = '22023';
+  if llm_analytics.bucket is null or llm_analytics.bucket not in ('hour', 'day', 'week', 'all') then
+    raise exception 'bucket must be hour, day, week or all' using errcode = '22023';
   end if;
   if dim not in ('all', 'model', 'provider', 'user', 'end_user', 'feature', 'agent_instance', 'api_key', 'country') then
     raise exception 'group_by must be one of model, provider, user, end_user, feature, agent_instance, api_key, country'
@@ -414,7 +414,8 @@ begin
   end if;
   return query
   with r as (
-    select date_trunc(llm_analytics.bucket, u.hour, 'UTC') as b, u.value as g, u.*
+    select case when llm_analytics.bucket = 'all' then date_trunc('hour', llm_analytics."from", 'UTC')
+                else date_trunc(llm_analytics.bucket, u.hour, 'UTC') end as b, u.value as g, u.*
       from public.llm_usage_hourly u
      where u.account_id = llm_analytics.account_id and u.dimension = dim
        and u.hour >= date_trunc('hour', llm_analytics."from", 'UTC') and u.hour < llm_analytics."to"
@@ -465,7 +466,8 @@ begin
 end
 $$;
 comment on function public.llm_analytics(uuid, timestamptz, timestamptz, text, text) is
-  'Usage analytics of an account over [from, to) from llm_usage_hourly: per UTC hour|day|week bucket and, with '
+  'Usage analytics of an account over [from, to) from llm_usage_hourly: per UTC hour|day|week bucket (all: one '
+  'bucket for the whole range, for totals and their percentiles) and, with '
   'group_by (model|provider|user|end_user|feature|agent_instance|api_key|country), per group value: requests, '
   'successes, errors, rates, tokens, cost, average and p50/p95/p99 latency and time to first token (histogram '
   'percentiles, see llm_usage_hourly).';
