@@ -25,21 +25,19 @@ export function ensureChromium(): string {
 
 /**
  * Flags this machine needs: no sandbox (root), no GPU, and no background traffic to Google's hosts,
- * which a closed network refuses many times per start.
+ * which a closed network refuses many times per start. The fresh --user-data-dir comes from
+ * playwright-core's launch(), which makes a new temporary profile for every browser (and refuses the flag).
  */
-export function chromiumArgs(userDataDir: string): string[] {
-  return [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    `--user-data-dir=${userDataDir}`,
-  ];
-}
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   console.log(`chromium: ${ensureChromium()}`);

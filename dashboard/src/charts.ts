@@ -10,10 +10,25 @@ export const PALETTE = ["#3b5bdb", "#f08c00", "#2f9e44", "#e64980", "#7048e8", "
 const charts = new Set<uPlot>();
 let observer: ResizeObserver | null = null;
 
+let pending: (() => void)[] = [];
+
 /** Destroys every chart of the previous page (called by the router before a page renders). */
 export function disposeCharts(): void {
   for (const chart of charts) chart.destroy();
   charts.clear();
+  pending = [];
+}
+
+/** Charts measure their panel, so a page draws them once it is in the document (see `drawPending`). */
+export function whenMounted(draw: () => void): void {
+  pending.push(draw);
+}
+
+/** Called by the router right after it mounted a page. */
+export function drawPending(): void {
+  const draws = pending;
+  pending = [];
+  for (const draw of draws) draw();
 }
 
 function track(chart: uPlot, host: HTMLElement): void {
@@ -28,6 +43,9 @@ function track(chart: uPlot, host: HTMLElement): void {
 }
 
 const size = (host: HTMLElement) => ({ width: Math.max(host.clientWidth, 280), height: 240 });
+
+/** Half a day on each side, so the first and last bars are whole. */
+const padDays = (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [min - 43_200, max + 43_200];
 
 /** Day strings (YYYY-MM-DD) as uPlot's x values (seconds since epoch, UTC midnight). */
 export const daySeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
@@ -55,7 +73,7 @@ export function timeChart(
       ...size(host),
       padding: [8, 8, 0, 0],
       cursor: { points: { size: 6 } },
-      scales: { x: { time: true }, rate: { range: [0, 1] } },
+      scales: { x: { time: true, range: padDays }, rate: { range: [0, 1] } },
       axes: [
         { stroke: "#64748b", grid: { stroke: "#eef1f5" } },
         {
@@ -120,7 +138,7 @@ export function stackedBars(
         { stroke: "#64748b", grid: { stroke: "#eef1f5" } },
         { stroke: "#64748b", grid: { stroke: "#eef1f5" }, values: (_u, vals) => vals.map(format), size: 64 },
       ],
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: padDays } },
       series: [
         { value: (_u, v) => (v === null ? "–" : new Date(v * 1000).toISOString().slice(0, 10)) },
         ...order.map((i) => ({

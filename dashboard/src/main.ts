@@ -2,7 +2,7 @@
 import "./styles.css";
 import { Api, ApiError } from "./api.ts";
 import { currentSession, loadConfig, type RuntimeConfig, type Session, signIn } from "./auth.ts";
-import { disposeCharts } from "./charts.ts";
+import { disposeCharts, drawPending } from "./charts.ts";
 import { failure, field, h, loading, mount } from "./dom.ts";
 import { breakdownsPage } from "./pages/breakdowns.ts";
 import { errorsPage } from "./pages/errors.ts";
@@ -126,8 +126,8 @@ function shell(config: RuntimeConfig, session: Session, api: Api, accounts: Acco
     try {
       const el = await page(ctx);
       if (mine !== generation) return;
-      disposeCharts();
       mount(main, el);
+      drawPending();
     } catch (err) {
       if (mine !== generation) return;
       mount(main, failure(err, () => void render()));

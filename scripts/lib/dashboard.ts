@@ -3,6 +3,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 import { repoRoot } from "./paths.ts";
+import { serveStatic, type StaticServer } from "./static-server.ts";
 
 export const dashboardDir = path.join(repoRoot, "dashboard");
 export const dashboardDist = path.join(dashboardDir, "dist");
@@ -36,4 +37,15 @@ export async function buildDashboard(outDir = dashboardDist): Promise<void> {
 
 export async function writeDashboardConfig(config: DashboardConfig, outDir = dashboardDist): Promise<void> {
   await writeFile(path.join(outDir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+}
+
+/** Builds the app and serves it with a config.json naming `functionsUrl` (npm start, the browser test). */
+export async function serveDashboard(opts: { port: number; functionsUrl: string }): Promise<StaticServer> {
+  await buildDashboard();
+  return serveStatic(dashboardDist, { port: opts.port, config: { functionsUrl: opts.functionsUrl } });
+}
+
+/** The dashboard URL that signs in with `jwt`: the fragment never reaches a server, and the app moves it out of the URL. */
+export function signedInUrl(dashboardUrl: string, jwt: string): string {
+  return `${dashboardUrl}/#access_token=${encodeURIComponent(jwt)}`;
 }

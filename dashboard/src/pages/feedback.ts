@@ -20,7 +20,7 @@ export async function feedbackPage(ctx: Ctx): Promise<HTMLElement> {
     pageHead("Feedback & review", "How the AI features are received, and what needs a human", rangePicker(ctx)),
     h(
       "div",
-      { class: "grid2" },
+      { class: "grid2", style: "grid-template-columns: minmax(0, 1fr) minmax(0, 2fr)" },
       h(
         "section",
         { class: "panel", "aria-labelledby": "ratings-title" },
@@ -140,7 +140,7 @@ function reviewQueue(ctx: Ctx, items: ReviewItem[], canResolve: boolean): HTMLEl
 function studentName(s: unknown): unknown {
   if (s && typeof s === "object") {
     const o = s as Record<string, unknown>;
-    return o.full_name ?? o.email ?? o.id;
+    return o.name ?? o.full_name ?? o.email ?? o.id;
   }
   return s;
 }

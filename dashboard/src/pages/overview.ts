@@ -1,5 +1,5 @@
 /** Overview: totals against the previous period, cost per day by model, traffic, latency, tokens. */
-import { stackedBars, timeChart } from "../charts.ts";
+import { stackedBars, timeChart, whenMounted } from "../charts.ts";
 import { h } from "../dom.ts";
 import { change, int, ms, pct, usd } from "../format.ts";
 import { type Ctx, currentRange, pageHead, rangePicker } from "../state.ts";
@@ -46,8 +46,7 @@ export async function overviewPage(ctx: Ctx): Promise<HTMLElement> {
     tokens(data.totals, data.previous_totals),
   );
 
-  // Charts measure their panel, so they are drawn once the page is in the document.
-  queueMicrotask(() => {
+  whenMounted(() => {
     const models = [...new Set(data.daily.map((r) => r.model ?? "(unknown)"))];
     const cost = new Map(models.map((m) => [m, days.map(() => 0)]));
     const requests = days.map(() => 0), errors = days.map(() => 0);
