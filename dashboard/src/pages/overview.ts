@@ -2,13 +2,14 @@
 import { stackedBars, timeChart, whenMounted } from "../charts.ts";
 import { h } from "../dom.ts";
 import { change, int, ms, pct, usd } from "../format.ts";
-import { type Ctx, currentRange, pageHead, rangePicker } from "../state.ts";
+import { can, type Ctx, currentRange, href, pageHead, rangePicker } from "../state.ts";
 import type { Overview, Totals } from "../types.ts";
 import { firstCall } from "./empty.ts";
 
 export async function overviewPage(ctx: Ctx): Promise<HTMLElement> {
   const data = await ctx.api.get<Overview>("dashboard/overview", currentRange());
   const head = pageHead("Overview", `${ctx.account.name} · ${rangeLabel(data.range)}`, rangePicker(ctx));
+  if (data.totals.requests === 0 && !can(ctx, "view_history")) return h("div", {}, head, ownOnly(ctx));
   if (data.totals.requests === 0) return h("div", {}, head, firstCall(ctx));
 
   const page = h("div", {}, head, cards(data.totals, data.previous_totals));
@@ -167,5 +168,23 @@ function tokens(t: Totals, p: Totals): HTMLElement {
       card("cached_tokens", "Cached", t.cached_tokens, p.cached_tokens, int, true),
       card("reasoning_tokens", "Reasoning", t.reasoning_tokens, p.reasoning_tokens, int, true),
     ),
+  );
+}
+
+/** Roles without view_history (trainers, students) see no account-wide charts: say so, and where to go. */
+function ownOnly(ctx: Ctx): HTMLElement {
+  return h(
+    "section",
+    { class: "panel empty" },
+    h("h2", {}, `Your role in ${ctx.account.name} (${ctx.account.role}) does not include the account's usage history`),
+    h("p", {}, "Charts cover only calls you may read. An owner or admin can grant the history permission."),
+    can(ctx, "review_ai_chats") &&
+      h(
+        "p",
+        {},
+        "You can review flagged and escalated mentor chats: ",
+        h("a", { href: href(["feedback"]) }, "open the review queue"),
+        ".",
+      ),
   );
 }
