@@ -4,6 +4,7 @@
 import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+import { seedDemo } from "./lib/demo.ts";
 import { loadGeoip } from "./lib/geoip.ts";
 import { startStack } from "./lib/stack.ts";
 import { repoRoot } from "./lib/paths.ts";
@@ -77,6 +78,17 @@ async function main() {
     functionsPort: FUNCTIONS_PORT,
     log: (line) => console.log(line),
   });
+
+  // The dashboard's demo accounts, once per database (npm run demo:reset rebuilds them); DEMO_SEED=0 skips it.
+  const demo = process.env.DEMO_SEED === "0" ? null : await seedDemo(stack.dbUrl).catch((err) => {
+    console.error(`Demo data not seeded: ${err instanceof Error ? err.message : err}`);
+    return null;
+  });
+  if (demo) {
+    console.log(
+      `Demo: ${demo.demoUser.email} owns '${demo.accounts.demo.slug}' (${demo.created ? "seeded" : "present"})`,
+    );
+  }
 
   const stopMaintenance = scheduleLogMaintenance(stack.dbUrl);
   loadGeoipOnce(stack.dbUrl).catch((err) => console.error(`IP-to-country ranges not loaded: ${err.message ?? err}`));

@@ -1,9 +1,10 @@
 -- Seed data for local development. Idempotent: runs on every npm start (and before the tests, which
 -- never rely on it: they create their own fixtures).
 --
--- Two demo accounts and four users (local password for all of them: "password"):
+-- One account and three users (local password for all of them: "password"):
 --   acme: owner@acme.test (owner), admin@acme.test (admin), member@acme.test (member)
---   demo: viewer@demo.test (viewer), member@acme.test (viewer as well)
+-- The dashboard's demo accounts `demo` and `other`, with their calls, are written by scripts/lib/demo.ts
+-- (npm start, once; npm run demo:reset), through the ledger rather than as SQL.
 
 insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
 values
@@ -12,15 +13,12 @@ values
   ('00000000-0000-4000-a000-000000000002', 'authenticated', 'authenticated', 'admin@acme.test',
    extensions.crypt('password', extensions.gen_salt('bf')), now(), '{"provider": "email"}', '{"full_name": "Adam Admin"}'),
   ('00000000-0000-4000-a000-000000000003', 'authenticated', 'authenticated', 'member@acme.test',
-   extensions.crypt('password', extensions.gen_salt('bf')), now(), '{"provider": "email"}', '{"full_name": "Mia Member"}'),
-  ('00000000-0000-4000-a000-000000000004', 'authenticated', 'authenticated', 'viewer@demo.test',
-   extensions.crypt('password', extensions.gen_salt('bf')), now(), '{"provider": "email"}', '{"full_name": "Victor Viewer"}')
+   extensions.crypt('password', extensions.gen_salt('bf')), now(), '{"provider": "email"}', '{"full_name": "Mia Member"}')
 on conflict (id) do nothing;
 
 insert into public.accounts (id, name, slug, subscription_tier)
 values
-  ('00000000-0000-4000-b000-000000000001', 'Acme Corp', 'acme', 'premium'),
-  ('00000000-0000-4000-b000-000000000002', 'Demo Academy', 'demo', 'free')
+  ('00000000-0000-4000-b000-000000000001', 'Acme Corp', 'acme', 'premium')
 on conflict (id) do nothing;
 
 insert into public.user_roles (user_id, account_id, role_id, created_by)
@@ -28,10 +26,7 @@ select v.user_id::uuid, v.account_id::uuid, r.id, '00000000-0000-4000-a000-00000
   from (values
     ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000001', 'owner'),
     ('00000000-0000-4000-a000-000000000002', '00000000-0000-4000-b000-000000000001', 'admin'),
-    ('00000000-0000-4000-a000-000000000003', '00000000-0000-4000-b000-000000000001', 'member'),
-    ('00000000-0000-4000-a000-000000000001', '00000000-0000-4000-b000-000000000002', 'owner'),
-    ('00000000-0000-4000-a000-000000000004', '00000000-0000-4000-b000-000000000002', 'viewer'),
-    ('00000000-0000-4000-a000-000000000003', '00000000-0000-4000-b000-000000000002', 'viewer')
+    ('00000000-0000-4000-a000-000000000003', '00000000-0000-4000-b000-000000000001', 'member')
   ) as v (user_id, account_id, role_name)
   join public.roles r on r.name = v.role_name
 on conflict (user_id, account_id) do nothing;
@@ -44,10 +39,7 @@ select v.id::uuid, v.account_id::uuid, t.id, v.slug, v.agent_type, v.display_nam
      '{"model": "openai/gpt-4o-mini", "system_prompt": "You are Acme''s friendly support assistant.", "temperature": 0.3, "max_tokens": 1024, "history_limit": 20, "tools": []}'),
     ('00000000-0000-4000-c000-000000000002', '00000000-0000-4000-b000-000000000001', 'sales',
      'sales-enterprise', 'sales_agent', 'Enterprise Sales',
-     '{"model": "anthropic/claude-3.5-sonnet", "system_prompt": "You qualify enterprise leads.", "temperature": 0.5, "max_tokens": 2048, "history_limit": 30, "tools": ["crm_lookup"], "products": ["SmartFresh"]}'),
-    ('00000000-0000-4000-c000-000000000003', '00000000-0000-4000-b000-000000000002', 'simple_chat',
-     'academy-mentor', 'simple_chat', 'Academy Mentor',
-     '{"model": "openai/gpt-4o-mini", "system_prompt": "You are a patient mentor for students.", "temperature": 0.7, "max_tokens": 1024, "history_limit": 10, "tools": []}')
+     '{"model": "anthropic/claude-3.5-sonnet", "system_prompt": "You qualify enterprise leads.", "temperature": 0.5, "max_tokens": 2048, "history_limit": 30, "tools": ["crm_lookup"], "products": ["SmartFresh"]}')
   ) as v (id, account_id, template_name, slug, agent_type, display_name, config)
   join public.agent_templates t on t.name = v.template_name and t.version = '1.0.0'
 on conflict (id) do nothing;
