@@ -61,7 +61,11 @@ export function serveStatic(
       const { port } = server.address() as { port: number };
       resolve({
         url: `http://${opts.host ?? "127.0.0.1"}:${port}`,
-        stop: () => new Promise((done) => server.close(() => done())),
+        stop: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });
