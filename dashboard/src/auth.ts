@@ -33,8 +33,11 @@ export async function loadConfig(): Promise<RuntimeConfig> {
   return { ...config, functionsUrl: functionsUrl.replace(/\/+$/, "") };
 }
 
-/** A token handed over in the URL fragment, moved to sessionStorage and removed from the address bar. */
-function takeFragmentToken(): void {
+/**
+ * A token handed over in the URL fragment, moved to sessionStorage and removed from the address bar.
+ * Called first thing at boot, before anything async, so no navigation can replace the fragment first.
+ */
+export function takeFragmentToken(): void {
   const params = new URLSearchParams(location.hash.replace(/^#/, ""));
   const token = params.get("access_token");
   if (!token || params.has("refresh_token")) return;
@@ -65,7 +68,6 @@ export async function currentSession(config: RuntimeConfig): Promise<Session | n
       },
     };
   }
-  takeFragmentToken();
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) return null;
   const claims = claimsOf(token);

@@ -10,7 +10,7 @@ export function usd(value: string | number | null | undefined): string {
   const n = Number(value);
   if (n === 0) return "$0.00";
   const digits = Math.abs(n) >= 1 ? 2 : Math.abs(n) >= 0.01 ? 4 : 6;
-  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  return `$${n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 
 export function pct(rate: number | null | undefined): string {
@@ -38,4 +38,9 @@ export function change(now: number, before: number): number | null {
 export function json(value: unknown): string {
   if (value === null || value === undefined) return "(none)";
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+/** A change as shown next to a total: "12%", or "35×" when the previous period had next to nothing. */
+export function changeText(d: number): string {
+  return Math.abs(d) >= 10 ? `${(1 + d).toFixed(0)}×` : `${Math.abs(d * 100).toFixed(0)}%`;
 }

@@ -1,7 +1,7 @@
 /** Boot: config, session, accounts, then a hash router that renders one page at a time. */
 import "./styles.css";
 import { Api, ApiError } from "./api.ts";
-import { currentSession, loadConfig, type RuntimeConfig, type Session, signIn } from "./auth.ts";
+import { currentSession, loadConfig, type RuntimeConfig, type Session, signIn, takeFragmentToken } from "./auth.ts";
 import { disposeCharts, drawPending } from "./charts.ts";
 import { failure, field, h, loading, mount } from "./dom.ts";
 import { breakdownsPage } from "./pages/breakdowns.ts";
@@ -186,4 +186,5 @@ function signInPage(config: RuntimeConfig, notice?: string): void {
   mount(app, h("div", { class: "signin" }, h("h1", {}, "Sign in"), form));
 }
 
+takeFragmentToken();
 void boot();

@@ -1,6 +1,6 @@
 /** A sortable table: click (or press Enter on) a header to sort; aria-sort tells assistive tech. */
 import { type Child, h } from "./dom.ts";
-import { pct } from "./format.ts";
+import { ms, pct, usd } from "./format.ts";
 
 export interface Column<T> {
   label: string;
@@ -96,11 +96,19 @@ export function rowsTable(label: string, rows: Record<string, unknown>[]): HTMLE
       label: k.replace(/_/g, " "),
       num: typeof rows[0][k] === "number",
       sort: (r: Record<string, unknown>) => (typeof r[k] === "number" ? r[k] as number : String(r[k] ?? "")),
-      cell: (r: Record<string, unknown>) =>
-        /(_share|_rate)$/.test(k) && typeof r[k] === "number" ? pct(r[k] as number) : display(r[k]),
+      cell: (r: Record<string, unknown>) => cellOf(k, r[k]),
     })),
     rows,
   );
+}
+
+/** A view's value by what its column name says it is: shares and rates, money, latencies. */
+function cellOf(key: string, v: unknown): string {
+  if (v === null || v === undefined) return "–";
+  if (/(_share|_rate)$/.test(key) && typeof v === "number") return pct(v);
+  if (/cost_usd$/.test(key)) return usd(v as string);
+  if (/latency_ms$/.test(key)) return ms(Number(v));
+  return display(v);
 }
 
 export function display(v: unknown): string {

@@ -31,6 +31,38 @@ export async function errorsPage(ctx: Ctx): Promise<HTMLElement> {
     "div",
     {},
     pageHead("Errors", "What failed, how often, since when", rangePicker(ctx)),
-    h("section", { class: "panel" }, body),
+    data.length > 0 && topCodes(data),
+    h(
+      "section",
+      { class: "panel", "aria-labelledby": "messages-title" },
+      h("h2", { id: "messages-title" }, "By message and model"),
+      body,
+    ),
+  );
+}
+
+/** Errors per code across models, as bars: which kind of failure dominates. */
+function topCodes(rows: ErrorRow[]): HTMLElement {
+  const byCode = new Map<string, number>();
+  for (const r of rows) byCode.set(r.code ?? "(no code)", (byCode.get(r.code ?? "(no code)") ?? 0) + r.count);
+  const codes = [...byCode].sort((a, b) => b[1] - a[1]);
+  const max = codes[0][1];
+  return h(
+    "section",
+    { class: "panel", "aria-labelledby": "codes-title" },
+    h("h2", { id: "codes-title" }, "Top error codes"),
+    h(
+      "div",
+      { role: "list", "aria-label": "Top error codes" },
+      codes.map(([code, n]) =>
+        h(
+          "div",
+          { class: "bar-row codes", role: "listitem", "aria-label": `${code}: ${n}` },
+          h("code", {}, code),
+          h("div", { class: "bar", style: `width:${(n / max) * 100}%; background: var(--bad)` }),
+          h("span", { class: "muted" }, int(n)),
+        )
+      ),
+    ),
   );
 }

@@ -90,51 +90,58 @@ function reviewQueue(ctx: Ctx, items: ReviewItem[], canResolve: boolean): HTMLEl
   if (items.length === 0) {
     return h("p", { class: "muted" }, "Nothing waiting for review. Flagged and escalated mentor chats land here.");
   }
-  return h(
-    "div",
-    { role: "list", "aria-label": "Review queue" },
-    items.map((item) => {
-      const input = h("input", { name: "resolution", id: `resolution-${item.id}`, placeholder: "What was done" });
-      const form = canResolve
-        ? h(
-          "form",
-          {},
-          h("label", { for: input.id, class: "muted" }, "Resolution"),
-          input,
-          h("button", { class: "btn", type: "submit" }, "Resolve"),
-        )
-        : null;
-      form?.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        const button = form.querySelector("button")!;
-        button.disabled = true;
-        try {
-          await ctx.api.post(`dashboard/review-queue/${encodeURIComponent(item.id)}/resolve`, {
-            resolution: input.value.trim() || "Reviewed",
-          });
-          ctx.refresh();
-        } catch (err) {
-          button.disabled = false;
-          form.append(h("span", { role: "alert", class: "state error" }, (err as Error).message));
-        }
-      });
-      return h(
-        "article",
-        { class: "review", role: "listitem", "aria-label": `Review item ${item.id}`, "data-id": item.id },
-        h(
-          "header",
-          {},
-          item.escalated_to_trainer && h("span", { class: "pill error" }, "escalated"),
-          item.flagged_for_review && h("span", { class: "pill partial" }, "flagged"),
-          h("span", { class: "muted" }, `${dateTime(item.created_at)} · ${display(studentName(item.student))}`),
-        ),
-        item.reason && h("p", {}, h("strong", {}, "Reason: "), item.reason),
-        h("p", {}, h("strong", {}, "Question: "), item.question ?? "–"),
-        h("p", {}, h("strong", {}, "Answer: "), item.answer ?? "–"),
-        form,
-      );
-    }),
-  );
+  const list = h("div", { role: "list", "aria-label": "Review queue" });
+  // The queue can hold hundreds: the first few (escalated first), the rest on demand.
+  const rendered = items.map((item) => {
+    const input = h("input", { name: "resolution", id: `resolution-${item.id}`, placeholder: "What was done" });
+    const form = canResolve
+      ? h(
+        "form",
+        {},
+        h("label", { for: input.id, class: "muted" }, "Resolution"),
+        input,
+        h("button", { class: "btn", type: "submit" }, "Resolve"),
+      )
+      : null;
+    form?.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const button = form.querySelector("button")!;
+      button.disabled = true;
+      try {
+        await ctx.api.post(`dashboard/review-queue/${encodeURIComponent(item.id)}/resolve`, {
+          resolution: input.value.trim() || "Reviewed",
+        });
+        ctx.refresh();
+      } catch (err) {
+        button.disabled = false;
+        form.append(h("span", { role: "alert", class: "state error" }, (err as Error).message));
+      }
+    });
+    return h(
+      "article",
+      { class: "review", role: "listitem", "aria-label": `Review item ${item.id}`, "data-id": item.id },
+      h(
+        "header",
+        {},
+        item.escalated_to_trainer && h("span", { class: "pill error" }, "escalated"),
+        item.flagged_for_review && h("span", { class: "pill partial" }, "flagged"),
+        h("span", { class: "muted" }, `${dateTime(item.created_at)} · ${display(studentName(item.student))}`),
+      ),
+      item.reason && h("p", {}, h("strong", {}, "Reason: "), item.reason),
+      h("p", {}, h("strong", {}, "Question: "), item.question ?? "–"),
+      h("p", {}, h("strong", {}, "Answer: "), item.answer ?? "–"),
+      form,
+    );
+  });
+  const FIRST = 10;
+  list.append(...rendered.slice(0, FIRST));
+  if (rendered.length <= FIRST) return list;
+  const more = h("button", { class: "btn secondary", type: "button" }, `Show all ${rendered.length}`);
+  more.addEventListener("click", () => {
+    list.append(...rendered.slice(FIRST));
+    more.remove();
+  });
+  return h("div", {}, list, more);
 }
 
 function studentName(s: unknown): unknown {

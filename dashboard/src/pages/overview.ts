@@ -1,14 +1,18 @@
 /** Overview: totals against the previous period, cost per day by model, traffic, latency, tokens. */
 import { stackedBars, timeChart, whenMounted } from "../charts.ts";
 import { h } from "../dom.ts";
-import { change, int, ms, pct, usd } from "../format.ts";
+import { change, changeText, int, ms, pct, usd } from "../format.ts";
 import { can, type Ctx, currentRange, href, pageHead, rangePicker } from "../state.ts";
 import type { Overview, Totals } from "../types.ts";
 import { firstCall } from "./empty.ts";
 
 export async function overviewPage(ctx: Ctx): Promise<HTMLElement> {
   const data = await ctx.api.get<Overview>("dashboard/overview", currentRange());
-  const head = pageHead("Overview", `${ctx.account.name} · ${rangeLabel(data.range)}`, rangePicker(ctx));
+  const head = pageHead(
+    "Overview",
+    `${ctx.account.name} · ${rangeLabel(data.range)} · changes against ${rangeLabel(data.previous_range)}`,
+    rangePicker(ctx),
+  );
   if (data.totals.requests === 0 && !can(ctx, "view_history")) return h("div", {}, head, ownOnly(ctx));
   if (data.totals.requests === 0) return h("div", {}, head, firstCall(ctx));
 
@@ -135,7 +139,7 @@ function card(
             class: `delta ${dir}${higherIsGood ? " good" : ""}`,
             title: `Previous period: ${before === null ? "–" : fmt(Number(before))}`,
           },
-          d === null ? "" : `${d > 0 ? "▲" : d < 0 ? "▼" : ""} ${Math.abs(d * 100).toFixed(0)}%`,
+          d === null ? "" : `${d > 0 ? "▲" : d < 0 ? "▼" : ""} ${changeText(d)}`,
         ),
       ),
     ),

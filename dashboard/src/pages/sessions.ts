@@ -119,16 +119,26 @@ async function sessionDetail(ctx: Ctx, id: string): Promise<HTMLElement> {
           ? h(
             "dl",
             { class: "facts" },
-            Object.entries(profile).map(([k, v]) => [h("dt", {}, k.replace(/_/g, " ")), h("dd", {}, display(v))]),
+            facts(profile),
           )
           : h("p", { class: "muted" }, "No profile recorded for this visitor."),
         h("h2", { style: "margin-top:16px" }, "Session"),
         h(
           "dl",
           { class: "facts" },
-          Object.entries(data.session).map(([k, v]) => [h("dt", {}, k.replace(/_/g, " ")), h("dd", {}, display(v))]),
+          facts(data.session),
         ),
       ),
     ),
   );
+}
+
+/** A record as definition-list rows: ids left out (they are in the URL), times readable, empty values skipped. */
+function facts(record: Record<string, unknown>): HTMLElement[] {
+  return Object.entries(record)
+    .filter(([k, v]) => !/(^|_)id$/.test(k) && v !== null && v !== "" && !["[]", "{}"].includes(JSON.stringify(v)))
+    .flatMap(([k, v]) => [
+      h("dt", {}, k.replace(/_/g, " ")),
+      h("dd", {}, /_at$/.test(k) && typeof v === "string" ? dateTime(v) : display(v)),
+    ]);
 }
