@@ -35,7 +35,14 @@ export function serveStatic(
       res.writeHead(405, { ...headers, allow: "GET, HEAD" }).end();
       return;
     }
-    const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    } catch {
+      // A malformed escape (e.g. "/%E0") must not throw out of the handler and take the server down.
+      res.writeHead(400, headers).end();
+      return;
+    }
     if (pathname === "/config.json" && opts.config !== undefined) {
       res.writeHead(200, { ...headers, "content-type": TYPES[".json"] }).end(JSON.stringify(opts.config));
       return;
