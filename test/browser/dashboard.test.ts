@@ -17,6 +17,7 @@ import { type DemoData, seedDemo } from "../../scripts/lib/demo.ts";
 import { freePort } from "../../scripts/lib/net.ts";
 import { repoRoot } from "../../scripts/lib/paths.ts";
 import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { grantRole } from "../helpers/fixtures.ts";
 import type { StaticServer } from "../../scripts/lib/static-server.ts";
 
 const SCREENSHOTS = path.join(repoRoot, "docs/screenshots");
@@ -247,6 +248,29 @@ describe("dashboard in Chromium", () => {
       await sql`select id from public.ai_interactions where account_id = ${demo.accounts.demo.id} limit 1`;
     await go(page, `#/requests/${theirs.id}`);
     await expect(page.getByRole("alert").textContent()).resolves.toMatch(/no such request/i);
+    await context.close();
+  });
+
+  it("the account switcher moves an owner of several accounts to the other account's data", async () => {
+    // Last: it makes the demo owner a member of 'other' too.
+    await grantRole(sql, demo.demoUser.id, demo.accounts.other.id, "viewer");
+    const { context, page } = await signedIn(demo.demoUser);
+    const switcher = page.getByLabel("Account");
+    await expect(switcher.locator("option").allTextContents()).resolves.toHaveLength(2);
+    await chooseRange(page, "Last 90 days");
+    const count = async (accountId: string) =>
+      (await sql<{ n: string }[]>`select count(*)::text as n from public.llm_requests where account_id = ${accountId}`)[
+        0
+      ]
+        .n;
+    const shown = await metric(page, "requests");
+    const other = shown === (await count(demo.accounts.demo.id)) ? demo.accounts.other : demo.accounts.demo;
+    const answered = page.waitForResponse((r) => r.url().includes("/dashboard/overview") && r.ok());
+    await switcher.selectOption(other.id);
+    expect((await answered).request().headers()["x-account-id"]).toBe(other.id);
+    await page.locator(".chart canvas").first().waitFor();
+    expect(await metric(page, "requests")).toBe(await count(other.id));
+    expect(await metric(page, "requests")).not.toBe(shown);
     await context.close();
   });
 });
