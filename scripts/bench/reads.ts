@@ -9,6 +9,8 @@ import { repoRoot } from "../lib/paths.ts";
 import { config } from "./lib/config.ts";
 import { median } from "./lib/load.ts";
 import { as, asRole, type Who } from "../../test/helpers/fixtures.ts";
+import { overview } from "../../functions/_shared/dashboard/analytics.ts";
+import { resolveRange } from "../../functions/_shared/dashboard/params.ts";
 
 export interface ReadsScale {
   rows: number;
@@ -24,6 +26,8 @@ export interface ReadsScale {
   costChartServiceMedianMs: number;
   costChartRawMedianMs: number;
   p95MedianMs: number;
+  /** The dashboard's overview (GET /dashboard/overview, 30 days): all of its queries, as the member. */
+  overviewMedianMs: number;
   plans: {
     rls: string;
     service: string;
@@ -32,6 +36,7 @@ export interface ReadsScale {
     costRaw: string;
     p95: string;
     rlsOnly: string;
+    overview: string;
   };
 }
 export interface ReadsResult {
@@ -124,6 +129,29 @@ const Q_P95 = `select model, percentile_cont(0.95) within group (order by latenc
   from public.llm_requests where account_id = $1 and created_at >= now() - interval '30 days'
   group by model order by model`;
 
+// The overview's heaviest query: latency percentiles per day over 30 days of the hourly rollup's histograms.
+const Q_OVERVIEW_DAILY = `select * from public.llm_analytics($1, now() - interval '30 days', now(), 'day', null)`;
+
+/** The dashboard overview as the function runs it (functions/_shared/dashboard/analytics.ts), timed whole. */
+function timedOverview(sql: postgres.Sql, who: Who, accountId: string, repeats: number) {
+  return asRole(sql, who, async (tx) => {
+    const run = () => {
+      const { range, previous } = resolveRange({});
+      return overview(tx, accountId, range, previous);
+    };
+    const first = await run(); // warm-up
+    if (first.totals.requests === 0) throw new Error("the overview of the benchmark account is empty");
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await run();
+      times.push(performance.now() - t0);
+    }
+    const rows = await tx.unsafe(`explain (analyze, buffers, settings) ${Q_OVERVIEW_DAILY}`, [accountId]);
+    return { ms: median(times), plan: rows.map((r) => r["QUERY PLAN"]).join("\n") };
+  });
+}
+
 function timed(sql: postgres.Sql, who: Who, q: string, params: unknown[], repeats: number) {
   return asRole(sql, who, async (tx) => {
     const times: number[] = [];
@@ -205,6 +233,7 @@ export async function runReads(
       const costSvc = await timed(sql, asService, Q_COST, [acct.id], R);
       const costRaw = await timed(sql, asMember, Q_COST_RAW, [acct.id], R);
       const p95 = await timed(sql, asMember, Q_P95, [acct.id], R);
+      const dash = await timedOverview(sql, asMember, acct.id as string, R);
       const scale: ReadsScale = {
         rows: target,
         loadS,
@@ -219,6 +248,7 @@ export async function runReads(
         costChartServiceMedianMs: costSvc.ms,
         costChartRawMedianMs: costRaw.ms,
         p95MedianMs: p95.ms,
+        overviewMedianMs: dash.ms,
         plans: {
           rls: save("a-latest50-rls", rls.plan),
           service: save("a-latest50-service-role", svc.plan),
@@ -227,6 +257,7 @@ export async function runReads(
           costService: save("b-cost-per-day-30d-service-role", costSvc.plan),
           costRaw: save("b-cost-per-day-30d-raw-rls", costRaw.plan),
           p95: save("c-p95-latency-per-model-rls", p95.plan),
+          overview: save("d-dashboard-overview-latency-per-day-rls", dash.plan),
         },
       };
       res.scales.push(scale);
@@ -236,7 +267,7 @@ export async function runReads(
         }); ` +
           `cost/day ${cost.ms.toFixed(2)} ms (service ${costSvc.ms.toFixed(2)}, raw ${
             costRaw.ms.toFixed(2)
-          }); p95/model ${p95.ms.toFixed(2)} ms`,
+          }); p95/model ${p95.ms.toFixed(2)} ms; dashboard overview ${dash.ms.toFixed(2)} ms`,
       );
     }
     if (Number(startRows) > 0) res.notes.push(`${startRows} rows were already in llm_requests from earlier sections`);

@@ -397,6 +397,9 @@ language plpgsql
 stable
 security invoker
 set search_path = ''
+-- Planned for each call's arguments: after five calls in a session, PL/pgSQL would otherwise settle on a
+-- generic plan, which for a full month of hourly rows per model ran ~3x slower (1.6 s instead of 0.5 s).
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
 declare

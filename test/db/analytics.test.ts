@@ -297,6 +297,33 @@ describe("llm_analytics: buckets (no grouping)", () => {
       ["2026-10-05T11:00:00.000Z", "1", "300.0"],
     ]);
   });
+
+  it("all: one bucket for the whole range, starting at from's hour, percentiles over every call in it", async () => {
+    const all = await analytics(account.owner.id, {
+      account_id: account.id,
+      from: "2026-10-05T10:30:00Z",
+      to: "2026-10-20T00:00:00Z",
+      bucket: "all",
+    });
+    // r1..r5: latencies 100, 200, 300, 1000, 1500 (p50 = 3rd, p95 = 5th); ttft 20, 40, 100.
+    expect(all.map((r) => [day(r.bucket_start as string), r.requests, r.errors, r.latency_p50_ms, r.latency_p95_ms]))
+      .toEqual([["2026-10-05T10:00:00.000Z", "5", "2", 300, 1500]]);
+    expect(all[0]).toMatchObject({ ttft_p50_ms: 40, ttft_p95_ms: 100, cost: "0.0035" });
+    const byModel = await analytics(account.owner.id, {
+      account_id: account.id,
+      from: "2026-10-01T00:00:00Z",
+      to: "2026-10-20T00:00:00Z",
+      bucket: "all",
+      group_by: "model",
+    });
+    expect(byModel.map((r) => [r.group_value, r.requests])).toEqual([["claude", "2"], ["gpt-4o", "3"]]);
+  });
+
+  it("is planned for each call's arguments (no generic plan after five calls in a session)", async () => {
+    const [fn] = await sql`
+      select proconfig from pg_proc where oid = 'public.llm_analytics(uuid, timestamptz, timestamptz, text, text)'::regprocedure`;
+    expect(fn.proconfig).toContain("plan_cache_mode=force_custom_plan");
+  });
 });
 
 describe("llm_analytics: every grouping (week of 10-05: r1..r4)", () => {

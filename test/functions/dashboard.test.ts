@@ -109,11 +109,14 @@ function entryOf(c: Call, i: number): LedgerEntry {
       time_to_first_token_ms: c.ttft,
       is_stream: c.ttft !== null,
       country: c.country,
+      // No address: with the IP-to-country table loaded (other files load it), one would fill a null country.
+      ip_address: null,
       properties: c.feature ? { feature: c.feature } : {},
       user_id: i % 2 === 0 ? account.owner.id : null,
       api_key_id: i % 2 === 0 ? null : keyId,
       agent_instance_id: i % 3 === 0 ? instanceId : null,
       end_user: `end-user-${i % 3}`,
+      session_id: c.feature === "chat" ? sessionId : null,
       error_code: c.errorCode ?? null,
       error_message: c.errorCode ? `Upstream failed with status 5${i}3` : null,
       request_body: { messages: [{ role: "user", content: `question ${i}` }] },
@@ -145,6 +148,7 @@ async function api(
 let mentorChats: { flagged: string; escalated: string; calm: string };
 let sessionId: string;
 let otherSessionId: string;
+let twinRowId: string;
 
 beforeAll(async () => {
   ({ sql, fns } = await startWithSql());
@@ -156,7 +160,36 @@ beforeAll(async () => {
   otherViewer = await addMember(sql, other, "viewer");
   keyId = (await createApiKey(sql, account)).id;
   instanceId = (await createInstance(sql, account)).id;
+  const session = async (acct: TestAccount, email: string) => {
+    const [s] = await sql`
+      insert into public.sessions (account_id, session_key, email, is_anonymous)
+      values (${acct.id}, encode(extensions.gen_random_bytes(32), 'hex'), ${email}, false) returning id`;
+    await sql`
+      insert into public.messages (session_id, role, content, created_at)
+      values (${s.id}, 'human', 'Do you ship to Berlin?', now() - interval '2 minutes'),
+             (${s.id}, 'assistant', 'Yes, in two days.', now() - interval '1 minute')`;
+    await sql`insert into public.profiles (session_id, customer_name, email) values (${s.id}, 'Ada', ${email})`;
+    return s.id as string;
+  };
+  sessionId = await session(account, "ada@example.test");
+  otherSessionId = await session(other, "bob@example.test");
   entries.push(...calls.map(entryOf));
+  // The twin call carries its feature row, written with it as the twin function writes it.
+  twinRowId = crypto.randomUUID();
+  entries[2].feature = {
+    table: "employee_twin_interactions",
+    row: {
+      id: twinRowId,
+      org_id: account.id,
+      user_id: account.owner.id,
+      twin_role: "sales",
+      interaction_type: "email_draft",
+      prompt: "question 2",
+      response: "answer 2",
+      context: {},
+      llm_request_id: entries[2].llmRequest.id,
+    },
+  };
   const ledger = new Ledger(() => sql);
   await Promise.all([
     ...entries.map((e) => ledger.record(e)),
@@ -171,6 +204,7 @@ beforeAll(async () => {
             user_id: null,
             api_key_id: null,
             agent_instance_id: null,
+            session_id: null,
             id: crypto.randomUUID(),
           },
         }),
@@ -198,20 +232,6 @@ beforeAll(async () => {
     calm: await chat(account, student, { rating: 5 }),
   };
   await chat(other, other.owner, { rating: 1, flagged: true, escalated: true });
-
-  const session = async (acct: TestAccount, email: string) => {
-    const [s] = await sql`
-      insert into public.sessions (account_id, session_key, email, is_anonymous)
-      values (${acct.id}, encode(extensions.gen_random_bytes(32), 'hex'), ${email}, false) returning id`;
-    await sql`
-      insert into public.messages (session_id, role, content, created_at)
-      values (${s.id}, 'human', 'Do you ship to Berlin?', now() - interval '2 minutes'),
-             (${s.id}, 'assistant', 'Yes, in two days.', now() - interval '1 minute')`;
-    await sql`insert into public.profiles (session_id, customer_name, email) values (${s.id}, 'Ada', ${email})`;
-    return s.id as string;
-  };
-  sessionId = await session(account, "ada@example.test");
-  otherSessionId = await session(other, "bob@example.test");
 });
 
 afterAll(() => stopStack({ sql, fns }));
@@ -359,6 +379,21 @@ describe("dashboard request detail", () => {
     const failed = entries[3];
     const err = await api(`/requests/${failed.interaction!.id}`, viewer);
     expect(err.json.data.error).toEqual({ code: "upstream_error", message: failed.llmRequest.error_message });
+  });
+
+  it("links a call to its feature row or chat session", async () => {
+    const twin = await api(`/requests/${entries[2].interaction!.id}`, viewer);
+    expect(twin.json.data.links).toEqual({
+      session_id: null,
+      conversation_id: null,
+      feature: { kind: "twin", id: twinRowId },
+    });
+    const chat = await api(`/requests/${entries[4].interaction!.id}`, viewer);
+    expect(chat.json.data.links).toEqual({
+      session_id: sessionId,
+      conversation_id: null,
+      feature: { kind: "chat", id: sessionId },
+    });
   });
 
   it("is 404 for an id of another account, whichever account the reader names", async () => {

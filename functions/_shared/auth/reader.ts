@@ -10,7 +10,6 @@ import { credentialKind, type JwtClaims, requestCredential } from "./credentials
 
 export interface Reader {
   accountId: string;
-  userId: string;
   claims: JwtClaims;
 }
 
@@ -31,7 +30,7 @@ function userToken(req: Request, what: string, serverHint: string): string {
 /** The user JWT's claims and the account it reads (x-account-id / x-account-slug, as llm-proxy picks it). */
 export async function signedInReader(req: Request, what: string, serverHint: string): Promise<Reader> {
   const { caller, claims } = await authenticateUser(req, db(), userToken(req, what, serverHint), "membership");
-  return { accountId: caller.accountId, userId: claims.sub, claims };
+  return { accountId: caller.accountId, claims };
 }
 
 /** The verified claims of the request's user JWT, for reads that span the user's accounts. */

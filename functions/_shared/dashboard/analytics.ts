@@ -55,6 +55,30 @@ function analytics(
                                 ${bucket}::text, ${groupBy}::text)`;
 }
 
+/** Calls, errors and cost per UTC day and value of a dimension ('all': the account's totals). */
+interface DailySum {
+  day: Date;
+  value: string | null;
+  requests: string;
+  errors: string;
+  cost: string;
+}
+
+/**
+ * Per-day sums straight from the hourly rollup, bucketed as llm_analytics buckets them: the daily series that
+ * need no percentiles skip its histogram work, the bulk of its cost on a month of hourly rows per model.
+ */
+function dailySums(tx: Tx, accountId: string, range: Range, dimension: Dimension | "all"): Promise<DailySum[]> {
+  return tx<DailySum[]>`
+    select date_trunc('day', u.hour, 'UTC') as day, u.value, sum(u.request_count) as requests,
+           sum(u.error_count) as errors, sum(u.computed_cost) as cost
+      from public.llm_usage_hourly u
+     where u.account_id = ${accountId}::uuid and u.dimension = ${dimension}
+       and u.hour >= date_trunc('hour', ${range.from}::timestamptz, 'UTC') and u.hour < ${range.to}::timestamptz
+     group by 1, 2
+     order by 1, 2`;
+}
+
 const day = (d: Date) => d.toISOString().slice(0, 10);
 /** Money stays a decimal string; numeric renders without a needless exponent or trailing zeros. */
 const money = (s: string | null | undefined) => normalizeDecimal(s ?? "0");
@@ -91,7 +115,7 @@ export async function overview(tx: Tx, accountId: string, range: Range, previous
   const [current, before, byModel, byDay] = await Promise.all([
     analytics(tx, accountId, range, "all", null),
     analytics(tx, accountId, previous, "all", null),
-    analytics(tx, accountId, range, "day", "model"),
+    dailySums(tx, accountId, range, "model"),
     analytics(tx, accountId, range, "day", null),
   ]);
   return {
@@ -100,8 +124,8 @@ export async function overview(tx: Tx, accountId: string, range: Range, previous
     totals: totalsOf(current[0]),
     previous_totals: totalsOf(before[0]),
     daily: byModel.map((r) => ({
-      day: day(r.bucket_start),
-      model: r.group_value,
+      day: day(r.day),
+      model: r.value,
       cost_usd: money(r.cost),
       requests: Number(r.requests),
       errors: Number(r.errors),
@@ -140,16 +164,16 @@ async function labels(tx: Tx, dimension: Dimension, keys: string[]): Promise<Map
 export async function breakdown(tx: Tx, accountId: string, range: Range, dimension: Dimension, days: string[]) {
   const [totals, daily] = await Promise.all([
     analytics(tx, accountId, range, "all", dimension),
-    analytics(tx, accountId, range, "day", dimension),
+    dailySums(tx, accountId, range, dimension),
   ]);
   const names = await labels(tx, dimension, totals.flatMap((r) => r.group_value ? [r.group_value] : []));
   const index = new Map(days.map((d, i) => [d, i]));
   const sparklines = new Map<string | null, number[]>();
   for (const r of daily) {
-    const line = sparklines.get(r.group_value) ?? days.map(() => 0);
-    const i = index.get(day(r.bucket_start));
+    const line = sparklines.get(r.value) ?? days.map(() => 0);
+    const i = index.get(day(r.day));
     if (i !== undefined) line[i] = Number(r.cost);
-    sparklines.set(r.group_value, line);
+    sparklines.set(r.value, line);
   }
   const data = totals.map((r) => {
     const t = totalsOf(r);

@@ -51,7 +51,6 @@ export async function requestDetail(tx: Tx, accountId: string, id: string) {
            ) as item
       from public.ai_interactions_decrypted i
       left join public.llm_requests r on r.id = i.llm_request_id and r.account_id = i.account_id
-                                     and r.created_at = i."timestamp"
      where i.id = ${id}::uuid and i.account_id = ${accountId}::uuid`;
   return row?.item ?? null;
 }
