@@ -153,6 +153,18 @@ describe("dashboard in Chromium", () => {
     await expect.poll(ids).toEqual(errors.map((r) => r.id));
     expect(errors.map((r) => r.id)).not.toEqual(newest.map((r) => r.id));
 
+    // A time filter on top: the list asks from a day ago, and shows only errors of the last day.
+    await page.getByLabel("Time").selectOption({ label: "Last 24 hours" });
+    const listed = page.waitForResponse((r) => r.url().includes("/interactions?") && r.ok());
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const url = new URL((await listed).url());
+    expect(url.searchParams.get("status")).toBe("error");
+    expect(Date.now() - Date.parse(url.searchParams.get("from")!)).toBeGreaterThanOrEqual(86_400_000);
+    const lastDay = await sql<{ id: string }[]>`
+      select id from public.ai_interactions where account_id = ${demo.accounts.demo.id} and status = 'error'
+         and "timestamp" >= ${url.searchParams.get("from")} order by "timestamp" desc, id desc limit 25`;
+    await expect.poll(ids).toEqual(lastDay.map((r) => r.id));
+
     // A call logged with personal data in it (ingest, as an app would): the list shows it, and its detail shows
     // the body as stored, redacted.
     const res = await fetch(`${stack.functionsUrl}/ingest`, {

@@ -5,11 +5,21 @@
  */
 import { type Child, field, h, select } from "../dom.ts";
 import { dateTime, int, json, ms, usd } from "../format.ts";
-import { type Ctx, href, pageHead } from "../state.ts";
+import { type Ctx, href, pageHead, PRESETS } from "../state.ts";
 import type { Interaction, RequestDetail } from "../types.ts";
 import { firstCall } from "./empty.ts";
 
-const FILTERS = ["status", "model", "provider", "feature", "user_id", "conversation_id", "min_latency_ms"] as const;
+/** URL parameters of the list: the API's own filters, plus `since` (a preset, sent as `from`). */
+const FILTERS = [
+  "since",
+  "status",
+  "model",
+  "provider",
+  "feature",
+  "user_id",
+  "conversation_id",
+  "min_latency_ms",
+] as const;
 const PAGE_SIZE = 25;
 
 interface Page {
@@ -21,7 +31,9 @@ export async function requestsPage(ctx: Ctx): Promise<HTMLElement> {
   if (ctx.route.path[1]) return requestDetail(ctx, ctx.route.path[1]);
   const q = ctx.route.query;
   const params: Record<string, string | number> = { limit: PAGE_SIZE };
-  for (const k of FILTERS) if (q.get(k)) params[k] = q.get(k)!;
+  for (const k of FILTERS) if (q.get(k) && k !== "since") params[k] = q.get(k)!;
+  const since = PRESETS.find(([k]) => k === q.get("since"));
+  if (since) params.from = new Date(Date.now() - since[2] * 86_400_000).toISOString();
   // The cursors of the pages before this one, so "Previous" can go back.
   const trail = (q.get("trail") ?? "").split(",").filter(Boolean);
   const cursor = q.get("cursor");
@@ -115,9 +127,16 @@ function filters(ctx: Ctx): HTMLElement {
     q.get("status") ?? "",
   );
   status.id = "filter-status";
+  const since = select(
+    "since",
+    [["", "Any time"], ...PRESETS.map(([k, label]): [string, string] => [k, label])],
+    q.get("since") ?? "",
+  );
+  since.id = "filter-since";
   const form = h(
     "form",
     { class: "panel toolbar", role: "search", "aria-label": "Filter requests" },
+    field("Time", since),
     field("Status", status),
     field("Model", input("model", "e.g. openai/gpt-4o-mini")),
     field("Provider", input("provider", "e.g. openrouter")),
