@@ -139,9 +139,15 @@ describe("dashboard in Chromium", () => {
     const ids = () => table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
     const newest = await sql<{ id: string }[]>`
       select id from public.ai_interactions where account_id = ${demo.accounts.demo.id}
-       order by "timestamp" desc, id desc limit 25`;
-    expect(await ids()).toEqual(newest.map((r) => r.id));
+       order by "timestamp" desc, id desc limit 50`;
+    expect(await ids()).toEqual(newest.slice(0, 25).map((r) => r.id));
     await shot(page, "requests");
+
+    // Pages follow the API's cursor, and come back.
+    await page.getByRole("link", { name: "Next →" }).click();
+    await expect.poll(ids).toEqual(newest.slice(25).map((r) => r.id));
+    await page.getByRole("link", { name: "← Previous" }).click();
+    await expect.poll(ids).toEqual(newest.slice(0, 25).map((r) => r.id));
 
     await page.getByLabel("Status").selectOption("error");
     await page.getByRole("button", { name: "Apply filters" }).click();
@@ -151,7 +157,7 @@ describe("dashboard in Chromium", () => {
        order by "timestamp" desc, id desc limit 25`;
     expect(errors.length).toBeGreaterThan(0);
     await expect.poll(ids).toEqual(errors.map((r) => r.id));
-    expect(errors.map((r) => r.id)).not.toEqual(newest.map((r) => r.id));
+    expect(errors.map((r) => r.id)).not.toEqual(newest.slice(0, 25).map((r) => r.id));
 
     // A time filter on top: the list asks from a day ago, and shows only errors of the last day.
     await page.getByLabel("Time").selectOption({ label: "Last 24 hours" });
