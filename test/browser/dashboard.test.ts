@@ -17,7 +17,7 @@ import { type DemoData, seedDemo } from "../../scripts/lib/demo.ts";
 import { freePort } from "../../scripts/lib/net.ts";
 import { repoRoot } from "../../scripts/lib/paths.ts";
 import { type Stack, startStack } from "../../scripts/lib/stack.ts";
-import { grantRole } from "../helpers/fixtures.ts";
+import { createAccount, grantRole } from "../helpers/fixtures.ts";
 import type { StaticServer } from "../../scripts/lib/static-server.ts";
 
 const SCREENSHOTS = path.join(repoRoot, "docs/screenshots");
@@ -266,6 +266,19 @@ describe("dashboard in Chromium", () => {
       await sql`select id from public.ai_interactions where account_id = ${demo.accounts.demo.id} limit 1`;
     await go(page, `#/requests/${theirs.id}`);
     await expect(page.getByRole("alert").textContent()).resolves.toMatch(/no such request/i);
+    await context.close();
+  });
+
+  it("a new account without calls gets the first-call instructions instead of empty charts", async () => {
+    const fresh = await createAccount(sql);
+    const { context, page } = await signedIn(fresh.owner);
+    const empty = page.getByRole("region", { name: /No calls in/ });
+    await empty.waitFor();
+    await expect(empty.getByLabel("curl example").textContent()).resolves.toContain(
+      `${stack.functionsUrl}/llm-proxy/v1/chat/completions`,
+    );
+    expect(await page.locator(".chart").count()).toBe(0);
+    await shot(page, "empty");
     await context.close();
   });
 

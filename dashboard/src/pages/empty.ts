@@ -27,7 +27,7 @@ export function firstCall(ctx: Ctx): HTMLElement {
       "p",
       {},
       "Send your first LLM call through the gateway and it shows up here within seconds. Create an API key with ",
-      h("code", {}, "npm run api-key:create"),
+      h("code", {}, `npm run api-key:create -- ${ctx.account.slug}`),
       " (or sign in and use your user JWT), then:",
     ),
     h("pre", { "aria-label": "curl example" }, curl),
