@@ -6,13 +6,14 @@
 // functions): the demo has fixed slugs and users, and test/db/demo.test.ts resets them in the shared test
 // database, so this file seeds them where nothing else runs.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, ensureChromium } from "../../scripts/ensure-chromium.ts";
-import { serveDashboard, signedInUrl } from "../../scripts/lib/dashboard.ts";
+import { dashboardDist, serveDashboard, signedInUrl } from "../../scripts/lib/dashboard.ts";
 import { type DemoData, seedDemo } from "../../scripts/lib/demo.ts";
 import { freePort } from "../../scripts/lib/net.ts";
 import { repoRoot } from "../../scripts/lib/paths.ts";
@@ -267,6 +268,20 @@ describe("dashboard in Chromium", () => {
     await go(page, `#/requests/${theirs.id}`);
     await expect(page.getByRole("alert").textContent()).resolves.toMatch(/no such request/i);
     await context.close();
+  });
+
+  it("the served app holds no secret: no service key, no JWT secret, in its config or its code", async () => {
+    const assets = path.join(dashboardDist, "assets");
+    const files = [
+      await (await fetch(`${site.url}/config.json`)).text(),
+      await (await fetch(`${site.url}/`)).text(),
+      ...await Promise.all((await readdir(assets)).map((f) => readFile(path.join(assets, f), "utf8"))),
+    ];
+    expect(files.length).toBeGreaterThan(3);
+    expect(JSON.parse(files[0])).toEqual({ functionsUrl: stack.functionsUrl });
+    for (const secret of [stack.env.SUPABASE_SERVICE_ROLE_KEY, stack.env.SUPABASE_JWT_SECRET]) {
+      for (const text of files) expect(text.includes(secret)).toBe(false);
+    }
   });
 
   it("a new account without calls gets the first-call instructions instead of empty charts", async () => {
