@@ -21,6 +21,8 @@ export default defineConfig({
             "test/functions/**/*.test.ts",
             "test/types/**/*.test.ts",
             "test/security/**/*.test.ts",
+            // Chromium against the built dashboard on a stack of its own (see the file).
+            "test/browser/**/*.test.ts",
           ],
           exclude: ["test/security/redaction-*.test.ts"],
           globalSetup: ["test/setup/database.ts"],

@@ -4,6 +4,7 @@
 import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
+import { serveDashboard, signedInUrl } from "./lib/dashboard.ts";
 import { seedDemo } from "./lib/demo.ts";
 import { loadGeoip } from "./lib/geoip.ts";
 import { startStack } from "./lib/stack.ts";
@@ -11,6 +12,7 @@ import { repoRoot } from "./lib/paths.ts";
 
 const FUNCTIONS_PORT = Number(process.env.FUNCTIONS_PORT ?? 54321);
 const DB_PORT = Number(process.env.DB_PORT ?? 54322);
+const DASHBOARD_PORT = Number(process.env.DASHBOARD_PORT ?? 54323);
 
 /** The IP-to-country ranges, once per database (the first start), in the background. */
 async function loadGeoipOnce(dbUrl: string): Promise<void> {
@@ -60,7 +62,7 @@ function portInUse(port: number): Promise<boolean> {
 
 async function main() {
   const started = Date.now();
-  const busy = [FUNCTIONS_PORT, ...(process.env.DATABASE_URL ? [] : [DB_PORT])];
+  const busy = [FUNCTIONS_PORT, DASHBOARD_PORT, ...(process.env.DATABASE_URL ? [] : [DB_PORT])];
   for (const port of busy) {
     if (await portInUse(port)) {
       console.error(
@@ -90,6 +92,15 @@ async function main() {
     );
   }
 
+  // The dashboard SPA, built and served with a config.json naming these functions.
+  const dashboard = await serveDashboard({ port: DASHBOARD_PORT, functionsUrl: stack.functionsUrl }).catch((err) => {
+    console.error(`Dashboard not served: ${err instanceof Error ? err.message : err}`);
+    return null;
+  });
+  const dashboardUrl = dashboard && demo
+    ? signedInUrl(dashboard.url, await demo.mintJwt(demo.demoUser))
+    : dashboard?.url;
+
   const stopMaintenance = scheduleLogMaintenance(stack.dbUrl);
   loadGeoipOnce(stack.dbUrl).catch((err) => console.error(`IP-to-country ranges not loaded: ${err.message ?? err}`));
 
@@ -99,6 +110,7 @@ async function main() {
     stopping = true;
     console.log(`\n${signal}: stopping…`);
     await stopMaintenance();
+    await dashboard?.stop();
     await stack.stop();
     console.log("stopped.");
     process.exit(0);
@@ -119,11 +131,13 @@ async function main() {
       `  Functions:     ${stack.functionsUrl}/<name>   (health: ${stack.functionsUrl}/health)`,
       `  Database:      ${stack.displayDbUrl}`,
       stack.dataDir ? `  Data dir:      ${stack.dataDir}` : `  Data dir:      (external database)`,
+      dashboardUrl &&
+      `  Dashboard:     ${dashboardUrl}${demo ? `   (signed in as ${demo.demoUser.email} for 24 h)` : ""}`,
       `  JWT secret:    ${stack.env.SUPABASE_JWT_SECRET}`,
       `  anon key:      ${stack.env.SUPABASE_ANON_KEY}`,
       `  service key:   ${stack.env.SUPABASE_SERVICE_ROLE_KEY}`,
       "Ctrl-C to stop.",
-    ].join("\n"),
+    ].filter(Boolean).join("\n"),
   );
 }
 
