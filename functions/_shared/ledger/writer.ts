@@ -105,8 +105,6 @@ const LLM_REQUEST_COLUMNS = [
   "finish_reason",
   "error_code",
   "error_message",
-  "request_body",
-  "response_body",
   "prompt_tokens",
   "completion_tokens",
   "total_tokens",
