@@ -261,13 +261,15 @@ create table public.llm_requests (
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
 create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
 create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
-create index idx_llm_requests_account_model_created on public.llm_requests (account_id, model, created_at);
-create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at desc);
-create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at desc);
+-- Every index is maintained on every logged call; each one here serves a foreign key's cascade or a
+-- documented read. Per-account reads by time (and by model, status or cost over a window) use the
+-- covering (account_id, created_at) index of the analytics migration; analytics by model, feature,
+-- status or error read the rollups; filtered interaction pages use ai_interactions' indexes. Hence no
+-- (account_id, model, created_at), (account_id, completion_status, created_at) or GIN on properties.
+create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at);
+create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at);
 create index idx_llm_requests_conversation on public.llm_requests (account_id, conversation_id) where conversation_id is not null;
 create index idx_llm_requests_end_user on public.llm_requests (account_id, end_user) where end_user is not null;
-create index idx_llm_requests_account_status_created on public.llm_requests (account_id, completion_status, created_at desc);
-create index idx_llm_requests_properties on public.llm_requests using gin (properties jsonb_path_ops);
 create trigger llm_requests_fill_account_slug before insert on public.llm_requests
   for each row execute function private.fill_account_slug();
 
@@ -361,13 +363,17 @@ create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp
 -- on the left of each leaf and split it in halves (twice the pages, measured by the logging bench).
 create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp", id);
 create index idx_ai_interactions_account_user_ts on public.ai_interactions (account_id, user_id, "timestamp", id);
-create index idx_ai_interactions_account_status_ts on public.ai_interactions (account_id, status, "timestamp", id);
+-- Status and feature pages are partial: a success is most calls, so a page of them is the newest rows
+-- of the account (the first index, filtered), and calls without a feature are never asked for by it.
+create index idx_ai_interactions_account_status_ts
+  on public.ai_interactions (account_id, status, "timestamp", id) where status <> 'success';
 create index idx_ai_interactions_account_model_ts
   on public.ai_interactions (account_id, model_name, "timestamp", id);
 create index idx_ai_interactions_account_provider_ts
   on public.ai_interactions (account_id, provider, "timestamp", id);
 create index idx_ai_interactions_account_feature_ts
-  on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp", id);
+  on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp", id)
+  where (properties ->> 'feature') is not null;
 create index idx_ai_interactions_account_conversation_ts
   on public.ai_interactions (account_id, conversation_id, "timestamp", id) where conversation_id is not null;
 create index idx_ai_interactions_llm_request on public.ai_interactions (llm_request_id);
