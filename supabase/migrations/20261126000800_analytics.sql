@@ -339,15 +339,11 @@ begin
     latency_count = h.latency_count + excluded.latency_count,
     latency_ms_sum = h.latency_ms_sum + excluded.latency_ms_sum,
     latency_ms_max = greatest(h.latency_ms_max, excluded.latency_ms_max),
-    latency_histogram = array(select coalesce(h.latency_histogram[i], 0) + coalesce(excluded.latency_histogram[i], 0)
-                                from generate_series(1, greatest(cardinality(h.latency_histogram), cardinality(excluded.latency_histogram))) i
-                              order by i),
+    latency_histogram = array(select coalesce(a, 0) + coalesce(b, 0) from unnest(h.latency_histogram, excluded.latency_histogram) u(a, b)),
     ttft_count = h.ttft_count + excluded.ttft_count,
     ttft_ms_sum = h.ttft_ms_sum + excluded.ttft_ms_sum,
     ttft_ms_max = greatest(h.ttft_ms_max, excluded.ttft_ms_max),
-    ttft_histogram = array(select coalesce(h.ttft_histogram[i], 0) + coalesce(excluded.ttft_histogram[i], 0)
-                             from generate_series(1, greatest(cardinality(h.ttft_histogram), cardinality(excluded.ttft_histogram))) i
-                              order by i),
+    ttft_histogram = array(select coalesce(a, 0) + coalesce(b, 0) from unnest(h.ttft_histogram, excluded.ttft_histogram) u(a, b)),
     updated_at = now();
 
   insert into public.llm_error_patterns_hourly as e (account_id, hour, model, error_code, message, occurrences,
