@@ -377,7 +377,8 @@ create index idx_ai_interactions_account_feature_ts
 create index idx_ai_interactions_account_conversation_ts
   on public.ai_interactions (account_id, conversation_id, "timestamp", id) where conversation_id is not null;
 create index idx_ai_interactions_llm_request on public.ai_interactions (llm_request_id);
-create index idx_ai_interactions_prompt_hash on public.ai_interactions (account_id, prompt_hash) where prompt_hash is not null;
+-- No index on prompt_hash: no read filters on it (the response cache keys on its own hash), and a
+-- 64-character key would cost every hashed call ~100 bytes of index.
 
 comment on table public.ai_interactions is 'Generic log of AI model interactions: request/response payloads (redacted), performance, errors, user context and file metadata. Written by the server only.';
 comment on column public.ai_interactions."timestamp" is 'When the request was made.';
