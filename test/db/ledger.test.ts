@@ -180,6 +180,24 @@ describe("feature rows in the ledger batch", () => {
     ]);
   });
 
+  it("writes a batch holding a feature row at once (its function answers only once it is stored)", async () => {
+    const user = await createUser(sql);
+    let statements = 0;
+    const counting = new Proxy(sql, {
+      get: (target, prop) => {
+        if (prop === "unsafe") statements++;
+        return Reflect.get(target, prop);
+      },
+    });
+    const ledger = new Ledger(() => counting, { lingerMs: 60_000 });
+    const plain = entry();
+    const stored = Promise.all([ledger.record(plain), ledger.record(featureEntries(user.id, "0.1")[0])]);
+    // The plain row lingers until the feature row arrives, then both go in one statement.
+    expect(await Promise.race([stored.then(() => "stored"), new Promise((r) => setTimeout(() => r("late"), 5_000))]))
+      .toBe("stored");
+    expect(statements).toBe(1);
+  });
+
   it("keeps an unknown cost unknown (null, never 0), and a retried batch adds no second row", async () => {
     const user = await createUser(sql);
     const ledger = new Ledger(() => sql);

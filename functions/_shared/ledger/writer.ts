@@ -301,9 +301,10 @@ export interface LedgerOptions {
   maxBatch?: number;
   /**
    * How long the first row queued into an idle ledger waits for others before its batch is written
-   * (default LEDGER_LINGER_MS, else 5 ms). A statement's fixed cost (planning, the rollup triggers)
+   * (default LEDGER_LINGER_MS, else 10 ms). A statement's fixed cost (planning, the rollup triggers)
    * dwarfs a row's, so at low concurrency a few milliseconds turn one statement per call into one per
-   * several; a full batch is written at once. 0 writes what one event-loop turn queued.
+   * several; a full batch, or one holding a feature row (its caller waits for it), is written at once.
+   * 0 writes what one event-loop turn queued.
    */
   lingerMs?: number;
   /** Backoff between retries while the database is unreachable (the last value repeats). */
@@ -426,7 +427,7 @@ function deadLetterPayload(entry: LedgerEntry): string {
 }
 
 const DEFAULT_MAX_BACKLOG = 10_000;
-const DEFAULT_LINGER_MS = 5;
+const DEFAULT_LINGER_MS = 10;
 
 function lingerFromEnv(): number {
   const ms = Number(env("LEDGER_LINGER_MS") ?? DEFAULT_LINGER_MS);
@@ -469,13 +470,18 @@ export class Ledger {
     return new Promise((resolve) => {
       if (this.#queue.length === 0) this.#progressAt = Date.now();
       this.#queue.push({ entry, resolve });
+      // A feature call (mentor, guru, twin) answers only once its rows are stored: its batch goes with
+      // this event-loop turn. Other rows let the calls finishing in the next few milliseconds join.
+      const awaited = entry.feature != null;
       if (!this.#flushing) {
         this.#flushing = true;
-        // Let the other requests finishing in the next few milliseconds join the batch.
-        this.#linger = setTimeout(() => this.#startDrain(), this.#lingerMs);
+        this.#linger = setTimeout(() => this.#startDrain(), awaited ? 0 : this.#lingerMs);
       } else if (this.#linger !== null && this.#queue.length >= this.#maxBatch) {
         clearTimeout(this.#linger);
         this.#startDrain();
+      } else if (this.#linger !== null && awaited) {
+        clearTimeout(this.#linger);
+        this.#linger = setTimeout(() => this.#startDrain(), 0);
       }
     });
   }
