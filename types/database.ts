@@ -1164,8 +1164,6 @@ export type Database = {
           provider: string
           provider_cost: number | null
           reasoning_tokens: number | null
-          request_body: Json | null
-          response_body: Json | null
           service_tier: string | null
           session_id: string | null
           time_to_first_token_ms: number | null
@@ -1178,6 +1176,8 @@ export type Database = {
           unit_cost_reasoning: number | null
           usage_source: string | null
           user_id: string | null
+          request_body: Json | null
+          response_body: Json | null
         }
         Insert: {
           account_id: string
@@ -1218,8 +1218,6 @@ export type Database = {
           provider?: string
           provider_cost?: number | null
           reasoning_tokens?: number | null
-          request_body?: Json | null
-          response_body?: Json | null
           service_tier?: string | null
           session_id?: string | null
           time_to_first_token_ms?: number | null
@@ -1272,8 +1270,6 @@ export type Database = {
           provider?: string
           provider_cost?: number | null
           reasoning_tokens?: number | null
-          request_body?: Json | null
-          response_body?: Json | null
           service_tier?: string | null
           session_id?: string | null
           time_to_first_token_ms?: number | null
@@ -2513,20 +2509,6 @@ export type Database = {
           request_body: Json | null
           response_body: Json | null
         }
-        Insert: {
-          account_id?: string | null
-          created_at?: string | null
-          id?: string | null
-          request_body?: never
-          response_body?: never
-        }
-        Update: {
-          account_id?: string | null
-          created_at?: string | null
-          id?: string | null
-          request_body?: never
-          response_body?: never
-        }
         Relationships: [
           {
             foreignKeyName: "llm_requests_account_id_fkey"
@@ -2935,6 +2917,12 @@ export type Database = {
         Args: { account_id: string; user_id: string }
         Returns: boolean
       }
+      request_body: {
+        Args: { "": Database["public"]["Tables"]["llm_requests"]["Row"] }
+        Returns: {
+          error: true
+        } & "the function public.request_body with parameter or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache"
+      }
       resolve_mentor_chat: {
         Args: { chat_id: string; resolution: string }
         Returns: {
@@ -2972,6 +2960,12 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      response_body: {
+        Args: { "": Database["public"]["Tables"]["llm_requests"]["Row"] }
+        Returns: {
+          error: true
+        } & "the function public.response_body with parameter or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache"
       }
       revoke_api_key: { Args: { id: string }; Returns: string }
       revoke_invitation: { Args: { id: string }; Returns: string }

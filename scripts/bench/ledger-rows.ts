@@ -40,8 +40,6 @@ export function entry(
       properties: i % 5 === 0 ? { feature: "mentor" } : {},
       model,
       is_stream: stream,
-      request_body: request,
-      response_body: response,
       prompt_tokens: 42,
       completion_tokens: 18,
       total_tokens: 60,
@@ -52,6 +50,6 @@ export function entry(
       time_to_first_token_ms: stream ? 90 : null,
       ip_address: "127.0.0.1",
     },
-    interaction: { file_metadata: null, prompt_hash: null },
+    interaction: { request, response, file_metadata: null, prompt_hash: null },
   });
 }

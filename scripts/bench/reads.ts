@@ -94,16 +94,12 @@ with g as (
          when mr < .85 then 0.0000025 when mr < .90 then 0.0000004 when mr < .95 then 0.0000011 else 0.0000044 end as pout
   from g
 )
-insert into public.llm_requests (account_id, account_slug, user_id, completion_status, provider, model, request_body, response_body,
+insert into public.llm_requests (account_id, account_slug, user_id, completion_status, provider, model,
   prompt_tokens, completion_tokens, total_tokens, unit_cost_prompt, unit_cost_completion, computed_cost, latency_ms, created_at,
   is_stream, http_status, finish_reason, usage_source, price_source, properties, time_to_first_token_ms, error_code)
 select a.id, a.slug, u.user_id,
   case when sr < .97 then 'complete' when sr < .99 then 'partial' else 'error' end,
   'openrouter', m.model,
-  jsonb_build_object('model', m.model, 'stream', sr < .6, 'messages', jsonb_build_array(
-    jsonb_build_object('role', 'system', 'content', 'You are the academy mentor.'),
-    jsonb_build_object('role', 'user', 'content', 'Question ' || md5(random()::text) || ' about lesson ' || (pt % 40)))),
-  case when sr < .99 then jsonb_build_object('finish_reason', 'stop', 'content', 'Answer ' || md5(random()::text) || md5(random()::text)) end,
   pt, ct, pt + ct, pin, pout, pt * pin + ct * pout, lat,
   now() - days_ago * interval '1 day',
   sr < .6, case when sr < .99 then 200 else 502 end, case when sr < .97 then 'stop' end, 'provider', 'model_prices',

@@ -227,6 +227,39 @@ export function targetRows(all: AllResults): TargetRow[] {
       : proxyNA,
     status: st(logged.length || exact.length ? lost === 0 : null),
   });
+  // The ledger's targets: what a logged call costs Postgres and the CPU of the whole call, and storage.
+  const dbMs = (
+    r: RunRecord | undefined,
+  ) => (r && r.dbCpuS !== null ? (r.dbCpuS * 1000) / Math.max(1, r.load.answered) : null);
+  const c1 = findRun(runs, "proxy", 0, "json", 1);
+  const c1Db = dbMs(c1);
+  rows.push({
+    name: "Postgres CPU per logged call @ c=1 (JSON, instant)",
+    target: "<= 0.2 ms",
+    measured: c1Db === null ? proxyNA : `${f(c1Db, 3)} ms`,
+    status: st(c1Db === null ? null : c1Db <= 0.2),
+  });
+  for (const [mode, limit] of [["json", 0.25], ["stream", 0.6]] as const) {
+    const r = findRun(runs, "proxy", 0, mode, 32);
+    const db = dbMs(r);
+    const total = r && db !== null ? r.cpuMsPerReq + db : null;
+    rows.push({
+      name: `Total CPU per logged call, Deno + Postgres (c=32, instant, ${mode})`,
+      target: `<= ${limit} ms`,
+      measured: total === null ? proxyNA : `${f(total, 3)} ms (${f(r!.cpuMsPerReq, 3)} + ${f(db, 3)})`,
+      status: st(total === null ? null : total <= limit),
+    });
+  }
+  const lg = all.logging;
+  const storageGB = lg ? lg.sizes.reduce((sum, t) => sum + t.totalMiBPerM, 0) * 2 ** 20 / 1e9 : null;
+  rows.push({
+    name: "Storage per 1M logged calls (both tables, indexes included)",
+    target: "<= 0.9 GB",
+    measured: storageGB === null
+      ? "not run"
+      : `${f(storageGB)} GB (${lg!.sizes.map((t) => `${t.table} ${f(t.totalMiBPerM * 2 ** 20 / 1e9)}`).join(" + ")})`,
+    status: st(storageGB === null ? null : storageGB <= 0.9),
+  });
   const reads = all.reads;
   const big = reads?.scales.length ? reads.scales[reads.scales.length - 1] : null;
   if (big) {
@@ -343,22 +376,58 @@ export function renderMarkdown(all: AllResults): string {
 }
 
 export function renderLogging(l: LoggingResult): string {
+  const totalMiB = l.sizes.reduce((sum, t) => sum + t.totalMiBPerM, 0);
   const rows = [
     ["calls logged", fi(l.calls)],
     ["insert path", l.path],
-    ["batch size", fi(l.batchSize)],
+    ["most rows per statement (batches fill while the previous one is written)", fi(l.batchSize)],
     ["parallel writers", fi(l.writers)],
     ["elapsed", `${f(l.elapsedS, 2)} s`],
     ["calls/s (one llm_requests + one ai_interactions row each)", fi(l.callsPerS)],
     ["rows/s (both tables)", fi(l.rowsPerS)],
+    ["Postgres CPU per call", `${f(l.pgCpuMsPerCall, 3)} ms`],
+    ...(l.paced
+      ? [[
+        `Postgres CPU per call, one call every ${l.paced.paceMs} ms from one writer (a lone client; ${
+          fi(l.paced.callsPerS)
+        } calls/s)`,
+        `${f(l.paced.pgCpuMsPerCall, 3)} ms`,
+      ]]
+      : []),
     ...l.sizes.map((
       s,
     ) => [
-      `${s.table}: table + indexes per 1M rows`,
+      `${s.table}: table + indexes per 1M calls`,
       `${f(s.totalMiBPerM, 0)} MiB (heap+toast ${f(s.heapMiBPerM, 0)}, indexes ${f(s.indexMiBPerM, 0)})`,
     ]),
+    ["both tables per 1M calls", `${f(totalMiB, 0)} MiB = ${f(totalMiB * 2 ** 20 / 1e9)} GB`],
   ];
-  return table(["measure", "value"], rows) + (l.notes.length ? "\n\n" + l.notes.map((n) => `- ${n}`).join("\n") : "");
+  const out = [table(["measure", "value"], rows)];
+  if (l.indexes.length) {
+    out.push(
+      "Indexes, bytes per logged call (sum over the partitions):\n\n" +
+        table(["table", "index", "bytes per call"], l.indexes.map((i) => [i.table, i.index, f(i.bytesPerCall, 1)])),
+    );
+  }
+  if (l.scaling.length) {
+    out.push(
+      "Parallel writers (each a Deno process with its own Ledger and pool, like Edge Function workers; all " +
+        "processes share the machine's cores with Postgres):\n\n" +
+        table(
+          ["writers", "calls", "elapsed s", "rows/s (both tables)", "Postgres CPU ms/call", "writer CPU ms/call"],
+          l.scaling.map((w) => [
+            w.writers,
+            fi(w.calls),
+            f(w.elapsedS),
+            fi(w.rowsPerS),
+            f(w.pgCpuMsPerCall, 3),
+            f(w.writerCpuMsPerCall, 3),
+          ]),
+        ),
+    );
+  }
+  if (l.notes.length) out.push(l.notes.map((n) => `- ${n}`).join("\n"));
+  return out.join("\n\n");
 }
 
 export function renderReads(r: ReadsResult): string {

@@ -94,7 +94,15 @@ async function main() {
     if (sections.has("overhead")) {
       all.overhead = await runOverhead({ fake, dbUrl: db.url, dbPid: postmasterPid(db.dataDir), sql, fixture, log });
     }
-    if (sections.has("logging")) all.logging = await runLogging({ sql, dbUrl: db.url, calls: config.logCalls, log });
+    if (sections.has("logging")) {
+      all.logging = await runLogging({
+        sql,
+        dbUrl: db.url,
+        dbPid: postmasterPid(db.dataDir),
+        calls: config.logCalls,
+        log,
+      });
+    }
     if (sections.has("reads")) all.reads = await runReads({ sql, dbUrl: db.url, log });
   } finally {
     await sql.end({ timeout: 5 });

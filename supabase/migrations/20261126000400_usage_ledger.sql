@@ -155,14 +155,14 @@ create trigger account_settings_set_updated_at before update on public.account_s
 
 comment on table public.account_settings is 'Per-account gateway settings (logging of bodies, request size limit). One row per account, created with it.';
 comment on column public.account_settings.account_id is 'The account (primary key).';
-comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies in llm_requests/ai_interactions.';
-comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies in llm_requests/ai_interactions.';
+comment on column public.account_settings.log_request_bodies is 'Store (redacted) request bodies (ai_interactions.request, read as llm_requests.request_body too).';
+comment on column public.account_settings.log_response_bodies is 'Store (redacted) response bodies (ai_interactions.response, read as llm_requests.response_body too).';
 comment on column public.account_settings.max_request_bytes is 'Largest accepted request body in bytes (null = the gateway default).';
 comment on column public.account_settings.retention_days is
   'Days to keep llm_requests, ai_interactions, messages and feature payloads (null = forever); rollups are kept. '
   'Applied by private.run_log_maintenance().';
 comment on column public.account_settings.encrypt_payloads is
-  'Store request/response bodies of new llm_requests/ai_interactions rows encrypted (pgp_sym_encrypt, AES-256); '
+  'Store request/response bodies of new ai_interactions rows encrypted (pgp_sym_encrypt, AES-256); '
   'history readers read them through ai_interactions_decrypted / llm_request_bodies / get_ai_interactions.';
 comment on column public.account_settings.drop_ip_after_geo is
   'Store only the caller''s country: ip_address is cleared on llm_requests/ai_interactions once the country is '
@@ -208,8 +208,8 @@ create table public.llm_requests (
   completion_status varchar not null check (completion_status in ('complete', 'partial', 'error')),
   provider varchar not null default 'openrouter',
   model varchar not null,
-  request_body jsonb,
-  response_body jsonb,
+  -- request_body / response_body (the seed's columns) are derived from the call's ai_interactions row
+  -- (public.request_body(llm_requests), below): each payload is stored once.
   prompt_tokens integer check (prompt_tokens >= 0),
   completion_tokens integer check (completion_tokens >= 0),
   total_tokens integer check (total_tokens >= 0),
@@ -261,13 +261,15 @@ create table public.llm_requests (
 create index idx_llm_requests_session_created on public.llm_requests (session_id, created_at);
 create index idx_llm_requests_agent_created on public.llm_requests (agent_instance_id, created_at);
 create index idx_llm_requests_model_created on public.llm_requests (model, created_at);
-create index idx_llm_requests_account_model_created on public.llm_requests (account_id, model, created_at);
-create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at desc);
-create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at desc);
+-- Every index is maintained on every logged call; each one here serves a foreign key's cascade or a
+-- documented read. Per-account reads by time (and by model, status or cost over a window) use the
+-- covering (account_id, created_at) index of the analytics migration; analytics by model, feature,
+-- status or error read the rollups; filtered interaction pages use ai_interactions' indexes. Hence no
+-- (account_id, model, created_at), (account_id, completion_status, created_at) or GIN on properties.
+create index idx_llm_requests_user_created on public.llm_requests (user_id, created_at);
+create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at);
 create index idx_llm_requests_conversation on public.llm_requests (account_id, conversation_id) where conversation_id is not null;
 create index idx_llm_requests_end_user on public.llm_requests (account_id, end_user) where end_user is not null;
-create index idx_llm_requests_account_status_created on public.llm_requests (account_id, completion_status, created_at desc);
-create index idx_llm_requests_properties on public.llm_requests using gin (properties jsonb_path_ops);
 create trigger llm_requests_fill_account_slug before insert on public.llm_requests
   for each row execute function private.fill_account_slug();
 
@@ -280,8 +282,6 @@ comment on column public.llm_requests.agent_instance_slug is 'Denormalized for p
 comment on column public.llm_requests.agent_type is 'Type of agent: simple_chat|sales_agent|research|rag (null for direct gateway calls).';
 comment on column public.llm_requests.completion_status is 'Request outcome: complete|partial|error (partial = stream cut or aborted).';
 comment on column public.llm_requests.provider is 'LLM service used (openrouter, openai, anthropic, or a custom OpenAI-compatible provider).';
-comment on column public.llm_requests.request_body is 'Sanitized (redacted) request payload; null when the account does not log request bodies.';
-comment on column public.llm_requests.response_body is 'Response metadata / sanitized response; null when the account does not log response bodies.';
 comment on column public.llm_requests.prompt_tokens is 'Prompt (input) tokens.';
 comment on column public.llm_requests.completion_tokens is 'Completion (output) tokens.';
 comment on column public.llm_requests.unit_cost_prompt is 'USD per prompt token applied.';
@@ -358,26 +358,36 @@ create index idx_ai_interactions_timestamp on public.ai_interactions ("timestamp
 -- The keyset order of public.get_ai_interactions (newest first, id breaks ties), one index per filter
 -- it documents: each filter is an equality after account_id, so the scan reads rows in page order and
 -- stops after `limit` visible ones. from/to and min_latency_ms ride on the first (range/filter).
-create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp" desc, id desc);
-create index idx_ai_interactions_account_user_ts
-  on public.ai_interactions (account_id, user_id, "timestamp" desc, id desc);
+-- The keys ascend and the pages are read by a backward scan: rows arrive in time order, so an
+-- ascending index fills its rightmost leaf and splits it at 90%, where a descending one would insert
+-- on the left of each leaf and split it in halves (twice the pages, measured by the logging bench).
+create index idx_ai_interactions_account_timestamp on public.ai_interactions (account_id, "timestamp", id);
+create index idx_ai_interactions_account_user_ts on public.ai_interactions (account_id, user_id, "timestamp", id);
+-- Status and feature pages are partial: a success is most calls, so a page of them is the newest rows
+-- of the account (the first index, filtered), and calls without a feature are never asked for by it.
 create index idx_ai_interactions_account_status_ts
-  on public.ai_interactions (account_id, status, "timestamp" desc, id desc);
+  on public.ai_interactions (account_id, status, "timestamp", id) where status <> 'success';
 create index idx_ai_interactions_account_model_ts
-  on public.ai_interactions (account_id, model_name, "timestamp" desc, id desc);
+  on public.ai_interactions (account_id, model_name, "timestamp", id);
 create index idx_ai_interactions_account_provider_ts
-  on public.ai_interactions (account_id, provider, "timestamp" desc, id desc);
+  on public.ai_interactions (account_id, provider, "timestamp", id);
 create index idx_ai_interactions_account_feature_ts
-  on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp" desc, id desc);
+  on public.ai_interactions (account_id, (properties ->> 'feature'), "timestamp", id)
+  where (properties ->> 'feature') is not null;
 create index idx_ai_interactions_account_conversation_ts
-  on public.ai_interactions (account_id, conversation_id, "timestamp" desc, id desc) where conversation_id is not null;
+  on public.ai_interactions (account_id, conversation_id, "timestamp", id) where conversation_id is not null;
 create index idx_ai_interactions_llm_request on public.ai_interactions (llm_request_id);
-create index idx_ai_interactions_prompt_hash on public.ai_interactions (account_id, prompt_hash) where prompt_hash is not null;
+-- No index on prompt_hash: no read filters on it (the response cache keys on its own hash), and a
+-- 64-character key would cost every hashed call ~100 bytes of index.
 
 comment on table public.ai_interactions is 'Generic log of AI model interactions: request/response payloads (redacted), performance, errors, user context and file metadata. Written by the server only.';
 comment on column public.ai_interactions."timestamp" is 'When the request was made.';
-comment on column public.ai_interactions.request is 'Full request payload sent to the AI model (PII redacted).';
-comment on column public.ai_interactions.response is 'Full response payload from the AI model (if successful).';
+comment on column public.ai_interactions.request is
+  'Full request payload sent to the AI model (PII redacted); {"omitted": true} when the account does not log request '
+  'bodies. The only copy: llm_requests.request_body reads it.';
+comment on column public.ai_interactions.response is
+  'Full response payload from the AI model (if successful); null when the account does not log response bodies. The '
+  'only copy: llm_requests.response_body reads it.';
 comment on column public.ai_interactions.latency_ms is 'Time taken for the AI call in milliseconds.';
 comment on column public.ai_interactions.model_name is 'Name of the AI model used (e.g. gpt-4, claude-3).';
 comment on column public.ai_interactions.user_id is 'ID of the user who initiated the request.';
@@ -505,6 +515,39 @@ create policy "ai_interactions: history readers and the caller read" on public.a
     account_id in (select private.accounts_with_permission('view_history'))
     or (user_id = (select auth.uid()) and account_id in (select private.member_accounts()))
   );
+-- llm_requests.request_body / response_body: the seed's columns, stored once, in the call's
+-- ai_interactions row (request / response), and read from there. These are PostgREST computed
+-- fields: supabase-js selects them by name (`.select("id, request_body")`), SQL reads them as
+-- `r.request_body` (attribute notation); `select *` does not include them. Security invoker: the
+-- ai_interactions policy is the llm_requests one, so whoever reads the call reads its bodies. Values
+-- are as stored (an envelope for an encrypting account; llm_request_bodies decrypts).
+create function public.request_body(public.llm_requests) returns jsonb
+  language sql
+  stable
+  security invoker
+  set search_path = ''
+as $$
+  select nullif(i.request, '{"omitted": true}'::jsonb) from public.ai_interactions i where i.llm_request_id = $1.id
+   limit 1
+$$;
+comment on function public.request_body(public.llm_requests) is
+  'Computed column llm_requests.request_body: the redacted request payload of the call (its ai_interactions.request), '
+  'null when the account does not log request bodies.';
+create function public.response_body(public.llm_requests) returns jsonb
+  language sql
+  stable
+  security invoker
+  set search_path = ''
+as $$
+  select i.response from public.ai_interactions i where i.llm_request_id = $1.id limit 1
+$$;
+comment on function public.response_body(public.llm_requests) is
+  'Computed column llm_requests.response_body: the redacted response payload of the call (its '
+  'ai_interactions.response), null when the account does not log response bodies.';
+revoke execute on function public.request_body(public.llm_requests), public.response_body(public.llm_requests)
+  from public, anon;
+grant execute on function public.request_body(public.llm_requests), public.response_body(public.llm_requests)
+  to authenticated, service_role;
 create policy "agent_performance_metrics: history readers read" on public.agent_performance_metrics for select to authenticated
   using (account_id in (select private.accounts_with_permission('view_history')));
 create policy "agent_usage_log: history readers read" on public.agent_usage_log for select to authenticated

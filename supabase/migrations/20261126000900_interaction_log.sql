@@ -153,7 +153,8 @@ grant execute on function private.ip_country(inet) to service_role;
 
 -- ---------------------------------------------------------------------------------------------------
 -- Encryption of payloads (per account, opt-in: account_settings.encrypt_payloads). New rows of such
--- an account store llm_requests.request_body/response_body and ai_interactions.request/response as
+-- an account store ai_interactions.request/response (the one copy of a call's bodies, which
+-- llm_requests.request_body/response_body read) as
 --   {"$encrypted": "pgp_sym_aes256", "key_version": n, "data": "<base64 pgp_sym_encrypt output>"}
 -- pgp_sym_encrypt is OpenPGP symmetric encryption (AES-256) with a modification detection code
 -- (SHA-1 MDC, on by default): a changed ciphertext fails to decrypt instead of yielding other
@@ -164,7 +165,8 @@ grant execute on function private.ip_country(inet) to service_role;
 -- private.secrets (created here, like vector_db_connection_key); the highest n encrypts.
 -- Readers: the security-invoker views ai_interactions_decrypted and llm_request_bodies, and
 -- get_ai_interactions, decrypt for callers with view_history on the row's account (and for the
--- server); everyone else, Studio's table editor included, sees the envelope.
+-- server); everyone else, Studio's table editor included, sees the envelope. The placeholder
+-- {"omitted": true} of an account that does not log request bodies holds nothing and stays plain.
 -- Rotation: private.rotate_payload_key() adds a version; private.reencrypt_payloads() rewrites old
 -- envelopes (and plaintext rows of accounts that turned encryption on) in batches.
 -- ---------------------------------------------------------------------------------------------------
@@ -351,35 +353,25 @@ as $$
 declare
   current_version integer := (select max(v) from private.payload_key_versions() v);
   n bigint;
-  total bigint := 0;
 begin
-  update public.llm_requests r
-     set request_body = private.encrypt_payload(r.account_id, private.payload_plaintext(r.account_id, r.request_body)),
-         response_body = private.encrypt_payload(r.account_id, private.payload_plaintext(r.account_id, r.response_body))
-   where (r.id, r.created_at) in (
-     select x.id, x.created_at
-       from public.llm_requests x join public.account_settings s on s.account_id = x.account_id
-      where private.payload_needs_rewrite(x.request_body, s.encrypt_payloads, current_version)
-         or private.payload_needs_rewrite(x.response_body, s.encrypt_payloads, current_version)
-      limit batch_size);
-  get diagnostics n = row_count;
-  total := total + n;
   update public.ai_interactions i
-     set request = private.encrypt_payload(i.account_id, private.payload_plaintext(i.account_id, i.request)),
+     set request = case when i.request = '{"omitted": true}'::jsonb then i.request
+                        else private.encrypt_payload(i.account_id, private.payload_plaintext(i.account_id, i.request)) end,
          response = private.encrypt_payload(i.account_id, private.payload_plaintext(i.account_id, i.response))
    where (i.id, i."timestamp") in (
      select x.id, x."timestamp"
        from public.ai_interactions x join public.account_settings s on s.account_id = x.account_id
-      where private.payload_needs_rewrite(x.request, s.encrypt_payloads, current_version)
+      where private.payload_needs_rewrite(nullif(x.request, '{"omitted": true}'::jsonb), s.encrypt_payloads,
+                                          current_version)
          or private.payload_needs_rewrite(x.response, s.encrypt_payloads, current_version)
       limit batch_size);
   get diagnostics n = row_count;
-  return total + n;
+  return n;
 end
 $$;
 comment on function private.reencrypt_payloads(integer) is
-  'Key rotation and catch-up: re-encrypts up to batch_size rows per table that use an old key version or are plaintext '
-  'in an encrypting account. Returns the number rewritten (0 = done).';
+  'Key rotation and catch-up: re-encrypts up to batch_size ai_interactions rows that use an old key version or are '
+  'plaintext in an encrypting account. Returns the number rewritten (0 = done).';
 revoke execute on function private.reencrypt_payloads(integer) from public, anon, authenticated;
 
 create view public.ai_interactions_decrypted with (security_invoker = true) as
@@ -392,11 +384,15 @@ comment on view public.ai_interactions_decrypted is
   'ai_interactions with request/response decrypted for history readers of the account (security invoker: the table''s '
   'RLS applies; others see the envelope).';
 create view public.llm_request_bodies with (security_invoker = true) as
-  select r.id, r.created_at, r.account_id, private.decrypt_payload(r.account_id, r.request_body) as request_body,
-         private.decrypt_payload(r.account_id, r.response_body) as response_body
-    from public.llm_requests r;
+  select r.id, r.created_at, r.account_id,
+         nullif(private.decrypt_payload(r.account_id, i.request), '{"omitted": true}'::jsonb) as request_body,
+         private.decrypt_payload(r.account_id, i.response) as response_body
+    from public.llm_requests r
+    left join lateral (select x.request, x.response from public.ai_interactions x where x.llm_request_id = r.id
+                        limit 1) i on true;
 comment on view public.llm_request_bodies is
-  'llm_requests bodies, decrypted for history readers of the account (security invoker: the table''s RLS applies).';
+  'llm_requests bodies (stored once, in the call''s ai_interactions row), decrypted for history readers of the account '
+  '(security invoker: the tables'' RLS applies).';
 revoke all on public.ai_interactions_decrypted, public.llm_request_bodies from anon, authenticated;
 grant select on public.ai_interactions_decrypted, public.llm_request_bodies to authenticated, service_role;
 
@@ -414,27 +410,29 @@ declare
 begin
   select s.drop_ip_after_geo, s.encrypt_payloads into drop_ip, encrypt
     from public.account_settings s where s.account_id = new.account_id;
+  -- private.ip_country's query, inline: plpgsql keeps its plan for the connection, where a call to
+  -- the SQL function is planned again for every row (measured: most of this trigger's time).
   if new.country is null and new.ip_address is not null then
-    new.country := private.ip_country(new.ip_address);
+    select r.country into new.country
+      from (select c.country, c.end_ip from private.ip_country_ranges c
+             where c.start_ip <= new.ip_address order by c.start_ip desc limit 1) r
+     where new.ip_address <= r.end_ip;
   end if;
   if coalesce(drop_ip, false) then
     new.ip_address := null;
   end if;
-  if coalesce(encrypt, false) then
-    if tg_argv[0] = 'llm_requests' then
-      new.request_body := private.encrypt_payload(new.account_id, new.request_body);
-      new.response_body := private.encrypt_payload(new.account_id, new.response_body);
-    else
+  if coalesce(encrypt, false) and tg_argv[0] = 'ai_interactions' then
+    if new.request is distinct from '{"omitted": true}'::jsonb then
       new.request := private.encrypt_payload(new.account_id, new.request);
-      new.response := private.encrypt_payload(new.account_id, new.response);
     end if;
+    new.response := private.encrypt_payload(new.account_id, new.response);
   end if;
   return new;
 end
 $$;
 comment on function private.prepare_log_row() is
   'Trigger on llm_requests/ai_interactions: derives country from ip_address when absent; clears ip_address '
-  '(drop_ip_after_geo); encrypts the bodies (encrypt_payloads).';
+  '(drop_ip_after_geo); encrypts the ai_interactions bodies (encrypt_payloads).';
 revoke execute on function private.prepare_log_row() from public, anon, authenticated;
 
 create trigger llm_requests_prepare_row before insert on public.llm_requests

@@ -387,6 +387,29 @@ describe("llm_analytics: percentiles between bucket bounds, and bad input", () =
     expect([row.latency_p50_ms, row.latency_p95_ms]).toEqual([120, 130]);
   });
 
+  it("histograms add up the same whether calls come one per statement or many per statement", async () => {
+    const acct = await createAccount(sql);
+    const base = { ...r1, instance: false, key: false, at: "2026-09-02T10:00:00Z" };
+    // Edge buckets included: 0 ms (the first), a bound (100), between bounds, above the last bound (overflow).
+    const single = [0, 1, 100, 105, 2_000_000, 7].map((latency, i) => ({
+      ...base,
+      latency,
+      ttft: i % 2 ? null : latency,
+    }));
+    for (const call of single) await log(acct, [call]);
+    const batch = [3, 100, 2_500_000, 0].map((latency) => ({ ...base, latency, ttft: latency }));
+    await log(acct, batch);
+    const calls = [...single, ...batch];
+    const [expected] = await sql`
+      select private.latency_histogram(${calls.map((c) => c.latency)}::int[])::text as latency,
+             private.latency_histogram(${calls.map((c) => c.ttft)}::int[])::text as ttft`;
+    const rows = await sql`
+      select dimension, latency_histogram::text as latency, ttft_histogram::text as ttft
+        from public.llm_usage_hourly where account_id = ${acct.id} and dimension in ('all', 'model')`;
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect({ latency: row.latency, ttft: row.ttft }).toEqual(expected);
+  });
+
   it("refuses an unknown bucket or grouping (22023)", async () => {
     const args = { account_id: account.id, from: "2026-10-05T00:00:00Z", to: "2026-10-06T00:00:00Z" };
     await expect(analytics(account.owner.id, { ...args, bucket: "month" })).rejects.toMatchObject({ code: "22023" });

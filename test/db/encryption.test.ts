@@ -15,8 +15,6 @@ const SECRET = "the merger closes on Friday";
 
 async function log(acct: TestAccount): Promise<LedgerEntry> {
   const entry = ledgerEntry(acct);
-  entry.llmRequest.request_body = { messages: [{ role: "user", content: SECRET }] };
-  entry.llmRequest.response_body = { choices: [{ message: { content: "noted" } }] };
   entry.interaction!.request = { messages: [{ role: "user", content: SECRET }] };
   entry.interaction!.response = { content: "noted" };
   await new Ledger(() => sql).record(entry);

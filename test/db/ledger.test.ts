@@ -36,6 +36,41 @@ describe("Ledger", () => {
     expect(n).toBe(60);
   });
 
+  // Statements the ledger sends, counted through a wrapper of the real connection.
+  function counted(): { sql: () => postgres.Sql; statements: () => number } {
+    let n = 0;
+    const wrapper = new Proxy(sql, {
+      get: (target, prop) =>
+        prop === "unsafe"
+          ? (...args: Parameters<postgres.Sql["unsafe"]>) => (n++, target.unsafe(...args))
+          : Reflect.get(target, prop),
+    });
+    return { sql: () => wrapper, statements: () => n };
+  }
+
+  it("lingers: calls finishing a few milliseconds apart share one statement", async () => {
+    const c = counted();
+    const ledger = new Ledger(c.sql, { lingerMs: 500 });
+    const entries = Array.from({ length: 5 }, () => entry());
+    const done: Promise<void>[] = [];
+    for (const e of entries) {
+      done.push(ledger.record(e));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(done);
+    expect(await stored(entries.map((e) => e.llmRequest.id))).toBe(5);
+    expect(c.statements()).toBe(1);
+  });
+
+  it("writes a full batch at once instead of lingering", async () => {
+    const c = counted();
+    const ledger = new Ledger(c.sql, { lingerMs: 60_000, maxBatch: 3 });
+    const entries = Array.from({ length: 3 }, () => entry());
+    await Promise.all(entries.map((e) => ledger.record(e)));
+    expect(await stored(entries.map((e) => e.llmRequest.id))).toBe(3);
+    expect(c.statements()).toBe(1);
+  });
+
   it("is idempotent: the same rows recorded twice (a retry after a lost acknowledgement) land once", async () => {
     const ledger = new Ledger(() => sql);
     const e = entry();
@@ -143,6 +178,24 @@ describe("feature rows in the ledger batch", () => {
       { kind: "mentor", ...expected, course_id: null },
       { kind: "twin", ...expected, course_id: null },
     ]);
+  });
+
+  it("writes a batch holding a feature row at once (its function answers only once it is stored)", async () => {
+    const user = await createUser(sql);
+    let statements = 0;
+    const counting = new Proxy(sql, {
+      get: (target, prop) => {
+        if (prop === "unsafe") statements++;
+        return Reflect.get(target, prop);
+      },
+    });
+    const ledger = new Ledger(() => counting, { lingerMs: 60_000 });
+    const plain = entry();
+    const stored = Promise.all([ledger.record(plain), ledger.record(featureEntries(user.id, "0.1")[0])]);
+    // The plain row lingers until the feature row arrives, then both go in one statement.
+    expect(await Promise.race([stored.then(() => "stored"), new Promise((r) => setTimeout(() => r("late"), 5_000))]))
+      .toBe("stored");
+    expect(statements).toBe(1);
   });
 
   it("keeps an unknown cost unknown (null, never 0), and a retried batch adds no second row", async () => {

@@ -378,7 +378,16 @@ beforeAll(async () => {
       join pg_class c on c.oid = a.attrelid
       join pg_namespace n on n.oid = c.relnamespace
       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-     where n.nspname = 'public' and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped`;
+     where n.nspname = 'public' and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
+    union all
+    -- Computed columns (PostgREST computed fields: public.<column>(<table>)), for a seed column whose value
+    -- is stored once elsewhere (llm_requests.request_body/response_body: the call's ai_interactions row).
+    select c.relname, p.proname, format_type(p.prorettype, null), true, null, ''
+      from pg_proc p
+      join pg_namespace pn on pn.oid = p.pronamespace
+      join pg_class c on c.reltype = p.proargtypes[0]
+      join pg_namespace n on n.oid = c.relnamespace
+     where pn.nspname = 'public' and n.nspname = 'public' and p.pronargs = 1 and not p.proretset`;
   actual = new Map(
     rows.map((
       r,

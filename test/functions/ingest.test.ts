@@ -51,9 +51,10 @@ describe("ingest", () => {
     expect(json).toEqual({ id: expect.any(String), interaction_id: expect.any(String), duplicate: false });
     // Synchronous: the rows are there as soon as the answer is.
     const [request] = await sql`
-      select account_id, api_key_id, user_id, model, provider, completion_status, http_status, latency_ms,
-             created_at, conversation_id, properties, prompt_tokens, computed_cost, price_source, request_body
-        from public.llm_requests where id = ${json.id}`;
+      select r.account_id, r.api_key_id, r.user_id, r.model, r.provider, r.completion_status, r.http_status,
+             r.latency_ms, r.created_at, r.conversation_id, r.properties, r.prompt_tokens, r.computed_cost,
+             r.price_source, r.request_body
+        from public.llm_requests r where r.id = ${json.id}`;
     expect(request).toMatchObject({
       account_id: t.account.id,
       user_id: null,

@@ -27,8 +27,8 @@ let signingKey: CryptoKey;
 /** The ledger row of a request with its cost and OpenRouter's as text and its interaction row as JSON. */
 const ledgerRow = (requestId: string | null) =>
   readLedgerRow(sql, requestId, {
-    columns: sql`r.*, r.computed_cost::text as cost, r.provider_cost::text as provider_cost_text,
-                 row_to_json(i.*) as interaction`,
+    columns: sql`r.*, r.request_body, r.response_body, r.computed_cost::text as cost,
+                 r.provider_cost::text as provider_cost_text, row_to_json(i.*) as interaction`,
   });
 
 const sdk = (apiKeyOrJwt: string, headers: Record<string, string> = {}) => proxyClient(fns, apiKeyOrJwt, headers);

@@ -11,7 +11,8 @@ export interface LedgerEntryOverrides {
 
 /**
  * A priced, completed, non-streamed call of `account` (3 + 4 tokens at gpt-4o-mini's price). The interaction
- * mirrors the request row (id, time, bodies, model, user, latency, address) unless overridden.
+ * mirrors the request row (id, time, model, user, latency, address) unless overridden, and holds the call's bodies
+ * (their one copy: llm_requests.request_body / response_body read them).
  */
 export function ledgerEntry(account: { id: string; slug: string }, overrides: LedgerEntryOverrides = {}): LedgerEntry {
   const llmRequest: LlmRequestRow = {
@@ -36,8 +37,6 @@ export function ledgerEntry(account: { id: string; slug: string }, overrides: Le
     finish_reason: "stop",
     error_code: null,
     error_message: null,
-    request_body: { messages: [] },
-    response_body: null,
     prompt_tokens: 3,
     completion_tokens: 4,
     total_tokens: 7,
@@ -72,8 +71,8 @@ export function ledgerEntry(account: { id: string; slug: string }, overrides: Le
     timestamp: llmRequest.created_at,
     account_id: llmRequest.account_id,
     llm_request_id: llmRequest.id,
-    request: llmRequest.request_body ?? {},
-    response: llmRequest.response_body,
+    request: { messages: [] },
+    response: null,
     latency_ms: llmRequest.latency_ms,
     error_code: llmRequest.error_code,
     error_message: llmRequest.error_message,

@@ -5,7 +5,8 @@ import { waitFor } from "./fixtures.ts";
 
 /**
  * The llm_requests row (`r`) of a request id, joined to its ai_interactions row (`i`), once it is written.
- * `columns` is a fragment of the caller's `sql`; by default every request column and the cost as exact text.
+ * `columns` is a fragment of the caller's `sql`; by default every request column, its bodies (computed columns, read
+ * from the interaction) and the cost as exact text.
  */
 export async function ledgerRow(
   sql: postgres.Sql,
@@ -13,7 +14,7 @@ export async function ledgerRow(
   opts: { columns?: postgres.PendingQuery<postgres.Row[]>; timeoutMs?: number } = {},
 ): Promise<postgres.Row> {
   expect(requestId, "x-request-id header").toMatch(/^[0-9a-f-]{36}$/);
-  const columns = opts.columns ?? sql`r.*, r.computed_cost::text as cost`;
+  const columns = opts.columns ?? sql`r.*, r.request_body, r.response_body, r.computed_cost::text as cost`;
   return await waitFor(async () =>
     (await sql`
       select ${columns}

@@ -78,21 +78,24 @@ describe("ledger: one bad row never stops logging", () => {
       end_user: "end\u0000user",
       conversation_id: "conv\u0000",
       properties: { "k\u0000": "v\u0000", lone: "\ud800x" },
-      request_body: {
+      error_message: "oops\u0000",
+      completion_status: "error",
+    });
+    // The bodies' one copy is the interaction's; llm_requests.request_body / response_body read it.
+    Object.assign(e.interaction!, {
+      request: {
         messages: [{ role: "user", content: "hi\u0000 there" }],
         x_extra: { "\u0000": ["\u0000"] },
         literal: "\\u0000",
       },
-      response_body: { choices: [{ message: { content: "answer\u0000" } }], pair: "🚀" },
+      response: { choices: [{ message: { content: "answer\u0000" } }], pair: "🚀" },
       error_message: "oops\u0000",
-      completion_status: "error",
     });
-    e.interaction!.error_message = "oops\u0000";
     await settled(ledger.record(e));
 
     const rows = await sql`
-      select end_user, conversation_id, properties, request_body, response_body, error_message
-        from public.llm_requests where id = ${e.llmRequest.id}`;
+      select r.end_user, r.conversation_id, r.properties, r.request_body, r.response_body, r.error_message
+        from public.llm_requests r where r.id = ${e.llmRequest.id}`;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toEqual({
       end_user: "end\ufffduser",
@@ -119,7 +122,7 @@ describe("ledger: one bad row never stops logging", () => {
     bad.llmRequest.account_id = crypto.randomUUID(); // no such account: a foreign key violation
     bad.interaction!.account_id = bad.llmRequest.account_id;
     bad.llmRequest.properties = { nul: "a\u0000b" };
-    bad.llmRequest.request_body = { deep: deepJson(5000) } as never;
+    bad.interaction!.request = { deep: deepJson(5000) } as never;
     await settled(ledger.record(bad));
     const dead = await deadLetters(bad.llmRequest.id);
     expect(dead).toHaveLength(1);
@@ -127,7 +130,7 @@ describe("ledger: one bad row never stops logging", () => {
     expect(payload.llmRequest.properties.nul).toBe("a\u0000b");
     // Too deep for JSON.stringify's recursion here: stored down to MAX_JSON_DEPTH, then marked.
     let depth = 0;
-    let v = payload.llmRequest.request_body.deep;
+    let v = payload.interaction.request.deep;
     for (; typeof v === "object"; v = v.a) depth++;
     expect(depth).toBe(MAX_JSON_DEPTH - 3);
     expect(v).toBe(DEPTH_PLACEHOLDER);

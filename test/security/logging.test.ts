@@ -41,7 +41,7 @@ afterAll(() => stopStack({ sql, fake, fns }));
  * landed; fails if there is none or more than one.
  */
 async function theRow(requestId: string | null | undefined) {
-  const row = await ledgerRow(sql, requestId, { columns: sql`r.*` });
+  const row = await ledgerRow(sql, requestId, { columns: sql`r.*, r.request_body, r.response_body` });
   // Give a duplicate write the chance to show up before counting.
   await new Promise((r) => setTimeout(r, 100));
   const [{ requests, interactions, dead }] = await sql`

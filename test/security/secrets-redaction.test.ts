@@ -181,7 +181,7 @@ describe("no tenant can slow down another through redaction", () => {
     expect(stored, "the row is stored").not.toBeNull();
     expect(Math.max(...latencies)).toBeLessThan(1_000);
 
-    const logged = stored!.request.request_body.messages[0].content;
+    const logged = stored!.interaction.request.messages[0].content; // the body's one copy
     expect(logged[4].text).toMatch(/^\[REDACTED_EMAIL\] b+\[TRUNCATED: \d+ chars\]$/);
     expect(logged[0].text).toBe(parts[0]);
   });

@@ -98,8 +98,6 @@ export function buildLedgerEntry(r: CallRecord): LedgerEntry {
     finish_reason: redactNullable(r.finishReason),
     error_code: error?.code ?? null,
     error_message: error?.message ?? null,
-    request_body: requestBody,
-    response_body: responseBody,
     prompt_tokens: usage?.prompt_tokens ?? null,
     completion_tokens: usage?.completion_tokens ?? null,
     total_tokens: usage?.total_tokens ?? null,

@@ -21,6 +21,7 @@
  * become U+FFFD in every string of the rows, keys included.
  */
 import type { Sql } from "../runtime/db.ts";
+import { env } from "../runtime/env.ts";
 import { capDepth } from "../http/limits.ts";
 import type { CompleteInsert, Json, Refine } from "../runtime/schema.ts";
 
@@ -105,8 +106,6 @@ const LLM_REQUEST_COLUMNS = [
   "finish_reason",
   "error_code",
   "error_message",
-  "request_body",
-  "response_body",
   "prompt_tokens",
   "completion_tokens",
   "total_tokens",
@@ -213,7 +212,9 @@ function featureRowsOf(table: FeatureTable, param: string): string {
  * computed_cost, null stays null) and latency are the ledger's by construction. References to
  * account content deleted meanwhile (course, topic, variant) become null rather than failing the batch.
  */
-const FEATURES = `mentor as (
+const FEATURES: Record<FeatureTable, (param: string) => string> = {
+  ai_mentor_chats: (param) =>
+    `mentor as (
   insert into public.ai_mentor_chats (id, account_id, user_id, course_id, topic_id, conversation_id, question, response,
     conversation_context, prompt_variant_id, question_hash, llm_request_id, created_at,
     model, tokens_used, cost_usd, response_time_ms)
@@ -224,42 +225,71 @@ const FEATURES = `mentor as (
          (select v.id from public.ai_prompt_variants v where v.id = f.prompt_variant_id and v.account_id = f.account_id),
          f.question_hash, r.id, r.created_at, r.model, coalesce(r.total_tokens, 0), r.computed_cost,
          coalesce(r.latency_ms, 0)
-    ${featureRowsOf("ai_mentor_chats", "$4")}
-), guru as (
+    ${featureRowsOf("ai_mentor_chats", param)}
+)`,
+  guru_interactions: (param) =>
+    `guru as (
   insert into public.guru_interactions (id, org_id, student_id, agent_type, conversation_id, input, output,
     llm_request_id, created_at, model_used, tokens_used, cost_usd, latency_ms)
   select f.id, f.org_id, f.student_id, f.agent_type, f.conversation_id, f.input, f.output,
          r.id, r.created_at, r.model, coalesce(r.total_tokens, 0), r.computed_cost, coalesce(r.latency_ms, 0)
-    ${featureRowsOf("guru_interactions", "$5")}
-), twin as (
+    ${featureRowsOf("guru_interactions", param)}
+)`,
+  employee_twin_interactions: (param) =>
+    `twin as (
   insert into public.employee_twin_interactions (id, org_id, user_id, twin_role, interaction_type, prompt, response,
     context, llm_request_id, created_at, updated_at, model_used, tokens_used, cost_usd, latency_ms)
   select f.id, f.org_id, f.user_id, f.twin_role, f.interaction_type, f.prompt, f.response,
          coalesce(f.context, '{}'::jsonb), r.id, r.created_at, r.created_at, r.model, r.total_tokens, r.computed_cost,
          r.latency_ms
-    ${featureRowsOf("employee_twin_interactions", "$6")}
-)`;
+    ${featureRowsOf("employee_twin_interactions", param)}
+)`,
+};
 
 // jsonb_populate_recordset maps each JSON object onto the table's row type, so one parameter
 // carries a whole batch; the explicit column lists keep column defaults out of play.
-const INSERT_BATCH = `
-with requests as (
+const REQUESTS = `requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
   select ${list(LLM_REQUEST_COLUMNS)} from jsonb_populate_recordset(null::public.llm_requests, $1::text::jsonb)
   on conflict (id, created_at) do nothing
   returning id, model, account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason,
             completion_status, error_code, http_status, latency_ms, total_tokens, computed_cost
-), ${AGENT_METRICS}, ${FEATURES}, interactions as (
+)`;
+const INTERACTIONS = (param: string) =>
+  `interactions as (
   insert into public.ai_interactions (${list(AI_INTERACTION_COLUMNS)})
-  select ${list(AI_INTERACTION_COLUMNS)} from jsonb_populate_recordset(null::public.ai_interactions, $2::text::jsonb)
+  select ${
+    list(AI_INTERACTION_COLUMNS)
+  } from jsonb_populate_recordset(null::public.ai_interactions, ${param}::text::jsonb)
   on conflict (id, "timestamp") do nothing
   returning 1
-), keys as (
+)`;
+const KEYS = (param: string) =>
+  `keys as (
   update public.api_keys set last_used_at = now()
-  where id = any($3::text::uuid[]) and (last_used_at is null or last_used_at < now() - interval '1 minute')
+  where id = any(${param}::text::uuid[]) and (last_used_at is null or last_used_at < now() - interval '1 minute')
   returning 1
-)
-select (select count(*) from requests) as requests, (select count(*) from interactions) as interactions`;
+)`;
+
+/**
+ * The batch's one statement, with only the parts its rows need (agent metrics, each feature table, API
+ * keys): every statement is planned anew (no prepared statements through the transaction pooler),
+ * and planning the unused parts was a fixed cost of every batch.
+ */
+function batchStatement(entries: LedgerEntry[]): { text: string; params: string[] } {
+  const requests = entries.map((e) => e.llmRequest);
+  const params = [storableJson(requests)];
+  const param = (value: string) => `$${params.push(value)}`;
+  const parts = [REQUESTS, INTERACTIONS(param(storableJson(entries.flatMap((e) => e.interaction ?? []))))];
+  if (requests.some((r) => r.agent_instance_id !== null)) parts.push(AGENT_METRICS);
+  for (const table of Object.keys(FEATURES) as FeatureTable[]) {
+    const rows = entries.flatMap((e) => (e.feature?.table === table ? [e.feature.row] : []));
+    if (rows.length > 0) parts.push(FEATURES[table](param(storableJson(rows))));
+  }
+  const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
+  if (keyIds.length > 0) parts.push(KEYS(param(`{${keyIds.join(",")}}`)));
+  return { text: `with ${parts.join(", ")} select (select count(*) from requests) as requests`, params };
+}
 
 interface Pending {
   entry: LedgerEntry;
@@ -267,8 +297,16 @@ interface Pending {
 }
 
 export interface LedgerOptions {
-  /** Most rows per statement. */
+  /** Most rows per statement (default 500). Under load the queue fills while a batch is written, so batches grow. */
   maxBatch?: number;
+  /**
+   * How long the first row queued into an idle ledger waits for others before its batch is written
+   * (default LEDGER_LINGER_MS, else 10 ms). A statement's fixed cost (planning, the rollup triggers)
+   * dwarfs a row's, so at low concurrency a few milliseconds turn one statement per call into one per
+   * several; a full batch, or one holding a feature row (its caller waits for it), is written at once.
+   * 0 writes what one event-loop turn queued.
+   */
+  lingerMs?: number;
   /** Backoff between retries while the database is unreachable (the last value repeats). */
   retryDelaysMs?: number[];
   /** Queued rows at which `full` turns true (callers then refuse new calls); default 10,000. */
@@ -389,12 +427,21 @@ function deadLetterPayload(entry: LedgerEntry): string {
 }
 
 const DEFAULT_MAX_BACKLOG = 10_000;
+const DEFAULT_LINGER_MS = 10;
+
+function lingerFromEnv(): number {
+  const ms = Number(env("LEDGER_LINGER_MS") ?? DEFAULT_LINGER_MS);
+  return Number.isFinite(ms) && ms >= 0 && ms <= 1000 ? ms : DEFAULT_LINGER_MS;
+}
 
 export class Ledger {
   #queue: Pending[] = [];
   #flushing = false;
   #sql: () => Sql;
   #maxBatch: number;
+  #lingerMs: number;
+  /** The linger timer of the batch being gathered, if any. */
+  #linger: ReturnType<typeof setTimeout> | null = null;
   #delays: number[];
   #maxBacklog: number;
   #stallAfterMs: number;
@@ -406,7 +453,8 @@ export class Ledger {
 
   constructor(sql: () => Sql, options: LedgerOptions = {}) {
     this.#sql = sql;
-    this.#maxBatch = options.maxBatch ?? 200;
+    this.#maxBatch = options.maxBatch ?? 500;
+    this.#lingerMs = options.lingerMs ?? lingerFromEnv();
     this.#delays = options.retryDelaysMs ?? [100, 250, 500, 1000, 2000, 5000];
     this.#maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
     this.#stallAfterMs = options.stallAfterMs ?? 30_000;
@@ -422,10 +470,18 @@ export class Ledger {
     return new Promise((resolve) => {
       if (this.#queue.length === 0) this.#progressAt = Date.now();
       this.#queue.push({ entry, resolve });
+      // A feature call (mentor, guru, twin) answers only once its rows are stored: its batch goes with
+      // this event-loop turn. Other rows let the calls finishing in the next few milliseconds join.
+      const awaited = entry.feature != null;
       if (!this.#flushing) {
         this.#flushing = true;
-        // Let the other requests finishing in this tick join the batch.
-        setTimeout(() => void this.#drain(), 0);
+        this.#linger = setTimeout(() => this.#startDrain(), awaited ? 0 : this.#lingerMs);
+      } else if (this.#linger !== null && this.#queue.length >= this.#maxBatch) {
+        clearTimeout(this.#linger);
+        this.#startDrain();
+      } else if (this.#linger !== null && awaited) {
+        clearTimeout(this.#linger);
+        this.#linger = setTimeout(() => this.#startDrain(), 0);
       }
     });
   }
@@ -450,6 +506,11 @@ export class Ledger {
       deadLettered: this.#deadLettered,
       lost: this.#lost,
     };
+  }
+
+  #startDrain(): void {
+    this.#linger = null;
+    void this.#drain();
   }
 
   async #drain(): Promise<void> {
@@ -520,18 +581,7 @@ export class Ledger {
   }
 
   async #write(entries: LedgerEntry[]): Promise<void> {
-    const requests = entries.map((e) => e.llmRequest);
-    const interactions = entries.flatMap((e) => (e.interaction ? [e.interaction] : []));
-    const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
-    const features = (table: FeatureTable) =>
-      entries.flatMap((e) => (e.feature?.table === table ? [e.feature.row] : []));
-    await this.#sql().unsafe(INSERT_BATCH, [
-      storableJson(requests),
-      storableJson(interactions),
-      `{${keyIds.join(",")}}`,
-      storableJson(features("ai_mentor_chats")),
-      storableJson(features("guru_interactions")),
-      storableJson(features("employee_twin_interactions")),
-    ]);
+    const { text, params } = batchStatement(entries);
+    await this.#sql().unsafe(text, params);
   }
 }
