@@ -119,10 +119,12 @@ function entryOf(c: Call, i: number): LedgerEntry {
       session_id: c.feature === "chat" ? sessionId : null,
       error_code: c.errorCode ?? null,
       error_message: c.errorCode ? `Upstream failed with status 5${i}3` : null,
-      request_body: { messages: [{ role: "user", content: `question ${i}` }] },
-      response_body: c.status === "error" ? null : { choices: [{ message: { content: `answer ${i}` } }] },
     },
-    interaction: { status: c.status === "complete" ? "success" : c.status },
+    interaction: {
+      status: c.status === "complete" ? "success" : c.status,
+      request: { messages: [{ role: "user", content: `question ${i}` }] },
+      response: c.status === "error" ? null : { choices: [{ message: { content: `answer ${i}` } }] },
+    },
   });
 }
 
@@ -363,8 +365,8 @@ describe("dashboard request detail", () => {
       llm_request_id: e.llmRequest.id,
       model: calls[0].model,
       status: "success",
-      request: e.llmRequest.request_body,
-      response: e.llmRequest.response_body,
+      request: e.interaction!.request,
+      response: e.interaction!.response,
       tokens: { prompt: calls[0].prompt, completion: calls[0].completion, cached: calls[0].cached },
       cost_usd: formatDecimal(parseDecimal(calls[0].cost)),
       ttft_ms: calls[0].ttft,

@@ -44,7 +44,7 @@ beforeAll(async () => {
   attacker = await createAccount(sql);
   attackerViewer = await addMember(sql, attacker, "viewer");
   const entry = ledgerEntry(victim, {
-    llmRequest: { request_body: { messages: [{ role: "user", content: SECRET }] } },
+    interaction: { request: { messages: [{ role: "user", content: SECRET }] } },
   });
   await new Ledger(() => sql).record(entry);
   victimInteractionId = entry.interaction!.id;
