@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   extractFileMetadata,
+  MAY_NEED_REDACTION,
   REDACTED,
+  REDACTION_RULES,
   redactText,
   redactValue,
   stripBinary,
@@ -81,6 +83,12 @@ describe("redactText: true positives", () => {
     ],
     ["x-amz-security-token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz", `x-amz-security-token=${REDACTED.secret}`],
     ["a@b@c.com", `a@${REDACTED.email}`],
+    // Secrets written in letters alone (no digit or symbol for the pre-scan to see).
+    ["Authorization: Bearer abcdefghijklmnop", `Authorization: Bearer ${REDACTED.secret}`],
+    ["aws AKIAABCDEFGHIJKLMNOP", `aws ${REDACTED.secret}`],
+    ["token eyJhbGciOi.eyJzdWIiOi.abcdef end", `token ${REDACTED.jwt} end`],
+    ["google AIzaabcdefghijklmnopqrstuvwxyzABCDEFGHI", `google ${REDACTED.secret}`],
+    ["my PASSWORD is hunter", `my PASSWORD is ${REDACTED.secret}`],
   ])("%s", (input, expected) => {
     expect(redactText(input)).toBe(expected);
   });
@@ -134,6 +142,95 @@ describe("redactText: false positives stay untouched", () => {
     "set the X-Amz-Signature header",
   ])("%s", (input) => {
     expect(redactText(input)).toBe(input);
+  });
+});
+
+describe("the pre-scan that skips the rules", () => {
+  // Words that come close to what the rules look for, in letters and punctuation only.
+  const words = [
+    "Bearr",
+    "bear",
+    "eyj",
+    "EYJ",
+    "akia",
+    "asia",
+    "Asi",
+    "AKI",
+    "Aiza",
+    "aIza",
+    "pas",
+    "PAS",
+    "sk",
+    "sgw",
+    "ghp",
+    "xoxb",
+    "aws",
+    "secret",
+    "key",
+    "token",
+    "BEGIN",
+    "PRIVATE",
+    "KEY",
+    "ssn",
+    "IBAN",
+    "GB",
+    "WEST",
+    "card",
+    "ThisIsAVeryLongCamelCaseIdentifierNameXyz",
+    "a",
+    "the",
+    "word",
+    ".",
+    ",",
+    ":",
+    ";",
+    "!",
+    "?",
+    "'",
+    '"',
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "<",
+    ">",
+    "#",
+    "$",
+    "%",
+    "&",
+    "*",
+    "~",
+    "|",
+    "\\",
+    " ",
+    "\n",
+    "\t",
+  ];
+  it("skips only text that no rule would change", () => {
+    let seed = 42;
+    const rand = (n: number) => ((seed = (seed * 48271) % 2147483647), seed % n);
+    let skipped = 0;
+    const changed: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      let text = "";
+      const n = 1 + rand(12);
+      for (let j = 0; j < n; j++) text += words[rand(words.length)] + (rand(3) ? " " : "");
+      if (MAY_NEED_REDACTION.test(text)) continue;
+      skipped++;
+      for (const rule of REDACTION_RULES) if (rule.redact(text) !== text) changed.push(`${rule.name}: ${text}`);
+    }
+    expect(changed).toEqual([]);
+    expect(skipped).toBeGreaterThan(2500);
+  });
+
+  it("lets every true positive through to the rules", () => {
+    for (
+      const text of ["Bearer abcdefghijklmnop", "AKIAABCDEFGHIJKLMNOP", "eyJhbGciOi.eyJzdWIiOi.x", "pAsSwOrD is x"]
+    ) {
+      expect(MAY_NEED_REDACTION.test(text), text).toBe(true);
+    }
   });
 });
 

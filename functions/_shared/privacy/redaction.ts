@@ -386,6 +386,15 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
   ),
 ];
 
+/**
+ * What every rule above needs somewhere in a match: a digit or one of `@ _ = / + -`, or a literal
+ * that may be written in letters alone (a JWT's `eyJ`, AWS and Google key prefixes, "Bearer" and
+ * "pass…" in either case). Text without any of them (most prose, roles, ids of letters) cannot be
+ * changed by a rule, so one scan replaces the rules' twenty. A new rule must keep this true;
+ * `test/unit/redaction.test.ts` checks it against every rule.
+ */
+export const MAY_NEED_REDACTION = /[0-9@_=/+-]|eyJ|AKIA|ASIA|AIza|[Bb][Ee][Aa][Rr][Ee][Rr]|[Pp][Aa][Ss][Ss]/;
+
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /** Index of the last ASCII whitespace in text[from..to), or -1. */
@@ -416,7 +425,9 @@ export function redactText(text: string, secrets: readonly string[] = providerSe
     dropped = out.length - cut;
     out = out.slice(0, cut);
   }
-  for (const rule of REDACTION_RULES) out = rule.redact(out);
+  if (MAY_NEED_REDACTION.test(out)) {
+    for (const rule of REDACTION_RULES) out = rule.redact(out);
+  }
   return dropped ? `${out}[TRUNCATED: ${dropped} chars]` : out;
 }
 
