@@ -198,6 +198,8 @@ export async function runOverhead(opts: {
         log(msg);
         break;
       }
+      /** Calls the target answered (warm-ups included): the profile's CPU per call divides by it. */
+      let served = 0;
       try {
         for (const mode of config.modes) {
           const bad = await smoke(ep, mode);
@@ -208,14 +210,14 @@ export async function runOverhead(opts: {
             continue;
           }
           // warm-up (JIT, connection pools); not reported
-          await runLoad({
+          served += (await runLoad({
             url: ep.url,
             headers: ep.headers,
             body: requestBody(mode),
             connections: 32,
             durationS: config.warmupS,
             maxRequests: 200_000,
-          });
+          })).answered;
           for (const c of config.concurrency) {
             if (target === "proxy") await waitForLogDrain(opts.sql);
             const before = target === "proxy" ? await countLogRows(opts.sql) : null;
@@ -231,6 +233,7 @@ export async function runOverhead(opts: {
               maxRequests: config.maxRequestsPerRun,
               ttfb: mode === "stream",
             });
+            served += load.answered;
             const cpuS = cpuSeconds(ep.pid) - cpu0;
             const dbCpuS = opts.dbPid && db0 !== null ? treeCpuSeconds(opts.dbPid) - db0 : null;
             const rec: RunRecord = {
@@ -288,6 +291,7 @@ export async function runOverhead(opts: {
               durationS: 120,
               maxRequests: amount,
             });
+            served += load.answered;
             const after = await waitForLogDrain(opts.sql, before.llmRequests + load.answered);
             const rows = after.llmRequests - before.llmRequests;
             const aiRows = after.aiInteractions !== null && before.aiInteractions !== null
@@ -309,7 +313,7 @@ export async function runOverhead(opts: {
           const title = `${target}, ${config.modes.join(" + ")}, delay ${delayMs} ms, c=${
             config.concurrency.join(",")
           }`;
-          const md = profileMarkdown(title, profile);
+          const md = profileMarkdown(title, profile, served);
           writeFileSync(path.join(ep.profileDir!, "top.md"), md);
           log(`cpu profile of ${target}: ${profile}\n${md}`);
         }

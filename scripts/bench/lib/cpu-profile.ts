@@ -63,7 +63,8 @@ export function latestProfile(dir: string): string | null {
   return files.length ? path.join(dir, files[files.length - 1]) : null;
 }
 
-export function profileMarkdown(title: string, file: string, limit = 25): string {
+/** The top entries; `calls` (answered during the profile, when known) gives the busy time per call. */
+export function profileMarkdown(title: string, file: string, calls?: number, limit = 25): string {
   const { busyMs, entries } = topSelfTime(file, limit);
   const rows = entries.map((e) =>
     `| ${e.selfMs.toFixed(0)} | ${e.pct.toFixed(1)}% | \`${e.name.replace(/\|/g, "\\|")}\` | ${e.where} |`
@@ -71,7 +72,9 @@ export function profileMarkdown(title: string, file: string, limit = 25): string
   return [
     `#### ${title}`,
     "",
-    `busy (non-idle) time ${busyMs.toFixed(0)} ms; profile \`${path.basename(file)}\``,
+    `busy (non-idle) time ${busyMs.toFixed(0)} ms` +
+    (calls ? ` over ${calls} calls = ${(busyMs / calls).toFixed(3)} ms/call` : "") +
+    `; profile \`${path.basename(file)}\``,
     "",
     "| self ms | share | function | where |",
     "| ------: | ----: | -------- | ----- |",
