@@ -373,6 +373,40 @@ function redactEvent(ev: EventSourceMessage, data: string, safe: string): string
   return `${head}${safe.split("\n").map((line) => `data: ${line}`).join("\n")}\n\n`;
 }
 
+/** Size of the one buffer a byte stream is read into (see `chunkReader`). */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+interface ChunkReader {
+  /** The next chunk; its bytes are valid only until the following `read`. */
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason: unknown): Promise<void>;
+}
+
+/**
+ * Reads a byte stream (a fetch body) into one reused buffer: a default reader of Deno's fetch
+ * body allocates a fresh 64 KiB buffer per chunk, so every upstream chunk (an SSE event or two)
+ * cost 64 KiB of garbage and kept it alive while the client's copy was queued. Other streams
+ * (translated ones) are read as they come.
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    return stream.getReader();
+  }
+  let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+  return {
+    async read() {
+      const r = await byob.read(new Uint8Array(buffer));
+      if (r.done) return { done: true, value: undefined };
+      buffer = r.value.buffer as ArrayBuffer;
+      return r as ReadableStreamReadResult<Uint8Array>;
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -386,7 +420,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  */
 export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: StreamTeeOptions): TeedStream {
   const startedAt = opts.startedAt ?? performance.now();
-  const reader = upstream.getReader();
+  const reader = chunkReader(upstream);
   const collector = new ChatStreamCollector();
   const parser = createParser({ onEvent: collector.onEvent });
   const hideUsage = !opts.clientWantsUsage;
@@ -439,18 +473,19 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
       parser.feed(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
       const replacement = collector.redactedEvent ?? (hideUsage || hideCost ? rewrite(text) : null);
       if (replacement !== null) {
-        if (segStart > keepFrom) controller.enqueue(buf.subarray(keepFrom, segStart));
+        if (segStart > keepFrom) controller.enqueue(buf.slice(keepFrom, segStart));
         if (replacement) controller.enqueue(encoder.encode(replacement));
         sent ||= segStart > keepFrom || replacement !== "";
         keepFrom = segEnd;
       }
       segStart = segEnd;
     });
+    // Copies: the chunk's buffer is read into again (chunkReader).
     if (segStart > keepFrom) {
-      controller.enqueue(buf.subarray(keepFrom, segStart));
+      controller.enqueue(buf.slice(keepFrom, segStart));
       sent = true;
     }
-    if (segStart < buf.length) pending = buf.subarray(segStart);
+    if (segStart < buf.length) pending = buf.slice(segStart);
     return sent;
   };
 
