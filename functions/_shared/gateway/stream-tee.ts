@@ -94,6 +94,7 @@ class EventFramer {
 
   /** Calls `onEnd(i)` with the offset just past each blank line found in `buf[from..]`. */
   scan(buf: Uint8Array, from: number, onEnd: (end: number) => void): void {
+    if (!this.prevCR && buf.indexOf(CR, from) < 0) return this.scanLF(buf, from, onEnd);
     for (let i = from; i < buf.length; i++) {
       const b = buf[i];
       if (b === LF) {
@@ -115,6 +116,18 @@ class EventFramer {
         this.lineEmpty = false;
       }
     }
+  }
+
+  /** `scan` for text without CR (what providers send): native jumps from newline to newline. */
+  private scanLF(buf: Uint8Array, from: number, onEnd: (end: number) => void): void {
+    let pos = from;
+    for (let i = buf.indexOf(LF, pos); i >= 0; i = buf.indexOf(LF, pos)) {
+      if (i > pos) this.lineEmpty = false;
+      if (this.lineEmpty) onEnd(i + 1);
+      this.lineEmpty = true;
+      pos = i + 1;
+    }
+    if (pos < buf.length) this.lineEmpty = false;
   }
 }
 
@@ -318,6 +331,17 @@ function plainContentDelta(data: string): string | null {
   return null;
 }
 
+/**
+ * The data of a complete event that is one `data:` line without CR (what providers send), or
+ * null for any other shape, left to eventsource-parser. Gives what the parser would (it is
+ * between events after each complete one), without its per-line work.
+ */
+function singleDataLine(text: string): string | null {
+  const end = text.length - 2;
+  if (!text.startsWith("data:") || text.indexOf("\n") !== end || text.charCodeAt(end + 1) !== LF) return null;
+  return text.slice(text.charCodeAt(5) === 32 ? 6 : 5, end);
+}
+
 /** The provider's prompt-side numbers with the larger of its and our completion count. */
 function withReportedPrompt(reported: NormalizedUsage, estimated: NormalizedUsage): NormalizedUsage {
   const completion = Math.max(reported.completion_tokens, estimated.completion_tokens);
@@ -386,7 +410,8 @@ interface ChunkReader {
  * Reads a byte stream (a fetch body) into one reused buffer: a default reader of Deno's fetch
  * body allocates a fresh 64 KiB buffer per chunk, so every upstream chunk (an SSE event or two)
  * cost 64 KiB of garbage and kept it alive while the client's copy was queued. Other streams
- * (translated ones) are read as they come.
+ * (translated ones) are read as they come. A byte source must answer a read pending at its end
+ * (`byobRequest.respond(0)` after `close()`, as the spec asks and fetch bodies and tee branches do).
  */
 function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
   let byob: ReadableStreamBYOBReader;
@@ -470,7 +495,12 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
       const text = decoder.decode(buf.subarray(segStart, segEnd));
       // eventsource-parser waits for the byte after a CR (it may be CRLF); this segment is
       // complete, so unify line endings to make its event dispatch now.
-      parser.feed(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
+      if (text.includes("\r")) parser.feed(text.replace(/\r\n?/g, "\n"));
+      else {
+        const data = singleDataLine(text);
+        if (data === null) parser.feed(text);
+        else collector.onEvent({ data });
+      }
       const replacement = collector.redactedEvent ?? (hideUsage || hideCost ? rewrite(text) : null);
       if (replacement !== null) {
         if (segStart > keepFrom) controller.enqueue(buf.slice(keepFrom, segStart));
