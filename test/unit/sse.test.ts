@@ -153,7 +153,7 @@ describe("teeChatStream", () => {
     const source = new ReadableStream({
       type: "bytes",
       pull(controller) {
-        if (i < parts.length) return controller.enqueue(parts[i++]);
+        if (i < parts.length) return controller.enqueue(parts[i++] as Uint8Array<ArrayBuffer>);
         // As a fetch body ends: a read waiting in its own buffer is answered with no bytes.
         controller.close();
         controller.byobRequest?.respond(0);
