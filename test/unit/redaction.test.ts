@@ -6,6 +6,7 @@ import {
   REDACTION_RULES,
   redactText,
   redactValue,
+  stripAndRedact,
   stripBinary,
 } from "../../functions/_shared/privacy/redaction.ts";
 import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
@@ -305,6 +306,23 @@ describe("binary stripping and file metadata", () => {
     expect(parts[4].file.file_data).toBe("[binary omitted: application/pdf, 8 bytes]");
     expect(JSON.stringify(out).length).toBeLessThan(1200);
     expect((messages[1].content as LooseObject[])[1].image_url.url).toBe(png); // input not mutated
+  });
+
+  it("strips and redacts in one walk exactly as the two walks do", () => {
+    const body = {
+      model: "m",
+      messages: [
+        ...messages,
+        { role: "user", content: "mail jane@example.com, card 4111 1111 1111 1111" },
+        // A client-chosen mime type ends up in the placeholder: redacted there too.
+        { role: "user", content: [{ type: "image_url", image_url: { url: "data:jane@example.com;base64,QUJD" } }] },
+      ],
+      api_key: "sk-whatever-it-looks-like",
+      headers: { authorization: "data:text/plain;base64,QUJD" },
+    };
+    const out = stripAndRedact(body);
+    expect(out).toEqual(redactValue(stripBinary(body)));
+    expect(JSON.stringify(out)).not.toMatch(/jane@|4111|sk-whatever|QUJD/);
   });
 });
 
