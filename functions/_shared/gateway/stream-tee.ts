@@ -165,13 +165,6 @@ class ChatStreamCollector {
       this.doneSeen = true;
       return;
     }
-    if (this.responseId !== null) {
-      const content = plainContentDelta(data);
-      if (content !== null) {
-        if (content) this.onDelta({ content });
-        return;
-      }
-    }
     let obj: Record<string, unknown>;
     try {
       obj = JSON.parse(data);
@@ -294,41 +287,6 @@ class ChatStreamCollector {
       bytesReceived: this.bytes,
     };
   }
-}
-
-/**
- * Hot-path shortcut: the content of a chunk that is nothing but one text delta of one choice,
- * without parsing the whole JSON; null when the chunk needs a full parse. The substring tests
- * are sound because a quote inside a JSON string is always escaped, so `"key":` can only
- * match structure.
- */
-function plainContentDelta(data: string): string | null {
-  const k = data.indexOf('"content":"');
-  if (
-    k < 0 ||
-    data.indexOf('"content":"', k + 11) >= 0 ||
-    !data.includes('"finish_reason":null') ||
-    data.includes('"usage":{') ||
-    data.includes('"error"') ||
-    data.includes('"tool_calls"') ||
-    data.includes('"reasoning') ||
-    data.includes('"refusal":"') ||
-    data.indexOf('"delta"') !== data.lastIndexOf('"delta"')
-  ) {
-    return null;
-  }
-  const start = k + 11;
-  let escaped = false;
-  for (let j = start; j < data.length; j++) {
-    const c = data.charCodeAt(j);
-    if (c === 92 /* \ */) {
-      escaped = true;
-      j++;
-    } else if (c === 34 /* " */) {
-      return escaped ? (JSON.parse(data.slice(start - 1, j + 1)) as string) : data.slice(start, j);
-    }
-  }
-  return null;
 }
 
 /**
