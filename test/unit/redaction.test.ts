@@ -236,6 +236,25 @@ describe("the pre-scan that skips the rules", () => {
 });
 
 describe("redactValue", () => {
+  it("copies only what changes and never modifies its input", () => {
+    const clean = { model: "m", messages: [{ role: "user", content: "hello there" }], n: 1 };
+    expect(redactValue(clean)).toBe(clean);
+    const input = {
+      a: { keep: ["plain", { x: "words" }] },
+      b: [{ content: "mail jane@example.com" }, { content: "plain" }],
+      k: "v",
+    };
+    const before = JSON.stringify(input);
+    const out = redactValue(input);
+    expect(JSON.stringify(input)).toBe(before);
+    expect(out).not.toBe(input);
+    expect(out.a).toBe(input.a);
+    expect(out.b).not.toBe(input.b);
+    expect(out.b[1]).toBe(input.b[1]);
+    expect(out).toEqual({ ...input, b: [{ content: `mail ${REDACTED.email}` }, { content: "plain" }] });
+    expect(Object.keys(out)).toEqual(["a", "b", "k"]);
+  });
+
   it("redacts strings deep in objects and arrays, keeps structure and non-strings", () => {
     const input = {
       model: "gpt-4o",

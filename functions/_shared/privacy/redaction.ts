@@ -449,14 +449,35 @@ function redactString(value: string, key: string | undefined): string {
   return parseDataUrl(value)?.base64 ? removeSecrets(value, providerSecrets()) : redactText(value);
 }
 
-/** A copy of a JSON value with every string `s` replaced by `fn(s, the object key it stands under)`. */
+/**
+ * A JSON value with every string `s` replaced by `fn(s, the object key it stands under)`. Only the
+ * containers on the path to a changed string are copied; the rest is the input itself (most bodies
+ * have nothing to redact, and every call's bodies go through here). The input is never modified.
+ */
 function mapStrings(value: unknown, fn: (s: string, key: string | undefined) => unknown, key?: string): unknown {
   if (typeof value === "string") return fn(value, key);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const mapped = mapStrings(value[i], fn);
+      if (out) out.push(mapped);
+      else if (mapped !== value[i]) (out = value.slice(0, i)).push(mapped);
+    }
+    return out ?? value;
+  }
   if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn, k);
-    return out;
+    const entries = Object.entries(value);
+    let out: Record<string, unknown> | null = null;
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i];
+      const mapped = mapStrings(v, fn, k);
+      if (!out && mapped !== v) {
+        out = {};
+        for (let j = 0; j < i; j++) out[entries[j][0]] = entries[j][1];
+      }
+      if (out) out[k] = mapped;
+    }
+    return out ?? value;
   }
   return value;
 }
