@@ -1,5 +1,7 @@
 // Section 1: proxy overhead. The same fake provider called (a) directly, (b) through llm-proxy with
 // full logging, (c) through a bare Deno fetch pass-through, (d) through Portkey's gateway on Node.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type postgres from "postgres";
 import { repoRoot } from "../lib/paths.ts";
@@ -12,6 +14,7 @@ import { cpuSeconds, peakRssMiB, resetPeakRss, treeCpuSeconds } from "./lib/proc
 import { startChild } from "../lib/process.ts";
 import type { FakeProviders } from "./fake.ts";
 import { countLogRows, type ProxyFixture, waitForLogDrain } from "./fixtures.ts";
+import { latestProfile, profileMarkdown } from "./lib/cpu-profile.ts";
 
 export const MODEL = "openai/gpt-4o-mini"; // no routing prefix: goes to the default provider (OpenRouter)
 export const PROXY_FN = "llm-proxy";
@@ -44,6 +47,15 @@ interface Endpoint {
   headers: Record<string, string>;
   pid: number;
   stop(): Promise<void>;
+  /** Where this target's `--cpu-prof` profile is written (BENCH_CPU_PROF=1, Deno targets only). */
+  profileDir?: string;
+}
+
+/** `deno run` flags that profile the process into a fresh directory, when BENCH_CPU_PROF=1. */
+function profileFlags(name: TargetName): { flags: string[]; dir?: string } {
+  if (!config.cpuProf) return { flags: [] };
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-prof-${name}-`));
+  return { flags: ["--cpu-prof", `--cpu-prof-dir=${dir}`], dir };
 }
 
 export function requestBody(mode: Mode): string {
@@ -81,10 +93,11 @@ async function startTarget(
   }
   if (name === "passthrough") {
     const port = await freePort();
+    const prof = profileFlags(name);
     const child = await startChild({
       name: "deno pass-through",
       cmd: denoBinary(),
-      args: ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/bench/passthrough.ts"))],
+      args: ["run", "-A", ...prof.flags, ...denoArgs(path.join(repoRoot, "scripts/bench/passthrough.ts"))],
       cwd: repoRoot,
       env: { PASSTHROUGH_PORT: String(port), UPSTREAM_URL: upstream },
       readyLine: (l) => l.includes("passthrough ready"),
@@ -94,6 +107,7 @@ async function startTarget(
       headers: { ...json, authorization: "Bearer sk-bench" },
       pid: child.pid,
       stop: child.stop,
+      profileDir: prof.dir,
     };
   }
   if (name === "portkey") {
@@ -127,9 +141,11 @@ async function startTarget(
     OPENAI_API_KEY: "sk-bench-openai",
   };
   let out = "";
+  const prof = profileFlags(name);
   const fns = await startFunctionsServer({
     port,
     env,
+    denoFlags: prof.flags,
     onOutput: (l) => (out.length < 100_000 ? (out += l + "\n") : undefined),
   });
   if (process.env.BENCH_DEBUG) setInterval(() => out && (process.stderr.write(out), (out = "")), 1000).unref();
@@ -138,6 +154,7 @@ async function startTarget(
     headers: { ...json, ...ctx.fixture.headers },
     pid: fns.process.pid!,
     stop: fns.stop,
+    profileDir: prof.dir,
   };
 }
 
@@ -181,6 +198,8 @@ export async function runOverhead(opts: {
         log(msg);
         break;
       }
+      /** Calls the target answered (warm-ups included): the profile's CPU per call divides by it. */
+      let served = 0;
       try {
         for (const mode of config.modes) {
           const bad = await smoke(ep, mode);
@@ -191,14 +210,14 @@ export async function runOverhead(opts: {
             continue;
           }
           // warm-up (JIT, connection pools); not reported
-          await runLoad({
+          served += (await runLoad({
             url: ep.url,
             headers: ep.headers,
             body: requestBody(mode),
             connections: 32,
             durationS: config.warmupS,
             maxRequests: 200_000,
-          });
+          })).answered;
           for (const c of config.concurrency) {
             if (target === "proxy") await waitForLogDrain(opts.sql);
             const before = target === "proxy" ? await countLogRows(opts.sql) : null;
@@ -214,6 +233,7 @@ export async function runOverhead(opts: {
               maxRequests: config.maxRequestsPerRun,
               ttfb: mode === "stream",
             });
+            served += load.answered;
             const cpuS = cpuSeconds(ep.pid) - cpu0;
             const dbCpuS = opts.dbPid && db0 !== null ? treeCpuSeconds(opts.dbPid) - db0 : null;
             const rec: RunRecord = {
@@ -271,6 +291,7 @@ export async function runOverhead(opts: {
               durationS: 120,
               maxRequests: amount,
             });
+            served += load.answered;
             const after = await waitForLogDrain(opts.sql, before.llmRequests + load.answered);
             const rows = after.llmRequests - before.llmRequests;
             const aiRows = after.aiInteractions !== null && before.aiInteractions !== null
@@ -287,6 +308,15 @@ export async function runOverhead(opts: {
         }
       } finally {
         await ep.stop();
+        const profile = ep.profileDir ? latestProfile(ep.profileDir) : null;
+        if (profile) {
+          const title = `${target}, ${config.modes.join(" + ")}, delay ${delayMs} ms, c=${
+            config.concurrency.join(",")
+          }`;
+          const md = profileMarkdown(title, profile, served);
+          writeFileSync(path.join(ep.profileDir!, "top.md"), md);
+          log(`cpu profile of ${target}: ${profile}\n${md}`);
+        }
       }
     }
   }

@@ -25,11 +25,13 @@ export async function startFunctionsServer(opts: {
   env: Record<string, string>;
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Extra `deno run` flags, e.g. `--cpu-prof` for the benchmark's profiles. */
+  denoFlags?: string[];
 }): Promise<RunningFunctions> {
   const child = await startChild({
     name: "functions server",
     cmd: denoBinary(),
-    args: ["run", "-A", ...denoArgs(path.join(repoRoot, "scripts/functions-server.ts"))],
+    args: ["run", "-A", ...(opts.denoFlags ?? []), ...denoArgs(path.join(repoRoot, "scripts/functions-server.ts"))],
     cwd: repoRoot,
     env: { ...opts.env, FUNCTIONS_PORT: String(opts.port) },
     readyLine: (line) => line.startsWith("functions ready"),

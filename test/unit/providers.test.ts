@@ -90,7 +90,7 @@ describe("OpenAI-format upstream requests", () => {
     apiKey: "key",
   });
 
-  it("asks for usage on streams, remembers what the client asked, passes unknown fields", async () => {
+  it("asks for usage on streams, remembers what the client asked, passes unknown fields", () => {
     const body = chatCompletionRequestSchema.parse({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "hi" }],
@@ -102,8 +102,8 @@ describe("OpenAI-format upstream requests", () => {
     expect(call.clientWantsUsage).toBe(false);
     expect(call.stream).toBe(true);
     expect(call.request.url).toBe("http://up/v1/chat/completions");
-    expect(call.request.headers.get("authorization")).toBe("Bearer key");
-    const sent = await call.request.json();
+    expect(call.request.init.headers.authorization).toBe("Bearer key");
+    const sent = JSON.parse(call.request.init.body);
     expect(sent).toEqual({
       model: "openai/gpt-4o-mini",
       messages: [{ role: "user", content: "hi" }],
@@ -115,14 +115,14 @@ describe("OpenAI-format upstream requests", () => {
     });
   });
 
-  it("does not add stream_options to non-stream calls or usage accounting outside OpenRouter", async () => {
+  it("does not add stream_options to non-stream calls or usage accounting outside OpenRouter", () => {
     const body = chatCompletionRequestSchema.parse({
       model: "openai:gpt-4o",
       messages: [{ role: "user", content: "hi" }],
       stream_options: null,
     });
     const call = openAICompatibleAdapter("openai").buildRequest(body, { ...target("openai"), model: "gpt-4o" });
-    const sent = await call.request.json();
+    const sent = JSON.parse(call.request.init.body);
     expect(sent.stream_options).toBeNull();
     expect(sent.usage).toBeUndefined();
     expect(sent.model).toBe("gpt-4o");

@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   extractFileMetadata,
+  MAY_NEED_REDACTION,
   REDACTED,
+  REDACTION_RULES,
   redactText,
   redactValue,
+  stripAndRedact,
   stripBinary,
+  textFacts,
 } from "../../functions/_shared/privacy/redaction.ts";
 import type { LooseObject } from "../../functions/_shared/runtime/loose-object.ts";
 
@@ -12,77 +16,100 @@ import type { LooseObject } from "../../functions/_shared/runtime/loose-object.t
 const CONFIGURED_KEY = "configured-compat-key-4f1d9a";
 process.env.OPENAI_COMPAT_API_KEY = CONFIGURED_KEY;
 
+const TRUE_POSITIVES: [string, string][] = [
+  ["mail me at jane.doe+work@example.co.uk today", `mail me at ${REDACTED.email} today`],
+  ["Contact: JOHN_SMITH@Sub.Example.COM.", `Contact: ${REDACTED.email}.`],
+  ["call +44 20 7946 0958 now", `call ${REDACTED.phone} now`],
+  ["call +1 (415) 555-2671", `call ${REDACTED.phone}`],
+  ["whatsapp +49-30-901820", `whatsapp ${REDACTED.phone}`],
+  ["+33 6 12 34 56 78 is mine", `${REDACTED.phone} is mine`],
+  [
+    "US: (415) 555-2671 or 415-555-2671 or 415.555.2671",
+    `US: ${REDACTED.phone} or ${REDACTED.phone} or ${REDACTED.phone}`,
+  ],
+  ["toll free 1-800-555-0199.", `toll free ${REDACTED.phone}.`],
+  ["card 4111 1111 1111 1111 exp 12/27", `card ${REDACTED.card} exp 12/27`],
+  ["card 4111-1111-1111-1111", `card ${REDACTED.card}`],
+  ["amex 378282246310005", `amex ${REDACTED.card}`],
+  ["mc 5555555555554444 ok", `mc ${REDACTED.card} ok`],
+  ["key sk-proj-abcDEF1234567890abcdEFGH5678ijkl", `key ${REDACTED.secret}`],
+  ["sk-ant-api03-AbCdEf0123456789_AbCdEf0123456789-xyz", REDACTED.secret],
+  ["OPENROUTER=sk-or-v1-0123456789abcdef0123456789abcdef", `OPENROUTER=${REDACTED.secret}`],
+  ["Authorization: Bearer abc.def-ghi_jkl123", `Authorization: Bearer ${REDACTED.secret}`],
+  [
+    "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
+    `token ${REDACTED.jwt} end`,
+  ],
+  ["aws AKIAIOSFODNN7EXAMPLE", `aws ${REDACTED.secret}`],
+  ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", `aws_secret_access_key = ${REDACTED.secret}`],
+  ["gh ghp_0123456789abcdefghijABCDEFGHIJ012345", `gh ${REDACTED.secret}`],
+  ["our key sgw_7Hk2mPq9Xw3Lr8Tn4Vb6Yc1Zd5Fg0Jh2Ks4", `our key ${REDACTED.secret}`],
+  // US SSNs: dashed, or labelled.
+  ["SSN 123-45-6789.", `SSN ${REDACTED.ssn}.`],
+  ["my social security number: 123456789", `my social security number: ${REDACTED.ssn}`],
+  // IBANs (mod 97), grouped or compact, with a word or a look-alike group around them.
+  ["IBAN GB82 WEST 1234 5698 7654 32 TO me", `IBAN ${REDACTED.iban} TO me`],
+  ["pay DE89370400440532013000.", `pay ${REDACTED.iban}.`],
+  ["NO9386011117947", REDACTED.iban],
+  ["ref XX00 1234 FR14 2004 1010 0505 0001 3M02 606", `ref XX00 1234 ${REDACTED.iban}`],
+  // PEM private keys, whole blocks, or to the end when cut off.
+  [
+    "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----\nthanks",
+    `key:\n${REDACTED.secret}\nthanks`,
+  ],
+  ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", REDACTED.secret],
+  ["-----BEGIN PRIVATE KEY----- MIIEvQIBADANBg -----END PRIVATE KEY----- and", `${REDACTED.secret} and`],
+  // Bare 40-character AWS secret keys.
+  ["secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here", `secret ${REDACTED.secret} here`],
+  ['"SecretAccessKey": "Je7MtGbClwBF2Zp9Utk/h3yCo8nvbEXAMPLEKEYz"', `"SecretAccessKey": "${REDACTED.secret}"`],
+  // Passwords in prose and key-value form.
+  ["my password is hunter2!", `my password is ${REDACTED.secret}`],
+  ["Password: s3cr3t, thanks", `Password: ${REDACTED.secret}, thanks`],
+  ['{"passwd": "abc123"}', `{"passwd": "${REDACTED.secret}"}`],
+  ["login?user=bob&password=pa55word&next=/", `login?user=bob&password=${REDACTED.secret}&next=/`],
+  ["the passphrase was correct-horse-battery", `the passphrase was ${REDACTED.secret}`],
+  // UK national numbers.
+  ["ring 020 7946 0958 today", `ring ${REDACTED.phone} today`],
+  ["(020) 7946 0958", REDACTED.phone],
+  ["0161 496 0000 or 07700 900123", `${REDACTED.phone} or ${REDACTED.phone}`],
+  ["call +44 (0)20 7946 0958", `call ${REDACTED.phone}`],
+  ["e164 +14155552671", `e164 ${REDACTED.phone}`],
+  // Dotted card numbers, Luhn-checked like the others.
+  ["card 4012.8888.8888.1881 exp", `card ${REDACTED.card} exp`],
+  ["amex 3782.822463.10005", `amex ${REDACTED.card}`],
+  // Presigned URL signatures and credentials.
+  [
+    "https://b.s3.amazonaws.com/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20240101%2Fs3&X-Amz-Signature=9f2c1e0d7b&x=1",
+    `https://b.s3.amazonaws.com/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${REDACTED.secret}&X-Amz-Signature=${REDACTED.secret}&x=1`,
+  ],
+  ["x-amz-security-token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz", `x-amz-security-token=${REDACTED.secret}`],
+  ["a@b@c.com", `a@${REDACTED.email}`],
+  // Secrets written in letters alone (no digit or symbol for the pre-scan to see).
+  ["Authorization: Bearer abcdefghijklmnop", `Authorization: Bearer ${REDACTED.secret}`],
+  ["aws AKIAABCDEFGHIJKLMNOP", `aws ${REDACTED.secret}`],
+  ["token eyJhbGciOi.eyJzdWIiOi.abcdef end", `token ${REDACTED.jwt} end`],
+  ["google AIzaabcdefghijklmnopqrstuvwxyzABCDEFGHI", `google ${REDACTED.secret}`],
+  ["my PASSWORD is hunter", `my PASSWORD is ${REDACTED.secret}`],
+  // No more digits than the shape needs (the digit preconditions are tight here).
+  ["(415) 555-2671", REDACTED.phone],
+];
+
 describe("redactText: true positives", () => {
-  it.each([
-    ["mail me at jane.doe+work@example.co.uk today", `mail me at ${REDACTED.email} today`],
-    ["Contact: JOHN_SMITH@Sub.Example.COM.", `Contact: ${REDACTED.email}.`],
-    ["call +44 20 7946 0958 now", `call ${REDACTED.phone} now`],
-    ["call +1 (415) 555-2671", `call ${REDACTED.phone}`],
-    ["whatsapp +49-30-901820", `whatsapp ${REDACTED.phone}`],
-    ["+33 6 12 34 56 78 is mine", `${REDACTED.phone} is mine`],
-    [
-      "US: (415) 555-2671 or 415-555-2671 or 415.555.2671",
-      `US: ${REDACTED.phone} or ${REDACTED.phone} or ${REDACTED.phone}`,
-    ],
-    ["toll free 1-800-555-0199.", `toll free ${REDACTED.phone}.`],
-    ["card 4111 1111 1111 1111 exp 12/27", `card ${REDACTED.card} exp 12/27`],
-    ["card 4111-1111-1111-1111", `card ${REDACTED.card}`],
-    ["amex 378282246310005", `amex ${REDACTED.card}`],
-    ["mc 5555555555554444 ok", `mc ${REDACTED.card} ok`],
-    ["key sk-proj-abcDEF1234567890abcdEFGH5678ijkl", `key ${REDACTED.secret}`],
-    ["sk-ant-api03-AbCdEf0123456789_AbCdEf0123456789-xyz", REDACTED.secret],
-    ["OPENROUTER=sk-or-v1-0123456789abcdef0123456789abcdef", `OPENROUTER=${REDACTED.secret}`],
-    ["Authorization: Bearer abc.def-ghi_jkl123", `Authorization: Bearer ${REDACTED.secret}`],
-    [
-      "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
-      `token ${REDACTED.jwt} end`,
-    ],
-    ["aws AKIAIOSFODNN7EXAMPLE", `aws ${REDACTED.secret}`],
-    ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", `aws_secret_access_key = ${REDACTED.secret}`],
-    ["gh ghp_0123456789abcdefghijABCDEFGHIJ012345", `gh ${REDACTED.secret}`],
-    ["our key sgw_7Hk2mPq9Xw3Lr8Tn4Vb6Yc1Zd5Fg0Jh2Ks4", `our key ${REDACTED.secret}`],
-    // US SSNs: dashed, or labelled.
-    ["SSN 123-45-6789.", `SSN ${REDACTED.ssn}.`],
-    ["my social security number: 123456789", `my social security number: ${REDACTED.ssn}`],
-    // IBANs (mod 97), grouped or compact, with a word or a look-alike group around them.
-    ["IBAN GB82 WEST 1234 5698 7654 32 TO me", `IBAN ${REDACTED.iban} TO me`],
-    ["pay DE89370400440532013000.", `pay ${REDACTED.iban}.`],
-    ["NO9386011117947", REDACTED.iban],
-    ["ref XX00 1234 FR14 2004 1010 0505 0001 3M02 606", `ref XX00 1234 ${REDACTED.iban}`],
-    // PEM private keys, whole blocks, or to the end when cut off.
-    [
-      "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----\nthanks",
-      `key:\n${REDACTED.secret}\nthanks`,
-    ],
-    ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", REDACTED.secret],
-    ["-----BEGIN PRIVATE KEY----- MIIEvQIBADANBg -----END PRIVATE KEY----- and", `${REDACTED.secret} and`],
-    // Bare 40-character AWS secret keys.
-    ["secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here", `secret ${REDACTED.secret} here`],
-    ['"SecretAccessKey": "Je7MtGbClwBF2Zp9Utk/h3yCo8nvbEXAMPLEKEYz"', `"SecretAccessKey": "${REDACTED.secret}"`],
-    // Passwords in prose and key-value form.
-    ["my password is hunter2!", `my password is ${REDACTED.secret}`],
-    ["Password: s3cr3t, thanks", `Password: ${REDACTED.secret}, thanks`],
-    ['{"passwd": "abc123"}', `{"passwd": "${REDACTED.secret}"}`],
-    ["login?user=bob&password=pa55word&next=/", `login?user=bob&password=${REDACTED.secret}&next=/`],
-    ["the passphrase was correct-horse-battery", `the passphrase was ${REDACTED.secret}`],
-    // UK national numbers.
-    ["ring 020 7946 0958 today", `ring ${REDACTED.phone} today`],
-    ["(020) 7946 0958", REDACTED.phone],
-    ["0161 496 0000 or 07700 900123", `${REDACTED.phone} or ${REDACTED.phone}`],
-    ["call +44 (0)20 7946 0958", `call ${REDACTED.phone}`],
-    ["e164 +14155552671", `e164 ${REDACTED.phone}`],
-    // Dotted card numbers, Luhn-checked like the others.
-    ["card 4012.8888.8888.1881 exp", `card ${REDACTED.card} exp`],
-    ["amex 3782.822463.10005", `amex ${REDACTED.card}`],
-    // Presigned URL signatures and credentials.
-    [
-      "https://b.s3.amazonaws.com/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20240101%2Fs3&X-Amz-Signature=9f2c1e0d7b&x=1",
-      `https://b.s3.amazonaws.com/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${REDACTED.secret}&X-Amz-Signature=${REDACTED.secret}&x=1`,
-    ],
-    ["x-amz-security-token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVz", `x-amz-security-token=${REDACTED.secret}`],
-    ["a@b@c.com", `a@${REDACTED.email}`],
-  ])("%s", (input, expected) => {
+  it.each(TRUE_POSITIVES)("%s", (input, expected) => {
     expect(redactText(input)).toBe(expected);
+  });
+
+  it("a rule's precondition holds wherever the rule changes the text", () => {
+    const missed: string[] = [];
+    for (const [input] of TRUE_POSITIVES) {
+      const facts = textFacts(input);
+      for (const rule of REDACTION_RULES) {
+        if (rule.redact(input) !== input && rule.applies && !rule.applies(input, facts)) {
+          missed.push(`${rule.name}: ${input}`);
+        }
+      }
+    }
+    expect(missed).toEqual([]);
   });
 });
 
@@ -137,7 +164,115 @@ describe("redactText: false positives stay untouched", () => {
   });
 });
 
+describe("the pre-scan that skips the rules", () => {
+  // Words that come close to what the rules look for, in letters and punctuation only.
+  const words = [
+    "Bearr",
+    "bear",
+    "eyj",
+    "EYJ",
+    "akia",
+    "asia",
+    "Asi",
+    "AKI",
+    "Aiza",
+    "aIza",
+    "pas",
+    "PAS",
+    "sk",
+    "sgw",
+    "ghp",
+    "xoxb",
+    "aws",
+    "secret",
+    "key",
+    "token",
+    "BEGIN",
+    "PRIVATE",
+    "KEY",
+    "ssn",
+    "IBAN",
+    "GB",
+    "WEST",
+    "card",
+    "ThisIsAVeryLongCamelCaseIdentifierNameXyz",
+    "a",
+    "the",
+    "word",
+    ".",
+    ",",
+    ":",
+    ";",
+    "!",
+    "?",
+    "'",
+    '"',
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "<",
+    ">",
+    "#",
+    "$",
+    "%",
+    "&",
+    "*",
+    "~",
+    "|",
+    "\\",
+    " ",
+    "\n",
+    "\t",
+  ];
+  it("skips only text that no rule would change", () => {
+    let seed = 42;
+    const rand = (n: number) => ((seed = (seed * 48271) % 2147483647), seed % n);
+    let skipped = 0;
+    const changed: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      let text = "";
+      const n = 1 + rand(12);
+      for (let j = 0; j < n; j++) text += words[rand(words.length)] + (rand(3) ? " " : "");
+      if (MAY_NEED_REDACTION.test(text)) continue;
+      skipped++;
+      for (const rule of REDACTION_RULES) if (rule.redact(text) !== text) changed.push(`${rule.name}: ${text}`);
+    }
+    expect(changed).toEqual([]);
+    expect(skipped).toBeGreaterThan(2500);
+  });
+
+  it("lets every true positive through to the rules", () => {
+    for (
+      const text of ["Bearer abcdefghijklmnop", "AKIAABCDEFGHIJKLMNOP", "eyJhbGciOi.eyJzdWIiOi.x", "pAsSwOrD is x"]
+    ) {
+      expect(MAY_NEED_REDACTION.test(text), text).toBe(true);
+    }
+  });
+});
+
 describe("redactValue", () => {
+  it("copies only what changes and never modifies its input", () => {
+    const clean = { model: "m", messages: [{ role: "user", content: "hello there" }], n: 1 };
+    expect(redactValue(clean)).toBe(clean);
+    const input = {
+      a: { keep: ["plain", { x: "words" }] },
+      b: [{ content: "mail jane@example.com" }, { content: "plain" }],
+      k: "v",
+    };
+    const before = JSON.stringify(input);
+    const out = redactValue(input);
+    expect(JSON.stringify(input)).toBe(before);
+    expect(out).not.toBe(input);
+    expect(out.a).toBe(input.a);
+    expect(out.b).not.toBe(input.b);
+    expect(out.b[1]).toBe(input.b[1]);
+    expect(out).toEqual({ ...input, b: [{ content: `mail ${REDACTED.email}` }, { content: "plain" }] });
+    expect(Object.keys(out)).toEqual(["a", "b", "k"]);
+  });
+
   it("redacts strings deep in objects and arrays, keeps structure and non-strings", () => {
     const input = {
       model: "gpt-4o",
@@ -208,6 +343,23 @@ describe("binary stripping and file metadata", () => {
     expect(parts[4].file.file_data).toBe("[binary omitted: application/pdf, 8 bytes]");
     expect(JSON.stringify(out).length).toBeLessThan(1200);
     expect((messages[1].content as LooseObject[])[1].image_url.url).toBe(png); // input not mutated
+  });
+
+  it("strips and redacts in one walk exactly as the two walks do", () => {
+    const body = {
+      model: "m",
+      messages: [
+        ...messages,
+        { role: "user", content: "mail jane@example.com, card 4111 1111 1111 1111" },
+        // A client-chosen mime type ends up in the placeholder: redacted there too.
+        { role: "user", content: [{ type: "image_url", image_url: { url: "data:jane@example.com;base64,QUJD" } }] },
+      ],
+      api_key: "sk-whatever-it-looks-like",
+      headers: { authorization: "data:text/plain;base64,QUJD" },
+    };
+    const out = stripAndRedact(body);
+    expect(out).toEqual(redactValue(stripBinary(body)));
+    expect(JSON.stringify(out)).not.toMatch(/jane@|4111|sk-whatever|QUJD/);
   });
 });
 

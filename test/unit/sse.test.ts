@@ -141,6 +141,33 @@ describe("teeChatStream", () => {
     expect(r.status).toBe("success");
   });
 
+  // A fetch body is a byte stream: the tee reads it into one reused buffer, so what it forwarded
+  // must be copies that later reads cannot overwrite (the client here keeps every chunk to the end).
+  it.each([7, 1000, 40_000])("forwards intact copies from a byte stream (split every %i bytes)", async (size) => {
+    const words = Array.from({ length: 400 }, (_, i) => ` w${i}`);
+    const text = [ROLE, ...words.map((w) => chunk({ content: w })), FINISH, usageChunk, DONE].join("");
+    const bytes = enc.encode(text);
+    expect(bytes.length).toBeGreaterThan(3 * 16 * 1024);
+    const parts = split(bytes, size);
+    let i = 0;
+    const source = new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        if (i < parts.length) return controller.enqueue(parts[i++] as Uint8Array<ArrayBuffer>);
+        // As a fetch body ends: a read waiting in its own buffer is answered with no bytes.
+        controller.close();
+        controller.byobRequest?.respond(0);
+      },
+    });
+    const { stream, result } = teeChatStream(source, { clientWantsUsage: true });
+    const out = await readAll(stream);
+    expect(out.text).toBe(text);
+    const r = await result;
+    expect(r.text).toBe(words.join(""));
+    expect(r.bytesReceived).toBe(bytes.length);
+    expect(r.status).toBe("success");
+  });
+
   it("forwards each event as soon as it is complete, before the upstream ends", async () => {
     let push!: (s: string) => void;
     const upstream = new ReadableStream<Uint8Array>({

@@ -5,6 +5,7 @@
  */
 import { env } from "../runtime/env.ts";
 import { badRequest } from "../http/errors.ts";
+import type { UpstreamRequest } from "../providers/types.ts";
 
 export interface Attempt {
   model: string;
@@ -77,7 +78,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * (timeout, client gone) ends the loop at once.
  */
 export async function fetchWithRetries(
-  build: () => Request,
+  build: () => UpstreamRequest,
   opts: { maxRetries: number; signal: AbortSignal; model: string; provider: string; attempts: Attempt[] },
 ): Promise<Response> {
   for (let n = 0;; n++) {
@@ -92,7 +93,8 @@ export async function fetchWithRetries(
       });
     let res: Response;
     try {
-      res = await fetch(build());
+      const { url, init } = build();
+      res = await fetch(url, init);
     } catch (err) {
       if (opts.signal.aborted) {
         record(

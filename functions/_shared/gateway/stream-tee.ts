@@ -94,6 +94,7 @@ class EventFramer {
 
   /** Calls `onEnd(i)` with the offset just past each blank line found in `buf[from..]`. */
   scan(buf: Uint8Array, from: number, onEnd: (end: number) => void): void {
+    if (!this.prevCR && buf.indexOf(CR, from) < 0) return this.scanLF(buf, from, onEnd);
     for (let i = from; i < buf.length; i++) {
       const b = buf[i];
       if (b === LF) {
@@ -115,6 +116,18 @@ class EventFramer {
         this.lineEmpty = false;
       }
     }
+  }
+
+  /** `scan` for text without CR (what providers send): native jumps from newline to newline. */
+  private scanLF(buf: Uint8Array, from: number, onEnd: (end: number) => void): void {
+    let pos = from;
+    for (let i = buf.indexOf(LF, pos); i >= 0; i = buf.indexOf(LF, pos)) {
+      if (i > pos) this.lineEmpty = false;
+      if (this.lineEmpty) onEnd(i + 1);
+      this.lineEmpty = true;
+      pos = i + 1;
+    }
+    if (pos < buf.length) this.lineEmpty = false;
   }
 }
 
@@ -151,13 +164,6 @@ class ChatStreamCollector {
     if (data === "[DONE]") {
       this.doneSeen = true;
       return;
-    }
-    if (this.responseId !== null) {
-      const content = plainContentDelta(data);
-      if (content !== null) {
-        if (content) this.onDelta({ content });
-        return;
-      }
     }
     let obj: Record<string, unknown>;
     try {
@@ -284,38 +290,14 @@ class ChatStreamCollector {
 }
 
 /**
- * Hot-path shortcut: the content of a chunk that is nothing but one text delta of one choice,
- * without parsing the whole JSON; null when the chunk needs a full parse. The substring tests
- * are sound because a quote inside a JSON string is always escaped, so `"key":` can only
- * match structure.
+ * The data of a complete event that is one `data:` line without CR (what providers send), or
+ * null for any other shape, left to eventsource-parser. Gives what the parser would (it is
+ * between events after each complete one), without its per-line work.
  */
-function plainContentDelta(data: string): string | null {
-  const k = data.indexOf('"content":"');
-  if (
-    k < 0 ||
-    data.indexOf('"content":"', k + 11) >= 0 ||
-    !data.includes('"finish_reason":null') ||
-    data.includes('"usage":{') ||
-    data.includes('"error"') ||
-    data.includes('"tool_calls"') ||
-    data.includes('"reasoning') ||
-    data.includes('"refusal":"') ||
-    data.indexOf('"delta"') !== data.lastIndexOf('"delta"')
-  ) {
-    return null;
-  }
-  const start = k + 11;
-  let escaped = false;
-  for (let j = start; j < data.length; j++) {
-    const c = data.charCodeAt(j);
-    if (c === 92 /* \ */) {
-      escaped = true;
-      j++;
-    } else if (c === 34 /* " */) {
-      return escaped ? (JSON.parse(data.slice(start - 1, j + 1)) as string) : data.slice(start, j);
-    }
-  }
-  return null;
+function singleDataLine(text: string): string | null {
+  const end = text.length - 2;
+  if (!text.startsWith("data:") || text.indexOf("\n") !== end || text.charCodeAt(end + 1) !== LF) return null;
+  return text.slice(text.charCodeAt(5) === 32 ? 6 : 5, end);
 }
 
 /** The provider's prompt-side numbers with the larger of its and our completion count. */
@@ -373,6 +355,41 @@ function redactEvent(ev: EventSourceMessage, data: string, safe: string): string
   return `${head}${safe.split("\n").map((line) => `data: ${line}`).join("\n")}\n\n`;
 }
 
+/** Size of the one buffer a byte stream is read into (see `chunkReader`). */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+interface ChunkReader {
+  /** The next chunk; its bytes are valid only until the following `read`. */
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason: unknown): Promise<void>;
+}
+
+/**
+ * Reads a byte stream (a fetch body) into one reused buffer: a default reader of Deno's fetch
+ * body allocates a fresh 64 KiB buffer per chunk, so every upstream chunk (an SSE event or two)
+ * cost 64 KiB of garbage and kept it alive while the client's copy was queued. Other streams
+ * (translated ones) are read as they come. A byte source must answer a read pending at its end
+ * (`byobRequest.respond(0)` after `close()`, as the spec asks and fetch bodies and tee branches do).
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    return stream.getReader();
+  }
+  let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+  return {
+    async read() {
+      const r = await byob.read(new Uint8Array(buffer));
+      if (r.done) return { done: true, value: undefined };
+      buffer = r.value.buffer as ArrayBuffer;
+      return r as ReadableStreamReadResult<Uint8Array>;
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -386,7 +403,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  */
 export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: StreamTeeOptions): TeedStream {
   const startedAt = opts.startedAt ?? performance.now();
-  const reader = upstream.getReader();
+  const reader = chunkReader(upstream);
   const collector = new ChatStreamCollector();
   const parser = createParser({ onEvent: collector.onEvent });
   const hideUsage = !opts.clientWantsUsage;
@@ -436,21 +453,27 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
       const text = decoder.decode(buf.subarray(segStart, segEnd));
       // eventsource-parser waits for the byte after a CR (it may be CRLF); this segment is
       // complete, so unify line endings to make its event dispatch now.
-      parser.feed(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
+      if (text.includes("\r")) parser.feed(text.replace(/\r\n?/g, "\n"));
+      else {
+        const data = singleDataLine(text);
+        if (data === null) parser.feed(text);
+        else collector.onEvent({ data });
+      }
       const replacement = collector.redactedEvent ?? (hideUsage || hideCost ? rewrite(text) : null);
       if (replacement !== null) {
-        if (segStart > keepFrom) controller.enqueue(buf.subarray(keepFrom, segStart));
+        if (segStart > keepFrom) controller.enqueue(buf.slice(keepFrom, segStart));
         if (replacement) controller.enqueue(encoder.encode(replacement));
         sent ||= segStart > keepFrom || replacement !== "";
         keepFrom = segEnd;
       }
       segStart = segEnd;
     });
+    // Copies: the chunk's buffer is read into again (chunkReader).
     if (segStart > keepFrom) {
-      controller.enqueue(buf.subarray(keepFrom, segStart));
+      controller.enqueue(buf.slice(keepFrom, segStart));
       sent = true;
     }
-    if (segStart < buf.length) pending = buf.subarray(segStart);
+    if (segStart < buf.length) pending = buf.slice(segStart);
     return sent;
   };
 

@@ -32,13 +32,20 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Whether `value` nests deeper than `max` levels (a scalar is depth 0); iterative, so any depth is safe. */
 export function jsonDepthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== "object") continue;
-    if (depth + 1 > max) return true;
+  if (value === null || typeof value !== "object") return false;
+  // Containers only, with their depth in a parallel stack (no pair allocated per node: every
+  // request body is walked).
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
     for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+      if (child !== null && typeof child === "object") {
+        values.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
   return false;

@@ -17,9 +17,11 @@ export function requestLimitBytes(accountLimit: number | null): number {
 export async function readJsonBody(req: Request, limit: number): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw payloadTooLarge(limit);
-  if (!req.body) throw emptyBody();
-  // A declared length is enforced by HTTP itself: read the body natively, the fast path.
+  // A declared length is enforced by HTTP itself: read the body natively, the fast path. (Reading
+  // `req.body` first would build a JS stream for it and take text() off that path; an empty
+  // body is refused by parseJson.)
   if (Number.isFinite(declared)) return parseJson(await req.text());
+  if (!req.body) throw emptyBody();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -9,7 +9,7 @@ import { computeCost } from "../billing/cost.ts";
 import type { ResolvedPrice } from "../billing/price-lookup.ts";
 import { emptyUsage, type NormalizedUsage } from "../billing/usage.ts";
 import { capDepth } from "../http/limits.ts";
-import { extractFileMetadata, redactText, redactValue, stripBinary } from "../privacy/redaction.ts";
+import { extractFileMetadata, redactText, redactValue, stripAndRedact } from "../privacy/redaction.ts";
 import { promptHash } from "./fingerprint.ts";
 import { type AiInteractionRow, type LedgerEntry, type LlmRequestRow, priceSourceOf } from "./writer.ts";
 import type { Json } from "../runtime/schema.ts";
@@ -65,13 +65,13 @@ export function buildLedgerEntry(r: CallRecord): LedgerEntry {
   const settings = r.caller.settings;
   // Depth is capped first: a provider's reply can nest without limit, and the walks are recursive.
   const requestBody = settings.log_request_bodies && r.requestBody !== null
-    ? redactValue(stripBinary(capDepth(r.requestBody)))
+    ? stripAndRedact(capDepth(r.requestBody))
     : null;
   const responseBody = settings.log_response_bodies && r.responseBody !== null
     ? redactValue(capDepth(r.responseBody))
     : null;
   const fileMetadata = r.fileMetadata != null
-    ? redactValue(stripBinary(capDepth(r.fileMetadata)))
+    ? stripAndRedact(capDepth(r.fileMetadata))
     : r.messages
     ? extractFileMetadata(r.messages) as unknown as Json
     : null;

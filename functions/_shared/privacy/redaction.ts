@@ -55,17 +55,38 @@ export function removeSecrets(text: string, secrets: readonly string[]): string 
   return out;
 }
 
+/** What redactText counts once per string, for the rules' cheap preconditions. */
+export interface TextFacts {
+  /** ASCII digits in the text (redaction only removes digits, so this stays an upper bound). */
+  digits: number;
+}
+
 export interface RedactionRule {
   name: string;
   redact(text: string): string;
+  /**
+   * False when no match is possible: something every match contains is absent (a literal prefix,
+   * enough digits). Checked by redactText before the rule's regex scans the text.
+   */
+  applies?(text: string, facts: TextFacts): boolean;
 }
 
 type Replacement = string | ((m: string, ...groups: string[]) => string);
 
-const rx = (name: string, re: RegExp, replacement: Replacement): RedactionRule => ({
+const rx = (
+  name: string,
+  re: RegExp,
+  replacement: Replacement,
+  applies?: RedactionRule["applies"],
+): RedactionRule => ({
   name,
   redact: (text) => text.replace(re, replacement as (m: string, ...g: string[]) => string),
+  applies,
 });
+
+const has = (...literals: string[]) => (text: string): boolean => literals.some((l) => text.includes(l));
+const hasIgnoringCase = (re: RegExp) => (text: string): boolean => re.test(text);
+const digitsAtLeast = (n: number) => (_: string, facts: TextFacts): boolean => facts.digits >= n;
 
 // ---------- secrets ----------
 
@@ -318,54 +339,79 @@ function fourAsNumber(m: string, start: number): number {
  */
 export const REDACTION_RULES: readonly RedactionRule[] = [
   { name: "pem_private_key", redact: redactPem },
-  rx("jwt", /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED.jwt),
-  rx("bearer", /\bBearer\s{1,16}[A-Za-z0-9._~+/=-]{8,}/gi, `Bearer ${REDACTED.secret}`),
+  rx("jwt", /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED.jwt, has("eyJ")),
+  rx(
+    "bearer",
+    /\bBearer\s{1,16}[A-Za-z0-9._~+/=-]{8,}/gi,
+    `Bearer ${REDACTED.secret}`,
+    hasIgnoringCase(/bearer/i),
+  ),
   // OpenAI (sk-, sk-proj-, sk-svcacct-), Anthropic (sk-ant-...), OpenRouter (sk-or-v1-...).
-  rx("sk_key", /\bsk-[A-Za-z0-9_-]{20,}/g, REDACTED.secret),
+  rx("sk_key", /\bsk-[A-Za-z0-9_-]{20,}/g, REDACTED.secret, has("sk-")),
   // This gateway's own API keys.
-  rx("gateway_key", /\bsgw_[A-Za-z0-9]{20,}/g, REDACTED.secret),
-  rx("aws_access_key_id", /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED.secret),
+  rx("gateway_key", /\bsgw_[A-Za-z0-9]{20,}/g, REDACTED.secret, has("sgw_")),
+  rx("aws_access_key_id", /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED.secret, has("AKIA", "ASIA")),
   rx(
     "aws_secret_assignment",
     /(aws_secret_access_key["']?\s{0,16}[=:]\s{0,16}["']?)[A-Za-z0-9/+=]{40}/gi,
     `$1${REDACTED.secret}`,
+    hasIgnoringCase(/aws_secret_access_key/i),
   ),
-  rx("github_token", /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b/g, REDACTED.secret),
-  rx("github_pat", /\bgithub_pat_[A-Za-z0-9_]{22,}/g, REDACTED.secret),
-  rx("slack_token", /\bxox[abpors]-[A-Za-z0-9-]{10,}/g, REDACTED.secret),
-  rx("stripe_key", /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, REDACTED.secret),
-  rx("google_api_key", /\bAIza[0-9A-Za-z_-]{35}\b/g, REDACTED.secret),
+  rx(
+    "github_token",
+    /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b/g,
+    REDACTED.secret,
+    has("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+  ),
+  rx("github_pat", /\bgithub_pat_[A-Za-z0-9_]{22,}/g, REDACTED.secret, has("github_pat_")),
+  rx("slack_token", /\bxox[abpors]-[A-Za-z0-9-]{10,}/g, REDACTED.secret, has("xox")),
+  rx("stripe_key", /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, REDACTED.secret, has("k_live_", "k_test_")),
+  rx("google_api_key", /\bAIza[0-9A-Za-z_-]{35}\b/g, REDACTED.secret, has("AIza")),
   // Presigned URLs (S3, GCS): the signature and the (session) credentials grant access until expiry.
   rx(
     "presigned_signature",
     /\b(X-(?:Amz-(?:Signature|Credential|Security-Token)|Goog-(?:Signature|Credential))=)[^&\s"'#<>]+/gi,
     `$1${REDACTED.secret}`,
+    has("="),
   ),
   // "password is hunter2", "password: hunter2", `"passwd"="hunter2"`: the value goes, prose stays.
   rx(
     "password_phrase",
     /\b(pass(?:word|wd|phrase|code))\b(["']?(?:\s{0,8}[:=]|\s{1,8}(?:is|was)\b:?)\s{0,8}["']?)([^\s"'`,;&<>]{1,256})/gi,
     redactPasswordValue,
+    hasIgnoringCase(/pass/i),
   ),
   rx(
     "aws_secret_key",
     /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
     (m) => (looksLikeAwsSecret(m) ? REDACTED.secret : m),
+    (text) => text.length >= 40,
   ),
   { name: "email", redact: redactEmails },
   // 15-34 characters, printed compact or in groups of four; checked with ISO 13616's mod 97.
-  rx("iban", /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g, redactIban),
+  rx(
+    "iban",
+    /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
+    redactIban,
+    digitsAtLeast(2),
+  ),
   // US SSN, dashed; area 000, 666 and 9xx, group 00 and serial 0000 are never issued.
-  rx("ssn", /(?<![\w-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g, REDACTED.ssn),
+  rx("ssn", /(?<![\w-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g, REDACTED.ssn, digitsAtLeast(9)),
   rx(
     "ssn_labelled",
     /\b(ssn|social security (?:number|no\.?))(\s{0,4}[:#]?\s{0,4})\d{9}(?!\d)/gi,
     `$1$2${REDACTED.ssn}`,
+    digitsAtLeast(9),
   ),
   /** 13-19 digits, optionally grouped by single spaces or dashes; Luhn-valid only. */
-  rx("card", /(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w-]|\.\d)/g, cardIfLuhn),
+  rx("card", /(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w-]|\.\d)/g, cardIfLuhn, digitsAtLeast(13)),
   /** Dotted groups as printed on cards (4.4.4.4, 4.6.5, 4.4.4.4.3); Luhn-valid only. */
-  rx("card_dotted", /(?<![\w.-])\d{4}\.\d{4,6}\.\d{4,5}(?:\.\d{1,4}){0,2}(?![\w-]|\.\d)/g, cardIfLuhn),
+  rx(
+    "card_dotted",
+    /(?<![\w.-])\d{4}\.\d{4,6}\.\d{4,5}(?:\.\d{1,4}){0,2}(?![\w-]|\.\d)/g,
+    cardIfLuhn,
+    digitsAtLeast(12),
+  ),
   /**
    * International: `+`, then digit runs separated by one space, dot or dash, or in parentheses
    * ("+44 20 7946 0958", "+1 (415) 555-2671", "+44 (0)20 …", "+14155552671"), 8-15 digits in all
@@ -375,16 +421,39 @@ export const REDACTION_RULES: readonly RedactionRule[] = [
     "phone_international",
     /(?<![\w+])\+\d{1,15}(?!\d)(?:[ .-]?\(\d{1,4}\)|[ .-]\d{1,12}(?!\d)|(?<=\))\d{1,12}(?!\d)){0,7}(?![\w-]|\.\d)/g,
     phoneIfDigits(8, 15),
+    digitsAtLeast(8),
   ),
   /** North American: 3-3-4 digits with separators, optional +1/1 and (area code). */
-  rx("phone_us", /(?<![\w.+-])(?:1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-]|\.\d)/g, REDACTED.phone),
+  rx(
+    "phone_us",
+    /(?<![\w.+-])(?:1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w-]|\.\d)/g,
+    REDACTED.phone,
+    digitsAtLeast(10),
+  ),
   /** UK national: 0 and area code, then groups ("020 7946 0958", "0161 496 0000", "07700 900123"), 10-11 digits. */
   rx(
     "phone_uk",
     /(?<![\w.+(-])(?:\(0\d{2,4}\)|0\d{2,4}(?!\d))[ -]\d{3,6}(?!\d)(?:[ -]\d{3,4}(?!\d))?(?![\w-]|\.\d)/g,
     phoneIfDigits(10, 11),
+    digitsAtLeast(10),
   ),
 ];
+
+/** Counts once what the rules' preconditions ask. */
+export function textFacts(text: string): TextFacts {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) if (isDigit(text.charCodeAt(i))) digits++;
+  return { digits };
+}
+
+/**
+ * What every rule above needs somewhere in a match: a digit or one of `@ _ = / + -`, or a literal
+ * that may be written in letters alone (a JWT's `eyJ`, AWS and Google key prefixes, "Bearer" and
+ * "pass…" in either case). Text without any of them (most prose, roles, ids of letters) cannot be
+ * changed by a rule, so one scan replaces the rules' twenty. A new rule must keep this true;
+ * `test/unit/redaction.test.ts` checks it against every rule.
+ */
+export const MAY_NEED_REDACTION = /[0-9@_=/+-]|eyJ|AKIA|ASIA|AIza|[Bb][Ee][Aa][Rr][Ee][Rr]|[Pp][Aa][Ss][Ss]/;
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
@@ -416,7 +485,10 @@ export function redactText(text: string, secrets: readonly string[] = providerSe
     dropped = out.length - cut;
     out = out.slice(0, cut);
   }
-  for (const rule of REDACTION_RULES) out = rule.redact(out);
+  if (MAY_NEED_REDACTION.test(out)) {
+    const facts = textFacts(out);
+    for (const rule of REDACTION_RULES) if (!rule.applies || rule.applies(out, facts)) out = rule.redact(out);
+  }
   return dropped ? `${out}[TRUNCATED: ${dropped} chars]` : out;
 }
 
@@ -438,14 +510,35 @@ function redactString(value: string, key: string | undefined): string {
   return parseDataUrl(value)?.base64 ? removeSecrets(value, providerSecrets()) : redactText(value);
 }
 
-/** A copy of a JSON value with every string `s` replaced by `fn(s, the object key it stands under)`. */
+/**
+ * A JSON value with every string `s` replaced by `fn(s, the object key it stands under)`. Only the
+ * containers on the path to a changed string are copied; the rest is the input itself (most bodies
+ * have nothing to redact, and every call's bodies go through here). The input is never modified.
+ */
 function mapStrings(value: unknown, fn: (s: string, key: string | undefined) => unknown, key?: string): unknown {
   if (typeof value === "string") return fn(value, key);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const mapped = mapStrings(value[i], fn);
+      if (out) out.push(mapped);
+      else if (mapped !== value[i]) (out = value.slice(0, i)).push(mapped);
+    }
+    return out ?? value;
+  }
   if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn, k);
-    return out;
+    const entries = Object.entries(value);
+    let out: Record<string, unknown> | null = null;
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i];
+      const mapped = mapStrings(v, fn, k);
+      if (!out && mapped !== v) {
+        out = {};
+        for (let j = 0; j < i; j++) out[entries[j][0]] = entries[j][1];
+      }
+      if (out) out[k] = mapped;
+    }
+    return out ?? value;
   }
   return value;
 }
@@ -536,7 +629,13 @@ export function stripBinary<T>(body: T): T {
   return mapStrings(body, stripString) as T;
 }
 
-function stripString(value: string, key: string | undefined): unknown {
+/** `redactValue(stripBinary(body))` in one walk and one copy: what the ledger keeps of a body. */
+export function stripAndRedact<T>(body: T): T {
+  // The placeholder is redacted too: its mime type is the client's.
+  return mapStrings(body, (s, key) => redactString(stripString(s, key), key)) as T;
+}
+
+function stripString(value: string, key: string | undefined): string {
   const data = parseDataUrl(value);
   if (data?.base64) return placeholder(data.mime, base64ByteLength(data.data));
   if ((key === "data" || key === "file_data") && value.length > 64 && LONG_BASE64.test(value)) {

@@ -226,12 +226,10 @@ export function buildAnthropicRequest(
   if (target.apiKey) headers["x-api-key"] = target.apiKey;
   if (stream) headers.accept = "text/event-stream";
   return {
-    request: new Request(`${target.baseUrl}/v1/messages`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(toAnthropicRequest(body, target.model)),
-      signal,
-    }),
+    request: {
+      url: `${target.baseUrl}/v1/messages`,
+      init: { method: "POST", headers, body: JSON.stringify(toAnthropicRequest(body, target.model)), signal },
+    },
     stream,
     clientWantsUsage: body.stream_options?.include_usage === true,
     clientWantsCost: true,

@@ -27,12 +27,10 @@ export function buildOpenAIRequest(
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   if (stream) headers.accept = "text/event-stream";
   return {
-    request: new Request(`${target.baseUrl}/chat/completions`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(payload),
-      signal,
-    }),
+    request: {
+      url: `${target.baseUrl}/chat/completions`,
+      init: { method: "POST", headers, body: JSON.stringify(payload), signal },
+    },
     stream,
     clientWantsUsage: body.stream_options?.include_usage === true,
     clientWantsCost: target.provider !== "openrouter" || clientAskedCost(body),

@@ -20,8 +20,17 @@ export interface ProviderTarget {
   apiKey: string | null;
 }
 
+/**
+ * What is sent upstream, as `fetch(url, init)` takes it. Not a Request: fetch copies a Request it
+ * is given (headers, body, a signal following the caller's), so building one first built it twice.
+ */
+export interface UpstreamRequest {
+  url: string;
+  init: { method: "POST"; headers: Record<string, string>; body: string; signal?: AbortSignal };
+}
+
 export interface UpstreamCall {
-  request: Request;
+  request: UpstreamRequest;
   stream: boolean;
   /** The client itself asked for `stream_options.include_usage` (the gateway always asks upstream). */
   clientWantsUsage: boolean;

@@ -1,8 +1,14 @@
 // Reads configuration the same way under Supabase's Edge Runtime (Deno) and under vitest (Node).
 type EnvSource = { get(name: string): string | undefined };
 
-const source: EnvSource = (globalThis as { Deno?: { env: EnvSource } }).Deno?.env ??
-  { get: (name) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name] };
+const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
+// A function's environment is fixed for its worker's life: under Deno it is read from one snapshot
+// (Deno.env.get is an op per read, several per call on the hot path). Under vitest it is read live,
+// so tests can stub it.
+const source: EnvSource = isDeno
+  ? { get: (name) => envSnapshot()[name] }
+  : { get: (name) => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name] };
 
 export function env(name: string): string | undefined {
   const value = source.get(name);

@@ -23,6 +23,8 @@ export const config = {
   queryRepeats: Number(env("BENCH_QUERY_REPEATS") ?? (QUICK ? 5 : 9)),
   coldRepeats: Number(env("BENCH_COLD_REPEATS") ?? (QUICK ? 2 : 5)),
   streamChunks: 20,
+  /** BENCH_CPU_PROF=1: the proxy and the pass-through run under `deno --cpu-prof`; top entries are printed. */
+  cpuProf: env("BENCH_CPU_PROF") === "1",
   /** Write RESULTS.md (off for partial runs unless asked). */
   writeResults: env("BENCH_WRITE") ?? "auto",
 };
