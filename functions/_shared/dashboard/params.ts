@@ -1,10 +1,10 @@
 /**
- * The dashboard's query strings, validated before anything reaches the database: known parameters
- * only (a typo is a 400, not a silently wider answer), each at most once, bounded, free of NUL.
- * Errors name the parameter in the API's shape; a client-chosen name echoed back is clipped.
+ * The dashboard's query parameters (ranges, pages, breakdown dimensions), parsed by the shared
+ * strict query-string rules (http/query-string.ts), and the ranges and days its charts cover.
  */
 import { z } from "zod";
 import { badRequest } from "../http/errors.ts";
+import { cursor, instant, integer, parseQueryString } from "../http/query-string.ts";
 
 export const DIMENSIONS = [
   "model",
@@ -23,25 +23,10 @@ export const MAX_RANGE_DAYS = 366;
 export const DEFAULT_RANGE_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-const INSTANT = "must be an ISO 8601 date-time with an offset (2026-11-01T00:00:00Z) or a date (2026-11-01)";
-const instant = z.string().max(40, INSTANT).pipe(z.union([
-  z.iso.datetime({ offset: true, error: INSTANT }),
-  z.iso.date({ error: INSTANT }).transform((d) => `${d}T00:00:00Z`),
-]));
-
-const integer = (min: number, max: number) =>
-  z.string()
-    .regex(/^[0-9]{1,6}$/, "must be a whole number")
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
-
-/** An opaque keyset cursor this API handed out: "<epoch microseconds>.<uuid>". */
-const CURSOR = /^[0-9]{1,18}\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export const rangeParams = { from: instant.optional(), to: instant.optional() };
 export const pageParams = {
   limit: integer(1, 200).optional(),
-  cursor: z.string().max(80).regex(CURSOR, "must be a next_cursor returned by this endpoint").optional(),
+  cursor: cursor.optional(),
 };
 export const dimensionParam = {
   dimension: z.enum(DIMENSIONS, { error: `must be one of ${DIMENSIONS.join(", ")}` }),
@@ -49,25 +34,7 @@ export const dimensionParam = {
 
 /** A query string against `shape`; 400 naming the first bad, unknown or repeated parameter. */
 export function parseQuery<S extends z.ZodRawShape>(params: URLSearchParams, shape: S): z.infer<z.ZodObject<S>> {
-  const raw: Record<string, string> = {};
-  for (const [name, value] of params) {
-    if (Object.hasOwn(raw, name)) {
-      throw badRequest(`Query parameter '${clipName(name)}' is given more than once`, clipName(name));
-    }
-    if (value.includes("\u0000")) throw badRequest(`Query parameter '${clipName(name)}' contains NUL`, clipName(name));
-    raw[name] = value;
-  }
-  const parsed = z.strictObject(shape).safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue.code === "unrecognized_keys") {
-      const name = clipName(issue.keys[0]);
-      throw badRequest(`Unknown query parameter '${name}'`, name, "unknown_parameter");
-    }
-    const name = String(issue.path[0] ?? "");
-    throw badRequest(`Invalid query parameter '${name}': ${issue.message}`, name || null);
-  }
-  return parsed.data as z.infer<z.ZodObject<S>>;
+  return parseQueryString(params, z.strictObject(shape)) as z.infer<z.ZodObject<S>>;
 }
 
 export interface Range {
@@ -99,9 +66,4 @@ export function daysOf(range: Range): string[] {
     t += DAY_MS;
   }
   return days;
-}
-
-/** A client-chosen parameter name echoed in an error: bounded, so a 3 KB name does not come back whole. */
-function clipName(name: string): string {
-  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
 }
