@@ -15,6 +15,7 @@ import { startChild } from "../lib/process.ts";
 import type { FakeProviders } from "./fake.ts";
 import { countLogRows, type ProxyFixture, waitForLogDrain } from "./fixtures.ts";
 import { latestProfile, profileMarkdown } from "./lib/cpu-profile.ts";
+import { cpuByProcess, cpuByProcessText, resetStatements, statementsText } from "./lib/pg-statements.ts";
 
 export const MODEL = "openai/gpt-4o-mini"; // no routing prefix: goes to the default provider (OpenRouter)
 export const PROXY_FN = "llm-proxy";
@@ -223,6 +224,9 @@ export async function runOverhead(opts: {
             const before = target === "proxy" ? await countLogRows(opts.sql) : null;
             resetPeakRss(ep.pid);
             const cpu0 = cpuSeconds(ep.pid);
+            const pgStatements = config.pgStatements && target === "proxy" && opts.dbPid !== null;
+            if (pgStatements) await resetStatements(opts.sql);
+            const byProcess0 = pgStatements ? cpuByProcess(opts.dbPid!) : null;
             const db0 = opts.dbPid ? treeCpuSeconds(opts.dbPid) : null;
             const load = await runLoad({
               url: ep.url,
@@ -236,6 +240,14 @@ export async function runOverhead(opts: {
             served += load.answered;
             const cpuS = cpuSeconds(ep.pid) - cpu0;
             const dbCpuS = opts.dbPid && db0 !== null ? treeCpuSeconds(opts.dbPid) - db0 : null;
+            if (byProcess0) {
+              const calls = Math.max(1, load.answered);
+              log(
+                `postgres during proxy ${mode} c=${c} (${load.answered} calls), CPU by process:\n` +
+                  cpuByProcessText(byProcess0, cpuByProcess(opts.dbPid!), calls) +
+                  `\nstatements (pg_stat_statements, nested included):\n${await statementsText(opts.sql, calls)}`,
+              );
+            }
             const rec: RunRecord = {
               target,
               delayMs,

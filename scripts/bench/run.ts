@@ -22,6 +22,7 @@ import { runLogging } from "./logging.ts";
 import { runReads } from "./reads.ts";
 import { type AllResults, renderMarkdown } from "./report.ts";
 import { analysis } from "./analysis.ts";
+import { PG_STATEMENTS_SETTINGS } from "./lib/pg-statements.ts";
 
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const t0 = Date.now();
@@ -45,7 +46,7 @@ async function main() {
   let db;
   const setupNotes: string[] = [];
   try {
-    db = await throwawayDatabase();
+    db = await throwawayDatabase({ settings: config.pgStatements ? PG_STATEMENTS_SETTINGS : [] });
   } catch (err) {
     // Keep measuring what does not need the schema (direct, pass-through, Portkey, cold start).
     const msg = `migrations failed, schema-dependent parts skipped: ${

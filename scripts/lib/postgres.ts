@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   persistent: boolean;
   /** Where the server's own log goes; it is noisy and not needed on the console. */
   logFile: string;
+  /** More server settings (`name=value`), e.g. the bench's pg_stat_statements. */
+  settings?: string[];
 }
 
 const USER = "postgres";
@@ -117,6 +119,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Runn
       "synchronous_commit=off",
       "-c",
       "full_page_writes=off",
+      ...(opts.settings ?? []).flatMap((s) => ["-c", s]),
     ],
     onLog: log,
     onError: log,

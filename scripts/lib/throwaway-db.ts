@@ -13,7 +13,9 @@ export interface ThrowawayDb {
 }
 
 /** DATABASE_URL when set (migrated in place), otherwise a fresh embedded Postgres in a temp dir. */
-export async function throwawayDatabase(opts: { migrate?: boolean } = {}): Promise<ThrowawayDb> {
+export async function throwawayDatabase(
+  opts: { migrate?: boolean; settings?: string[] } = {},
+): Promise<ThrowawayDb> {
   if (process.env.DATABASE_URL) {
     const url = process.env.DATABASE_URL;
     await waitForDatabase(url);
@@ -29,6 +31,7 @@ export async function throwawayDatabase(opts: { migrate?: boolean } = {}): Promi
     port: await freePort(),
     persistent: false,
     logFile: path.join(base, "postgres.log"),
+    settings: opts.settings,
   });
   try {
     await waitForDatabase(pg.url);

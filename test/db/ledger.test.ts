@@ -62,6 +62,30 @@ describe("Ledger", () => {
     expect(c.statements()).toBe(1);
   });
 
+  it("lingers after a batch too: rows queued while a statement runs wait for the next few", async () => {
+    const later: Promise<void>[] = [];
+    let ledger: Ledger | null = null;
+    let n = 0;
+    const wrapper = new Proxy(sql, {
+      get: (target, prop) =>
+        prop === "unsafe"
+          ? (...args: Parameters<postgres.Sql["unsafe"]>) => {
+            // While the first statement runs, one call finishes now and one 50 ms later.
+            if (n++ === 0 && ledger) {
+              const l = ledger;
+              later.push(l.record(entry()), new Promise((r) => setTimeout(r, 50)).then(() => l.record(entry())));
+            }
+            return target.unsafe(...args);
+          }
+          : Reflect.get(target, prop),
+    });
+    ledger = new Ledger(() => wrapper, { lingerMs: 300 });
+    await ledger.record(entry());
+    await Promise.all(later);
+    expect(later).toHaveLength(2);
+    expect(n).toBe(2);
+  });
+
   it("writes a full batch at once instead of lingering", async () => {
     const c = counted();
     const ledger = new Ledger(c.sql, { lingerMs: 60_000, maxBatch: 3 });

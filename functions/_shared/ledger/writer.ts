@@ -294,6 +294,8 @@ function batchStatement(entries: LedgerEntry[]): { text: string; params: string[
 interface Pending {
   entry: LedgerEntry;
   resolve: () => void;
+  /** When the row was queued (Date.now()): a batch goes once its oldest row has lingered. */
+  queuedAt: number;
 }
 
 export interface LedgerOptions {
@@ -301,9 +303,11 @@ export interface LedgerOptions {
   maxBatch?: number;
   /**
    * How long the first row queued into an idle ledger waits for others before its batch is written
-   * (default LEDGER_LINGER_MS, else 10 ms). A statement's fixed cost (planning, the rollup triggers)
+   * (default LEDGER_LINGER_MS, else 25 ms). A statement's fixed cost (planning, the rollup triggers)
    * dwarfs a row's, so at low concurrency a few milliseconds turn one statement per call into one per
    * several; a full batch, or one holding a feature row (its caller waits for it), is written at once.
+   * Rows queued while a statement runs linger too (counted from when they were queued), so at a
+   * steady low rate every batch gathers `lingerMs` of calls, not just the first one after idling.
    * 0 writes what one event-loop turn queued.
    */
   lingerMs?: number;
@@ -427,7 +431,7 @@ function deadLetterPayload(entry: LedgerEntry): string {
 }
 
 const DEFAULT_MAX_BACKLOG = 10_000;
-const DEFAULT_LINGER_MS = 10;
+const DEFAULT_LINGER_MS = 25;
 
 function lingerFromEnv(): number {
   const ms = Number(env("LEDGER_LINGER_MS") ?? DEFAULT_LINGER_MS);
@@ -468,8 +472,9 @@ export class Ledger {
    */
   record(entry: LedgerEntry): Promise<void> {
     return new Promise((resolve) => {
-      if (this.#queue.length === 0) this.#progressAt = Date.now();
-      this.#queue.push({ entry, resolve });
+      const now = Date.now();
+      if (this.#queue.length === 0) this.#progressAt = now;
+      this.#queue.push({ entry, resolve, queuedAt: now });
       // A feature call (mentor, guru, twin) answers only once its rows are stored: its batch goes with
       // this event-loop turn. Other rows let the calls finishing in the next few milliseconds join.
       const awaited = entry.feature != null;
@@ -520,6 +525,7 @@ export class Ledger {
       try {
         await this.#store(batch);
         attempt = 0;
+        if (this.#lingerAgain()) return;
       } catch (err) {
         const delay = this.#delays[Math.min(attempt, this.#delays.length - 1)];
         if (attempt === 0 || attempt % 10 === 0) {
@@ -530,6 +536,21 @@ export class Ledger {
       }
     }
     this.#flushing = false;
+  }
+
+  /**
+   * After a batch: when the rows queued meanwhile neither fill a batch nor hold a feature row, they
+   * wait until the oldest has lingered `lingerMs` (the drain stays owned: `record()` can cut it short).
+   */
+  #lingerAgain(): boolean {
+    const queue = this.#queue;
+    if (queue.length === 0 || queue.length >= this.#maxBatch || queue.some((p) => p.entry.feature != null)) {
+      return false;
+    }
+    const wait = this.#lingerMs - (Date.now() - queue[0].queuedAt);
+    if (wait <= 0) return false;
+    this.#linger = setTimeout(() => this.#startDrain(), wait);
+    return true;
   }
 
   /**

@@ -25,6 +25,11 @@ export const config = {
   streamChunks: 20,
   /** BENCH_CPU_PROF=1: the proxy and the pass-through run under `deno --cpu-prof`; top entries are printed. */
   cpuProf: env("BENCH_CPU_PROF") === "1",
+  /**
+   * BENCH_PG_STATEMENTS=1: Postgres runs with pg_stat_statements; each proxy run of the overhead section
+   * prints what Postgres executed (statements per call, time) and its CPU by process.
+   */
+  pgStatements: env("BENCH_PG_STATEMENTS") === "1",
   /** Write RESULTS.md (off for partial runs unless asked). */
   writeResults: env("BENCH_WRITE") ?? "auto",
 };
