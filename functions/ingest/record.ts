@@ -66,33 +66,36 @@ export async function ingestInteractions(
   }));
   await Promise.all(fresh.map(({ item, id, interactionId }, i) => {
     const hasError = item.error_code != null || item.error_message != null;
-    return recordEntry(buildLedgerEntry({
-      requestId: id,
-      interactionId,
-      at: item.timestamp ? new Date(item.timestamp) : receivedAt,
-      caller,
-      userId: item.user_id?.toLowerCase() ?? caller.userId,
-      endUser: null,
-      conversationId: item.conversation_id ?? null,
-      properties: { ...item.properties, source: "ingest" },
-      provider: item.provider ?? "unknown",
-      model: item.model_name,
-      isStream: false,
-      status: item.status === "success" ? "complete" : item.status,
-      httpStatus: null,
-      finishReason: null,
-      error: hasError ? { code: item.error_code ?? null, message: item.error_message ?? null } : null,
-      requestBody: item.request as Json,
-      responseBody: (item.response ?? null) as Json | null,
-      messages: promptMessages(item.request as Json),
-      fileMetadata: item.file_metadata as Json | undefined,
-      usage: item.usage ? normalizedUsage(item.usage) : null,
-      usageSource: item.usage ? "provider" : null,
-      price: priced[i],
-      latencyMs: item.latency_ms ?? null,
-      ttftMs: null,
-      ip: null,
-    }));
+    return recordEntry(
+      buildLedgerEntry({
+        requestId: id,
+        interactionId,
+        at: item.timestamp ? new Date(item.timestamp) : receivedAt,
+        caller,
+        userId: item.user_id?.toLowerCase() ?? caller.userId,
+        endUser: null,
+        conversationId: item.conversation_id ?? null,
+        properties: { ...item.properties, source: "ingest" },
+        provider: item.provider ?? "unknown",
+        model: item.model_name,
+        isStream: false,
+        status: item.status === "success" ? "complete" : item.status,
+        httpStatus: null,
+        finishReason: null,
+        error: hasError ? { code: item.error_code ?? null, message: item.error_message ?? null } : null,
+        requestBody: item.request as Json,
+        responseBody: (item.response ?? null) as Json | null,
+        messages: promptMessages(item.request as Json),
+        fileMetadata: item.file_metadata as Json | undefined,
+        usage: item.usage ? normalizedUsage(item.usage) : null,
+        usageSource: item.usage ? "provider" : null,
+        price: priced[i],
+        latencyMs: item.latency_ms ?? null,
+        ttftMs: null,
+        ip: null,
+      }),
+      { awaited: true },
+    ); // ingest answers once its rows are stored: no linger
   }));
   return answers;
 }

@@ -222,6 +222,13 @@ describe("feature rows in the ledger batch", () => {
     expect(statements).toBe(1);
   });
 
+  it("writes an awaited row at once (its caller, e.g. ingest, answers only once it is stored)", async () => {
+    const ledger = new Ledger(() => sql, { lingerMs: 60_000 });
+    const stored = ledger.record(entry(), { awaited: true });
+    expect(await Promise.race([stored.then(() => "stored"), new Promise((r) => setTimeout(() => r("late"), 5_000))]))
+      .toBe("stored");
+  });
+
   it("keeps an unknown cost unknown (null, never 0), and a retried batch adds no second row", async () => {
     const user = await createUser(sql);
     const ledger = new Ledger(() => sql);

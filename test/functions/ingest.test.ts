@@ -13,7 +13,8 @@ let sql: postgres.Sql;
 let fns: TestFunctions;
 
 beforeAll(async () => {
-  ({ sql, fns } = await startWithSql({ OPENROUTER_API_KEY: PROVIDER_KEY }));
+  // The longest linger: ingest answers once its rows are stored, so its batches must not linger at all.
+  ({ sql, fns } = await startWithSql({ OPENROUTER_API_KEY: PROVIDER_KEY, LEDGER_LINGER_MS: "1000" }));
 });
 
 afterAll(() => stopStack({ sql, fns }));
@@ -37,6 +38,16 @@ const seedCall = (n = 0) => ({
 });
 
 describe("ingest", () => {
+  it("answers without waiting for the ledger's linger (its rows are written at once)", async () => {
+    const t = await tenant();
+    const started = performance.now();
+    const { status } = await ingest(t.key, seedCall());
+    expect(status).toBe(201);
+    // The stack lingers 1,000 ms before writing an ordinary batch.
+    expect(performance.now() - started).toBeLessThan(800);
+    expect(await counts(t.account.id)).toEqual({ requests: 1, interactions: 1 });
+  });
+
   it("records one interaction in the seed's logAIInteraction shape, before answering", async () => {
     const t = await tenant();
     const timestamp = "2026-11-20T10:15:00.000Z";

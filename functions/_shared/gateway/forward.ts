@@ -115,8 +115,8 @@ export function ledgerStatus(): LedgerStatus {
 }
 
 /** Queues rows built elsewhere (calls an app reports itself) in this worker's ledger; settles once stored. */
-export function recordEntry(entry: LedgerEntry): Promise<void> {
-  return ledger.record(entry);
+export function recordEntry(entry: LedgerEntry, options?: { awaited?: boolean }): Promise<void> {
+  return ledger.record(entry, options);
 }
 
 /**

@@ -468,16 +468,16 @@ export class Ledger {
   /**
    * Queues the rows; the promise settles once they are stored (it never rejects). Rows are always
    * accepted, even past `maxBacklog`: the bound is enforced on admission of new calls (`full`), so
-   * a call already answered is never left unlogged.
+   * a call already answered is never left unlogged. `awaited`: the caller answers only once the rows
+   * are stored (feature calls always, ingest), so their batch goes without lingering.
    */
-  record(entry: LedgerEntry): Promise<void> {
+  record(entry: LedgerEntry, { awaited = entry.feature != null }: { awaited?: boolean } = {}): Promise<void> {
     return new Promise((resolve) => {
       const now = Date.now();
       if (this.#queue.length === 0) this.#progressAt = now;
       this.#queue.push({ entry, resolve, queuedAt: now });
-      // A feature call (mentor, guru, twin) answers only once its rows are stored: its batch goes with
-      // this event-loop turn. Other rows let the calls finishing in the next few milliseconds join.
-      const awaited = entry.feature != null;
+      // An awaited batch goes with this event-loop turn; other rows let the calls finishing in the next
+      // few milliseconds join.
       if (!this.#flushing) {
         this.#flushing = true;
         this.#linger = setTimeout(() => this.#startDrain(), awaited ? 0 : this.#lingerMs);
