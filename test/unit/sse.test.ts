@@ -128,6 +128,24 @@ describe("teeChatStream", () => {
     expect(r.bytesReceived).toBe(upstreamBytes.length);
   });
 
+  it('removes a leading, a trailing and a mid-event `"usage":null` byte-exactly', async () => {
+    const lead = `data: {"usage":null,"id":"${ID}","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n`;
+    const trail = `data: {"id":"${ID}","choices":[{"index":0,"delta":{"content":"b"}}],"usage":null}\n\n`;
+    const both = `data: {"usage":null,"id":"${ID}","usage":null,"choices":[{"index":0,"delta":{"content":"ü"}}]}\n\n`;
+    const upstream = enc.encode([lead, trail, both, DONE].join(""));
+    const { stream, result } = teeChatStream(sourceOf([upstream]), { clientWantsUsage: false });
+    const out = await readAll(stream);
+    expect(out.text).toBe(
+      [
+        `data: {"id":"${ID}","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n`,
+        `data: {"id":"${ID}","choices":[{"index":0,"delta":{"content":"b"}}]}\n\n`,
+        `data: {"id":"${ID}","choices":[{"index":0,"delta":{"content":"ü"}}]}\n\n`,
+        DONE,
+      ].join(""),
+    );
+    expect((await result).text).toBe("abü");
+  });
+
   it.each(SIZES)("passes every byte through when the client asked for usage (split every %i bytes)", async (size) => {
     const parts = split(upstreamBytes, size);
     const { stream, result } = teeChatStream(sourceOf(parts), { clientWantsUsage: true });

@@ -318,6 +318,32 @@ export function openAIErrorChunk(e: StreamError): string {
 }
 
 const USAGE_NULL = /,"usage":null|"usage":null,?/g;
+const utf8 = new TextEncoder();
+
+/**
+ * The event `text` without its `"usage":null` fields, as bytes. When each of the event's bytes
+ * decoded to one UTF-16 unit (ASCII, the usual case), text offsets are byte offsets and the bytes
+ * around the fields are copied instead of encoding the text again.
+ */
+function withoutUsageNull(text: string, buf: Uint8Array, start: number, end: number, slab: Slab): Uint8Array {
+  if (end - start !== text.length) return utf8.encode(text.replace(USAGE_NULL, ""));
+  const cuts: number[] = [];
+  let removed = 0;
+  for (let m = USAGE_NULL.exec(text); m !== null; m = USAGE_NULL.exec(text)) {
+    cuts.push(m.index, m.index + m[0].length);
+    removed += m[0].length;
+  }
+  const out = slab.alloc(text.length - removed);
+  let from = 0;
+  let at = 0;
+  for (let i = 0; i < cuts.length; i += 2) {
+    out.set(buf.subarray(start + from, start + cuts[i]), at);
+    at += cuts[i] - from;
+    from = cuts[i + 1];
+  }
+  out.set(buf.subarray(start + from, end), at);
+  return out;
+}
 const COST_FIELDS = ["cost", "cost_details", "is_byok"];
 
 const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -390,6 +416,37 @@ function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
   };
 }
 
+/** Size of the slab a stream's forwarded bytes are copied into (see `Slab`). */
+const SLAB_BYTES = 4 * 1024;
+
+/**
+ * Hands out copies of forwarded bytes as views into one slab, a new slab when it is full: a fresh
+ * ArrayBuffer per event (a few hundred bytes) cost more than copying the event. Views are never
+ * written after they are handed out; a slab lives until the last of its chunks was sent.
+ */
+class Slab {
+  private buf = new Uint8Array(SLAB_BYTES);
+  private used = 0;
+
+  /** `n` bytes no other chunk uses. */
+  alloc(n: number): Uint8Array {
+    if (n > SLAB_BYTES / 4) return new Uint8Array(n);
+    if (this.used + n > SLAB_BYTES) {
+      this.buf = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const out = this.buf.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
+
+  copy(src: Uint8Array, from: number, to: number): Uint8Array {
+    const out = this.alloc(to - from);
+    out.set(src.subarray(from, to));
+    return out;
+  }
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
@@ -411,6 +468,7 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const framer = new EventFramer();
+  const slab = new Slab();
   let pending: Uint8Array | null = null;
   let ended = false;
 
@@ -425,8 +483,11 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
       collector.result(startedAt, transportError ?? e, opts.messages, false, reported).then(settle));
   };
 
-  /** What the client gets instead of an event's bytes: null to keep them, "" to drop the event. */
-  const rewrite = (text: string): string | null => {
+  /**
+   * What the client gets instead of the event `text` (`buf[start..end]`): null to keep its bytes,
+   * "" to drop the event.
+   */
+  const rewrite = (text: string, buf: Uint8Array, start: number, end: number): string | Uint8Array | null => {
     const parsed = collector.usageEvent;
     if (hideUsage && collector.usageOnlyEvent) return "";
     if (hideCost && parsed && COST_FIELDS.some((f) => f in (parsed.usage as Record<string, unknown>))) {
@@ -434,7 +495,7 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
       for (const f of COST_FIELDS) delete usage[f];
       return `data: ${JSON.stringify({ ...parsed, usage })}\n\n`;
     }
-    if (hideUsage && text.includes('"usage":null')) return text.replace(USAGE_NULL, "");
+    if (hideUsage && text.includes('"usage":null')) return withoutUsageNull(text, buf, start, end, slab);
     return null;
   };
 
@@ -459,18 +520,20 @@ export function teeChatStream(upstream: ReadableStream<Uint8Array>, opts: Stream
         if (data === null) parser.feed(text);
         else collector.onEvent({ data });
       }
-      const replacement = collector.redactedEvent ?? (hideUsage || hideCost ? rewrite(text) : null);
+      const replacement = collector.redactedEvent ??
+        (hideUsage || (hideCost && collector.usageEvent) ? rewrite(text, buf, segStart, segEnd) : null);
       if (replacement !== null) {
-        if (segStart > keepFrom) controller.enqueue(buf.slice(keepFrom, segStart));
-        if (replacement) controller.enqueue(encoder.encode(replacement));
-        sent ||= segStart > keepFrom || replacement !== "";
+        if (segStart > keepFrom) controller.enqueue(slab.copy(buf, keepFrom, segStart));
+        if (typeof replacement !== "string") controller.enqueue(replacement);
+        else if (replacement) controller.enqueue(encoder.encode(replacement));
+        sent ||= segStart > keepFrom || replacement.length > 0;
         keepFrom = segEnd;
       }
       segStart = segEnd;
     });
     // Copies: the chunk's buffer is read into again (chunkReader).
     if (segStart > keepFrom) {
-      controller.enqueue(buf.slice(keepFrom, segStart));
+      controller.enqueue(slab.copy(buf, keepFrom, segStart));
       sent = true;
     }
     if (segStart < buf.length) pending = buf.slice(segStart);
