@@ -1,4 +1,4 @@
-/** Wire shapes of the dashboard API (docs: DASHBOARD-API contract, functions/dashboard). snake_case as sent. */
+/** Wire shapes of the dashboard API (README.md "The dashboard API"; served by functions/dashboard). snake_case as sent. */
 export interface Account {
   id: string;
   slug: string;

@@ -1,6 +1,6 @@
 /**
  * dashboard: the read API of the dashboard app (`/functions/v1/dashboard/<route>`, routes in
- * README.md and DASHBOARD-API.md). Signed-in users only; every query runs inside `asUser`, so
+ * README.md, "The dashboard API"). Signed-in users only; every query runs inside `asUser`, so
  * row-level security answers exactly as for supabase-js by the same user, and the account is the one
  * named by x-account-id / x-account-slug (403 for a non-member). API keys are refused (401).
  * Charts read the rollups (functions/_shared/dashboard/analytics.ts), never the raw ledger.
