@@ -492,12 +492,14 @@ create policy "account_settings: instance managers change" on public.account_set
   with check (account_id in (select private.accounts_with_permission('manage_instances')));
 
 -- Log tables: read-only for clients. view_history reads the account's rows; a user reads their own.
+-- The two partitioned tables test membership with `= any (array(select …))`: an init plan, run once
+-- per query, where `in (select …)` is a hashed subplan run again for every partition the scan touches.
 grant select on public.llm_requests, public.ai_interactions, public.agent_performance_metrics, public.agent_usage_log
   to authenticated;
 create policy "llm_requests: history readers and the caller read" on public.llm_requests for select to authenticated
   using (
-    account_id in (select private.accounts_with_permission('view_history'))
-    or (user_id = (select auth.uid()) and account_id in (select private.member_accounts()))
+    account_id = any (array(select private.accounts_with_permission('view_history')))
+    or (user_id = (select auth.uid()) and account_id = any (array(select private.member_accounts())))
   );
 -- llm_cost_discrepancies: calls whose computed cost differs from the provider's own report (OpenRouter
 -- usage.cost) by more than a tolerance: a stale or missing price, a tier we do not model, or a fee.
@@ -512,8 +514,8 @@ grant select on public.llm_cost_discrepancies to authenticated;
 grant all on public.llm_cost_discrepancies to service_role;
 create policy "ai_interactions: history readers and the caller read" on public.ai_interactions for select to authenticated
   using (
-    account_id in (select private.accounts_with_permission('view_history'))
-    or (user_id = (select auth.uid()) and account_id in (select private.member_accounts()))
+    account_id = any (array(select private.accounts_with_permission('view_history')))
+    or (user_id = (select auth.uid()) and account_id = any (array(select private.member_accounts())))
   );
 -- llm_requests.request_body / response_body: the seed's columns, stored once, in the call's
 -- ai_interactions row (request / response), and read from there. These are PostgREST computed
