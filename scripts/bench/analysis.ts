@@ -44,7 +44,7 @@ export function analysis(all: AllResults): string | undefined {
   const r = all.reads?.scales.at(-1);
   if (r) {
     out.push(
-      `- RLS on reads: the policy calls two security-definer helpers (private.accounts_with_permission / member_accounts) once per statement (hashed subplans) and filters each row; ` +
+      `- RLS on reads: the policy calls two security-definer helpers (private.accounts_with_permission / member_accounts) once per query (init plans) and filters each row; ` +
         `for the latest-50 query that is a fixed ~${f(r.rlsMedianMs - r.serviceMedianMs)} ms on a ${
           f(r.serviceMedianMs)
         } ms query, so the ratio is high because the base query is tiny.`,
