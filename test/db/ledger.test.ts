@@ -20,6 +20,22 @@ const entry = (a: { id: string; slug: string } = account): LedgerEntry => ledger
 const stored = async (ids: string[]) =>
   (await sql`select count(*)::int as n from public.llm_requests where id = any(${ids})`)[0].n as number;
 
+// Statements the ledger sends, counted through a wrapper of the real connection.
+function counted(): { sql: () => postgres.Sql; statements: () => number } {
+  let n = 0;
+  const wrapper = new Proxy(sql, {
+    get: (target, prop) =>
+      prop === "unsafe"
+        ? (...args: Parameters<postgres.Sql["unsafe"]>) => (n++, target.unsafe(...args))
+        : Reflect.get(target, prop),
+  });
+  return { sql: () => wrapper, statements: () => n };
+}
+
+/** "stored" when the write settles within 5 s, "late" otherwise (a lingering batch would wait a minute). */
+const storedOrLate = (write: Promise<unknown>) =>
+  Promise.race([write.then(() => "stored"), new Promise((r) => setTimeout(() => r("late"), 5_000))]);
+
 describe("Ledger", () => {
   it("writes concurrent calls in batches, every row exactly once, cost as exact numeric", async () => {
     const ledger = new Ledger(() => sql, { maxBatch: 25 });
@@ -35,18 +51,6 @@ describe("Ledger", () => {
     const [{ n }] = await sql`select count(*)::int as n from public.ai_interactions where llm_request_id = any(${ids})`;
     expect(n).toBe(60);
   });
-
-  // Statements the ledger sends, counted through a wrapper of the real connection.
-  function counted(): { sql: () => postgres.Sql; statements: () => number } {
-    let n = 0;
-    const wrapper = new Proxy(sql, {
-      get: (target, prop) =>
-        prop === "unsafe"
-          ? (...args: Parameters<postgres.Sql["unsafe"]>) => (n++, target.unsafe(...args))
-          : Reflect.get(target, prop),
-    });
-    return { sql: () => wrapper, statements: () => n };
-  }
 
   it("lingers: calls finishing a few milliseconds apart share one statement", async () => {
     const c = counted();
@@ -185,17 +189,11 @@ describe("feature rows in the ledger batch", () => {
 
   it("stores them in the same single statement, with the ledger row's model, tokens, cost and latency", async () => {
     const user = await createUser(sql);
-    let statements = 0;
-    const counting = new Proxy(sql, {
-      get: (target, prop) => {
-        if (prop === "unsafe") statements++;
-        return Reflect.get(target, prop);
-      },
-    });
-    const ledger = new Ledger(() => counting);
+    const c = counted();
+    const ledger = new Ledger(c.sql);
     const entries = featureEntries(user.id, "0.00000285");
     await Promise.all(entries.map((e) => ledger.record(e)));
-    expect(statements).toBe(1);
+    expect(c.statements()).toBe(1);
     const expected = { model: "openai/gpt-4o-mini", tokens_used: 7, cost: "0.00000285", latency: 321 };
     expect(await featureRows(entries)).toEqual([
       { kind: "guru", ...expected, course_id: null },
@@ -206,27 +204,18 @@ describe("feature rows in the ledger batch", () => {
 
   it("writes a batch holding a feature row at once (its function answers only once it is stored)", async () => {
     const user = await createUser(sql);
-    let statements = 0;
-    const counting = new Proxy(sql, {
-      get: (target, prop) => {
-        if (prop === "unsafe") statements++;
-        return Reflect.get(target, prop);
-      },
-    });
-    const ledger = new Ledger(() => counting, { lingerMs: 60_000 });
+    const c = counted();
+    const ledger = new Ledger(c.sql, { lingerMs: 60_000 });
     const plain = entry();
-    const stored = Promise.all([ledger.record(plain), ledger.record(featureEntries(user.id, "0.1")[0])]);
     // The plain row lingers until the feature row arrives, then both go in one statement.
-    expect(await Promise.race([stored.then(() => "stored"), new Promise((r) => setTimeout(() => r("late"), 5_000))]))
+    expect(await storedOrLate(Promise.all([ledger.record(plain), ledger.record(featureEntries(user.id, "0.1")[0])])))
       .toBe("stored");
-    expect(statements).toBe(1);
+    expect(c.statements()).toBe(1);
   });
 
   it("writes an awaited row at once (its caller, e.g. ingest, answers only once it is stored)", async () => {
     const ledger = new Ledger(() => sql, { lingerMs: 60_000 });
-    const stored = ledger.record(entry(), { awaited: true });
-    expect(await Promise.race([stored.then(() => "stored"), new Promise((r) => setTimeout(() => r("late"), 5_000))]))
-      .toBe("stored");
+    expect(await storedOrLate(ledger.record(entry(), { awaited: true }))).toBe("stored");
   });
 
   it("keeps an unknown cost unknown (null, never 0), and a retried batch adds no second row", async () => {
