@@ -74,14 +74,17 @@ comment on column public.sessions.metadata is 'Extensible session data.';
 
 -- A signed-in user's own sessions in accounts they (still) belong to.
 create function private.my_session_ids() returns setof uuid
-  language sql
+  language plpgsql
   stable
   security definer
   set search_path = ''
 as $$
-  select s.id from public.sessions s
-   where s.user_id = (select auth.uid())
-     and s.account_id in (select private.member_accounts())
+begin
+  return query
+    select s.id from public.sessions s
+     where s.user_id = (select auth.uid())
+       and s.account_id in (select private.member_accounts());
+end
 $$;
 comment on function private.my_session_ids() is 'Sessions of the caller, in accounts the caller is a member of.';
 revoke execute on function private.my_session_ids() from public, anon;
