@@ -216,11 +216,14 @@ comment on function private.reserve_usage(jsonb) is 'Reserves usage on several c
 
 -- Settles finished calls whose counters were near their limit: the difference between the real
 -- usage and the reservation (negative when the estimate was above it) goes back to the counter.
+-- PL/pgSQL, like reserve_usage, so the statement's plan is kept for the session: a security-definer
+-- SQL function would plan it again on every settled call.
 create function private.settle_usage(items jsonb) returns void
-  language sql
+  language plpgsql
   security definer
   set search_path = ''
 as $$
+begin
   update private.usage_counters u
      set tokens = greatest(0, u.tokens + s.tokens),
          cost_usd = greatest(0, u.cost_usd + s.cost_usd),
@@ -228,7 +231,8 @@ as $$
     from (select i->>'key' as counter_key, (i->>'window_start')::timestamptz as window_start,
                  sum(coalesce((i->>'tokens')::bigint, 0)) as tokens, sum(coalesce((i->>'cost_usd')::numeric, 0)) as cost_usd
             from jsonb_array_elements(items) i group by 1, 2) s
-   where u.counter_key = s.counter_key and u.window_start = s.window_start
+   where u.counter_key = s.counter_key and u.window_start = s.window_start;
+end
 $$;
 comment on function private.settle_usage(jsonb) is 'Applies settlements {key, window_start, tokens, cost_usd} (real usage minus reservation) to usage counters.';
 
