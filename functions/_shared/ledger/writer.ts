@@ -330,7 +330,7 @@ export interface LedgerOptions {
   maxBatch?: number;
   /**
    * How long the first row queued into an idle ledger waits for others before its batch is written
-   * (default LEDGER_LINGER_MS, else 25 ms). A statement's fixed cost (planning, the rollup triggers)
+   * (default LEDGER_LINGER_MS, else 50 ms). A statement's fixed cost (planning, the rollup triggers)
    * dwarfs a row's, so at low concurrency a few milliseconds turn one statement per call into one per
    * several; a full batch, or one holding a feature row (its caller waits for it), is written at once.
    * Rows queued while a statement runs linger too (counted from when they were queued), so at a
@@ -460,7 +460,7 @@ function deadLetterPayload(entry: LedgerEntry): string {
 }
 
 const DEFAULT_MAX_BACKLOG = 10_000;
-const DEFAULT_LINGER_MS = 25;
+const DEFAULT_LINGER_MS = 50;
 
 function lingerFromEnv(): number {
   const ms = Number(env("LEDGER_LINGER_MS") ?? DEFAULT_LINGER_MS);
