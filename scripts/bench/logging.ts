@@ -52,8 +52,7 @@ export interface LoggingResult {
 
 async function sizes(sql: postgres.Sql, table: string) {
   // The log tables are partitioned: their size is the sum over the partition tree.
-  const [r] =
-    await sql`select coalesce(sum(pg_total_relation_size(relid)), 0)::float8 as total,
+  const [r] = await sql`select coalesce(sum(pg_total_relation_size(relid)), 0)::float8 as total,
                                coalesce(sum(pg_indexes_size(relid)), 0)::float8 as idx
                           from pg_partition_tree(${table}::regclass)`;
   return { total: r.total as number, idx: r.idx as number };
@@ -126,10 +125,8 @@ export async function runLogging(
   const perCallMs = (c0: number | null, c1: number | null, calls: number) =>
     c0 === null || c1 === null ? null : ((c1 - c0) * 1000) / calls;
   const fx = await createProxyFixture(sql);
-  const [acc] =
-    await sql`select slug from public.accounts where id = ${fx.accountId}`;
-  const [key] =
-    await sql`select id from public.api_keys where account_id = ${fx.accountId} limit 1`;
+  const [acc] = await sql`select slug from public.accounts where id = ${fx.accountId}`;
+  const [key] = await sql`select id from public.api_keys where account_id = ${fx.accountId} limit 1`;
   const f: Fixture = {
     accountId: fx.accountId,
     slug: acc.slug as string,
@@ -143,13 +140,11 @@ export async function runLogging(
   const idxBefore = await Promise.all(
     tables.map((t) => indexBytes(sql, `public.${t}`)),
   );
-  const [{ n: n0 }] =
-    await sql`select count(*)::int as n from public.llm_requests`;
+  const [{ n: n0 }] = await sql`select count(*)::int as n from public.llm_requests`;
   const c0 = pgCpu();
   const { elapsedS, errors } = await ledgerLoad(opts.dbUrl, f, opts.calls);
   const pgCpuMsPerCall = perCallMs(c0, pgCpu(), opts.calls);
-  const [{ n: n1 }] =
-    await sql`select count(*)::int as n from public.llm_requests`;
+  const [{ n: n1 }] = await sql`select count(*)::int as n from public.llm_requests`;
   const after = await Promise.all(tables.map((t) => sizes(sql, `public.${t}`)));
   const idxAfter = await Promise.all(
     tables.map((t) => indexBytes(sql, `public.${t}`)),
@@ -176,9 +171,7 @@ export async function runLogging(
       writerCpuMsPerCall: (runs.reduce((s, r) => s + r.cpuS, 0) * 1000) / calls,
     });
     log(
-      `logging: ${writers} writer(s), ${calls} calls, ${
-        wall.toFixed(1)
-      } s wall`,
+      `logging: ${writers} writer(s), ${calls} calls, ${wall.toFixed(1)} s wall`,
     );
   }
   const pacedCalls = Math.min(2_000, opts.calls);
@@ -228,9 +221,9 @@ export async function runLogging(
     ],
   };
   log(
-    `logging: ${opts.calls} calls in ${elapsedS.toFixed(2)} s = ${
-      res.callsPerS.toFixed(0)
-    } calls/s (${res.rowsPerS.toFixed(0)} rows/s); ` +
+    `logging: ${opts.calls} calls in ${elapsedS.toFixed(2)} s = ${res.callsPerS.toFixed(0)} calls/s (${
+      res.rowsPerS.toFixed(0)
+    } rows/s); ` +
       res.sizes.map((s) => `${s.table} ${s.totalMiBPerM.toFixed(0)} MiB/M`)
         .join(", "),
   );

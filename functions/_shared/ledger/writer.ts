@@ -257,9 +257,7 @@ const FEATURES: Record<FeatureTable, (param: string) => string> = {
 // object's keys) only to take it apart again cost Postgres ~10% of a logged call at 500 rows.
 const REQUESTS = `requests as (
   insert into public.llm_requests (${list(LLM_REQUEST_COLUMNS)})
-  select ${
-  list(LLM_REQUEST_COLUMNS)
-} from json_populate_recordset(null::public.llm_requests, $1::text::json)
+  select ${list(LLM_REQUEST_COLUMNS)} from json_populate_recordset(null::public.llm_requests, $1::text::json)
   on conflict (id, created_at) do nothing
   returning id, model, account_id, session_id, agent_instance_id, created_at, is_stream, finish_reason,
             completion_status, error_code, http_status, latency_ms, total_tokens, computed_cost
@@ -311,9 +309,7 @@ function batchStatement(
   ];
   if (keyIds.length > 0) parts.push(KEYS(param(`{${keyIds.join(",")}}`)));
   return {
-    text: `with ${
-      parts.join(", ")
-    } select (select count(*) from requests) as requests`,
+    text: `with ${parts.join(", ")} select (select count(*) from requests) as requests`,
     params,
   };
 }
@@ -425,8 +421,7 @@ function describe(err: unknown): string {
 // In JSON text: an escaped backslash (kept as is), an escaped NUL, a surrogate pair (kept), or a
 // lone surrogate. Scanning left to right consumes `\\` pairs first, so `\\u0000` (a backslash
 // followed by the text u0000) is never mistaken for a NUL.
-const UNSTORABLE_ESCAPE =
-  /\\(\\|u0000|ud[89ab][0-9a-f]{2}(?:\\ud[c-f][0-9a-f]{2})?|ud[c-f][0-9a-f]{2})/gi;
+const UNSTORABLE_ESCAPE = /\\(\\|u0000|ud[89ab][0-9a-f]{2}(?:\\ud[c-f][0-9a-f]{2})?|ud[c-f][0-9a-f]{2})/gi;
 
 /**
  * JSON text of `value` that Postgres' jsonb accepts: JSON.stringify escapes NUL as \u0000 and a
@@ -439,8 +434,7 @@ export function storableJson(value: unknown): string {
   );
 }
 
-const UNSTORABLE_CHAR =
-  /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSTORABLE_CHAR = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** `s` without NUL characters or lone surrogates (U+FFFD instead), for a text column. */
 export function storableText(s: string): string {
@@ -568,9 +562,7 @@ export class Ledger {
         const delay = this.#delays[Math.min(attempt, this.#delays.length - 1)];
         if (attempt === 0 || attempt % 10 === 0) {
           this.#onError(
-            `database unavailable, ${this.#queue.length} rows queued, retrying (${
-              describe(err)
-            })`,
+            `database unavailable, ${this.#queue.length} rows queued, retrying (${describe(err)})`,
           );
         }
         attempt++;
@@ -613,9 +605,7 @@ export class Ledger {
         isTransientError(err) &&
         transientRetries < TRANSIENT_RETRY_DELAYS_MS.length
       ) {
-        await new Promise((r) =>
-          setTimeout(r, TRANSIENT_RETRY_DELAYS_MS[transientRetries])
-        );
+        await new Promise((r) => setTimeout(r, TRANSIENT_RETRY_DELAYS_MS[transientRetries]));
         return await this.#store(batch, transientRetries + 1);
       }
       if (batch.length === 1) return await this.#deadLetter(batch[0], err);
@@ -636,9 +626,7 @@ export class Ledger {
   async #deadLetter(pending: Pending, err: unknown): Promise<void> {
     const id = pending.entry.llmRequest.id;
     this.#onError(
-      `row ${id} rejected (${
-        describe(err)
-      }); moved to private.ledger_dead_letters`,
+      `row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`,
     );
     try {
       await this.#sql()`
@@ -651,9 +639,7 @@ export class Ledger {
       // JSON text of well-formed strings fits a text column; reaching this is a bug, so say so loudly.
       this.#lost++;
       this.#onError(
-        `row ${id} LOST: it could not be dead-lettered either (${
-          describe(deadErr)
-        })`,
+        `row ${id} LOST: it could not be dead-lettered either (${describe(deadErr)})`,
       );
     }
     this.#settle(pending);
