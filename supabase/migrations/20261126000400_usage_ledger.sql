@@ -270,8 +270,10 @@ create index idx_llm_requests_user_created on public.llm_requests (user_id, crea
 create index idx_llm_requests_api_key_created on public.llm_requests (api_key_id, created_at);
 create index idx_llm_requests_conversation on public.llm_requests (account_id, conversation_id) where conversation_id is not null;
 create index idx_llm_requests_end_user on public.llm_requests (account_id, end_user) where end_user is not null;
+-- The WHEN clause is evaluated by the executor: the proxy's ledger always supplies the slug, so its rows
+-- never enter plpgsql here; any other writer that leaves it null still gets it filled.
 create trigger llm_requests_fill_account_slug before insert on public.llm_requests
-  for each row execute function private.fill_account_slug();
+  for each row when (new.account_slug is null) execute function private.fill_account_slug();
 
 comment on table public.llm_requests is 'LLM usage tracking for cost management and analytics with agent attribution: one row per call through the gateway, or reported to the ingest function (properties.source = ''ingest''). Written by the server only.';
 comment on column public.llm_requests.id is 'Request id; the proxy returns it as x-request-id.';

@@ -435,8 +435,11 @@ comment on function private.prepare_log_row() is
   '(drop_ip_after_geo); encrypts the ai_interactions bodies (encrypt_payloads).';
 revoke execute on function private.prepare_log_row() from public, anon, authenticated;
 
+-- An llm_requests row without an address has nothing to prepare (no country to look up, no address to
+-- drop, no bodies), so the executor skips the function for it; ai_interactions rows always need the
+-- account's encryption setting.
 create trigger llm_requests_prepare_row before insert on public.llm_requests
-  for each row execute function private.prepare_log_row('llm_requests');
+  for each row when (new.ip_address is not null) execute function private.prepare_log_row('llm_requests');
 create trigger ai_interactions_prepare_row before insert on public.ai_interactions
   for each row execute function private.prepare_log_row('ai_interactions');
 
