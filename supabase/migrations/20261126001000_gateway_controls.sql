@@ -217,7 +217,7 @@ comment on function private.reserve_usage(jsonb) is 'Reserves usage on several c
 -- Settles finished calls whose counters were near their limit: the difference between the real
 -- usage and the reservation (negative when the estimate was above it) goes back to the counter.
 -- PL/pgSQL, like reserve_usage, so the statement's plan is kept for the session: a security-definer
--- SQL function would plan it again on every settled call.
+-- SQL function plans its body in every query that calls it, here one per settled call.
 create function private.settle_usage(items jsonb) returns void
   language plpgsql
   security definer

@@ -1,6 +1,7 @@
 // Row-level security runs its helpers on every read, so their per-call cost is every query's cost. A
-// security-definer or `set search_path` SQL function is never inlined and plans its body again on every
-// call (0.72 ms for accounts_with_permission), where PL/pgSQL keeps its plans for the session (0.07 ms).
+// security-definer or `set search_path` SQL function is never inlined and plans its body again in every
+// query that calls it (0.72 ms for accounts_with_permission), where PL/pgSQL keeps its plans for the session
+// (0.07 ms). A helper called per row (private.ip_country) is planned once per query and may stay SQL.
 // This keeps every function a policy reaches, directly or through another helper, out of the first kind.
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
