@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type postgres from "postgres";
 import { repoRoot } from "../lib/paths.ts";
-import { denoArgs, denoBinary, startFunctionsServer } from "../lib/functions.ts";
+import { denoArgs, denoBinary, PLATFORM_HEAP_FLAGS, startFunctionsServer } from "../lib/functions.ts";
 import { freePort } from "../lib/net.ts";
 import { functionEnv } from "../lib/stack.ts";
 import { config, type Mode } from "./lib/config.ts";
@@ -98,7 +98,13 @@ async function startTarget(
     const child = await startChild({
       name: "deno pass-through",
       cmd: denoBinary(),
-      args: ["run", "-A", ...prof.flags, ...denoArgs(path.join(repoRoot, "scripts/bench/passthrough.ts"))],
+      args: [
+        "run",
+        "-A",
+        ...PLATFORM_HEAP_FLAGS,
+        ...prof.flags,
+        ...denoArgs(path.join(repoRoot, "scripts/bench/passthrough.ts")),
+      ],
       cwd: repoRoot,
       env: { PASSTHROUGH_PORT: String(port), UPSTREAM_URL: upstream },
       readyLine: (l) => l.includes("passthrough ready"),
@@ -132,7 +138,8 @@ async function startTarget(
       stop: child.stop,
     };
   }
-  // proxy: the local functions server (Deno) with the fake provider as OpenRouter.
+  // proxy: the local functions server (Deno) with the fake provider as OpenRouter, run as the platform
+  // runs a function: its own process (isolate) with only llm-proxy loaded, and the worker's heap limit.
   const port = await freePort();
   const env = {
     ...(await functionEnv(ctx.dbUrl, port)),
@@ -146,7 +153,8 @@ async function startTarget(
   const fns = await startFunctionsServer({
     port,
     env,
-    denoFlags: prof.flags,
+    denoFlags: [...PLATFORM_HEAP_FLAGS, ...prof.flags],
+    only: [PROXY_FN],
     onOutput: (l) => (out.length < 100_000 ? (out += l + "\n") : undefined),
   });
   if (process.env.BENCH_DEBUG) setInterval(() => out && (process.stderr.write(out), (out = "")), 1000).unref();

@@ -331,6 +331,10 @@ export function renderMarkdown(all: AllResults): string {
         "Closed loop (autocannon), each cell one run. Latency percentiles over every answered request at full precision; Δ = minus the direct call at the same concurrency. " +
         "TTFB = first body byte of the stream, from the request write. CPU ms/req and peak RSS are of the process serving the path " +
         "(for direct: the fake provider; for the proxy: the Deno functions server; DB CPU = Postgres postmaster + backends). " +
+        "The proxy runs as the platform runs a function: a functions server with only llm-proxy loaded (`FUNCTIONS_ONLY`; " +
+        "Supabase's Edge Runtime gives each function its own isolate) and V8's heap sized as for a 256 MB worker " +
+        "(`--v8-flags=--max-heap-size=256`, the hosted per-worker memory limit, which Edge Runtime passes to V8 as the heap limit " +
+        "and V8 sizes its young generation from); the pass-through gets the same heap flag. " +
         "Logged rows are counted in `llm_requests` after the asynchronous logging drained; duration-bounded runs cut up to `conc` requests mid-flight, so rows may exceed answered by at most that (ok); the exact check uses count-bounded runs.\n\n" +
         overheadSection(all.overhead) +
         (all.overhead.notes.length ? "\n\n" + all.overhead.notes.map((n) => `- ${n}`).join("\n") : ""),

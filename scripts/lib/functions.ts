@@ -16,6 +16,15 @@ export function denoBinary(): string {
   return (require("deno/install_api.cjs") as { runInstall(): string }).runInstall();
 }
 
+/**
+ * V8's heap as Supabase's Edge Runtime sizes it for a function's worker: the worker's memory limit
+ * (256 MB on the hosted platform) is passed as the isolate's heap limit (`heap_limits(0, limit)`,
+ * crates/base/src/runtime/mod.rs), from which V8 derives the young and old generation sizes the
+ * same way it does for `--max-heap-size`. A plain `deno run` sizes them for this machine's 24 GiB
+ * instead (a young generation that grows to ~50 MiB under load).
+ */
+export const PLATFORM_HEAP_FLAGS = ["--v8-flags=--max-heap-size=256"];
+
 export function denoArgs(...rest: string[]): string[] {
   return ["--config", path.join(repoRoot, "functions/deno.json"), ...rest];
 }
@@ -27,13 +36,19 @@ export async function startFunctionsServer(opts: {
   readyTimeoutMs?: number;
   /** Extra `deno run` flags, e.g. `--cpu-prof` for the benchmark's profiles. */
   denoFlags?: string[];
+  /** Serve only these functions (FUNCTIONS_ONLY), as the platform gives each function its own isolate. */
+  only?: string[];
 }): Promise<RunningFunctions> {
   const child = await startChild({
     name: "functions server",
     cmd: denoBinary(),
     args: ["run", "-A", ...(opts.denoFlags ?? []), ...denoArgs(path.join(repoRoot, "scripts/functions-server.ts"))],
     cwd: repoRoot,
-    env: { ...opts.env, FUNCTIONS_PORT: String(opts.port) },
+    env: {
+      ...opts.env,
+      FUNCTIONS_PORT: String(opts.port),
+      ...(opts.only ? { FUNCTIONS_ONLY: opts.only.join(",") } : {}),
+    },
     readyLine: (line) => line.startsWith("functions ready"),
     onLine: opts.onOutput ?? ((line) => process.stderr.write(`[functions] ${line}\n`)),
     timeoutMs: opts.readyTimeoutMs,
