@@ -274,25 +274,53 @@ const KEYS = (param: string) =>
 /**
  * The batch's one statement, with only the parts its rows need (agent metrics, each feature table, API
  * keys): every statement is planned anew (no prepared statements through the transaction pooler),
- * and planning the unused parts was a fixed cost of every batch.
+ * and planning the unused parts was a fixed cost of every batch. Each row's JSON was built when it
+ * was queued (`serialise`), so a batch only joins text: no event-loop turn encodes a whole batch.
  */
-function batchStatement(entries: LedgerEntry[]): { text: string; params: string[] } {
-  const requests = entries.map((e) => e.llmRequest);
-  const params = [storableJson(requests)];
-  const param = (value: string) => `$${params.push(value)}`;
-  const parts = [REQUESTS, INTERACTIONS(param(storableJson(entries.flatMap((e) => e.interaction ?? []))))];
-  if (requests.some((r) => r.agent_instance_id !== null)) parts.push(AGENT_METRICS);
-  for (const table of Object.keys(FEATURES) as FeatureTable[]) {
-    const rows = entries.flatMap((e) => (e.feature?.table === table ? [e.feature.row] : []));
-    if (rows.length > 0) parts.push(FEATURES[table](param(storableJson(rows))));
+function batchStatement(batch: Pending[]): { text: string; params: string[] } {
+  const requests: string[] = [];
+  const interactions: string[] = [];
+  for (const { entry, json } of batch) {
+    if (json === null) throw new Error(`row ${entry.llmRequest.id} cannot be encoded as JSON`);
+    requests.push(json.request);
+    if (json.interaction !== null) interactions.push(json.interaction);
   }
-  const keyIds = [...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : [])))];
+  const params = [`[${requests.join(",")}]`];
+  const param = (value: string) => `$${params.push(value)}`;
+  const parts = [REQUESTS, INTERACTIONS(param(`[${interactions.join(",")}]`))];
+  if (batch.some((p) => p.entry.llmRequest.agent_instance_id !== null)) parts.push(AGENT_METRICS);
+  for (const table of Object.keys(FEATURES) as FeatureTable[]) {
+    const rows = batch.flatMap((p) => (p.entry.feature?.table === table ? [p.json!.feature!] : []));
+    if (rows.length > 0) parts.push(FEATURES[table](param(`[${rows.join(",")}]`)));
+  }
+  const keyIds = [...new Set(batch.flatMap((p) => p.entry.llmRequest.api_key_id ?? []))];
   if (keyIds.length > 0) parts.push(KEYS(param(`{${keyIds.join(",")}}`)));
   return { text: `with ${parts.join(", ")} select (select count(*) from requests) as requests`, params };
 }
 
+/** A queued entry's rows as the JSON text the statement takes; null when they cannot be encoded. */
+interface RowsJson {
+  request: string;
+  interaction: string | null;
+  feature: string | null;
+}
+
+function serialise(entry: LedgerEntry): RowsJson | null {
+  try {
+    return {
+      request: storableJson(entry.llmRequest),
+      interaction: entry.interaction ? storableJson(entry.interaction) : null,
+      feature: entry.feature ? storableJson(entry.feature.row) : null,
+    };
+  } catch {
+    // Nesting too deep for JSON.stringify: the row fails its batch alone and is dead-lettered (capped).
+    return null;
+  }
+}
+
 interface Pending {
   entry: LedgerEntry;
+  json: RowsJson | null;
   resolve: () => void;
   /** When the row was queued (Date.now()): a batch goes once its oldest row has lingered. */
   queuedAt: number;
@@ -475,7 +503,7 @@ export class Ledger {
     return new Promise((resolve) => {
       const now = Date.now();
       if (this.#queue.length === 0) this.#progressAt = now;
-      this.#queue.push({ entry, resolve, queuedAt: now });
+      this.#queue.push({ entry, json: serialise(entry), resolve, queuedAt: now });
       // An awaited batch goes with this event-loop turn; other rows let the calls finishing in the next
       // few milliseconds join.
       if (!this.#flushing) {
@@ -559,7 +587,7 @@ export class Ledger {
    */
   async #store(batch: Pending[], transientRetries = 0): Promise<void> {
     try {
-      await this.#write(batch.map((p) => p.entry));
+      await this.#write(batch);
       batch.forEach((p) => this.#settle(p));
       return;
     } catch (err) {
@@ -601,8 +629,8 @@ export class Ledger {
     this.#settle(pending);
   }
 
-  async #write(entries: LedgerEntry[]): Promise<void> {
-    const { text, params } = batchStatement(entries);
+  async #write(batch: Pending[]): Promise<void> {
+    const { text, params } = batchStatement(batch);
     await this.#sql().unsafe(text, params);
   }
 }
