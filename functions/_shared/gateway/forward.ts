@@ -350,22 +350,6 @@ function priceFor(ctx: CallContext, target: ProviderTarget | null, model: string
   return resolvePrice(db(), ctx.caller.accountId, keys).catch(() => ({ price: null, source: "unknown" as const }));
 }
 
-let turnAfterResponses: Promise<void> | null = null;
-
-/**
- * Settles in a later event-loop turn, once the responses returned in this one were handed to the
- * server: building and encoding a call's ledger rows (~50 µs) then never delays its own answer.
- * One timer serves every call that finishes in the same turn.
- */
-function afterResponses(): Promise<void> {
-  return turnAfterResponses ??= new Promise((resolve) =>
-    setTimeout(() => {
-      turnAfterResponses = null;
-      resolve();
-    }, 0)
-  );
-}
-
 /**
  * Prices a finished call and queues its ledger rows. Runs after the answer went out; the returned
  * outcome's `logged` settles when the rows are stored.
@@ -380,8 +364,6 @@ export async function record(
   const rejected = end.status === "complete" ? ctx.feature?.check?.(end.text) ?? null : null;
   if (rejected) end = { ...end, status: "error", httpStatus: 502, error: rejected };
   const latencyMs = Math.round(performance.now() - ctx.startedAt);
-  const price = await pricing;
-  await afterResponses();
   const entry = buildLedgerEntry({
     requestId: ctx.requestId,
     interactionId: crypto.randomUUID(),
@@ -404,7 +386,7 @@ export async function record(
     messages: req.messages,
     usage: end.usage,
     usageSource: end.usageSource,
-    price,
+    price: await pricing,
     latencyMs,
     ttftMs: end.ttftMs,
     ip: ctx.ip,
