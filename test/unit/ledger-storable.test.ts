@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  isConnectionError,
-  storableJson,
-  storableRowJson,
-  storableText,
-} from "../../functions/_shared/ledger/writer.ts";
+import { isConnectionError, storableJson, storableText } from "../../functions/_shared/ledger/writer.ts";
 import { capDepth, DEPTH_PLACEHOLDER, jsonDepthExceeds } from "../../functions/_shared/http/limits.ts";
 
 describe("storableJson", () => {
@@ -36,22 +31,6 @@ describe("storableJson", () => {
   it("is the plain JSON text when there is nothing to replace", () => {
     const value = { a: [1, "two", { three: null }], b: "ünïcødé ✓" };
     expect(storableJson(value)).toBe(JSON.stringify(value));
-  });
-});
-
-describe("storableRowJson", () => {
-  it("leaves out null columns only, keeps nulls inside values, and makes NUL and lone surrogates storable", () => {
-    const row = {
-      id: "r1",
-      end_user: null,
-      skipped: undefined,
-      body: { stop: null, list: [null] },
-      text: "a\u0000\ud800",
-    };
-    const json = storableRowJson(row);
-    expect(JSON.parse(json)).toEqual({ id: "r1", body: { stop: null, list: [null] }, text: "a\ufffd\ufffd" });
-    expect(json).not.toContain("end_user");
-    expect(storableRowJson({ a: null })).toBe("{}");
   });
 });
 
