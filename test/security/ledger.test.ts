@@ -136,6 +136,19 @@ describe("ledger: one bad row never stops logging", () => {
     expect(v).toBe(DEPTH_PLACEHOLDER);
     expect(ledger.status()).toMatchObject({ backlog: 0, deadLettered: 1, lost: 0 });
   });
+  it("dead-letters a row too deep to encode as JSON alone; the rest of its batch lands", async () => {
+    const errors: string[] = [];
+    const ledger = new Ledger(() => sql, { retryDelaysMs: [20], onError: (m) => errors.push(m) });
+    const good = [entry(), entry()];
+    const deep = entry();
+    deep.interaction!.response = { deep: deepJson(5000) } as never;
+    await settled(Promise.all([good[0], deep, good[1]].map((e) => ledger.record(e))));
+    expect(await stored(good.map((e) => e.llmRequest.id))).toBe(2);
+    expect(await stored([deep.llmRequest.id])).toBe(0);
+    expect(await deadLetters(deep.llmRequest.id)).toHaveLength(1);
+    expect(errors.join("\n")).toContain(deep.llmRequest.id);
+    expect(ledger.status()).toMatchObject({ backlog: 0, deadLettered: 1, lost: 0 });
+  });
 });
 
 describe("ledger: only a lost connection is 'database down'", () => {

@@ -40,6 +40,39 @@ describe("hashing", () => {
     expect(t1).not.toBe(t2);
   });
 
+  it("promptHash stays the hash already stored for these prompts (values pinned from the first implementation)", () => {
+    const prompts = [
+      [{ role: "system", content: "You are a concise assistant." }, {
+        role: "user",
+        content: "Say hello to the benchmark in five words.",
+      }],
+      [{
+        role: "user",
+        content: [{ type: "text", text: "a" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }],
+        name: "ann",
+      }],
+      [
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"x":1}' } }],
+        },
+        { role: "tool", content: "42", tool_call_id: "c1" },
+      ],
+      [null, { content: "no role" }, {
+        role: "user",
+        content: { odd: true, z: [1, { b: 2, a: 1 }] },
+        extra: "ignored",
+      }],
+    ];
+    expect(prompts.map((p) => promptHash(p))).toEqual([
+      "b853d155fbd40ac2c183db78ccdb10425cdfdd009c8a5dc16c3248d0810e1412",
+      "c099d84154bbc35e35e9dda011500cd0f259575d6859a63714f640b0ac57da57",
+      "fc612ba5ea7372caa194c1c69ee082ac89abde50d1a182455052a0f58ba30763",
+      "0839886d0d90aae7a8feb33c51e14a02b75f4f93484ebef472e108c8a16e782b",
+    ]);
+  });
+
   it("promptHash uses image metadata, not bytes", async () => {
     const msg = (
       url: string,

@@ -9,7 +9,9 @@ import {
   rateLimited,
   unauthorized,
 } from "../../functions/_shared/http/errors.ts";
-import { parseChatCompletionRequest } from "../../functions/_shared/openai/chat-schema.ts";
+import { chatCompletionRequestSchema, parseChatCompletionRequest } from "../../functions/_shared/openai/chat-schema.ts";
+import { fromZodError } from "../../functions/_shared/http/errors.ts";
+import { MAX_MODEL_CHARS, MAX_USER_CHARS } from "../../functions/_shared/http/limits.ts";
 
 const ok = (body: unknown) => {
   const r = parseChatCompletionRequest(body);
@@ -161,5 +163,92 @@ describe("OpenAI-shape errors and CORS", () => {
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");
     const bare = preflightResponse(new Request("http://x/", { method: "OPTIONS" }));
     expect(bare.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+});
+
+describe("chat completions: the direct check of plain requests agrees with the schema", () => {
+  const base = () => ({
+    model: "gpt-4o-mini",
+    messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hi", name: "ann" }],
+  });
+  const values: unknown[] = [
+    undefined,
+    null,
+    true,
+    0,
+    -1,
+    0.5,
+    1,
+    1.5,
+    2,
+    2.0001,
+    -2.5,
+    129,
+    2 ** 53,
+    "",
+    "x",
+    "x".repeat(MAX_MODEL_CHARS + 1),
+    "x".repeat(MAX_USER_CHARS + 1),
+    [],
+    ["a"],
+    {},
+    { include_usage: true },
+    { include_usage: "yes" },
+  ];
+  const fields = [
+    "model",
+    "messages",
+    "stream",
+    "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "user",
+    "n",
+    "metadata",
+    "seed",
+    "unknown_field",
+  ];
+  const messageVariants: unknown[] = [
+    { role: "assistant", content: "ok" },
+    { role: "assistant", content: null },
+    { role: "assistant", content: "ok", refusal: 1 },
+    { role: "assistant", content: "ok", tool_calls: [] },
+    { role: "tool", content: "x" },
+    { role: "user", content: "" },
+    { role: "user", content: 1 },
+    { role: "user", content: "x", name: 1 },
+    { role: "user", content: "x", extra: { any: 1 } },
+    { role: "other", content: "x" },
+    { content: "x" },
+    ["user", "x"],
+    null,
+  ];
+  const cases: unknown[] = [
+    null,
+    [],
+    "text",
+    base(),
+    { ...base(), messages: [] },
+    JSON.parse('{"model":"m","messages":[{"role":"user","content":"x"}],"__proto__":{"model":1}}'),
+    ...fields.flatMap((field) => values.map((v) => ({ ...base(), [field]: v }))),
+    ...messageVariants.map((m) => ({ ...base(), messages: [...base().messages, m] })),
+  ];
+
+  it("accepts exactly what zod accepts, with the same value, and leaves every error to zod", () => {
+    let plainAccepted = 0;
+    for (const body of cases) {
+      const ours = parseChatCompletionRequest(body);
+      const zods = chatCompletionRequestSchema.safeParse(body);
+      expect(ours.ok, JSON.stringify(body)?.slice(0, 200)).toBe(zods.success);
+      if (ours.ok && zods.success) {
+        expect(ours.value).toEqual(zods.data);
+        if (ours.value === body) plainAccepted++;
+      }
+      if (!ours.ok && !zods.success) expect(ours.error.toJSON()).toEqual(fromZodError(zods.error).toJSON());
+    }
+    // The direct check must actually take the common requests (a check that never matched would pass the above).
+    expect(plainAccepted).toBeGreaterThan(40);
   });
 });

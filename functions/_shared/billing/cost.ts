@@ -223,9 +223,23 @@ function tierSuffix(tier: string | null | undefined): "flex" | "priority" | "bat
  *   and the remaining completion tokens at the output price; without one, all completion tokens
  *   are billed at the output price. Nothing is counted twice.
  */
+/** Parsed price texts: a few distinct prices serve every call, and a Decimal is immutable. */
+const priceDecimals = new Map<string, Decimal>();
+
+function priceDecimal(s: string | null | undefined): Decimal | null {
+  if (s == null) return null;
+  let d = priceDecimals.get(s);
+  if (d === undefined) {
+    d = toDecimal(s)!;
+    if (priceDecimals.size >= 10_000) priceDecimals.clear();
+    priceDecimals.set(s, d);
+  }
+  return d;
+}
+
 export function computeCost(usage: UsageForCost, price: ModelPrice | null): CostBreakdown {
   if (!price) return UNPRICED;
-  const d = (s: string | null | undefined): Decimal | null => (s == null ? null : toDecimal(s));
+  const d = priceDecimal;
   const cached = Math.min(usage.cached_tokens, usage.prompt_tokens);
   const written = Math.min(usage.cache_creation_tokens, usage.prompt_tokens - cached);
   const written1h = Math.min(usage.cache_creation_1h_tokens ?? 0, written);

@@ -58,21 +58,26 @@ function normContent(content: unknown): unknown {
  * serialized with sorted keys. Other per-message fields do not change the hash.
  */
 export function promptHash(messages: readonly unknown[]): string {
-  const normalized = messages.map((m) => {
-    const msg = (m ?? {}) as LooseObject;
-    return {
-      role: msg.role,
-      content: normContent(msg.content),
-      name: msg.name,
-      tool_call_id: msg.tool_call_id,
-      tool_calls: Array.isArray(msg.tool_calls)
-        ? msg.tool_calls.map((c: LooseObject) => ({
-          id: c.id,
-          name: c.function?.name,
-          arguments: c.function?.arguments,
-        }))
-        : undefined,
-    };
-  });
-  return sha256Hex(stableStringify(normalized));
+  return sha256Hex(`[${messages.map(normalizedMessageJson).join(",")}]`);
+}
+
+/**
+ * `stableStringify` of the normalized message { role, content, name, tool_call_id, tool_calls },
+ * written directly in sorted key order (a third of the time of building and sorting the object).
+ */
+function normalizedMessageJson(m: unknown): string {
+  const msg = (m ?? {}) as LooseObject;
+  let json = `{"content":${stableStringify(normContent(msg.content))}`;
+  if (msg.name !== undefined) json += `,"name":${stableStringify(msg.name)}`;
+  if (msg.role !== undefined) json += `,"role":${stableStringify(msg.role)}`;
+  if (msg.tool_call_id !== undefined) json += `,"tool_call_id":${stableStringify(msg.tool_call_id)}`;
+  if (Array.isArray(msg.tool_calls)) {
+    const calls = msg.tool_calls.map((c: LooseObject) => ({
+      id: c.id,
+      name: c.function?.name,
+      arguments: c.function?.arguments,
+    }));
+    json += `,"tool_calls":${stableStringify(calls)}`;
+  }
+  return `${json}}`;
 }

@@ -26,9 +26,7 @@ import { capDepth } from "../http/limits.ts";
 import type { CompleteInsert, Json, Refine } from "../runtime/schema.ts";
 
 /** Where a call's price came from; `+rule` / `+estimate` mark a filled-in price (billing/cost.ts `fallback`). */
-export type PriceSource =
-  | `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}`
-  | "unknown";
+export type PriceSource = `${"model_prices" | "account_override"}${"" | "+rule" | "+estimate"}` | "unknown";
 
 export function priceSourceOf(
   source: "model_prices" | "account_override" | "unknown",
@@ -78,10 +76,7 @@ export interface FeatureRow {
   table: FeatureTable;
   row: { [column: string]: Json };
 }
-export type FeatureTable =
-  | "ai_mentor_chats"
-  | "guru_interactions"
-  | "employee_twin_interactions";
+export type FeatureTable = "ai_mentor_chats" | "guru_interactions" | "employee_twin_interactions";
 
 export interface LedgerEntry {
   llmRequest: LlmRequestRow;
@@ -281,41 +276,53 @@ const KEYS = (param: string) =>
 /**
  * The batch's one statement, with only the parts its rows need (agent metrics, each feature table, API
  * keys): every statement is planned anew (no prepared statements through the transaction pooler),
- * and planning the unused parts was a fixed cost of every batch.
+ * and planning the unused parts was a fixed cost of every batch. Each row's JSON was built when it
+ * was queued (`serialise`), so a batch only joins text: no event-loop turn encodes a whole batch.
  */
-function batchStatement(
-  entries: LedgerEntry[],
-): { text: string; params: string[] } {
-  const requests = entries.map((e) => e.llmRequest);
-  const params = [storableJson(requests)];
+function batchStatement(batch: Pending[]): { text: string; params: string[] } {
+  const requests: string[] = [];
+  const interactions: string[] = [];
+  for (const { entry, json } of batch) {
+    if (json === null) throw new Error(`row ${entry.llmRequest.id} cannot be encoded as JSON`);
+    requests.push(json.request);
+    if (json.interaction !== null) interactions.push(json.interaction);
+  }
+  const params = [`[${requests.join(",")}]`];
   const param = (value: string) => `$${params.push(value)}`;
-  const parts = [
-    REQUESTS,
-    INTERACTIONS(
-      param(storableJson(entries.flatMap((e) => e.interaction ?? []))),
-    ),
-  ];
-  if (requests.some((r) => r.agent_instance_id !== null)) {
-    parts.push(AGENT_METRICS);
-  }
+  const parts = [REQUESTS, INTERACTIONS(param(`[${interactions.join(",")}]`))];
+  if (batch.some((p) => p.entry.llmRequest.agent_instance_id !== null)) parts.push(AGENT_METRICS);
   for (const table of Object.keys(FEATURES) as FeatureTable[]) {
-    const rows = entries.flatMap((
-      e,
-    ) => (e.feature?.table === table ? [e.feature.row] : []));
-    if (rows.length > 0) parts.push(FEATURES[table](param(storableJson(rows))));
+    const rows = batch.flatMap((p) => (p.entry.feature?.table === table ? [p.json!.feature!] : []));
+    if (rows.length > 0) parts.push(FEATURES[table](param(`[${rows.join(",")}]`)));
   }
-  const keyIds = [
-    ...new Set(requests.flatMap((r) => (r.api_key_id ? [r.api_key_id] : []))),
-  ];
+  const keyIds = [...new Set(batch.flatMap((p) => p.entry.llmRequest.api_key_id ?? []))];
   if (keyIds.length > 0) parts.push(KEYS(param(`{${keyIds.join(",")}}`)));
-  return {
-    text: `with ${parts.join(", ")} select (select count(*) from requests) as requests`,
-    params,
-  };
+  return { text: `with ${parts.join(", ")} select (select count(*) from requests) as requests`, params };
+}
+
+/** A queued entry's rows as the JSON text the statement takes; null when they cannot be encoded. */
+interface RowsJson {
+  request: string;
+  interaction: string | null;
+  feature: string | null;
+}
+
+function serialise(entry: LedgerEntry): RowsJson | null {
+  try {
+    return {
+      request: storableJson(entry.llmRequest),
+      interaction: entry.interaction ? storableJson(entry.interaction) : null,
+      feature: entry.feature ? storableJson(entry.feature.row) : null,
+    };
+  } catch {
+    // Nesting too deep for JSON.stringify: the row fails its batch alone and is dead-lettered (capped).
+    return null;
+  }
 }
 
 interface Pending {
   entry: LedgerEntry;
+  json: RowsJson | null;
   resolve: () => void;
   /** When the row was queued (Date.now()): a batch goes once its oldest row has lingered. */
   queuedAt: number;
@@ -428,10 +435,13 @@ const UNSTORABLE_ESCAPE = /\\(\\|u0000|ud[89ab][0-9a-f]{2}(?:\\ud[c-f][0-9a-f]{2
  * lone surrogate as \udXXX, both of which jsonb refuses (22P05, 22P02); they become \ufffd.
  */
 export function storableJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    UNSTORABLE_ESCAPE,
-    (m, esc: string) => esc === "\\" || esc.length > 5 ? m : "\\ufffd",
-  );
+  return storableEscapes(JSON.stringify(value));
+}
+
+function storableEscapes(json: string): string {
+  // Both escapes start with \u: text without one (nearly every row) needs no scan.
+  if (!json.includes("\\u")) return json;
+  return json.replace(UNSTORABLE_ESCAPE, (m, esc: string) => esc === "\\" || esc.length > 5 ? m : "\\ufffd");
 }
 
 const UNSTORABLE_CHAR = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -494,25 +504,17 @@ export class Ledger {
    * a call already answered is never left unlogged. `awaited`: the caller answers only once the rows
    * are stored (feature calls always, ingest), so their batch goes without lingering.
    */
-  record(
-    entry: LedgerEntry,
-    { awaited = entry.feature != null }: { awaited?: boolean } = {},
-  ): Promise<void> {
+  record(entry: LedgerEntry, { awaited = entry.feature != null }: { awaited?: boolean } = {}): Promise<void> {
     return new Promise((resolve) => {
       const now = Date.now();
       if (this.#queue.length === 0) this.#progressAt = now;
-      this.#queue.push({ entry, resolve, queuedAt: now });
+      this.#queue.push({ entry, json: serialise(entry), resolve, queuedAt: now });
       // An awaited batch goes with this event-loop turn; other rows let the calls finishing in the next
       // few milliseconds join.
       if (!this.#flushing) {
         this.#flushing = true;
-        this.#linger = setTimeout(
-          () => this.#startDrain(),
-          awaited ? 0 : this.#lingerMs,
-        );
-      } else if (
-        this.#linger !== null && this.#queue.length >= this.#maxBatch
-      ) {
+        this.#linger = setTimeout(() => this.#startDrain(), awaited ? 0 : this.#lingerMs);
+      } else if (this.#linger !== null && this.#queue.length >= this.#maxBatch) {
         clearTimeout(this.#linger);
         this.#startDrain();
       } else if (this.#linger !== null && awaited) {
@@ -538,8 +540,7 @@ export class Ledger {
       backlog,
       maxBacklog: this.#maxBacklog,
       full: this.full,
-      stalled: backlog > 0 &&
-        Date.now() - this.#progressAt > this.#stallAfterMs,
+      stalled: backlog > 0 && Date.now() - this.#progressAt > this.#stallAfterMs,
       deadLettered: this.#deadLettered,
       lost: this.#lost,
     };
@@ -561,9 +562,7 @@ export class Ledger {
       } catch (err) {
         const delay = this.#delays[Math.min(attempt, this.#delays.length - 1)];
         if (attempt === 0 || attempt % 10 === 0) {
-          this.#onError(
-            `database unavailable, ${this.#queue.length} rows queued, retrying (${describe(err)})`,
-          );
+          this.#onError(`database unavailable, ${this.#queue.length} rows queued, retrying (${describe(err)})`);
         }
         attempt++;
         await new Promise((r) => setTimeout(r, delay));
@@ -578,10 +577,7 @@ export class Ledger {
    */
   #lingerAgain(): boolean {
     const queue = this.#queue;
-    if (
-      queue.length === 0 || queue.length >= this.#maxBatch ||
-      queue.some((p) => p.entry.feature != null)
-    ) {
+    if (queue.length === 0 || queue.length >= this.#maxBatch || queue.some((p) => p.entry.feature != null)) {
       return false;
     }
     const wait = this.#lingerMs - (Date.now() - queue[0].queuedAt);
@@ -596,15 +592,12 @@ export class Ledger {
    */
   async #store(batch: Pending[], transientRetries = 0): Promise<void> {
     try {
-      await this.#write(batch.map((p) => p.entry));
+      await this.#write(batch);
       batch.forEach((p) => this.#settle(p));
       return;
     } catch (err) {
       if (isConnectionError(err)) throw err;
-      if (
-        isTransientError(err) &&
-        transientRetries < TRANSIENT_RETRY_DELAYS_MS.length
-      ) {
+      if (isTransientError(err) && transientRetries < TRANSIENT_RETRY_DELAYS_MS.length) {
         await new Promise((r) => setTimeout(r, TRANSIENT_RETRY_DELAYS_MS[transientRetries]));
         return await this.#store(batch, transientRetries + 1);
       }
@@ -625,9 +618,7 @@ export class Ledger {
   /** Throws when the connection is lost before the dead letter is stored (the row stays queued). */
   async #deadLetter(pending: Pending, err: unknown): Promise<void> {
     const id = pending.entry.llmRequest.id;
-    this.#onError(
-      `row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`,
-    );
+    this.#onError(`row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`);
     try {
       await this.#sql()`
         insert into private.ledger_dead_letters (request_id, payload, error)
@@ -638,15 +629,13 @@ export class Ledger {
       if (isConnectionError(deadErr)) throw deadErr;
       // JSON text of well-formed strings fits a text column; reaching this is a bug, so say so loudly.
       this.#lost++;
-      this.#onError(
-        `row ${id} LOST: it could not be dead-lettered either (${describe(deadErr)})`,
-      );
+      this.#onError(`row ${id} LOST: it could not be dead-lettered either (${describe(deadErr)})`);
     }
     this.#settle(pending);
   }
 
-  async #write(entries: LedgerEntry[]): Promise<void> {
-    const { text, params } = batchStatement(entries);
+  async #write(batch: Pending[]): Promise<void> {
+    const { text, params } = batchStatement(batch);
     await this.#sql().unsafe(text, params);
   }
 }

@@ -146,10 +146,76 @@ export type Tool = z.infer<typeof toolSchema>;
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;
 export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
-/** Validates a parsed JSON body; on failure returns a 400 ApiError saying which field is wrong. */
+/**
+ * Validates a parsed JSON body; on failure returns a 400 ApiError saying which field is wrong.
+ * The common request (text messages and a few scalar parameters) is recognised by a direct check
+ * in a fraction of zod's time; anything else, every invalid body included, goes through the schema,
+ * so errors always come from it. A body that passes the check is returned as is (zod would copy it).
+ */
 export function parseChatCompletionRequest(
   json: unknown,
 ): Result<ChatCompletionRequest> {
+  if (isPlainRequest(json)) return { ok: true, value: json };
   const r = chatCompletionRequestSchema.safeParse(json);
   return r.success ? { ok: true, value: r.data } : { ok: false, error: fromZodError(r.error) };
+}
+
+const SCHEMA_KEYS = new Set(Object.keys(chatCompletionRequestSchema.shape));
+/** Message fields the schema checks beyond role, content and name: their messages go through zod. */
+const CHECKED_MESSAGE_KEYS = new Set(["refusal", "tool_calls", "function_call", "tool_call_id"]);
+const TEXT_ROLES = new Set(["system", "developer", "user", "assistant"]);
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const nullOr = (v: unknown, check: (n: number) => boolean) => v === null || (typeof v === "number" && check(v));
+const between = (min: number, max: number) => (n: number) => n >= min && n <= max;
+const isPositiveInt = (n: number) => Number.isSafeInteger(n) && n > 0;
+
+/** True only for a body the schema accepts unchanged; false sends it to zod (which may accept it too). */
+function isPlainRequest(json: unknown): json is ChatCompletionRequest {
+  if (!isRecord(json) || !Array.isArray(json.messages) || json.messages.length === 0) return false;
+  for (const key in json) {
+    const v = json[key];
+    switch (key) {
+      case "model":
+        if (typeof v !== "string" || v.length === 0 || v.length > MAX_MODEL_CHARS) return false;
+        break;
+      case "messages":
+        if (!(v as unknown[]).every(isTextMessage)) return false;
+        break;
+      case "stream":
+        if (v !== null && typeof v !== "boolean") return false;
+        break;
+      case "stream_options":
+        if (v !== null && !(isRecord(v) && (v.include_usage === undefined || typeof v.include_usage === "boolean"))) {
+          return false;
+        }
+        break;
+      case "max_tokens":
+      case "max_completion_tokens":
+        if (!nullOr(v, isPositiveInt)) return false;
+        break;
+      case "temperature":
+        if (!nullOr(v, between(0, 2))) return false;
+        break;
+      case "top_p":
+        if (!nullOr(v, between(0, 1))) return false;
+        break;
+      case "user":
+        if (typeof v !== "string" || v.length > MAX_USER_CHARS) return false;
+        break;
+      default:
+        // Other fields the schema knows are checked by it; the rest pass through untouched.
+        if (SCHEMA_KEYS.has(key) || key === "__proto__") return false;
+    }
+  }
+  return typeof json.model === "string";
+}
+
+function isTextMessage(m: unknown): boolean {
+  if (!isRecord(m) || typeof m.role !== "string" || !TEXT_ROLES.has(m.role) || typeof m.content !== "string") {
+    return false;
+  }
+  if (m.name !== undefined && typeof m.name !== "string") return false;
+  for (const key in m) if (CHECKED_MESSAGE_KEYS.has(key) || key === "__proto__") return false;
+  return true;
 }
