@@ -191,30 +191,57 @@ export function targetRows(all: AllResults): TargetRow[] {
       status: st(o === null ? null : o <= limit),
     });
   }
-  const p = findRun(runs, "proxy", 0, "json", 32);
-  const pk = findRun(runs, "portkey", 0, "json", 32);
-  const pt = findRun(runs, "passthrough", 0, "json", 32);
-  // The proxy's requests per second over `other`'s (`missing` when it was not run), at least `min`.
-  const throughput = (
-    other: typeof p,
-    versus: string,
-    missing: string,
-    target: string,
-    min: number,
-    show: (ratio: number) => string,
-  ) => {
-    const ratio = p && other ? p.load.rps / other.load.rps : null;
-    rows.push({
-      name: `Throughput vs ${versus} (c=32, instant, non-streaming)`,
-      target,
-      measured: ratio === null
-        ? (p ? missing : proxyNA)
-        : `${show(ratio)} (${fi(p!.load.rps)} vs ${fi(other!.load.rps)} req/s)`,
-      status: st(ratio === null ? null : ratio >= min),
-    });
-  };
-  throughput(pk, "Portkey", "Portkey not run", ">= 5x", 5, (r) => `${f(r)}x`);
-  throughput(pt, "bare pass-through", "pass-through not run", ">= 50%", 0.5, (r) => `${f(100 * r, 0)}%`);
+  // Issue 16's ratios, each against a path measured in the same run: throughput against the bare Deno
+  // pass-through and Portkey, stream memory, and latency added at c=1 (each path minus the direct call).
+  for (
+    const [mode, c, vsPortkey] of [["json", 32, 5], ["json", 128, 5], ["stream", 32, 3], ["stream", 128, 3]] as const
+  ) {
+    const p = findRun(runs, "proxy", 0, mode, c);
+    const label = mode === "json" ? "non-streaming" : "streaming, 20 chunks";
+    for (
+      const [other, versus, min, show] of [
+        ["portkey", "Portkey", vsPortkey, (r: number) => `${f(r)}x`],
+        ["passthrough", "bare pass-through", 0.5, (r: number) => `${f(100 * r, 0)}%`],
+      ] as const
+    ) {
+      const o = findRun(runs, other, 0, mode, c);
+      const ratio = p && o ? p.load.rps / o.load.rps : null;
+      rows.push({
+        name: `Throughput vs ${versus} (c=${c}, instant, ${label})`,
+        target: other === "portkey" ? `>= ${min}x` : ">= 50%",
+        measured: ratio === null
+          ? (p ? `${versus} not run` : proxyNA)
+          : `${show(ratio)} (${fi(p!.load.rps)} vs ${fi(o!.load.rps)} req/s)`,
+        status: st(ratio === null ? null : ratio >= min),
+      });
+    }
+    if (mode === "stream") {
+      const o = findRun(runs, "passthrough", 0, mode, c);
+      const ratio = p?.peakRssMiB && o?.peakRssMiB ? p.peakRssMiB / o.peakRssMiB : null;
+      rows.push({
+        name: `Peak RSS vs bare pass-through (c=${c}, instant, streaming)`,
+        target: "<= 1.5x",
+        measured: ratio === null ? proxyNA : `${f(ratio)}x (${f(p!.peakRssMiB!, 0)} vs ${f(o!.peakRssMiB!, 0)} MiB)`,
+        status: st(ratio === null ? null : ratio <= 1.5),
+      });
+    }
+  }
+  for (const mode of ["json", "stream"] as const) {
+    const d = findRun(runs, "direct", 0, mode, 1);
+    const p = findRun(runs, "proxy", 0, mode, 1);
+    const o = findRun(runs, "passthrough", 0, mode, 1);
+    for (const [pick, max] of [["p50", 2], ["p99", 3]] as const) {
+      const added = (r: RunRecord | undefined) => (r && d ? r.load[pick] - d.load[pick] : null);
+      const [ap, ao] = [added(p), added(o)];
+      const ratio = ap !== null && ao !== null && ao > 0 ? ap / ao : null;
+      rows.push({
+        name: `Added ${pick} @ c=1 vs bare pass-through's (${mode === "json" ? "non-streaming" : "streaming"})`,
+        target: `<= ${max}x`,
+        measured: ratio === null ? proxyNA : `${f(ratio, 1)}x (+${f(ap!)} vs +${f(ao!)} ms)`,
+        status: st(ratio === null ? null : ratio <= max),
+      });
+    }
+  }
   const logged = runs.filter((r) => r.log);
   const exact = all.overhead?.exact ?? [];
   const lost = logged.filter((r) => r.log!.verdict !== "ok" && !r.log!.verdict.startsWith("EXTRA")).length +
