@@ -19,7 +19,7 @@ export function analysis(all: AllResults): string | undefined {
           p.dbCpuS !== null ? f((p.dbCpuS * 1000) / Math.max(1, p.load.answered), 3) : "n/a"
         } ms per request for the log rows. ` +
         `With ${all.machine.nproc} cores shared by the load generator, the fake provider, the proxy and Postgres, req/s is roughly the inverse of that CPU: ` +
-        `the extra work per call (authentication, zod validation of the body, JSON re-serialisation, pricing, redaction, building and JSON-encoding two ledger rows) is what separates ` +
+        `the extra work per call (authentication, validating the body, pricing, redaction, building and JSON-encoding the two ledger rows, and collecting the garbage all this leaves; scripts/bench/profiles.md has the profile) is what separates ` +
         `${Math.round(p.load.rps)} from ${
           Math.round(pt.load.rps)
         } req/s, not waiting on the database (logging is off the hot path and batched).`,
