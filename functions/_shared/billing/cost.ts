@@ -211,6 +211,20 @@ function tierSuffix(tier: string | null | undefined): "flex" | "priority" | "bat
   return null;
 }
 
+/** Parsed price texts: a few distinct prices serve every call, and a Decimal is immutable. */
+const priceDecimals = new Map<string, Decimal | null>();
+
+function priceDecimal(s: string | null | undefined): Decimal | null {
+  if (s == null) return null;
+  let d = priceDecimals.get(s);
+  if (d === undefined) {
+    d = toDecimal(s);
+    if (priceDecimals.size >= 10_000) priceDecimals.clear();
+    priceDecimals.set(s, d);
+  }
+  return d;
+}
+
 /**
  * Exact cost of a call.
  * - Prices: the service tier's (`flex`, `priority`, `batch`) when the call ran in one, else the
@@ -223,20 +237,6 @@ function tierSuffix(tier: string | null | undefined): "flex" | "priority" | "bat
  *   and the remaining completion tokens at the output price; without one, all completion tokens
  *   are billed at the output price. Nothing is counted twice.
  */
-/** Parsed price texts: a few distinct prices serve every call, and a Decimal is immutable. */
-const priceDecimals = new Map<string, Decimal>();
-
-function priceDecimal(s: string | null | undefined): Decimal | null {
-  if (s == null) return null;
-  let d = priceDecimals.get(s);
-  if (d === undefined) {
-    d = toDecimal(s)!;
-    if (priceDecimals.size >= 10_000) priceDecimals.clear();
-    priceDecimals.set(s, d);
-  }
-  return d;
-}
-
 export function computeCost(usage: UsageForCost, price: ModelPrice | null): CostBreakdown {
   if (!price) return UNPRICED;
   const d = priceDecimal;
