@@ -30,23 +30,13 @@ export interface LoggingResult {
   callsPerS: number;
   rowsPerS: number;
   pgCpuMsPerCall: number | null;
-  sizes: {
-    table: string;
-    totalMiBPerM: number;
-    heapMiBPerM: number;
-    indexMiBPerM: number;
-  }[];
+  sizes: { table: string; totalMiBPerM: number; heapMiBPerM: number; indexMiBPerM: number }[];
   /** Each index's bytes per logged call (the sum over the table's partitions). */
   indexes: { table: string; index: string; bytesPerCall: number }[];
   /** The same insert path with 1, 2 and 4 writer processes at once. */
   scaling: WriterRun[];
   /** One call every `paceMs` from one writer, as a lone client (c=1) produces them. */
-  paced: {
-    calls: number;
-    paceMs: number;
-    callsPerS: number;
-    pgCpuMsPerCall: number | null;
-  } | null;
+  paced: { calls: number; paceMs: number; callsPerS: number; pgCpuMsPerCall: number | null } | null;
   notes: string[];
 }
 
@@ -59,10 +49,7 @@ async function sizes(sql: postgres.Sql, table: string) {
 }
 
 /** Bytes of each of the table's indexes, by the parent index's name. */
-async function indexBytes(
-  sql: postgres.Sql,
-  table: string,
-): Promise<Map<string, number>> {
+async function indexBytes(sql: postgres.Sql, table: string): Promise<Map<string, number>> {
   const rows = await sql`
     select c.relname as name, sum(pg_relation_size(i.indexrelid))::float8 as bytes
       from pg_partition_tree(${table}::regclass) p
@@ -80,45 +67,23 @@ interface Fixture {
   keyId: string | null;
 }
 
-async function ledgerLoad(
-  dbUrl: string,
-  f: Fixture,
-  calls: number,
-  paceMs = 0,
-) {
-  const { code, out } = await runDenoScript(
-    path.join(repoRoot, "scripts/bench/ledger-load.ts"),
-    [],
-    {
-      SUPABASE_DB_URL: dbUrl,
-      BENCH_CALLS: String(calls),
-      BENCH_PACE_MS: String(paceMs),
-      BENCH_ACCOUNT_ID: f.accountId,
-      BENCH_ACCOUNT_SLUG: f.slug,
-      BENCH_USER_ID: f.userId,
-      BENCH_KEY_ID: f.keyId ?? "",
-    },
-    600_000,
-  );
+async function ledgerLoad(dbUrl: string, f: Fixture, calls: number, paceMs = 0) {
+  const { code, out } = await runDenoScript(path.join(repoRoot, "scripts/bench/ledger-load.ts"), [], {
+    SUPABASE_DB_URL: dbUrl,
+    BENCH_CALLS: String(calls),
+    BENCH_PACE_MS: String(paceMs),
+    BENCH_ACCOUNT_ID: f.accountId,
+    BENCH_ACCOUNT_SLUG: f.slug,
+    BENCH_USER_ID: f.userId,
+    BENCH_KEY_ID: f.keyId ?? "",
+  }, 600_000);
   const m = out.match(/ledger-load (\{.*\})/);
-  if (code !== 0 || !m) {
-    throw new Error(`ledger-load failed (exit ${code}): ${out.slice(-1500)}`);
-  }
-  return JSON.parse(m[1]) as {
-    elapsedS: number;
-    cpuS: number;
-    errors: string[];
-  };
+  if (code !== 0 || !m) throw new Error(`ledger-load failed (exit ${code}): ${out.slice(-1500)}`);
+  return JSON.parse(m[1]) as { elapsedS: number; cpuS: number; errors: string[] };
 }
 
 export async function runLogging(
-  opts: {
-    sql: postgres.Sql;
-    dbUrl: string;
-    dbPid: number | null;
-    calls: number;
-    log: (s: string) => void;
-  },
+  opts: { sql: postgres.Sql; dbUrl: string; dbPid: number | null; calls: number; log: (s: string) => void },
 ): Promise<LoggingResult | undefined> {
   const { sql, log, dbPid } = opts;
   const pgCpu = () => (dbPid ? treeCpuSeconds(dbPid) : null);
@@ -134,21 +99,15 @@ export async function runLogging(
     keyId: (key?.id as string) ?? null,
   };
   const tables = ["llm_requests", "ai_interactions"];
-  const before = await Promise.all(
-    tables.map((t) => sizes(sql, `public.${t}`)),
-  );
-  const idxBefore = await Promise.all(
-    tables.map((t) => indexBytes(sql, `public.${t}`)),
-  );
+  const before = await Promise.all(tables.map((t) => sizes(sql, `public.${t}`)));
+  const idxBefore = await Promise.all(tables.map((t) => indexBytes(sql, `public.${t}`)));
   const [{ n: n0 }] = await sql`select count(*)::int as n from public.llm_requests`;
   const c0 = pgCpu();
   const { elapsedS, errors } = await ledgerLoad(opts.dbUrl, f, opts.calls);
   const pgCpuMsPerCall = perCallMs(c0, pgCpu(), opts.calls);
   const [{ n: n1 }] = await sql`select count(*)::int as n from public.llm_requests`;
   const after = await Promise.all(tables.map((t) => sizes(sql, `public.${t}`)));
-  const idxAfter = await Promise.all(
-    tables.map((t) => indexBytes(sql, `public.${t}`)),
-  );
+  const idxAfter = await Promise.all(tables.map((t) => indexBytes(sql, `public.${t}`)));
   const perM = (bytes: number) => (bytes / opts.calls) * 1e6 / 2 ** 20;
 
   // Writer scaling: the same path from 1, 2 and 4 processes at once, half the main run's calls each time.
@@ -157,9 +116,7 @@ export async function runLogging(
     const each = Math.ceil(opts.calls / 2 / writers);
     const w0 = pgCpu();
     const t0 = performance.now();
-    const runs = await Promise.all(
-      Array.from({ length: writers }, () => ledgerLoad(opts.dbUrl, f, each)),
-    );
+    const runs = await Promise.all(Array.from({ length: writers }, () => ledgerLoad(opts.dbUrl, f, each)));
     const wall = (performance.now() - t0) / 1000;
     const calls = each * writers;
     scaling.push({
@@ -170,9 +127,7 @@ export async function runLogging(
       pgCpuMsPerCall: perCallMs(w0, pgCpu(), calls),
       writerCpuMsPerCall: (runs.reduce((s, r) => s + r.cpuS, 0) * 1000) / calls,
     });
-    log(
-      `logging: ${writers} writer(s), ${calls} calls, ${wall.toFixed(1)} s wall`,
-    );
+    log(`logging: ${writers} writer(s), ${calls} calls, ${wall.toFixed(1)} s wall`);
   }
   const pacedCalls = Math.min(2_000, opts.calls);
   const p0 = pgCpu();
@@ -191,9 +146,7 @@ export async function runLogging(
     sizes: tables.map((table, i) => ({
       table,
       totalMiBPerM: perM(after[i].total - before[i].total),
-      heapMiBPerM: perM(
-        after[i].total - before[i].total - (after[i].idx - before[i].idx),
-      ),
+      heapMiBPerM: perM(after[i].total - before[i].total - (after[i].idx - before[i].idx)),
       indexMiBPerM: perM(after[i].idx - before[i].idx),
     })),
     indexes: tables.flatMap((table, i) =>
@@ -224,8 +177,7 @@ export async function runLogging(
     `logging: ${opts.calls} calls in ${elapsedS.toFixed(2)} s = ${res.callsPerS.toFixed(0)} calls/s (${
       res.rowsPerS.toFixed(0)
     } rows/s); ` +
-      res.sizes.map((s) => `${s.table} ${s.totalMiBPerM.toFixed(0)} MiB/M`)
-        .join(", "),
+      res.sizes.map((s) => `${s.table} ${s.totalMiBPerM.toFixed(0)} MiB/M`).join(", "),
   );
   return res;
 }
