@@ -1,6 +1,6 @@
 // Plain-language reading of the numbers: what bounds each result, derived from the measured runs.
 import type { AllResults } from "./report.ts";
-import { findRun } from "./report.ts";
+import { dbMsPerCall, findRun } from "./report.ts";
 
 const f = (x: number, d = 2) => x.toFixed(d);
 
@@ -16,7 +16,7 @@ export function analysis(all: AllResults): string | undefined {
       `- **Proxy throughput is CPU-bound in the single Deno isolate.** At concurrency 32 (instant provider) the proxy spends ` +
         `${f(p.cpuMsPerReq, 3)} ms of CPU per request against ${f(pt.cpuMsPerReq, 3)} ms for the bare pass-through ` +
         `(${f(p.cpuMsPerReq / pt.cpuMsPerReq, 1)}x), and Postgres another ${
-          p.dbCpuS !== null ? f((p.dbCpuS * 1000) / Math.max(1, p.load.answered), 3) : "n/a"
+          p.dbCpuS !== null ? f(dbMsPerCall(p)!, 3) : "n/a"
         } ms per request for the log rows. ` +
         `With ${all.machine.nproc} cores shared by the load generator, the fake provider, the proxy and Postgres, req/s is roughly the inverse of that CPU: ` +
         `the extra work per call (authentication, validating the body, pricing, redaction, building and JSON-encoding the two ledger rows, and collecting the garbage all this leaves; scripts/bench/profiles.md has the profile) is what separates ` +
@@ -41,8 +41,6 @@ export function analysis(all: AllResults): string | undefined {
         `(a fixed \`setTimeout(25)\` in its stream transformer), which shows in its TTFB.`,
     );
   }
-  const dbMs = (run: typeof p) =>
-    run && run.dbCpuS !== null ? (run.dbCpuS * 1000) / Math.max(1, run.load.answered) : null;
   const lg = all.logging;
   if (p && pt && lg?.pgCpuMsPerCall) {
     out.push(
@@ -67,7 +65,7 @@ export function analysis(all: AllResults): string | undefined {
         `writes each client chunk in JavaScript (~24 reads and ~23 writes per stream, ~12 µs each), because the bytes ` +
         `must change on their way: upstream error events are redacted, usage and cost fields the client did not ask for ` +
         `are removed, and a cut stream ends with the gateway's own error event. Postgres adds ${
-          dbMs(ps) === null ? "n/a" : f(dbMs(ps)!, 3)
+          ps.dbCpuS === null ? "n/a" : f(dbMsPerCall(ps)!, 3)
         } ms.`,
     );
     if (ps.peakRssMiB && pts.peakRssMiB) {

@@ -51,6 +51,11 @@ export function findRun(runs: RunRecord[], target: TargetName, delayMs: number, 
   return runs.find((r) => r.target === target && r.delayMs === delayMs && r.mode === mode && r.concurrency === c);
 }
 
+/** Postgres CPU per answered call of a run, ms; null when the run or its Postgres CPU is missing. */
+export function dbMsPerCall(r: RunRecord | undefined): number | null {
+  return r && r.dbCpuS !== null ? (r.dbCpuS * 1000) / Math.max(1, r.load.answered) : null;
+}
+
 const LABEL: Record<TargetName, string> = {
   direct: "(a) direct",
   proxy: `(b) ${PROXY_FN} + logging`,
@@ -85,7 +90,7 @@ function overheadSection(o: OverheadResult): string {
             ...(mode === "stream" ? [`${f(l.ttfbP50)} / ${f(l.ttfbP99)}`] : []),
             f(r.cpuMsPerReq, 3),
             f(r.peakRssMiB, 0),
-            t === "proxy" && r.dbCpuS !== null ? f((r.dbCpuS * 1000) / Math.max(1, l.answered), 3) : "",
+            t === "proxy" && r.dbCpuS !== null ? f(dbMsPerCall(r)!, 3) : "",
             r.log ? `${fi(r.log.llmRequests)} / ${fi(r.log.answered)} ${r.log.verdict}` : "",
             l.non2xx || l.errors ? `non2xx ${l.non2xx}, err ${l.errors}` : "",
           ]);
@@ -255,11 +260,8 @@ export function targetRows(all: AllResults): TargetRow[] {
     status: st(logged.length || exact.length ? lost === 0 : null),
   });
   // The ledger's targets: what a logged call costs Postgres and the CPU of the whole call, and storage.
-  const dbMs = (
-    r: RunRecord | undefined,
-  ) => (r && r.dbCpuS !== null ? (r.dbCpuS * 1000) / Math.max(1, r.load.answered) : null);
   const c1 = findRun(runs, "proxy", 0, "json", 1);
-  const c1Db = dbMs(c1);
+  const c1Db = dbMsPerCall(c1);
   rows.push({
     name: "Postgres CPU per logged call @ c=1 (JSON, instant)",
     target: "<= 0.2 ms",
@@ -268,7 +270,7 @@ export function targetRows(all: AllResults): TargetRow[] {
   });
   for (const [mode, limit] of [["json", 0.25], ["stream", 0.6]] as const) {
     const r = findRun(runs, "proxy", 0, mode, 32);
-    const db = dbMs(r);
+    const db = dbMsPerCall(r);
     const total = r && db !== null ? r.cpuMsPerReq + db : null;
     rows.push({
       name: `Total CPU per logged call, Deno + Postgres (c=32, instant, ${mode})`,
