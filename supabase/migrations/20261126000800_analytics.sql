@@ -152,17 +152,6 @@ $$;
 comment on function private.latency_histogram(integer[]) is
   'Counts of the given latencies per bucket of private.latency_bounds().';
 
-create function private.histogram_add(a bigint[], b bigint[]) returns bigint[]
-  language sql
-  immutable
-  parallel safe
-  set search_path = ''
-as $$
-  select array_agg(coalesce(a[i], 0) + coalesce(b[i], 0) order by i)
-    from generate_series(1, greatest(cardinality(a), cardinality(b))) i
-$$;
-comment on function private.histogram_add(bigint[], bigint[]) is 'Element-wise sum of two histograms.';
-
 -- Error messages carry ids, numbers and tokens that make every occurrence unique; grouping needs
 -- them out. Input is cut to 1,000 characters first (provider text is hostile; the regexes stay linear).
 create function private.normalize_error_message(message text) returns text
@@ -183,9 +172,9 @@ comment on function private.normalize_error_message(text) is
   'collapsed, 200 characters at most.';
 
 revoke execute on function private.latency_bounds(), private.latency_histogram(integer[]),
-  private.histogram_add(bigint[], bigint[]), private.normalize_error_message(text) from public, anon;
+  private.normalize_error_message(text) from public, anon;
 grant execute on function private.latency_bounds(), private.latency_histogram(integer[]),
-  private.histogram_add(bigint[], bigint[]), private.normalize_error_message(text) to authenticated, service_role;
+  private.normalize_error_message(text) to authenticated, service_role;
 
 create table public.llm_usage_hourly (
   id uuid primary key default gen_random_uuid(),
@@ -287,9 +276,9 @@ create policy "llm_error_patterns_hourly: history readers read" on public.llm_er
   for select to authenticated
   using (account_id in (select private.accounts_with_permission('view_history')));
 
--- The histograms are built and added inline (the same SQL as private.latency_histogram and
--- private.histogram_add): plpgsql plans this statement once per connection, whereas a call to a SQL
--- function with its own search_path is planned again on every firing, 36 times per batch (measured:
+-- The histograms are built and added inline (the buckets of private.latency_histogram, which
+-- test/db/analytics.test.ts holds them to): plpgsql plans this statement once per connection, whereas
+-- a call to a SQL function with its own search_path is planned again on every firing, 36 times per batch (measured:
 -- the trigger took 1.8 ms for a one-row batch, most of what such a logged call cost Postgres). A
 -- group with no value or a single one (every group of a one-row batch) skips the per-bucket subqueries:
 -- its histogram is zeros or one 1, and adding it increments one bucket of the stored row.
