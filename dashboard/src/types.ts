@@ -1,25 +1,15 @@
 /** Wire shapes of the dashboard API (README.md "The dashboard API"; served by functions/dashboard). snake_case as sent. */
+import type { Totals } from "../../functions/_shared/dashboard/analytics.ts";
+
+// The server's own type (a type-only import: nothing of the server enters the bundle).
+export type { Totals };
+
 export interface Account {
   id: string;
   slug: string;
   name: string;
   role: string;
   permissions: string[];
-}
-
-export interface Totals {
-  requests: number;
-  errors: number;
-  error_rate: number;
-  cost_usd: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
-  p50_latency_ms: number | null;
-  p95_latency_ms: number | null;
-  p50_ttft_ms: number | null;
-  p95_ttft_ms: number | null;
 }
 
 export interface Overview {
