@@ -62,6 +62,8 @@ describe("ledger: one bad row never stops logging", () => {
     expect(dead).toHaveLength(1);
     expect(dead[0].error).toMatch(/^54000/);
     expect(JSON.parse(dead[0].payload).llmRequest.model).toBe(bad.llmRequest.model);
+    // Queued as its JSON text only (nothing to escape): the dead letter is still the whole entry.
+    expect(JSON.parse(dead[0].payload)).toEqual({ feature: null, ...JSON.parse(JSON.stringify(bad)) });
     expect(ledger.status()).toMatchObject({ backlog: 0, deadLettered: 1, lost: 0, full: false });
 
     // The ledger keeps going: a later call of another account is logged.

@@ -277,25 +277,25 @@ const KEYS = (param: string) =>
  * The batch's one statement, with only the parts its rows need (agent metrics, each feature table, API
  * keys): every statement is planned anew (no prepared statements through the transaction pooler),
  * and planning the unused parts was a fixed cost of every batch. Each row's JSON was built when it
- * was queued (`serialise`), so a batch only joins text: no event-loop turn encodes a whole batch.
+ * was queued (`pending`), so a batch only joins text: no event-loop turn encodes a whole batch.
  */
 function batchStatement(batch: Pending[]): { text: string; params: string[] } {
   const requests: string[] = [];
   const interactions: string[] = [];
-  for (const { entry, json } of batch) {
-    if (json === null) throw new Error(`row ${entry.llmRequest.id} cannot be encoded as JSON`);
+  for (const { id, json } of batch) {
+    if (json === null) throw new Error(`row ${id} cannot be encoded as JSON`);
     requests.push(json.request);
     if (json.interaction !== null) interactions.push(json.interaction);
   }
   const params = [`[${requests.join(",")}]`];
   const param = (value: string) => `$${params.push(value)}`;
   const parts = [REQUESTS, INTERACTIONS(param(`[${interactions.join(",")}]`))];
-  if (batch.some((p) => p.entry.llmRequest.agent_instance_id !== null)) parts.push(AGENT_METRICS);
+  if (batch.some((p) => p.agentInstanceId !== null)) parts.push(AGENT_METRICS);
   for (const table of Object.keys(FEATURES) as FeatureTable[]) {
-    const rows = batch.flatMap((p) => (p.entry.feature?.table === table ? [p.json!.feature!] : []));
+    const rows = batch.flatMap((p) => (p.featureTable === table ? [p.json!.feature!] : []));
     if (rows.length > 0) parts.push(FEATURES[table](param(`[${rows.join(",")}]`)));
   }
-  const keyIds = [...new Set(batch.flatMap((p) => p.entry.llmRequest.api_key_id ?? []))];
+  const keyIds = [...new Set(batch.flatMap((p) => p.apiKeyId ?? []))];
   if (keyIds.length > 0) parts.push(KEYS(param(`{${keyIds.join(",")}}`)));
   return { text: `with ${parts.join(", ")} select (select count(*) from requests) as requests`, params };
 }
@@ -307,25 +307,53 @@ interface RowsJson {
   feature: string | null;
 }
 
-function serialise(entry: LedgerEntry): RowsJson | null {
-  try {
-    return {
-      request: storableJson(entry.llmRequest),
-      interaction: entry.interaction ? storableJson(entry.interaction) : null,
-      feature: entry.feature ? storableJson(entry.feature.row) : null,
-    };
-  } catch {
-    // Nesting too deep for JSON.stringify: the row fails its batch alone and is dead-lettered (capped).
-    return null;
-  }
-}
-
+/**
+ * A queued entry as the batch statement takes it. The entry itself is kept only when its JSON is not
+ * its exact text (an escape was replaced, or it is too deep to encode), for the dead letter, which
+ * stores the original. Otherwise a queued row is its text and a few ids: the entry's objects (the
+ * parsed bodies among them) would live through the linger and the statement, long enough for V8 to
+ * promote them to the old generation, where they are left for the next full collection (at c=32,
+ * ~10% of the functions' CPU went to collecting them).
+ */
 interface Pending {
-  entry: LedgerEntry;
+  id: string;
+  agentInstanceId: string | null;
+  apiKeyId: string | null;
+  featureTable: FeatureTable | null;
   json: RowsJson | null;
+  original: LedgerEntry | null;
   resolve: () => void;
   /** When the row was queued (Date.now()): a batch goes once its oldest row has lingered. */
   queuedAt: number;
+}
+
+function pending(entry: LedgerEntry, resolve: () => void, queuedAt: number): Pending {
+  const row = entry.llmRequest;
+  let json: RowsJson | null = null;
+  let exact = false;
+  try {
+    const request = JSON.stringify(row);
+    const interaction = entry.interaction ? JSON.stringify(entry.interaction) : null;
+    const feature = entry.feature ? JSON.stringify(entry.feature.row) : null;
+    json = {
+      request: storableEscapes(request),
+      interaction: interaction === null ? null : storableEscapes(interaction),
+      feature: feature === null ? null : storableEscapes(feature),
+    };
+    exact = json.request === request && json.interaction === interaction && json.feature === feature;
+  } catch {
+    // Nesting too deep for JSON.stringify: the row fails its batch alone and is dead-lettered (capped).
+  }
+  return {
+    id: row.id,
+    agentInstanceId: row.agent_instance_id,
+    apiKeyId: row.api_key_id,
+    featureTable: entry.feature?.table ?? null,
+    json,
+    original: exact ? null : entry,
+    resolve,
+    queuedAt,
+  };
 }
 
 export interface LedgerOptions {
@@ -453,13 +481,19 @@ export function storableText(s: string): string {
 
 /**
  * The entry as JSON text for a text column: NULs and lone surrogates stay escaped, so nothing is
- * lost. Nesting too deep for JSON.stringify's recursion is cut at MAX_JSON_DEPTH (marked).
+ * lost. Nesting too deep for JSON.stringify's recursion is cut at MAX_JSON_DEPTH (marked). A row
+ * queued without its entry had JSON that was already the entry's exact text.
  */
-function deadLetterPayload(entry: LedgerEntry): string {
+function deadLetterPayload(p: Pending): string {
+  if (p.original === null) {
+    const { request, interaction, feature } = p.json!;
+    const featureJson = feature === null ? "null" : `{"table":${JSON.stringify(p.featureTable)},"row":${feature}}`;
+    return `{"llmRequest":${request},"interaction":${interaction ?? "null"},"feature":${featureJson}}`;
+  }
   try {
-    return JSON.stringify(entry);
+    return JSON.stringify(p.original);
   } catch {
-    return JSON.stringify(capDepth(entry));
+    return JSON.stringify(capDepth(p.original));
   }
 }
 
@@ -508,7 +542,7 @@ export class Ledger {
     return new Promise((resolve) => {
       const now = Date.now();
       if (this.#queue.length === 0) this.#progressAt = now;
-      this.#queue.push({ entry, json: serialise(entry), resolve, queuedAt: now });
+      this.#queue.push(pending(entry, resolve, now));
       // An awaited batch goes with this event-loop turn; other rows let the calls finishing in the next
       // few milliseconds join.
       if (!this.#flushing) {
@@ -577,7 +611,7 @@ export class Ledger {
    */
   #lingerAgain(): boolean {
     const queue = this.#queue;
-    if (queue.length === 0 || queue.length >= this.#maxBatch || queue.some((p) => p.entry.feature != null)) {
+    if (queue.length === 0 || queue.length >= this.#maxBatch || queue.some((p) => p.featureTable !== null)) {
       return false;
     }
     const wait = this.#lingerMs - (Date.now() - queue[0].queuedAt);
@@ -617,12 +651,12 @@ export class Ledger {
 
   /** Throws when the connection is lost before the dead letter is stored (the row stays queued). */
   async #deadLetter(pending: Pending, err: unknown): Promise<void> {
-    const id = pending.entry.llmRequest.id;
+    const id = pending.id;
     this.#onError(`row ${id} rejected (${describe(err)}); moved to private.ledger_dead_letters`);
     try {
       await this.#sql()`
         insert into private.ledger_dead_letters (request_id, payload, error)
-        values (${id}, ${deadLetterPayload(pending.entry)}, ${describe(err)})
+        values (${id}, ${deadLetterPayload(pending)}, ${describe(err)})
         on conflict (request_id) do nothing`;
       this.#deadLettered++;
     } catch (deadErr) {
