@@ -312,8 +312,8 @@ interface RowsJson {
  * its exact text (an escape was replaced, or it is too deep to encode), for the dead letter, which
  * stores the original. Otherwise a queued row is its text and a few ids: the entry's objects (the
  * parsed bodies among them) would live through the linger and the statement, long enough for V8 to
- * promote them to the old generation, where they are left for the next full collection (at c=32,
- * ~10% of the functions' CPU went to collecting them).
+ * promote them to the old generation, where they are left for the next full collection (keeping
+ * only the text cut the functions' CPU per JSON call at c=32 by 8-15%, scripts/bench/profiles.md).
  */
 interface Pending {
   id: string;
