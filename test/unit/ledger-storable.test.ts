@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { isConnectionError, storableJson, storableText } from "../../functions/_shared/ledger/writer.ts";
+import { isConnectionError, storableEscapes, storableText } from "../../functions/_shared/ledger/writer.ts";
 import { capDepth, DEPTH_PLACEHOLDER, jsonDepthExceeds } from "../../functions/_shared/http/limits.ts";
 
-describe("storableJson", () => {
+describe("storableEscapes", () => {
   it("turns NUL and lone surrogates into U+FFFD in values and keys, leaving everything else as written", () => {
     const value = {
       "k\u0000": "a\u0000b",
@@ -15,7 +15,7 @@ describe("storableJson", () => {
       reversed: "\udc00\ud800",
       controls: "\u0001\n\t",
     };
-    expect(JSON.parse(storableJson(value))).toEqual({
+    expect(JSON.parse(storableEscapes(JSON.stringify(value)))).toEqual({
       "k\ufffd": "a\ufffdb",
       backslashThenNul: "\\\ufffd",
       literal: "\\u0000",
@@ -30,7 +30,7 @@ describe("storableJson", () => {
 
   it("is the plain JSON text when there is nothing to replace", () => {
     const value = { a: [1, "two", { three: null }], b: "ünïcødé ✓" };
-    expect(storableJson(value)).toBe(JSON.stringify(value));
+    expect(storableEscapes(JSON.stringify(value))).toBe(JSON.stringify(value));
   });
 });
 

@@ -459,14 +459,11 @@ function describe(err: unknown): string {
 const UNSTORABLE_ESCAPE = /\\(\\|u0000|ud[89ab][0-9a-f]{2}(?:\\ud[c-f][0-9a-f]{2})?|ud[c-f][0-9a-f]{2})/gi;
 
 /**
- * JSON text of `value` that Postgres' jsonb accepts: JSON.stringify escapes NUL as \u0000 and a
- * lone surrogate as \udXXX, both of which jsonb refuses (22P05, 22P02); they become \ufffd.
+ * `json` (JSON.stringify's output) as text Postgres' jsonb accepts: JSON.stringify escapes NUL as
+ * \u0000 and a lone surrogate as \udXXX, both of which jsonb refuses (22P05, 22P02); they become
+ * \ufffd. The ledger keeps both texts: a row whose text changed is dead-lettered as it was.
  */
-export function storableJson(value: unknown): string {
-  return storableEscapes(JSON.stringify(value));
-}
-
-function storableEscapes(json: string): string {
+export function storableEscapes(json: string): string {
   // Both escapes start with \u: text without one (nearly every row) needs no scan.
   if (!json.includes("\\u")) return json;
   return json.replace(UNSTORABLE_ESCAPE, (m, esc: string) => esc === "\\" || esc.length > 5 ? m : "\\ufffd");
