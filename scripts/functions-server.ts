@@ -1,7 +1,7 @@
 // Local stand-in for Supabase's Edge Runtime gateway (run by Deno, not Node).
 // Serves every folder of functions/ (or those FUNCTIONS_ONLY names) at /functions/v1/<name>, importing each
-// function's own index.ts:
-// the handler it passes to Deno.serve is captured and reused, so what runs here is what deploys.
+// function's own index.ts: the handler it passes to Deno.serve is captured and reused, so what runs here is
+// what deploys.
 // Like the platform it checks JWTs where config.toml says
 // verify_jwt = true, and provides EdgeRuntime.waitUntil for work that outlives the response.
 import { jwtVerify } from "jose";
@@ -16,8 +16,7 @@ const jwtSecret = new TextEncoder().encode(Deno.env.get("SUPABASE_JWT_SECRET") ?
  * FUNCTIONS_ONLY=a,b serves only those functions. The platform runs each function in its own
  * isolate; one function per server is the closest match here (the benchmark runs llm-proxy so).
  */
-const onlyList = (Deno.env.get("FUNCTIONS_ONLY") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-const only = onlyList.length ? onlyList : null;
+const only = (Deno.env.get("FUNCTIONS_ONLY") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
 const pending = new Set<Promise<unknown>>();
 (globalThis as unknown as { EdgeRuntime: unknown }).EdgeRuntime = {
@@ -62,9 +61,9 @@ async function loadHandlers(): Promise<Map<string, Handler>> {
     const names = [...Deno.readDirSync(functionsDir)]
       .filter((e) => e.isDirectory && !e.name.startsWith("_") && !e.name.startsWith("."))
       .map((e) => e.name)
-      .filter((name) => !only || only.includes(name))
+      .filter((name) => only.length === 0 || only.includes(name))
       .sort();
-    const unknown = only?.filter((name) => !names.includes(name)) ?? [];
+    const unknown = only.filter((name) => !names.includes(name));
     if (unknown.length) throw new Error(`FUNCTIONS_ONLY names no function folder: ${unknown.join(", ")}`);
     for (const name of names) {
       captured = null;
