@@ -278,9 +278,9 @@ create policy "llm_error_patterns_hourly: history readers read" on public.llm_er
 
 -- The histograms are built and added inline (the buckets of private.latency_histogram, which
 -- test/db/analytics.test.ts holds them to): plpgsql plans this statement once per connection, whereas
--- a call to a SQL function with its own search_path is planned again on every firing, 36 times per batch (measured:
--- the trigger took 1.8 ms for a one-row batch, most of what such a logged call cost Postgres). A
--- group with no value or a single one (every group of a one-row batch) skips the per-bucket subqueries:
+-- a call to a SQL function with its own search_path is planned again on every firing, 36 times per
+-- batch (measured: the trigger took 1.8 ms for a one-row batch, most of what such a logged call cost
+-- Postgres). A group with no value or a single one (every group of a one-row batch) skips the per-bucket subqueries:
 -- its histogram is zeros or one 1, and adding it increments one bucket of the stored row.
 create function private.rollup_llm_requests_hourly()
   returns trigger
